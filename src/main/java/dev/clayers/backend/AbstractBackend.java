@@ -1,0 +1,426 @@
+package dev.clayers.backend;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Checks every argument at the {@link Backend} boundary (ownership, closed buffers, shapes) and
+ * counts live buffers, so that each backend implements only the numerics in the {@code do*}
+ * methods and can trust its arguments there.
+ */
+public abstract class AbstractBackend implements Backend {
+    private final AtomicLong liveBuffers = new AtomicLong();
+    private final AtomicLong liveBytes = new AtomicLong();
+    private volatile boolean closed;
+
+    // ---- buffer accounting, for subclasses' Matrix/IntVector implementations -------------------
+
+    /** Call when a device buffer of {@code bytes} is allocated. */
+    protected final void countAlloc(long bytes) {
+        liveBuffers.incrementAndGet();
+        liveBytes.addAndGet(bytes);
+    }
+
+    /** Call when a device buffer of {@code bytes} is released. */
+    protected final void countRelease(long bytes) {
+        liveBuffers.decrementAndGet();
+        liveBytes.addAndGet(-bytes);
+    }
+
+    @Override public final long liveBuffers() { return liveBuffers.get(); }
+    @Override public final long liveBytes() { return liveBytes.get(); }
+
+    protected final boolean isClosed() { return closed; }
+
+    @Override
+    public final void close() {
+        if (!closed) {
+            closed = true;
+            doClose();
+        }
+    }
+
+    protected abstract void doClose();
+
+    // ---- checks ---------------------------------------------------------------------------------
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("backend " + id() + " is closed");
+    }
+
+    private void own(String what, Matrix m) {
+        if (m == null) throw new NullPointerException(what + " is null");
+        if (m.backend() != this) {
+            throw new IllegalArgumentException(what + " " + m + " belongs to backend " + m.backend().id()
+                    + ", not " + id() + "; copy it through the host (download/upload) explicitly");
+        }
+        if (m.isClosed()) throw new IllegalStateException(what + " " + m + " is closed");
+    }
+
+    private void own(String what, IntVector v) {
+        if (v == null) throw new NullPointerException(what + " is null");
+        if (v.backend() != this) {
+            throw new IllegalArgumentException(what + " " + v + " belongs to backend " + v.backend().id()
+                    + ", not " + id());
+        }
+        if (v.isClosed()) throw new IllegalStateException(what + " " + v + " is closed");
+    }
+
+    private static void sameShape(String op, String an, Matrix a, String bn, Matrix b) {
+        if (a.rows() != b.rows() || a.cols() != b.cols()) {
+            throw new IllegalArgumentException(op + ": " + an + " is " + a.shape() + " but " + bn + " is " + b.shape()
+                    + "; they must have the same shape");
+        }
+    }
+
+    private static void labelsFit(String op, Matrix x, IntVector labels) {
+        if (labels.length() != x.rows()) {
+            throw new IllegalArgumentException(op + ": labels has length " + labels.length() + " but x is "
+                    + x.shape() + "; need one label per row");
+        }
+    }
+
+    private static void positive(String what, int n) {
+        if (n <= 0) throw new IllegalArgumentException(what + " must be positive, got " + n);
+    }
+
+    // ---- memory ---------------------------------------------------------------------------------
+
+    @Override
+    public final Matrix alloc(int rows, int cols) {
+        checkOpen();
+        positive("rows", rows);
+        positive("cols", cols);
+        return doAlloc(rows, cols);
+    }
+
+    @Override
+    public final Matrix upload(float[] src, int rows, int cols) {
+        checkOpen();
+        positive("rows", rows);
+        positive("cols", cols);
+        if (src.length != (long) rows * cols) {
+            throw new IllegalArgumentException("upload: host array has " + src.length + " floats but shape "
+                    + rows + "x" + cols + " needs " + (long) rows * cols);
+        }
+        Matrix m = doAlloc(rows, cols);
+        doWrite(m, src);
+        return m;
+    }
+
+    @Override
+    public final void write(Matrix dst, float[] src) {
+        checkOpen();
+        own("dst", dst);
+        if (src.length != dst.size()) {
+            throw new IllegalArgumentException("write: host array has " + src.length + " floats but dst is "
+                    + dst.shape() + " (" + dst.size() + ")");
+        }
+        doWrite(dst, src);
+    }
+
+    @Override
+    public final float[] download(Matrix src) {
+        checkOpen();
+        own("src", src);
+        float[] out = new float[src.size()];
+        doRead(src, out);
+        return out;
+    }
+
+    @Override
+    public final IntVector allocInts(int length) {
+        checkOpen();
+        positive("length", length);
+        return doAllocInts(length);
+    }
+
+    @Override
+    public final IntVector uploadInts(int[] src) {
+        checkOpen();
+        positive("length", src.length);
+        IntVector v = doAllocInts(src.length);
+        doWriteInts(v, src);
+        return v;
+    }
+
+    @Override
+    public final void writeInts(IntVector dst, int[] src) {
+        checkOpen();
+        own("dst", dst);
+        if (src.length != dst.length()) {
+            throw new IllegalArgumentException("writeInts: host array has " + src.length + " ints but dst has length "
+                    + dst.length());
+        }
+        doWriteInts(dst, src);
+    }
+
+    @Override
+    public final int[] downloadInts(IntVector src) {
+        checkOpen();
+        own("src", src);
+        int[] out = new int[src.length()];
+        doReadInts(src, out);
+        return out;
+    }
+
+    @Override
+    public final void copy(Matrix src, Matrix dst) {
+        checkOpen();
+        own("src", src);
+        own("dst", dst);
+        sameShape("copy", "src", src, "dst", dst);
+        if (src != dst) doCopy(src, dst);
+    }
+
+    @Override
+    public final void fill(Matrix m, float value) {
+        checkOpen();
+        own("m", m);
+        doFill(m, value);
+    }
+
+    @Override
+    public final void gatherRows(Matrix src, IntVector indices, int offset, Matrix dst) {
+        checkOpen();
+        own("src", src);
+        own("indices", indices);
+        own("dst", dst);
+        if (src.cols() != dst.cols()) {
+            throw new IllegalArgumentException("gatherRows: src is " + src.shape() + " but dst is " + dst.shape()
+                    + "; column counts must match");
+        }
+        if (offset < 0 || (long) offset + dst.rows() > indices.length()) {
+            throw new IllegalArgumentException("gatherRows: rows " + offset + ".." + ((long) offset + dst.rows())
+                    + " are outside the index vector of length " + indices.length());
+        }
+        doGatherRows(src, indices, offset, dst);
+    }
+
+    @Override
+    public final void gatherInts(IntVector src, IntVector indices, int offset, IntVector dst) {
+        checkOpen();
+        own("src", src);
+        own("indices", indices);
+        own("dst", dst);
+        if (offset < 0 || (long) offset + dst.length() > indices.length()) {
+            throw new IllegalArgumentException("gatherInts: entries " + offset + ".." + ((long) offset + dst.length())
+                    + " are outside the index vector of length " + indices.length());
+        }
+        doGatherInts(src, indices, offset, dst);
+    }
+
+    // ---- linear algebra -------------------------------------------------------------------------
+
+    @Override
+    public final void gemm(boolean transA, boolean transB, float alpha, Matrix a, Matrix b, float beta, Matrix c) {
+        checkOpen();
+        own("a", a);
+        own("b", b);
+        own("c", c);
+        if (c == a || c == b) throw new IllegalArgumentException("gemm: c must not alias a or b");
+        int m = transA ? a.cols() : a.rows();
+        int ka = transA ? a.rows() : a.cols();
+        int kb = transB ? b.cols() : b.rows();
+        int n = transB ? b.rows() : b.cols();
+        if (ka != kb || c.rows() != m || c.cols() != n) {
+            throw new IllegalArgumentException("gemm: op(a) is " + m + "x" + ka + " (a " + a.shape() + (transA ? ", transposed" : "")
+                    + "), op(b) is " + kb + "x" + n + " (b " + b.shape() + (transB ? ", transposed" : "")
+                    + "), c is " + c.shape() + "; need op(a) MxK, op(b) KxN, c MxN");
+        }
+        doGemm(transA, transB, m, n, ka, alpha, a, b, beta, c);
+    }
+
+    @Override
+    public final void addBias(Matrix x, Matrix bias, Matrix out) {
+        checkOpen();
+        own("x", x);
+        own("bias", bias);
+        own("out", out);
+        if (bias.rows() != 1 || bias.cols() != x.cols()) {
+            throw new IllegalArgumentException("addBias: x is " + x.shape() + " but bias is " + bias.shape()
+                    + "; bias must be 1x" + x.cols());
+        }
+        sameShape("addBias", "x", x, "out", out);
+        doAddBias(x, bias, out);
+    }
+
+    @Override
+    public final void sumColumns(Matrix x, Matrix out) {
+        checkOpen();
+        own("x", x);
+        own("out", out);
+        if (out.rows() != 1 || out.cols() != x.cols()) {
+            throw new IllegalArgumentException("sumColumns: x is " + x.shape() + " but out is " + out.shape()
+                    + "; out must be 1x" + x.cols());
+        }
+        doSumColumns(x, out);
+    }
+
+    @Override
+    public final void axpy(float alpha, Matrix x, Matrix y) {
+        checkOpen();
+        own("x", x);
+        own("y", y);
+        sameShape("axpy", "x", x, "y", y);
+        doAxpy(alpha, x, y);
+    }
+
+    // ---- activations ----------------------------------------------------------------------------
+
+    @Override
+    public final void reluForward(Matrix x, Matrix out, Matrix mask) {
+        checkOpen();
+        own("x", x);
+        own("out", out);
+        own("mask", mask);
+        sameShape("reluForward", "x", x, "out", out);
+        sameShape("reluForward", "x", x, "mask", mask);
+        doReluForward(x, out, mask);
+    }
+
+    @Override
+    public final void reluBackward(Matrix dout, Matrix mask, Matrix dx) {
+        checkOpen();
+        own("dout", dout);
+        own("mask", mask);
+        own("dx", dx);
+        sameShape("reluBackward", "dout", dout, "mask", mask);
+        sameShape("reluBackward", "dout", dout, "dx", dx);
+        doReluBackward(dout, mask, dx);
+    }
+
+    @Override
+    public final void sigmoidForward(Matrix x, Matrix out) {
+        checkOpen();
+        own("x", x);
+        own("out", out);
+        sameShape("sigmoidForward", "x", x, "out", out);
+        doSigmoidForward(x, out);
+    }
+
+    @Override
+    public final void sigmoidBackward(Matrix dout, Matrix y, Matrix dx) {
+        checkOpen();
+        own("dout", dout);
+        own("y", y);
+        own("dx", dx);
+        sameShape("sigmoidBackward", "dout", dout, "y", y);
+        sameShape("sigmoidBackward", "dout", dout, "dx", dx);
+        doSigmoidBackward(dout, y, dx);
+    }
+
+    // ---- loss -----------------------------------------------------------------------------------
+
+    @Override
+    public final float softmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs) {
+        checkOpen();
+        own("x", x);
+        own("labels", labels);
+        own("probs", probs);
+        labelsFit("softmaxCrossEntropy", x, labels);
+        sameShape("softmaxCrossEntropy", "x", x, "probs", probs);
+        return doSoftmaxCrossEntropy(x, labels, probs);
+    }
+
+    @Override
+    public final void softmaxCrossEntropyBackward(Matrix probs, IntVector labels, float scale, Matrix dx) {
+        checkOpen();
+        own("probs", probs);
+        own("labels", labels);
+        own("dx", dx);
+        labelsFit("softmaxCrossEntropyBackward", probs, labels);
+        sameShape("softmaxCrossEntropyBackward", "probs", probs, "dx", dx);
+        doSoftmaxCrossEntropyBackward(probs, labels, scale, dx);
+    }
+
+    @Override
+    public final void argmaxRows(Matrix x, IntVector out) {
+        checkOpen();
+        own("x", x);
+        own("out", out);
+        labelsFit("argmaxRows", x, out);
+        doArgmaxRows(x, out);
+    }
+
+    @Override
+    public final int countCorrect(Matrix x, IntVector labels) {
+        checkOpen();
+        own("x", x);
+        own("labels", labels);
+        labelsFit("countCorrect", x, labels);
+        return doCountCorrect(x, labels);
+    }
+
+    // ---- optimizers -----------------------------------------------------------------------------
+
+    @Override
+    public final void momentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum) {
+        checkOpen();
+        own("p", p);
+        own("g", g);
+        own("v", v);
+        sameShape("momentumStep", "p", p, "g", g);
+        sameShape("momentumStep", "p", p, "v", v);
+        doMomentumStep(p, g, v, lr, momentum);
+    }
+
+    @Override
+    public final void adagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps) {
+        checkOpen();
+        own("p", p);
+        own("g", g);
+        own("h", h);
+        sameShape("adagradStep", "p", p, "g", g);
+        sameShape("adagradStep", "p", p, "h", h);
+        doAdagradStep(p, g, h, lr, eps);
+    }
+
+    @Override
+    public final void adamStep(Matrix p, Matrix g, Matrix m, Matrix v, float lrT, float beta1, float beta2, float eps) {
+        checkOpen();
+        own("p", p);
+        own("g", g);
+        own("m", m);
+        own("v", v);
+        sameShape("adamStep", "p", p, "g", g);
+        sameShape("adamStep", "p", p, "m", m);
+        sameShape("adamStep", "p", p, "v", v);
+        doAdamStep(p, g, m, v, lrT, beta1, beta2, eps);
+    }
+
+    @Override
+    public final void finish() {
+        checkOpen();
+        doFinish();
+    }
+
+    // ---- what each backend implements (arguments already checked) -------------------------------
+
+    protected abstract Matrix doAlloc(int rows, int cols);
+    protected abstract void doWrite(Matrix dst, float[] src);
+    protected abstract void doRead(Matrix src, float[] dst);
+    protected abstract IntVector doAllocInts(int length);
+    protected abstract void doWriteInts(IntVector dst, int[] src);
+    protected abstract void doReadInts(IntVector src, int[] dst);
+    protected abstract void doCopy(Matrix src, Matrix dst);
+    protected abstract void doFill(Matrix m, float value);
+    protected abstract void doGatherRows(Matrix src, IntVector indices, int offset, Matrix dst);
+    protected abstract void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst);
+    protected abstract void doGemm(boolean transA, boolean transB, int m, int n, int k,
+                                   float alpha, Matrix a, Matrix b, float beta, Matrix c);
+    protected abstract void doAddBias(Matrix x, Matrix bias, Matrix out);
+    protected abstract void doSumColumns(Matrix x, Matrix out);
+    protected abstract void doAxpy(float alpha, Matrix x, Matrix y);
+    protected abstract void doReluForward(Matrix x, Matrix out, Matrix mask);
+    protected abstract void doReluBackward(Matrix dout, Matrix mask, Matrix dx);
+    protected abstract void doSigmoidForward(Matrix x, Matrix out);
+    protected abstract void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx);
+    protected abstract float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs);
+    protected abstract void doSoftmaxCrossEntropyBackward(Matrix probs, IntVector labels, float scale, Matrix dx);
+    protected abstract void doArgmaxRows(Matrix x, IntVector out);
+    protected abstract int doCountCorrect(Matrix x, IntVector labels);
+    protected abstract void doMomentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum);
+    protected abstract void doAdagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps);
+    protected abstract void doAdamStep(Matrix p, Matrix g, Matrix m, Matrix v, float lrT, float beta1, float beta2, float eps);
+    protected abstract void doFinish();
+}

@@ -1,0 +1,148 @@
+package dev.clayers.backend;
+
+/**
+ * The narrow op vocabulary every device implements once. Layers, networks and optimizers speak
+ * only this interface.
+ *
+ * <p>Conventions: matrices are row-major float32; outputs are caller-provided and listed as
+ * <em>Modified</em>, everything else is <em>Not modified</em>. Shapes are checked at this boundary
+ * and a mismatch names both shapes. Every argument must belong to this backend and be open.
+ * Ops are enqueued in order; {@link #download}, the methods returning a scalar, and
+ * {@link #finish} wait for the device.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** The stable device id ({@code cpu}, {@code opencl:P:D}). */
+    String id();
+
+    /** What the device is. */
+    DeviceInfo info();
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    /** A new zero-filled {@code rows x cols} matrix. */
+    Matrix alloc(int rows, int cols);
+
+    /** A new matrix holding {@code src} (row-major, length {@code rows * cols}). */
+    Matrix upload(float[] src, int rows, int cols);
+
+    /** Copies host data into an existing matrix. {@code dst} Modified. */
+    void write(Matrix dst, float[] src);
+
+    /** The matrix's contents as a new host array. Waits for pending ops. */
+    float[] download(Matrix src);
+
+    /** A new zero-filled int vector. */
+    IntVector allocInts(int length);
+
+    /** A new int vector holding {@code src}. */
+    IntVector uploadInts(int[] src);
+
+    /** Copies host ints into an existing vector. {@code dst} Modified. */
+    void writeInts(IntVector dst, int[] src);
+
+    /** The vector's contents as a new host array. Waits for pending ops. */
+    int[] downloadInts(IntVector src);
+
+    /** {@code dst = src} (same shape). {@code dst} Modified. */
+    void copy(Matrix src, Matrix dst);
+
+    /** Every element of {@code m} set to {@code value}. {@code m} Modified. */
+    void fill(Matrix m, float value);
+
+    /**
+     * Gathers rows: {@code dst[r, :] = src[indices[offset + r], :]} for {@code r < dst.rows}.
+     * Used to build a mini-batch from a dataset already on the device. {@code dst} Modified.
+     */
+    void gatherRows(Matrix src, IntVector indices, int offset, Matrix dst);
+
+    /** Gathers ints: {@code dst[r] = src[indices[offset + r]]} for {@code r < dst.length}. {@code dst} Modified. */
+    void gatherInts(IntVector src, IntVector indices, int offset, IntVector dst);
+
+    // ---- linear algebra -----------------------------------------------------------------------
+
+    /**
+     * General matrix multiply {@code C = alpha * op(A) * op(B) + beta * C}, where {@code op(X)} is
+     * {@code X} or its transpose. op(A) is M x K, op(B) is K x N and C is M x N. When
+     * {@code beta == 0} the old contents of C are ignored (NaN in C does not propagate).
+     * {@code c} Modified; it must not alias {@code a} or {@code b}.
+     */
+    void gemm(boolean transA, boolean transB, float alpha, Matrix a, Matrix b, float beta, Matrix c);
+
+    /** Bias broadcast {@code out[i, j] = x[i, j] + bias[0, j]}; bias is 1 x cols. {@code out} Modified (may be {@code x}). */
+    void addBias(Matrix x, Matrix bias, Matrix out);
+
+    /** Column sums {@code out[0, j] = sum_i x[i, j]}; out is 1 x cols. {@code out} Modified. */
+    void sumColumns(Matrix x, Matrix out);
+
+    /** {@code y += alpha * x} (same shape). {@code y} Modified. */
+    void axpy(float alpha, Matrix x, Matrix y);
+
+    // ---- activations --------------------------------------------------------------------------
+
+    /** ReLU: {@code mask = x > 0 ? 1 : 0}, {@code out = x * mask}. {@code out}, {@code mask} Modified (out may be x). */
+    void reluForward(Matrix x, Matrix out, Matrix mask);
+
+    /** ReLU backward: {@code dx = dout * mask}. {@code dx} Modified (may be dout). */
+    void reluBackward(Matrix dout, Matrix mask, Matrix dx);
+
+    /** Sigmoid {@code out = 1 / (1 + exp(-x))}, evaluated without overflow for large |x|. {@code out} Modified. */
+    void sigmoidForward(Matrix x, Matrix out);
+
+    /** Sigmoid backward from the forward output y: {@code dx = dout * y * (1 - y)}. {@code dx} Modified. */
+    void sigmoidBackward(Matrix dout, Matrix y, Matrix dx);
+
+    // ---- loss ---------------------------------------------------------------------------------
+
+    /**
+     * Row-wise softmax with mean cross-entropy against integer labels:
+     * {@code probs[i, :] = softmax(x[i, :])} (the row max is subtracted first so exp never
+     * overflows) and returns {@code (1/N) sum_i -log softmax(x[i, :])[labels[i]]}, with the log
+     * taken through log-sum-exp so a tiny probability never becomes log(0). N = x.rows.
+     * Reads back one scalar. {@code probs} Modified.
+     */
+    float softmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs);
+
+    /**
+     * Gradient of the mean cross-entropy with respect to the logits:
+     * {@code dx[i, j] = scale * (probs[i, j] - [j == labels[i]]) / N}. The division by N is
+     * there because the loss is a mean over the batch. {@code dx} Modified (may be probs).
+     */
+    void softmaxCrossEntropyBackward(Matrix probs, IntVector labels, float scale, Matrix dx);
+
+    /** Index of the largest element of each row: {@code out[i] = argmax_j x[i, j]} (first on ties). {@code out} Modified. */
+    void argmaxRows(Matrix x, IntVector out);
+
+    /** How many rows have their argmax equal to the label. Reads back one int. */
+    int countCorrect(Matrix x, IntVector labels);
+
+    // ---- optimizer updates (in place on the device) -------------------------------------------
+
+    /** Momentum: {@code v = momentum * v - lr * g; p += v}. {@code p}, {@code v} Modified. */
+    void momentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum);
+
+    /** AdaGrad: {@code h += g*g; p -= lr * g / (sqrt(h) + eps)}. {@code p}, {@code h} Modified. */
+    void adagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps);
+
+    /**
+     * Adam (the book's form, bias correction folded into the step size): {@code m += (1-beta1)(g-m);
+     * v += (1-beta2)(g*g-v); p -= lrT * m / (sqrt(v) + eps)} where the caller passes
+     * {@code lrT = lr * sqrt(1-beta2^t) / (1-beta1^t)}. {@code p}, {@code m}, {@code v} Modified.
+     */
+    void adamStep(Matrix p, Matrix g, Matrix m, Matrix v, float lrT, float beta1, float beta2, float eps);
+
+    // ---- lifecycle ----------------------------------------------------------------------------
+
+    /** Waits until every enqueued op has completed. */
+    void finish();
+
+    /** Number of live (allocated, not closed) matrices and int vectors. */
+    long liveBuffers();
+
+    /** Bytes held by live buffers. */
+    long liveBytes();
+
+    /** Releases the device context. Matrices still open become unusable. */
+    @Override
+    void close();
+}
