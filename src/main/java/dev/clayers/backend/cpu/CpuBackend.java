@@ -1,0 +1,252 @@
+package dev.clayers.backend.cpu;
+
+import dev.clayers.backend.AbstractBackend;
+import dev.clayers.backend.DeviceInfo;
+import dev.clayers.backend.IntVector;
+import dev.clayers.backend.Matrix;
+
+import java.util.Arrays;
+
+/**
+ * The pure-Java backend: the fallback where no OpenCL device is, and the reference every other
+ * backend is tested against. Element-wise ops are plain loops (memory-bound, C2 vectorises
+ * them); GEMM is {@link CpuGemm}, blocked and multi-threaded.
+ */
+public final class CpuBackend extends AbstractBackend {
+    public static final String ID = "cpu";
+
+    private final DeviceInfo info = new DeviceInfo(ID, "Java " + Runtime.version().feature() + " (" + System.getProperty("os.arch") + ")",
+            System.getProperty("java.vm.vendor", "unknown"), "JAVA", Runtime.getRuntime().availableProcessors(), 0,
+            Runtime.getRuntime().maxMemory(), 0, "Java " + Runtime.version(), System.getProperty("java.vm.name", "unknown"));
+
+    @Override public String id() { return ID; }
+    @Override public DeviceInfo info() { return info; }
+
+    /** A matrix on the Java heap. */
+    static final class CpuMatrix extends Matrix {
+        final float[] data;
+        private final CpuBackend owner;
+
+        CpuMatrix(CpuBackend owner, int rows, int cols) {
+            super(owner, rows, cols);
+            this.owner = owner;
+            this.data = new float[rows * cols];
+            owner.countAlloc(bytes());
+        }
+
+        @Override protected void release() { owner.countRelease(bytes()); }
+    }
+
+    static final class CpuInts extends IntVector {
+        final int[] data;
+        private final CpuBackend owner;
+
+        CpuInts(CpuBackend owner, int length) {
+            super(owner, length);
+            this.owner = owner;
+            this.data = new int[length];
+            owner.countAlloc(4L * length);
+        }
+
+        @Override protected void release() { owner.countRelease(4L * length()); }
+    }
+
+    private static float[] d(Matrix m) { return ((CpuMatrix) m).data; }
+    private static int[] d(IntVector v) { return ((CpuInts) v).data; }
+
+    @Override protected Matrix doAlloc(int rows, int cols) { return new CpuMatrix(this, rows, cols); }
+    @Override protected void doWrite(Matrix dst, float[] src) { System.arraycopy(src, 0, d(dst), 0, src.length); }
+    @Override protected void doRead(Matrix src, float[] dst) { System.arraycopy(d(src), 0, dst, 0, dst.length); }
+    @Override protected IntVector doAllocInts(int length) { return new CpuInts(this, length); }
+    @Override protected void doWriteInts(IntVector dst, int[] src) { System.arraycopy(src, 0, d(dst), 0, src.length); }
+    @Override protected void doReadInts(IntVector src, int[] dst) { System.arraycopy(d(src), 0, dst, 0, dst.length); }
+    @Override protected void doCopy(Matrix src, Matrix dst) { System.arraycopy(d(src), 0, d(dst), 0, src.size()); }
+    @Override protected void doFill(Matrix m, float value) { Arrays.fill(d(m), value); }
+
+    @Override
+    protected void doGatherRows(Matrix src, IntVector indices, int offset, Matrix dst) {
+        float[] s = d(src), o = d(dst);
+        int[] idx = d(indices);
+        int cols = src.cols();
+        for (int r = 0; r < dst.rows(); r++) {
+            int from = idx[offset + r];
+            if (from < 0 || from >= src.rows()) {
+                throw new IndexOutOfBoundsException("gatherRows: index " + from + " at position " + (offset + r)
+                        + " is outside src rows 0.." + (src.rows() - 1));
+            }
+            System.arraycopy(s, from * cols, o, r * cols, cols);
+        }
+    }
+
+    @Override
+    protected void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst) {
+        int[] s = d(src), o = d(dst), idx = d(indices);
+        for (int r = 0; r < o.length; r++) {
+            int from = idx[offset + r];
+            if (from < 0 || from >= s.length) {
+                throw new IndexOutOfBoundsException("gatherInts: index " + from + " at position " + (offset + r)
+                        + " is outside src 0.." + (s.length - 1));
+            }
+            o[r] = s[from];
+        }
+    }
+
+    @Override
+    protected void doGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Matrix a, Matrix b, float beta, Matrix c) {
+        CpuGemm.gemm(transA, transB, m, n, k, alpha, d(a), d(b), beta, d(c));
+    }
+
+    @Override
+    protected void doAddBias(Matrix x, Matrix bias, Matrix out) {
+        float[] xs = d(x), bs = d(bias), os = d(out);
+        int cols = x.cols();
+        for (int i = 0, base = 0; i < x.rows(); i++, base += cols) {
+            for (int j = 0; j < cols; j++) os[base + j] = xs[base + j] + bs[j];
+        }
+    }
+
+    @Override
+    protected void doSumColumns(Matrix x, Matrix out) {
+        float[] xs = d(x), os = d(out);
+        int cols = x.cols();
+        // Accumulate in double: the reference must not lose digits over 10,000 rows.
+        double[] acc = new double[cols];
+        for (int i = 0, base = 0; i < x.rows(); i++, base += cols) {
+            for (int j = 0; j < cols; j++) acc[j] += xs[base + j];
+        }
+        for (int j = 0; j < cols; j++) os[j] = (float) acc[j];
+    }
+
+    @Override
+    protected void doAxpy(float alpha, Matrix x, Matrix y) {
+        float[] xs = d(x), ys = d(y);
+        for (int i = 0; i < xs.length; i++) ys[i] += alpha * xs[i];
+    }
+
+    @Override
+    protected void doReluForward(Matrix x, Matrix out, Matrix mask) {
+        float[] xs = d(x), os = d(out), ms = d(mask);
+        for (int i = 0; i < xs.length; i++) {
+            float v = xs[i];
+            boolean on = v > 0f;
+            ms[i] = on ? 1f : 0f;
+            os[i] = on ? v : 0f;
+        }
+    }
+
+    @Override
+    protected void doReluBackward(Matrix dout, Matrix mask, Matrix dx) {
+        float[] g = d(dout), ms = d(mask), o = d(dx);
+        for (int i = 0; i < g.length; i++) o[i] = g[i] * ms[i];
+    }
+
+    @Override
+    protected void doSigmoidForward(Matrix x, Matrix out) {
+        float[] xs = d(x), os = d(out);
+        for (int i = 0; i < xs.length; i++) os[i] = sigmoid(xs[i]);
+    }
+
+    /** Stable for large |x|: exp is only taken of a non-positive number, so it never overflows. */
+    static float sigmoid(float x) {
+        if (x >= 0f) {
+            return (float) (1.0 / (1.0 + Math.exp(-x)));
+        }
+        double e = Math.exp(x);
+        return (float) (e / (1.0 + e));
+    }
+
+    @Override
+    protected void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx) {
+        float[] g = d(dout), ys = d(y), o = d(dx);
+        for (int i = 0; i < g.length; i++) o[i] = g[i] * ys[i] * (1f - ys[i]);
+    }
+
+    @Override
+    protected float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs) {
+        float[] xs = d(x), ps = d(probs);
+        int[] t = d(labels);
+        int cols = x.cols();
+        double total = 0;
+        for (int i = 0, base = 0; i < x.rows(); i++, base += cols) {
+            int label = t[i];
+            if (label < 0 || label >= cols) {
+                throw new IllegalArgumentException("softmaxCrossEntropy: label " + label + " in row " + i
+                        + " is outside 0.." + (cols - 1));
+            }
+            // Subtract the row max so exp never overflows; log-sum-exp keeps log(p) finite.
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) max = Math.max(max, xs[base + j]);
+            double sum = 0;
+            for (int j = 0; j < cols; j++) sum += Math.exp(xs[base + j] - max);
+            double logSum = Math.log(sum);
+            for (int j = 0; j < cols; j++) ps[base + j] = (float) (Math.exp(xs[base + j] - max) / sum);
+            total += logSum - (xs[base + label] - max);
+        }
+        return (float) (total / x.rows());
+    }
+
+    @Override
+    protected void doSoftmaxCrossEntropyBackward(Matrix probs, IntVector labels, float scale, Matrix dx) {
+        float[] ps = d(probs), o = d(dx);
+        int[] t = d(labels);
+        int cols = probs.cols();
+        float s = scale / probs.rows();
+        for (int i = 0, base = 0; i < probs.rows(); i++, base += cols) {
+            for (int j = 0; j < cols; j++) o[base + j] = s * (ps[base + j] - (j == t[i] ? 1f : 0f));
+        }
+    }
+
+    @Override
+    protected void doArgmaxRows(Matrix x, IntVector out) {
+        float[] xs = d(x);
+        int[] o = d(out);
+        for (int i = 0; i < x.rows(); i++) o[i] = argmax(xs, i * x.cols(), x.cols());
+    }
+
+    private static int argmax(float[] xs, int base, int cols) {
+        int best = 0;
+        for (int j = 1; j < cols; j++) if (xs[base + j] > xs[base + best]) best = j;
+        return best;
+    }
+
+    @Override
+    protected int doCountCorrect(Matrix x, IntVector labels) {
+        float[] xs = d(x);
+        int[] t = d(labels);
+        int correct = 0;
+        for (int i = 0; i < x.rows(); i++) if (argmax(xs, i * x.cols(), x.cols()) == t[i]) correct++;
+        return correct;
+    }
+
+    @Override
+    protected void doMomentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum) {
+        float[] ps = d(p), gs = d(g), vs = d(v);
+        for (int i = 0; i < ps.length; i++) {
+            vs[i] = momentum * vs[i] - lr * gs[i];
+            ps[i] += vs[i];
+        }
+    }
+
+    @Override
+    protected void doAdagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps) {
+        float[] ps = d(p), gs = d(g), hs = d(h);
+        for (int i = 0; i < ps.length; i++) {
+            hs[i] += gs[i] * gs[i];
+            ps[i] -= lr * gs[i] / ((float) Math.sqrt(hs[i]) + eps);
+        }
+    }
+
+    @Override
+    protected void doAdamStep(Matrix p, Matrix g, Matrix m, Matrix v, float lrT, float beta1, float beta2, float eps) {
+        float[] ps = d(p), gs = d(g), ms = d(m), vs = d(v);
+        for (int i = 0; i < ps.length; i++) {
+            float gi = gs[i];
+            ms[i] += (1f - beta1) * (gi - ms[i]);
+            vs[i] += (1f - beta2) * (gi * gi - vs[i]);
+            ps[i] -= lrT * ms[i] / ((float) Math.sqrt(vs[i]) + eps);
+        }
+    }
+
+    @Override protected void doFinish() { }
+    @Override protected void doClose() { }
+}
