@@ -1,2 +1,85 @@
 package dev.clayers.cli;
-public final class Main { public static void main(String[] a) { System.out.println("hi"); } }
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+
+/**
+ * {@code clayers}: results on stdout, diagnostics on stderr. Bad input exits 2 with one line
+ * naming what was wrong (a stack trace only with {@code --verbose}); a failed check exits 1.
+ */
+@Command(name = "clayers", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Trains neural networks layer by layer on OpenCL devices, with a pure-Java CPU path.",
+        subcommands = {
+                AppleCommand.class,
+                GradcheckCommand.class,
+                CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+    /** Exit code for bad input: options, files, devices. */
+    public static final int BAD_INPUT = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit code (tests call this). */
+    public static int run(String... args) {
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        if (verbose) System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (verbose) ex.printStackTrace();
+            cmd.getErr().println("clayers " + cmd.getCommandName() + ": " + describe(ex));
+            return ex instanceof CheckFailedException ? 1 : BAD_INPUT;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("clayers " + cmd.getCommandName() + ": " + ex.getMessage());
+            cmd.getErr().println("Run 'clayers " + (cmd == cl ? "" : cmd.getCommandName() + " ") + "--help' for usage.");
+            return BAD_INPUT;
+        });
+        return cl.execute(args);
+    }
+
+    /** One line naming what went wrong. */
+    static String describe(Throwable ex) {
+        Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+        if (e instanceof NoSuchFileException n) return "no such file: " + n.getFile();
+        String msg = e.getMessage();
+        if (msg == null || msg.isBlank()) msg = e.getClass().getSimpleName();
+        if (e instanceof IOException && !(e.getClass().getName().startsWith("dev.clayers"))) {
+            return e.getClass().getSimpleName() + ": " + msg;
+        }
+        return msg;
+    }
+
+    /** A check (gradient, verify) found numbers outside tolerance: exit 1. */
+    public static final class CheckFailedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public CheckFailedException(String message) {
+            super(message);
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"clayers " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

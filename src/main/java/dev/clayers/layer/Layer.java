@@ -1,0 +1,36 @@
+package dev.clayers.layer;
+
+import dev.clayers.backend.Matrix;
+
+import java.util.List;
+
+/**
+ * One step of a network: {@code forward(x) -> y}, {@code backward(dout) -> dx}.
+ *
+ * <p>A layer owns its output and gradient buffers and reuses them while the batch size stays
+ * the same, so the returned matrices are valid until the next call of the same method; the
+ * caller must not close them. {@code backward} must follow the {@code forward} whose input it
+ * differentiates. Input matrices are never modified.
+ */
+public interface Layer extends AutoCloseable {
+
+    /** The layer's name, used as the prefix of its parameter names ({@code affine1}). */
+    String name();
+
+    Matrix forward(Matrix x);
+
+    /**
+     * @return dL/dx, or {@code null} when this layer was told its input gradient is not needed
+     *         (the first layer of a network: its input is the data)
+     */
+    Matrix backward(Matrix dout);
+
+    /** Trainable parameters with their gradients (filled by {@link #backward}). */
+    default List<Param> params() {
+        return List.of();
+    }
+
+    /** Releases every buffer the layer owns, parameters included. */
+    @Override
+    void close();
+}

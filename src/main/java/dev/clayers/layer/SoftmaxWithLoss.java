@@ -1,0 +1,48 @@
+package dev.clayers.layer;
+
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.IntVector;
+import dev.clayers.backend.Matrix;
+
+/**
+ * Softmax followed by mean cross-entropy against integer labels. Forward returns the loss
+ * (one scalar read back); backward returns {@code dout * (y - t) / N}, dividing by N because the
+ * loss is the batch mean.
+ */
+public final class SoftmaxWithLoss implements AutoCloseable {
+    private final Backend backend;
+    private Matrix probs;
+    private Matrix dx;
+    private IntVector labels;
+
+    public SoftmaxWithLoss(Backend backend) {
+        this.backend = backend;
+    }
+
+    /**
+     * @throws NonFiniteLossException when the loss is NaN or infinite (diverged training, bad input)
+     */
+    public float forward(Matrix x, IntVector t) {
+        probs = Buffers.reuse(backend, probs, x.rows(), x.cols());
+        labels = t;
+        float loss = backend.softmaxCrossEntropy(x, t, probs);
+        if (!Float.isFinite(loss)) {
+            throw new NonFiniteLossException("loss is " + loss + " for a batch of " + x.rows()
+                    + ": the logits hold NaN or infinity (diverging weights or bad input); lower the learning rate"
+                    + " or check the data");
+        }
+        return loss;
+    }
+
+    /** The probabilities of the last forward pass (owned by this layer). */
+    public Matrix probs() { return probs; }
+
+    public Matrix backward(float dout) {
+        if (labels == null) throw new IllegalStateException("softmax-with-loss: backward before forward");
+        dx = Buffers.reuse(backend, dx, probs.rows(), probs.cols());
+        backend.softmaxCrossEntropyBackward(probs, labels, dout, dx);
+        return dx;
+    }
+
+    @Override public void close() { Buffers.close(probs, dx); }
+}

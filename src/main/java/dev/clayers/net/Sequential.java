@@ -1,0 +1,152 @@
+package dev.clayers.net;
+
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.IntVector;
+import dev.clayers.backend.Matrix;
+import dev.clayers.layer.Affine;
+import dev.clayers.layer.Layer;
+import dev.clayers.layer.Param;
+import dev.clayers.layer.Relu;
+import dev.clayers.layer.Sigmoid;
+import dev.clayers.layer.SoftmaxWithLoss;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A stack {@code Affine -> activation -> ... -> Affine} ending in {@link SoftmaxWithLoss}, on one
+ * backend. Parameters are named {@code affine1.W}, {@code affine1.b}, {@code affine2.W}, ...; the
+ * same names serve gradient checks, optimizers and saved models.
+ */
+public final class Sequential implements AutoCloseable {
+    private final Backend backend;
+    private final Architecture architecture;
+    private final List<Layer> layers;
+    private final SoftmaxWithLoss lastLayer;
+    private final List<Param> params;
+
+    private Sequential(Backend backend, Architecture architecture, Map<String, float[]> weights) {
+        this.backend = backend;
+        this.architecture = architecture;
+        int[] widths = architecture.widths();
+        List<Layer> ls = new ArrayList<>();
+        try {
+            for (int i = 0; i + 1 < widths.length; i++) {
+                String name = "affine" + (i + 1);
+                float[] w = weights.get(name + ".W");
+                float[] b = weights.get(name + ".b");
+                checkLength(name + ".W", w, widths[i] * widths[i + 1]);
+                checkLength(name + ".b", b, widths[i + 1]);
+                Matrix wm = backend.upload(w, widths[i], widths[i + 1]);
+                Matrix bm = backend.upload(b, 1, widths[i + 1]);
+                ls.add(new Affine(backend, name, wm, bm, i > 0));
+                if (i + 2 < widths.length) {
+                    String act = architecture.activation().id() + (i + 1);
+                    ls.add(architecture.activation() == Activation.RELU ? new Relu(backend, act) : new Sigmoid(backend, act));
+                }
+            }
+        } catch (RuntimeException e) {
+            ls.forEach(Layer::close);
+            throw e;
+        }
+        this.layers = Collections.unmodifiableList(ls);
+        this.lastLayer = new SoftmaxWithLoss(backend);
+        List<Param> ps = new ArrayList<>();
+        for (Layer l : layers) ps.addAll(l.params());
+        this.params = Collections.unmodifiableList(ps);
+    }
+
+    private static void checkLength(String name, float[] v, int expected) {
+        if (v == null) throw new IllegalArgumentException("missing parameter " + name);
+        if (v.length != expected) {
+            throw new IllegalArgumentException(name + " has " + v.length + " values but the architecture needs " + expected);
+        }
+    }
+
+    /** A freshly initialised network: weights N(0, std^2) from {@code init}, biases zero, drawn from {@code seed}. */
+    public static Sequential create(Backend backend, Architecture architecture, WeightInit init, long seed) {
+        return new Sequential(backend, architecture, initialWeights(architecture, init, seed));
+    }
+
+    /** A network with the given parameter values (name to row-major data), e.g. from a saved model. */
+    public static Sequential fromWeights(Backend backend, Architecture architecture, Map<String, float[]> weights) {
+        return new Sequential(backend, architecture, weights);
+    }
+
+    /** The initial weights as host arrays; deterministic for a seed, whatever the backend. */
+    public static Map<String, float[]> initialWeights(Architecture architecture, WeightInit init, long seed) {
+        Random rng = new Random(seed);
+        int[] widths = architecture.widths();
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < widths.length; i++) {
+            double std = init.std(widths[i]);
+            float[] w = new float[widths[i] * widths[i + 1]];
+            for (int j = 0; j < w.length; j++) w[j] = (float) (std * rng.nextGaussian());
+            weights.put("affine" + (i + 1) + ".W", w);
+            weights.put("affine" + (i + 1) + ".b", new float[widths[i + 1]]);
+        }
+        return weights;
+    }
+
+    public Backend backend() { return backend; }
+    public Architecture architecture() { return architecture; }
+    public List<Layer> layers() { return layers; }
+    /** Every parameter in layer order, each with its gradient buffer. */
+    public List<Param> params() { return params; }
+
+    /** Logits (pre-softmax scores) of a batch; owned by the last Affine layer, valid until the next forward. */
+    public Matrix predict(Matrix x) {
+        Matrix y = x;
+        for (Layer layer : layers) y = layer.forward(y);
+        return y;
+    }
+
+    /** Mean cross-entropy of a batch. */
+    public float loss(Matrix x, IntVector t) {
+        return lastLayer.forward(predict(x), t);
+    }
+
+    /** Number of rows of x whose predicted class equals the label. */
+    public int countCorrect(Matrix x, IntVector t) {
+        return backend.countCorrect(predict(x), t);
+    }
+
+    /** Fraction of rows predicted correctly. */
+    public double accuracy(Matrix x, IntVector t) {
+        return (double) countCorrect(x, t) / x.rows();
+    }
+
+    /**
+     * Forward and backward pass: leaves dL/dparam in every {@link Param#grad()} and returns the
+     * loss of the batch.
+     */
+    public float gradient(Matrix x, IntVector t) {
+        float loss = loss(x, t);
+        Matrix dout = lastLayer.backward(1f);
+        for (int i = layers.size() - 1; i >= 0; i--) dout = layers.get(i).backward(dout);
+        return loss;
+    }
+
+    /** Parameter values copied to the host, by name in layer order. */
+    public Map<String, float[]> weights() {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (Param p : params) out.put(p.name(), backend.download(p.value()));
+        return out;
+    }
+
+    /** The parameter with this name. */
+    public Param param(String name) {
+        for (Param p : params) if (p.name().equals(name)) return p;
+        throw new IllegalArgumentException("no parameter '" + name + "'");
+    }
+
+    @Override
+    public void close() {
+        for (Layer l : layers) l.close();
+        lastLayer.close();
+    }
+}

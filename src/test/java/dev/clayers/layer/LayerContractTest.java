@@ -1,0 +1,133 @@
+package dev.clayers.layer;
+
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.IntVector;
+import dev.clayers.backend.Matrix;
+import dev.clayers.backend.TestDevices;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every layer's forward and backward against hand-computed values, on every device. Tolerance 1e-6 (float32, few ops). */
+class LayerContractTest {
+    private static final float TOL = 1e-6f;
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void relu(String id) {
+        try (Backend be = TestDevices.open(id); Relu relu = new Relu(be, "relu1");
+             Matrix x = be.upload(new float[] {1, -0.5f, 0, 2, -3, 0.25f}, 2, 3);
+             Matrix dout = be.upload(new float[] {10, 20, 30, 40, 50, 60}, 2, 3)) {
+            assertArrayEquals(new float[] {1, 0, 0, 2, 0, 0.25f}, be.download(relu.forward(x)), TOL);
+            // The gradient passes only where x > 0 (x == 0 counts as off, as in the book's mask x <= 0).
+            assertArrayEquals(new float[] {10, 0, 0, 40, 0, 60}, be.download(relu.backward(dout)), TOL);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void sigmoid(String id) {
+        try (Backend be = TestDevices.open(id); Sigmoid sig = new Sigmoid(be, "sigmoid1");
+             Matrix x = be.upload(new float[] {0, 2, -2, 100, -100, 1}, 1, 6);
+             Matrix dout = be.upload(new float[] {1, 1, 1, 1, 1, 2}, 1, 6)) {
+            float s2 = (float) (1 / (1 + Math.exp(-2)));
+            float s1 = (float) (1 / (1 + Math.exp(-1)));
+            float[] y = be.download(sig.forward(x));
+            assertArrayEquals(new float[] {0.5f, s2, 1 - s2, 1, 0, s1}, y, TOL);
+            assertArrayEquals(new float[] {0.25f, s2 * (1 - s2), s2 * (1 - s2), 0, 0, 2 * s1 * (1 - s1)},
+                    be.download(sig.backward(dout)), TOL);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void affine(String id) {
+        try (Backend be = TestDevices.open(id)) {
+            // x 2x3, W 3x2, b 1x2
+            Matrix w = be.upload(new float[] {1, 2, 3, 4, 5, 6}, 3, 2);
+            Matrix b = be.upload(new float[] {0.5f, -1}, 1, 2);
+            try (Affine affine = new Affine(be, "affine1", w, b, true);
+                 Matrix x = be.upload(new float[] {1, 0, -1, 2, 1, 0}, 2, 3);
+                 Matrix dout = be.upload(new float[] {1, 2, 3, 4}, 2, 2)) {
+                // y = xW + b = [[1-5, 2-6], [2+3, 4+4]] + b
+                assertArrayEquals(new float[] {-3.5f, -5, 5.5f, 7}, be.download(affine.forward(x)), TOL);
+                Matrix dx = affine.backward(dout);
+                // dx = dout W^T: [[1*1+2*2, 1*3+2*4, 1*5+2*6], [3*1+4*2, 3*3+4*4, 3*5+4*6]]
+                assertArrayEquals(new float[] {5, 11, 17, 11, 25, 39}, be.download(dx), TOL);
+                // dW = x^T dout: rows of x^T are [1,2], [0,1], [-1,0]
+                assertArrayEquals(new float[] {7, 10, 3, 4, -1, -2}, be.download(affine.params().get(0).grad()), TOL);
+                // db = column sums of dout
+                assertArrayEquals(new float[] {4, 6}, be.download(affine.params().get(1).grad()), TOL);
+                assertEquals("affine1.W", affine.params().get(0).name());
+                assertEquals("affine1.b", affine.params().get(1).name());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void firstAffineSkipsInputGradient(String id) {
+        try (Backend be = TestDevices.open(id);
+             Affine affine = new Affine(be, "affine1", be.alloc(3, 2), be.alloc(1, 2), false);
+             Matrix x = be.alloc(4, 3); Matrix dout = be.alloc(4, 2)) {
+            affine.forward(x);
+            assertNull(affine.backward(dout));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void affineRejectsWrongInputWidth(String id) {
+        try (Backend be = TestDevices.open(id);
+             Affine affine = new Affine(be, "affine1", be.alloc(3, 2), be.alloc(1, 2), true);
+             Matrix x = be.alloc(4, 5)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> affine.forward(x));
+            assertTrue(e.getMessage().contains("4x5") && e.getMessage().contains("3x2"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void softmaxWithLoss(String id) {
+        try (Backend be = TestDevices.open(id); SoftmaxWithLoss swl = new SoftmaxWithLoss(be);
+             Matrix x = be.upload(new float[] {1, 2, 3, 0, 0, 0}, 2, 3);
+             IntVector t = be.uploadInts(new int[] {2, 0})) {
+            double e1 = Math.exp(1), e2 = Math.exp(2), e3 = Math.exp(3), s = e1 + e2 + e3;
+            double expectedLoss = (-Math.log(e3 / s) - Math.log(1.0 / 3)) / 2;
+            assertEquals(expectedLoss, swl.forward(x, t), 1e-6);
+            float[] y = be.download(swl.probs());
+            assertArrayEquals(new float[] {(float) (e1 / s), (float) (e2 / s), (float) (e3 / s), 1 / 3f, 1 / 3f, 1 / 3f}, y, TOL);
+            // (y - t) / N with N = 2
+            float[] dx = be.download(swl.backward(1f));
+            assertArrayEquals(new float[] {y[0] / 2, y[1] / 2, (y[2] - 1) / 2, (y[3] - 1) / 2, y[4] / 2, y[5] / 2}, dx, TOL);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void softmaxIsStableForHugeLogits(String id) {
+        try (Backend be = TestDevices.open(id); SoftmaxWithLoss swl = new SoftmaxWithLoss(be);
+             Matrix x = be.upload(new float[] {1000, 0, -1000}, 1, 3);
+             IntVector t = be.uploadInts(new int[] {1})) {
+            // exp(1000) overflows float; with the max subtracted the loss is exactly 1000.
+            assertEquals(1000f, swl.forward(x, t), 1e-3f);
+            assertArrayEquals(new float[] {1, 0, 0}, be.download(swl.probs()), TOL);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void nanLossStopsWithAMessage(String id) {
+        try (Backend be = TestDevices.open(id); SoftmaxWithLoss swl = new SoftmaxWithLoss(be);
+             Matrix x = be.upload(new float[] {Float.NaN, 0, 1}, 1, 3);
+             IntVector t = be.uploadInts(new int[] {1})) {
+            NonFiniteLossException e = assertThrows(NonFiniteLossException.class, () -> swl.forward(x, t));
+            assertTrue(e.getMessage().contains("learning rate"), e.getMessage());
+        }
+    }
+}
