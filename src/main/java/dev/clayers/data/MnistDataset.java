@@ -5,7 +5,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +34,8 @@ public final class MnistDataset {
     public static final String BUNDLED_RESOURCE_DIR = "/dev/clayers/data/mnist-bundled/";
 
     private static final Logger log = LoggerFactory.getLogger(MnistDataset.class);
-    private static final String EXPECTED = "expected a folder holding " + String.join(", ",
-            List.of(TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS).stream().map(n -> n + "[.gz]").toList());
+    private static final String EXPECTED = "expected a folder holding " + Stream.of(
+            TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS).map(n -> n + "[.gz]").collect(Collectors.joining(", "));
 
     private MnistDataset() {}
 
@@ -55,8 +56,8 @@ public final class MnistDataset {
         Path trainLabels = find(dir, TRAIN_LABELS);
         Path testImages = find(dir, TEST_IMAGES);
         Path testLabels = find(dir, TEST_LABELS);
-        String base = dir.toAbsolutePath().normalize().getFileName() == null
-                ? "dataset" : dir.toAbsolutePath().normalize().getFileName().toString();
+        Path folderName = dir.toAbsolutePath().normalize().getFileName();
+        String base = folderName == null ? "dataset" : folderName.toString();  // null only for "/"
         Dataset train = pair(base + "/train", Idx.readImages(trainImages), trainImages.toString(),
                 Idx.readLabels(trainLabels, CLASSES), trainLabels.toString());
         Dataset test = pair(base + "/test", Idx.readImages(testImages), testImages.toString(),
