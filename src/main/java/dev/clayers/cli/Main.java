@@ -16,6 +16,9 @@ import java.nio.file.NoSuchFileException;
         subcommands = {
                 AppleCommand.class,
                 GradcheckCommand.class,
+                TrainCommand.class,
+                EvalCommand.class,
+                PredictCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -129,42 +129,9 @@ public final class Safetensors {
         });
     }
 
-    /** Writes the body of a file; the seam that lets tests make a write fail half-way. */
-    @FunctionalInterface
-    interface Body {
-        void writeTo(FileChannel channel) throws IOException;
-    }
-
-    /**
-     * Runs {@code body} against a fresh temporary file next to {@code file}, forces it to disk and
-     * renames it over {@code file}; on any failure deletes the temporary file and rethrows.
-     */
-    static void writeAtomically(Path file, Body body) throws IOException {
-        Path target = file.toAbsolutePath();
-        Path folder = target.getParent();
-        Files.createDirectories(folder);
-        Path temp = folder.resolve(target.getFileName() + ".tmp-"
-                + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
-        try {
-            // CREATE_NEW: never write through a file (or link) that someone else put at this name.
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                body.writeTo(channel);
-                // Without this a crash shortly after the rename can leave a renamed but empty file.
-                channel.force(true);
-            }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (Throwable t) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException cleanup) {
-                t.addSuppressed(cleanup);
-            }
-            throw t;
-        }
+    /** Writes through {@link AtomicFiles#write}; the seam that lets tests make a write fail half-way. */
+    static void writeAtomically(Path file, AtomicFiles.Body body) throws IOException {
+        AtomicFiles.write(file, body);
     }
 
     /** The padded header bytes for {@code contents}, in the order documented on this class. */

@@ -28,6 +28,7 @@ public final class Sequential implements AutoCloseable {
     private final List<Layer> layers;
     private final SoftmaxWithLoss lastLayer;
     private final List<Param> params;
+    private Matrix logits;
 
     private Sequential(Backend backend, Architecture architecture, Map<String, float[]> weights) {
         this.backend = backend;
@@ -102,7 +103,14 @@ public final class Sequential implements AutoCloseable {
     public Matrix predict(Matrix x) {
         Matrix y = x;
         for (Layer layer : layers) y = layer.forward(y);
+        logits = y;
         return y;
+    }
+
+    /** The logits of the last forward pass ({@link #predict}, {@link #loss} or {@link #gradient}). */
+    public Matrix logits() {
+        if (logits == null) throw new IllegalStateException("no forward pass yet");
+        return logits;
     }
 
     /** Mean cross-entropy of a batch. */

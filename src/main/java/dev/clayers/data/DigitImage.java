@@ -1,0 +1,109 @@
+package dev.clayers.data;
+
+import javax.imageio.ImageIO;
+import java.awt.Graphics2D;
+import java.awt.Image;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Turns a picture (PNG, JPEG; grayscale or colour; any size) into a 28x28 input the way the
+ * MNIST digits were made: light digit on a dark background, the digit's bounding box scaled to
+ * fit 20x20 keeping its aspect ratio (with anti-aliasing), then placed in a 28x28 field so its
+ * centre of mass sits at the centre.
+ */
+public final class DigitImage {
+    public static final int SIZE = 28;
+    private static final int BOX = 20;
+
+    private DigitImage() {}
+
+    /**
+     * @param invert true for dark ink on a light background (a scan or photo of paper)
+     * @return 784 floats in [0, 1], row-major
+     * @throws IOException when the file is missing or not a readable image, naming the file
+     */
+    public static float[] load(Path file, boolean invert) throws IOException {
+        if (!Files.isRegularFile(file)) throw new java.nio.file.NoSuchFileException(file.toString());
+        BufferedImage img;
+        try {
+            img = ImageIO.read(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(file + ": not a readable image (" + e.getMessage() + ")");
+        }
+        if (img == null) throw new IOException(file + ": not a PNG, JPEG, GIF or BMP image");
+        return fromImage(img, invert);
+    }
+
+    /** See {@link #load}; {@code img} is not modified. */
+    public static float[] fromImage(BufferedImage img, boolean invert) {
+        int w = img.getWidth(), h = img.getHeight();
+        double[] gray = new double[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int argb = img.getRGB(x, y);
+                double a = ((argb >>> 24) & 0xff) / 255.0;
+                // ITU-R BT.601 luma; transparent pixels count as background.
+                double l = (0.299 * ((argb >> 16) & 0xff) + 0.587 * ((argb >> 8) & 0xff) + 0.114 * (argb & 0xff)) / 255.0;
+                double v = invert ? 1 - l : l;
+                gray[y * w + x] = v * a;
+            }
+        }
+        double max = 0;
+        for (double v : gray) max = Math.max(max, v);
+        if (max <= 0) return new float[SIZE * SIZE];
+        // Bounding box of the ink: pixels above a tenth of the brightest one.
+        int x0 = w, y0 = h, x1 = -1, y1 = -1;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                if (gray[y * w + x] > 0.1 * max) {
+                    x0 = Math.min(x0, x);
+                    x1 = Math.max(x1, x);
+                    y0 = Math.min(y0, y);
+                    y1 = Math.max(y1, y);
+                }
+            }
+        }
+        int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+        BufferedImage crop = new BufferedImage(bw, bh, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < bh; y++) {
+            for (int x = 0; x < bw; x++) {
+                int g = (int) Math.round(255 * gray[(y0 + y) * w + x0 + x] / max);
+                crop.getRaster().setSample(x, y, 0, g);
+            }
+        }
+        double scale = (double) BOX / Math.max(bw, bh);
+        int sw = Math.max(1, (int) Math.round(bw * scale)), sh = Math.max(1, (int) Math.round(bh * scale));
+        Image scaled = crop.getScaledInstance(sw, sh, Image.SCALE_AREA_AVERAGING);
+        BufferedImage small = new BufferedImage(sw, sh, BufferedImage.TYPE_BYTE_GRAY);
+        Graphics2D g = small.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(scaled, 0, 0, null);
+        g.dispose();
+        // Centre of mass of the scaled digit, moved to the field's centre.
+        double mass = 0, cx = 0, cy = 0;
+        for (int y = 0; y < sh; y++) {
+            for (int x = 0; x < sw; x++) {
+                int v = small.getRaster().getSample(x, y, 0);
+                mass += v;
+                cx += v * x;
+                cy += v * y;
+            }
+        }
+        int offX = (int) Math.round(SIZE / 2.0 - (mass > 0 ? cx / mass : sw / 2.0) - 0.5);
+        int offY = (int) Math.round(SIZE / 2.0 - (mass > 0 ? cy / mass : sh / 2.0) - 0.5);
+        float[] out = new float[SIZE * SIZE];
+        for (int y = 0; y < sh; y++) {
+            for (int x = 0; x < sw; x++) {
+                int tx = x + offX, ty = y + offY;
+                if (tx >= 0 && tx < SIZE && ty >= 0 && ty < SIZE) {
+                    out[ty * SIZE + tx] = small.getRaster().getSample(x, y, 0) / 255f;
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,138 @@
+package dev.clayers.train;
+
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.Matrix;
+import dev.clayers.layer.Param;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Updates parameters in place on their device from their gradients. The per-parameter state
+ * (velocity, squared-gradient sums, moments) lives on the device too, named after the parameter
+ * ({@code affine1.W.v}) so checkpoints can save and restore it.
+ */
+public abstract sealed class Optimizer implements AutoCloseable
+        permits Optimizer.Sgd, Optimizer.Momentum, Optimizer.AdaGrad, Optimizer.Adam {
+
+    protected final Backend backend;
+    protected final float lr;
+    /** Updates applied so far (Adam's bias correction needs it; checkpoints keep it). */
+    protected long steps;
+    private final Map<String, Matrix> state = new LinkedHashMap<>();
+
+    protected Optimizer(Backend backend, float lr) {
+        if (!(lr > 0) || !Float.isFinite(lr)) {
+            throw new IllegalArgumentException("learning rate must be a positive number, got " + lr);
+        }
+        this.backend = backend;
+        this.lr = lr;
+    }
+
+    /** Creates {@code sgd}, {@code momentum}, {@code adagrad} or {@code adam} with the book's defaults for the rest. */
+    public static Optimizer create(String kind, Backend backend, float lr) {
+        return switch (kind.toLowerCase(Locale.ROOT)) {
+            case "sgd" -> new Sgd(backend, lr);
+            case "momentum" -> new Momentum(backend, lr, 0.9f);
+            case "adagrad" -> new AdaGrad(backend, lr);
+            case "adam" -> new Adam(backend, lr, 0.9f, 0.999f);
+            default -> throw new IllegalArgumentException("unknown optimizer '" + kind + "'; valid: sgd, momentum, adagrad, adam");
+        };
+    }
+
+    /** {@code sgd}, {@code momentum}, ... */
+    public abstract String kind();
+
+    public float learningRate() { return lr; }
+    public long steps() { return steps; }
+
+    /** Applies one update to every parameter from its current gradient. */
+    public final void step(List<Param> params) {
+        steps++;
+        for (Param p : params) update(p);
+    }
+
+    protected abstract void update(Param p);
+
+    /** Zero-initialised state buffer {@code <param>.<suffix>}, created on first use. */
+    protected final Matrix state(Param p, String suffix) {
+        return state.computeIfAbsent(p.name() + "." + suffix, k -> backend.alloc(p.value().rows(), p.value().cols()));
+    }
+
+    /** Names of the state buffers this optimizer keeps for a parameter. */
+    protected abstract List<String> stateSuffixes();
+
+    /**
+     * Every state buffer for these parameters, created if needed, by name. Checkpoints download
+     * them and write them back on resume.
+     */
+    public final Map<String, Matrix> state(List<Param> params) {
+        Map<String, Matrix> out = new LinkedHashMap<>();
+        for (Param p : params) {
+            for (String s : stateSuffixes()) out.put(p.name() + "." + s, state(p, s));
+        }
+        return out;
+    }
+
+    /** Restores the step count (from a checkpoint). */
+    public final void setSteps(long steps) {
+        if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + steps);
+        this.steps = steps;
+    }
+
+    @Override
+    public void close() {
+        state.values().forEach(Matrix::close);
+        state.clear();
+    }
+
+    /** Plain SGD: {@code p -= lr * g}. */
+    public static final class Sgd extends Optimizer {
+        public Sgd(Backend backend, float lr) { super(backend, lr); }
+        @Override public String kind() { return "sgd"; }
+        @Override protected List<String> stateSuffixes() { return List.of(); }
+        @Override protected void update(Param p) { backend.axpy(-lr, p.grad(), p.value()); }
+    }
+
+    /** Momentum: {@code v = m v - lr g; p += v}. */
+    public static final class Momentum extends Optimizer {
+        private final float momentum;
+        public Momentum(Backend backend, float lr, float momentum) {
+            super(backend, lr);
+            this.momentum = momentum;
+        }
+        @Override public String kind() { return "momentum"; }
+        @Override protected List<String> stateSuffixes() { return List.of("v"); }
+        @Override protected void update(Param p) { backend.momentumStep(p.value(), p.grad(), state(p, "v"), lr, momentum); }
+    }
+
+    /** AdaGrad: the step shrinks per parameter with the sum of its squared gradients. */
+    public static final class AdaGrad extends Optimizer {
+        /** Keeps the first division finite when h is still zero (the book's 1e-7). */
+        private static final float EPS = 1e-7f;
+        public AdaGrad(Backend backend, float lr) { super(backend, lr); }
+        @Override public String kind() { return "adagrad"; }
+        @Override protected List<String> stateSuffixes() { return List.of("h"); }
+        @Override protected void update(Param p) { backend.adagradStep(p.value(), p.grad(), state(p, "h"), lr, EPS); }
+    }
+
+    /** Adam as in the book: bias correction folded into the step size lr_t. */
+    public static final class Adam extends Optimizer {
+        private static final float EPS = 1e-7f;
+        private final float beta1;
+        private final float beta2;
+        public Adam(Backend backend, float lr, float beta1, float beta2) {
+            super(backend, lr);
+            this.beta1 = beta1;
+            this.beta2 = beta2;
+        }
+        @Override public String kind() { return "adam"; }
+        @Override protected List<String> stateSuffixes() { return List.of("m", "v"); }
+        @Override protected void update(Param p) {
+            double lrT = lr * Math.sqrt(1 - Math.pow(beta2, steps)) / (1 - Math.pow(beta1, steps));
+            backend.adamStep(p.value(), p.grad(), state(p, "m"), state(p, "v"), (float) lrT, beta1, beta2, EPS);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.clayers.train;
+
+import dev.clayers.net.Architecture;
+import dev.clayers.net.WeightInit;
+
+/**
+ * Everything that determines a training run besides the device and data.
+ *
+ * @param architecture   layer sizes and activation
+ * @param init           weight initialisation
+ * @param optimizer      sgd, momentum, adagrad or adam
+ * @param learningRate   positive step size
+ * @param batch          mini-batch size
+ * @param epochs         passes over the training set (epoch mode), or epoch-equivalents to report (book mode)
+ * @param seed           seeds weights and the order of batches
+ * @param bookIterations 0 for epoch mode (each epoch a shuffled pass without replacement); else
+ *                       the book's recipe: this many iterations of batches sampled with replacement
+ */
+public record TrainConfig(Architecture architecture, WeightInit init, String optimizer, float learningRate,
+                          int batch, int epochs, long seed, int bookIterations) {
+    public TrainConfig {
+        if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
+        if (epochs <= 0) throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
+        if (!(learningRate > 0) || !Float.isFinite(learningRate)) {
+            throw new IllegalArgumentException("--lr must be a positive number, got " + learningRate);
+        }
+        if (bookIterations < 0) throw new IllegalArgumentException("iterations must be >= 0, got " + bookIterations);
+    }
+
+    public boolean book() { return bookIterations > 0; }
+
+    /** The book's recipe: 784-50-10 ReLU, std 0.01, SGD lr 0.1, batch 100, 10,000 iterations. */
+    public static TrainConfig book(int input, int classes, int trainSize, long seed) {
+        int iterPerEpoch = Math.max(trainSize / 100, 1);
+        int epochs = (10_000 + iterPerEpoch - 1) / iterPerEpoch;
+        return new TrainConfig(new Architecture(input, new int[] {50}, classes, dev.clayers.net.Activation.RELU),
+                WeightInit.BOOK, "sgd", 0.1f, 100, epochs, seed, 10_000);
+    }
+}
