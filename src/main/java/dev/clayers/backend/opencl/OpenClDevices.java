@@ -19,6 +19,8 @@ import java.util.List;
 public final class OpenClDevices {
     private OpenClDevices() {}
 
+    private static String linkProblem;
+
     /**
      * What discovery found.
      *
@@ -39,8 +41,12 @@ public final class OpenClDevices {
             String problem = scan(hs);
             return new Discovery(hs.stream().map(Handle::info).toList(), problem);
         } catch (LinkageError e) {
-            // JOCL loads its native library (and through it libOpenCL) on first use of CL.
-            return new Discovery(List.of(), "the OpenCL library could not be loaded (" + e + "); " + linkHint());
+            // JOCL loads its native library (and through it libOpenCL) on first use of CL; later
+            // uses only say "Could not initialize class", so the first cause is kept.
+            synchronized (OpenClDevices.class) {
+                if (linkProblem == null) linkProblem = "the OpenCL library could not be loaded (" + e + "); " + linkHint();
+            }
+            return new Discovery(List.of(), linkProblem);
         } catch (RuntimeException e) {
             return new Discovery(List.of(), "OpenCL discovery failed: " + e.getMessage());
         }
