@@ -1,33 +1,142 @@
 package dev.clayers.backend;
 
 import dev.clayers.backend.cpu.CpuBackend;
+import dev.clayers.backend.opencl.OpenClBackend;
+import dev.clayers.backend.opencl.OpenClDevices;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Device discovery and selection by id ({@code auto}, {@code cpu}, {@code opencl:P:D}, or a
- * name substring).
+ * Device discovery and selection by id: {@code auto}, {@code cpu}, {@code opencl:P:D}, or a
+ * case-insensitive substring of a device name. Discovery never throws, even without libOpenCL.
  */
 public final class Backends {
+    private static final Logger log = LoggerFactory.getLogger(Backends.class);
+    private static final Pattern OPENCL_ID = Pattern.compile("opencl:(\\d+):(\\d+)", Pattern.CASE_INSENSITIVE);
+
     private Backends() {}
 
-    /** Every device that can be opened here, the Java backend first. */
+    /** Every device that can be opened here: the Java backend first, then every OpenCL device. */
     public static List<DeviceInfo> list() {
+        List<DeviceInfo> all = new ArrayList<>();
+        all.add(cpuInfo());
+        OpenClDevices.Discovery d = OpenClDevices.discover();
+        if (d.problem() != null) log.debug("OpenCL: {}", d.problem());
+        all.addAll(d.devices());
+        return all;
+    }
+
+    /** The ids of {@link #list()}. */
+    public static List<String> ids() {
+        return list().stream().map(DeviceInfo::id).toList();
+    }
+
+    private static DeviceInfo cpuInfo() {
         try (CpuBackend cpu = new CpuBackend()) {
-            return List.of(cpu.info());
+            return cpu.info();
         }
     }
 
     /**
-     * Opens the device named by {@code spec}.
+     * Opens the device named by {@code spec} ({@code null} or blank means {@code auto}).
      *
-     * @throws IllegalArgumentException when the spec names no usable device; the message lists the valid ids
+     * @throws IllegalArgumentException when the spec names no device or the device cannot be
+     *     opened; the message lists the valid ids
      */
     public static Backend open(String spec) {
-        String s = spec == null ? "auto" : spec.trim();
-        if (s.equalsIgnoreCase("cpu") || s.equalsIgnoreCase("auto")) {
+        String s = spec == null || spec.isBlank() ? "auto" : spec.trim();
+        if (s.equalsIgnoreCase("auto")) return openAuto();
+        if (s.equalsIgnoreCase(CpuBackend.ID)) return new CpuBackend();
+        Matcher m = OPENCL_ID.matcher(s);
+        if (m.matches()) return openExplicit(s.toLowerCase(Locale.ROOT), Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+
+        List<DeviceInfo> all = list();
+        String needle = s.toLowerCase(Locale.ROOT);
+        List<DeviceInfo> hits = all.stream().filter(d -> d.name().toLowerCase(Locale.ROOT).contains(needle)).toList();
+        if (hits.isEmpty()) {
+            throw new IllegalArgumentException("no device matches '" + spec + "'; valid: " + validIds(all));
+        }
+        if (hits.size() > 1) {
+            throw new IllegalArgumentException("'" + spec + "' matches several devices: "
+                    + hits.stream().map(d -> d.id() + " (" + d.name() + ")").toList() + "; use one of their ids");
+        }
+        return open(hits.get(0).id());
+    }
+
+    /** Opens every device of {@link #list()} ({@code --device all}), the Java backend first. */
+    public static List<Backend> openAll() {
+        List<Backend> out = new ArrayList<>();
+        try {
+            for (DeviceInfo d : list()) out.add(open(d.id()));
+        } catch (RuntimeException e) {
+            out.forEach(Backend::close);
+            throw e;
+        }
+        return out;
+    }
+
+    private static String validIds(List<DeviceInfo> all) {
+        List<String> ids = new ArrayList<>();
+        ids.add("auto");
+        for (DeviceInfo d : all) ids.add(d.id() + (d.id().equals(CpuBackend.ID) ? "" : " (" + d.name() + ")"));
+        return String.join(", ", ids);
+    }
+
+    private static Backend openExplicit(String id, int platform, int device) {
+        OpenClDevices.Discovery d = OpenClDevices.discover();
+        boolean present = d.devices().stream().anyMatch(x -> x.id().equals(id));
+        if (!present) {
+            List<DeviceInfo> all = new ArrayList<>();
+            all.add(cpuInfo());
+            all.addAll(d.devices());
+            throw new IllegalArgumentException("no OpenCL device " + id + (d.problem() != null ? " (" + d.problem() + ")" : "")
+                    + "; valid: " + validIds(all));
+        }
+        try {
+            return OpenClBackend.open(platform, device);
+        } catch (RuntimeException e) {
+            List<DeviceInfo> all = new ArrayList<>();
+            all.add(cpuInfo());
+            all.addAll(d.devices());
+            throw new IllegalArgumentException("cannot open " + id + ": " + e.getMessage() + "; valid: " + validIds(all), e);
+        }
+    }
+
+    /**
+     * Picks the device expected to be fastest: a GPU or accelerator (most compute units x clock),
+     * else an OpenCL CPU device, else the Java backend. Falls back with a WARN when OpenCL is
+     * unusable or the chosen device fails to open; an explicit id never falls back.
+     */
+    private static Backend openAuto() {
+        OpenClDevices.Discovery d = OpenClDevices.discover();
+        if (d.devices().isEmpty()) {
+            log.warn("auto: OpenCL is not usable ({}); using the Java cpu backend", d.problem());
             return new CpuBackend();
         }
-        throw new IllegalArgumentException("unknown device '" + spec + "'; valid: auto, cpu");
+        Comparator<DeviceInfo> speed = Comparator.comparingLong(x -> (long) x.computeUnits() * Math.max(1, x.clockMhz()));
+        List<DeviceInfo> ranked = new ArrayList<>(d.devices());
+        ranked.sort(Comparator.comparing((DeviceInfo x) -> !x.isGpuLike()).thenComparing(speed.reversed()));
+        for (DeviceInfo cand : ranked) {
+            Matcher m = OPENCL_ID.matcher(cand.id());
+            if (!m.matches()) continue;
+            try {
+                Backend b = OpenClBackend.open(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+                log.info("auto: using {} ({}, {}, {} compute units) because {}", cand.id(), cand.name(), cand.type(),
+                        cand.computeUnits(), cand.isGpuLike() ? "it is the largest GPU/accelerator found"
+                                : "no GPU/accelerator was found and an OpenCL CPU device runs the same kernels");
+                return b;
+            } catch (RuntimeException e) {
+                log.warn("auto: cannot open {} ({}): {}", cand.id(), cand.name(), e.getMessage());
+            }
+        }
+        log.warn("auto: no OpenCL device could be opened; using the Java cpu backend");
+        return new CpuBackend();
     }
 }

@@ -1,0 +1,52 @@
+/*
+ * activations.cl: element-wise activation functions and their gradients.
+ *     relu_forward:     mask = x > 0 ? 1 : 0,  out = x * mask
+ *     relu_backward:    dx = dout * mask
+ *     sigmoid_forward:  out = 1 / (1 + exp(-x)), without overflow for large |x|
+ *     sigmoid_backward: dx = dout * y * (1 - y)   (y = the forward output)
+ *
+ * One work-item per element on a 1-D range of n; the host may round the range up, so each
+ * kernel checks its index against n. Outputs may alias inputs (each element is read before
+ * it is written, by the same work-item).
+ */
+
+// Keep a*b+c as two roundings, as the Java reference computes it.
+#pragma OPENCL FP_CONTRACT OFF
+
+__kernel void relu_forward(const int n, __global const float *x, __global float *out,
+                           __global float *mask) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    const float v = x[i];
+    const int on = v > 0.0f;
+    mask[i] = on ? 1.0f : 0.0f;
+    out[i] = on ? v : 0.0f;
+}
+
+__kernel void relu_backward(const int n, __global const float *dout, __global const float *mask,
+                            __global float *dx) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    dx[i] = dout[i] * mask[i];
+}
+
+/*
+ * exp is only ever taken of -|x| <= 0, so it lies in (0, 1] and cannot overflow: for x >= 0
+ * use 1 / (1 + e^-x); for x < 0 use e^x / (1 + e^x), which is the same value rewritten so a
+ * very negative x gives a tiny positive result instead of 1 / inf.
+ */
+__kernel void sigmoid_forward(const int n, __global const float *x, __global float *out) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    const float v = x[i];
+    const float e = exp(-fabs(v));
+    out[i] = v >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+}
+
+__kernel void sigmoid_backward(const int n, __global const float *dout, __global const float *y,
+                               __global float *dx) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    const float yi = y[i];
+    dx[i] = dout[i] * yi * (1.0f - yi);
+}

@@ -1,0 +1,51 @@
+/*
+ * memory.cl: filling and gathering device buffers (copies use clEnqueueCopyBuffer).
+ *     fill:        m[i] = value
+ *     gather_rows: dst[r, :] = src[indices[offset + r], :]
+ *     gather_ints: dst[r]    = src[indices[offset + r]]
+ *
+ * fill and gather_ints: one work-item per element (1-D). gather_rows: a 2-D range
+ * (cols, rows of dst), dimension 0 along a row so reads and writes are contiguous.
+ *
+ * Kernels cannot throw, so an index outside src is reported through error[0]: the first
+ * offending position + 1 is stored there (any racing writer stores a valid position) and
+ * the destination gets NaN / -1, never a silently clamped row. The host checks error[0]
+ * when it next waits for the device.
+ */
+
+__kernel void fill(const int n, const float value, __global float *m) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    m[i] = value;
+}
+
+__kernel void gather_rows(const int rows, const int cols, const int src_rows,
+                          __global const float *src, __global const int *indices, const int offset,
+                          __global float *dst, __global int *error) {
+    const int j = get_global_id(0);
+    const int r = get_global_id(1);
+    if (r >= rows || j >= cols) return;
+    const int from = indices[offset + r];
+    float v;
+    if (from < 0 || from >= src_rows) {
+        error[0] = offset + r + 1;
+        v = NAN;
+    } else {
+        v = src[(size_t) from * cols + j];
+    }
+    dst[(size_t) r * cols + j] = v;
+}
+
+__kernel void gather_ints(const int n, const int src_length, __global const int *src,
+                          __global const int *indices, const int offset, __global int *dst,
+                          __global int *error) {
+    const int r = get_global_id(0);
+    if (r >= n) return;
+    const int from = indices[offset + r];
+    if (from < 0 || from >= src_length) {
+        error[0] = offset + r + 1;
+        dst[r] = -1;
+    } else {
+        dst[r] = src[from];
+    }
+}

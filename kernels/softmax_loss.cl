@@ -1,0 +1,86 @@
+/*
+ * softmax_loss.cl: softmax with cross-entropy against integer labels.
+ *     softmax_xent_rows:     probs[i, :] = softmax(x[i, :]);
+ *                            row_loss[i] = log(sum_j exp(x[i,j] - max_i)) - (x[i, label_i] - max_i)
+ *     softmax_xent_mean:     out[0] = (1/N) sum_i row_loss[i];  out[1] = rows with a label outside 0..cols-1
+ *     softmax_xent_backward: dx[i, j] = scale_over_n * (probs[i, j] - [j == label_i])
+ *
+ * Numerics: the row max is subtracted before exp, so every exponent is <= 0 and exp cannot
+ * overflow; the loss is taken as log-sum-exp minus the shifted logit, never as log(prob), so a
+ * probability that underflows to 0 still gives a finite loss. The loss is a mean over the
+ * batch (hence 1/N), and the backward divides by N for the same reason.
+ *
+ * Mapping: softmax_xent_rows is one work-item per row (rows are short class vectors, batches
+ * long). softmax_xent_mean is a single work-group of REDUCE_WG work-items: each sums a strided
+ * share of the rows, then a local-memory tree reduction; the host reads back only out[0..1].
+ * softmax_xent_backward is one work-item per element on a 2-D range (cols, rows).
+ */
+
+#ifndef REDUCE_WG
+#define REDUCE_WG 256    // work-group size (power of two) of softmax_xent_mean
+#endif
+
+// Keep a*b+c as two roundings, as the Java reference computes it.
+#pragma OPENCL FP_CONTRACT OFF
+
+__kernel void softmax_xent_rows(const int rows, const int cols, __global const float *x,
+                                __global const int *labels, __global float *probs,
+                                __global float *row_loss) {
+    const int i = get_global_id(0);
+    if (i >= rows) return;
+    __global const float *xr = x + (size_t) i * cols;
+    __global float *pr = probs + (size_t) i * cols;
+    float mx = xr[0];
+    for (int j = 1; j < cols; j++) mx = fmax(mx, xr[j]);
+    const int label = labels[i];
+    // Read the label's logit before probs is written: probs may alias x.
+    const float shifted = (label >= 0 && label < cols) ? xr[label] - mx : 0.0f;
+    float sum = 0.0f;
+    for (int j = 0; j < cols; j++) {
+        const float e = exp(xr[j] - mx);
+        pr[j] = e;
+        sum += e;
+    }
+    const float inv = 1.0f / sum;
+    for (int j = 0; j < cols; j++) pr[j] = pr[j] * inv;
+    row_loss[i] = log(sum) - shifted;
+}
+
+__kernel __attribute__((reqd_work_group_size(REDUCE_WG, 1, 1)))
+void softmax_xent_mean(const int rows, const int cols, __global const float *row_loss,
+                       __global const int *labels, __global float *out) {
+    __local float sums[REDUCE_WG];
+    __local int bad[REDUCE_WG];
+    const int lid = get_local_id(0);
+    float s = 0.0f;
+    int b = 0;
+    for (int i = lid; i < rows; i += REDUCE_WG) {
+        s += row_loss[i];
+        const int label = labels[i];
+        b += (label < 0 || label >= cols);
+    }
+    sums[lid] = s;
+    bad[lid] = b;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int stride = REDUCE_WG / 2; stride > 0; stride >>= 1) {
+        if (lid < stride) {
+            sums[lid] += sums[lid + stride];
+            bad[lid] += bad[lid + stride];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) {
+        out[0] = sums[0] / (float) rows;
+        out[1] = (float) bad[0];
+    }
+}
+
+__kernel void softmax_xent_backward(const int rows, const int cols, __global const float *probs,
+                                    __global const int *labels, const float scale_over_n,
+                                    __global float *dx) {
+    const int j = get_global_id(0);
+    const int i = get_global_id(1);
+    if (i >= rows || j >= cols) return;
+    const size_t at = (size_t) i * cols + j;
+    dx[at] = scale_over_n * (probs[at] - (j == labels[i] ? 1.0f : 0.0f));
+}

@@ -1,0 +1,385 @@
+package dev.clayers.backend;
+
+import dev.clayers.backend.cpu.CpuBackend;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Checks a backend's ops against the Java reference ({@link CpuBackend}) on the same seeded
+ * random data, with a tolerance stated per op. Shared by the contract tests and
+ * {@code clayers verify}, so both hold devices to the same numbers.
+ *
+ * <p>Data is uniform in [-1, 1) unless an op needs otherwise (labels, indices, positive h).
+ * An element passes when {@code |got - ref| <= abs + rel * |ref|}; NaN passes only against NaN.
+ *
+ * <p>Tolerances (float32, unit roundoff u = 6e-8):
+ * <ul>
+ *   <li>{@link #gemm}: {@code abs = 2e-6 * sqrt(K) * |alpha| * max|A| * max|B| + 1e-6 * |beta| * max|C|}, rel 0.
+ *       A K-term float dot product summed in a different order (tiles vs. the reference's
+ *       k-blocks) differs by a random walk of ~sqrt(K) roundings of terms bounded by
+ *       max|A|·max|B|; 2e-6 leaves ~30u per sqrt(K) step of headroom for fused multiply-add.</li>
+ *   <li>{@link #EXACT}: abs 0, rel 0, for moves and integer results (copy, fill, gather, argmax, count).</li>
+ *   <li>{@link #ARITH}: abs 1e-7 * max|ref| , rel 1e-6, element-wise ops of + - * (a few roundings each;
+ *       the kernels keep FP_CONTRACT off, so they usually match bit for bit) and of / and sqrt,
+ *       which OpenCL 1.2 allows to be 2.5 and 3 ulp off.</li>
+ *   <li>{@link #TRANSCENDENTAL}: abs 1e-7, rel 2e-6, for sigmoid: OpenCL's exp may be 3 ulp off and the
+ *       reference evaluates in double.</li>
+ *   <li>{@link #sumColumns}: {@code abs = 1e-6 * sqrt(rows) * max|x|}, rel 1e-6: the device sums
+ *       in float in a tree, the reference in double.</li>
+ *   <li>{@link #SOFTMAX}: abs 1e-7, rel 1e-5, for probabilities and the mean loss: exp and log at
+ *       3 ulp plus a float row sum of up to ~1000 terms against the reference's double.</li>
+ * </ul>
+ */
+public final class Verifier {
+    private Verifier() {}
+
+    /** An element passes when {@code |got - ref| <= abs + rel * |ref|}. */
+    public record Tolerance(double abs, double rel) {
+        public boolean ok(double ref, double got) {
+            if (Double.isNaN(ref) || Double.isNaN(got)) return Double.isNaN(ref) && Double.isNaN(got);
+            if (Double.isInfinite(ref) || Double.isInfinite(got)) return ref == got;
+            return Math.abs(got - ref) <= abs + rel * Math.abs(ref);
+        }
+
+        @Override public String toString() { return String.format("abs %.1e + rel %.1e", abs, rel); }
+    }
+
+    public static final Tolerance EXACT = new Tolerance(0, 0);
+    public static final Tolerance TRANSCENDENTAL = new Tolerance(1e-7, 2e-6);
+    public static final Tolerance SOFTMAX = new Tolerance(1e-7, 1e-5);
+
+    /** Element-wise arithmetic: scaled to the output's magnitude (see the class comment). */
+    public static Tolerance arith(float[] ref) { return new Tolerance(1e-7 * maxAbs(ref), 1e-6); }
+    public static final String ARITH = "abs 1e-7*max|ref| + rel 1e-6";
+
+    /** GEMM tolerance for one call (see the class comment). */
+    public static Tolerance gemm(int k, float alpha, float maxA, float maxB, float beta, float maxC) {
+        return new Tolerance(2e-6 * Math.sqrt(k) * Math.abs(alpha) * maxA * maxB + 1e-6 * Math.abs(beta) * maxC, 0);
+    }
+
+    /** Column-sum tolerance (see the class comment). */
+    public static Tolerance sumColumns(int rows, float maxX) { return new Tolerance(1e-6 * Math.sqrt(rows) * maxX, 1e-6); }
+
+    /**
+     * One comparison: worst absolute and relative error over the elements. The relative error
+     * skips elements smaller than 1e-6 of the largest reference element, where it means nothing.
+     */
+    public record Result(String op, String device, String shape, double maxAbs, double maxRel, String tolerance, boolean pass,
+                         String detail) {
+        @Override public String toString() {
+            return String.format("%-28s %-12s %-18s maxAbs %.3e maxRel %.3e (%s) %s%s", op, device, shape, maxAbs, maxRel, tolerance,
+                    pass ? "PASS" : "FAIL", detail.isEmpty() ? "" : " " + detail);
+        }
+    }
+
+    public static Result compare(String op, String device, String shape, float[] ref, float[] got, Tolerance tol) {
+        return compare(op, device, shape, ref, got, tol, tol.toString());
+    }
+
+    public static Result compare(String op, String device, String shape, float[] ref, float[] got, Tolerance tol, String tolText) {
+        if (ref.length != got.length) {
+            return new Result(op, device, shape, Double.NaN, Double.NaN, tolText, false, "lengths differ: " + ref.length + " vs " + got.length);
+        }
+        double maxRef = maxAbs(ref), worstAbs = 0, worstRel = 0;
+        boolean pass = true;
+        String detail = "";
+        for (int i = 0; i < ref.length; i++) {
+            boolean ok = tol.ok(ref[i], got[i]);
+            double d = Math.abs((double) got[i] - ref[i]);
+            if (!ok && pass) detail = "first bad element " + i + ": ref " + ref[i] + " got " + got[i];
+            pass &= ok;
+            if (Double.isNaN(d)) {
+                if (!ok) worstAbs = worstRel = Double.NaN;
+                continue;
+            }
+            if (!Double.isNaN(worstAbs)) worstAbs = Math.max(worstAbs, d);
+            if (Math.abs(ref[i]) > 1e-6 * maxRef && !Double.isNaN(worstRel)) worstRel = Math.max(worstRel, d / Math.abs(ref[i]));
+        }
+        return new Result(op, device, shape, worstAbs, worstRel, tolText, pass, detail);
+    }
+
+    public static Result compareInts(String op, String device, String shape, int[] ref, int[] got) {
+        float[] r = new float[ref.length], g = new float[got.length];
+        for (int i = 0; i < r.length; i++) r[i] = ref[i];
+        for (int i = 0; i < g.length; i++) g[i] = got[i];
+        return compare(op, device, shape, r, g, EXACT);
+    }
+
+    static float maxAbs(float[] x) {
+        float m = 0;
+        for (float v : x) if (!Float.isNaN(v)) m = Math.max(m, Math.abs(v));
+        return m;
+    }
+
+    public static float[] random(Random rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = rnd.nextFloat() * 2f - 1f;
+        return x;
+    }
+
+    public static int[] randomInts(Random rnd, int n, int bound) {
+        int[] x = new int[n];
+        for (int i = 0; i < n; i++) x[i] = rnd.nextInt(bound);
+        return x;
+    }
+
+    /** Closes what it collected, last first. */
+    private static final class Scope implements AutoCloseable {
+        private final Deque<AutoCloseable> items = new ArrayDeque<>();
+        <T extends AutoCloseable> T add(T t) { items.push(t); return t; }
+        @Override public void close() {
+            while (!items.isEmpty()) {
+                try { items.pop().close(); } catch (Exception ignored) { /* buffers of a closed backend */ }
+            }
+        }
+    }
+
+    /**
+     * A pair of backends, the one under test and the reference, and helpers to put the same
+     * data on both. Each check method runs one op on both and compares.
+     */
+    public static final class Pair implements AutoCloseable {
+        private final Backend dev;
+        private final Backend ref;
+        private final boolean ownsRef;
+
+        /** Compares {@code dev} against a fresh {@link CpuBackend} (closed with this pair; {@code dev} is not). */
+        public Pair(Backend dev) { this(dev, new CpuBackend(), true); }
+
+        private Pair(Backend dev, Backend ref, boolean ownsRef) {
+            this.dev = dev;
+            this.ref = ref;
+            this.ownsRef = ownsRef;
+        }
+
+        public Backend device() { return dev; }
+
+        @Override public void close() { if (ownsRef) ref.close(); }
+
+        private static String s(int r, int c) { return r + "x" + c; }
+
+        public Result gemm(Random rnd, boolean ta, boolean tb, int m, int n, int k, float alpha, float beta, boolean nanInC) {
+            float[] a = random(rnd, m * k), b = random(rnd, k * n), c = random(rnd, m * n);
+            if (nanInC) java.util.Arrays.fill(c, Float.NaN);
+            int ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
+            try (Scope sc = new Scope()) {
+                Matrix da = sc.add(dev.upload(a, ar, ac)), db = sc.add(dev.upload(b, br, bc)), dc = sc.add(dev.upload(c, m, n));
+                Matrix ra = sc.add(ref.upload(a, ar, ac)), rb = sc.add(ref.upload(b, br, bc)), rc = sc.add(ref.upload(c, m, n));
+                dev.gemm(ta, tb, alpha, da, db, beta, dc);
+                ref.gemm(ta, tb, alpha, ra, rb, beta, rc);
+                Tolerance tol = Verifier.gemm(k, alpha, maxAbs(a), maxAbs(b), beta, nanInC ? 0 : maxAbs(c));
+                String op = "gemm" + (ta ? "T" : "N") + (tb ? "T" : "N") + " a=" + alpha + " b=" + beta + (nanInC ? " NaN-C" : "");
+                return compare(op, dev.id(), m + "x" + n + "x" + k, ref.download(rc), dev.download(dc), tol);
+            }
+        }
+
+        public Result addBias(Random rnd, int rows, int cols, boolean inPlace) {
+            float[] x = random(rnd, rows * cols), bias = random(rnd, cols);
+            try (Scope sc = new Scope()) {
+                Matrix dx = sc.add(dev.upload(x, rows, cols)), dbias = sc.add(dev.upload(bias, 1, cols));
+                Matrix rx = sc.add(ref.upload(x, rows, cols)), rbias = sc.add(ref.upload(bias, 1, cols));
+                Matrix dout = inPlace ? dx : sc.add(dev.alloc(rows, cols)), rout = inPlace ? rx : sc.add(ref.alloc(rows, cols));
+                dev.addBias(dx, dbias, dout);
+                ref.addBias(rx, rbias, rout);
+                float[] r = ref.download(rout);
+                return compare("addBias" + (inPlace ? " in-place" : ""), dev.id(), s(rows, cols), r, dev.download(dout), arith(r), ARITH);
+            }
+        }
+
+        public Result sumColumns(Random rnd, int rows, int cols) {
+            float[] x = random(rnd, rows * cols);
+            try (Scope sc = new Scope()) {
+                Matrix dx = sc.add(dev.upload(x, rows, cols)), dout = sc.add(dev.alloc(1, cols));
+                Matrix rx = sc.add(ref.upload(x, rows, cols)), rout = sc.add(ref.alloc(1, cols));
+                dev.sumColumns(dx, dout);
+                ref.sumColumns(rx, rout);
+                return compare("sumColumns", dev.id(), s(rows, cols), ref.download(rout), dev.download(dout),
+                        Verifier.sumColumns(rows, maxAbs(x)));
+            }
+        }
+
+        /** Element-wise ops on one shape: name is one of {@link #ELEMENTWISE}. */
+        public Result elementwise(Random rnd, String name, int rows, int cols) {
+            int n = rows * cols;
+            float[] x = random(rnd, n), y = random(rnd, n), z = random(rnd, n), w = random(rnd, n);
+            float[] sig = new float[n];
+            for (int i = 0; i < n; i++) sig[i] = 0.5f * (x[i] + 1f);           // a valid sigmoid output in [0, 1)
+            float[] mask = new float[n];
+            for (int i = 0; i < n; i++) mask[i] = y[i] > 0 ? 1f : 0f;
+            float[] wide = new float[n];
+            for (int i = 0; i < n; i++) wide[i] = x[i] * 120f;                  // sigmoid far into both tails
+            float[] h = new float[n];
+            for (int i = 0; i < n; i++) h[i] = Math.abs(z[i]);                  // AdaGrad/Adam accumulators are >= 0
+            float lr = 0.01f;
+            try (Scope sc = new Scope()) {
+                Matrix[] d = new Matrix[4], r = new Matrix[4];
+                float[][] in;
+                switch (name) {
+                    case "reluForward": in = new float[][] {x, y, z}; break;
+                    case "reluBackward": in = new float[][] {x, mask, z}; break;
+                    case "sigmoidForward": in = new float[][] {wide, y}; break;
+                    case "sigmoidBackward": in = new float[][] {x, sig, z}; break;
+                    case "axpy": in = new float[][] {x, y}; break;
+                    case "momentumStep": in = new float[][] {x, y, z}; break;
+                    case "adagradStep": in = new float[][] {x, y, h}; break;
+                    case "adamStep": in = new float[][] {x, y, w, h}; break;
+                    default: throw new IllegalArgumentException("unknown element-wise op " + name);
+                }
+                for (int i = 0; i < in.length; i++) {
+                    d[i] = sc.add(dev.upload(in[i], rows, cols));
+                    r[i] = sc.add(ref.upload(in[i], rows, cols));
+                }
+                List<float[]> refOut = new ArrayList<>(), devOut = new ArrayList<>();
+                for (int side = 0; side < 2; side++) {
+                    Backend b = side == 0 ? ref : dev;
+                    Matrix[] v = side == 0 ? r : d;
+                    List<float[]> out = side == 0 ? refOut : devOut;
+                    switch (name) {
+                        case "reluForward" -> { b.reluForward(v[0], v[1], v[2]); out.add(b.download(v[1])); out.add(b.download(v[2])); }
+                        case "reluBackward" -> { b.reluBackward(v[0], v[1], v[2]); out.add(b.download(v[2])); }
+                        case "sigmoidForward" -> { b.sigmoidForward(v[0], v[1]); out.add(b.download(v[1])); }
+                        case "sigmoidBackward" -> { b.sigmoidBackward(v[0], v[1], v[2]); out.add(b.download(v[2])); }
+                        case "axpy" -> { b.axpy(-0.37f, v[0], v[1]); out.add(b.download(v[1])); }
+                        case "momentumStep" -> { b.momentumStep(v[0], v[1], v[2], lr, 0.9f); out.add(b.download(v[0])); out.add(b.download(v[2])); }
+                        case "adagradStep" -> { b.adagradStep(v[0], v[1], v[2], lr, 1e-7f); out.add(b.download(v[0])); out.add(b.download(v[2])); }
+                        default -> {
+                            b.adamStep(v[0], v[1], v[2], v[3], lr * 0.3f, 0.9f, 0.999f, 1e-8f);
+                            out.add(b.download(v[0])); out.add(b.download(v[2])); out.add(b.download(v[3]));
+                        }
+                    }
+                }
+                Result worst = null;
+                for (int i = 0; i < refOut.size(); i++) {
+                    float[] rr = refOut.get(i);
+                    Result res = name.startsWith("sigmoidForward")
+                            ? compare(name, dev.id(), s(rows, cols), rr, devOut.get(i), TRANSCENDENTAL)
+                            : compare(name, dev.id(), s(rows, cols), rr, devOut.get(i), arith(rr), ARITH);
+                    // Report the first failing output, else the one with the largest error.
+                    if (worst == null || (worst.pass() && (!res.pass() || res.maxAbs() > worst.maxAbs()))) worst = res;
+                }
+                return worst;
+            }
+        }
+
+        /** The element-wise ops {@link #elementwise} knows. */
+        public static final List<String> ELEMENTWISE = List.of("reluForward", "reluBackward", "sigmoidForward", "sigmoidBackward",
+                "axpy", "momentumStep", "adagradStep", "adamStep");
+
+        /** Softmax forward (probabilities and mean loss) and backward; returns three results. */
+        public List<Result> softmax(Random rnd, int rows, int cols, float logitScale) {
+            float[] x = random(rnd, rows * cols);
+            for (int i = 0; i < x.length; i++) x[i] *= logitScale;
+            int[] labels = randomInts(rnd, rows, cols);
+            try (Scope sc = new Scope()) {
+                Matrix dx = sc.add(dev.upload(x, rows, cols)), dp = sc.add(dev.alloc(rows, cols)), dg = sc.add(dev.alloc(rows, cols));
+                Matrix rx = sc.add(ref.upload(x, rows, cols)), rp = sc.add(ref.alloc(rows, cols)), rg = sc.add(ref.alloc(rows, cols));
+                IntVector dl = sc.add(dev.uploadInts(labels)), rl = sc.add(ref.uploadInts(labels));
+                float dLoss = dev.softmaxCrossEntropy(dx, dl, dp);
+                float rLoss = ref.softmaxCrossEntropy(rx, rl, rp);
+                dev.softmaxCrossEntropyBackward(dp, dl, 1f, dg);
+                ref.softmaxCrossEntropyBackward(rp, rl, 1f, rg);
+                String shape = s(rows, cols) + (logitScale != 1f ? " x" + logitScale : "");
+                float[] rgrad = ref.download(rg);
+                return List.of(
+                        compare("softmaxCrossEntropy loss", dev.id(), shape, new float[] {rLoss}, new float[] {dLoss}, SOFTMAX),
+                        compare("softmaxCrossEntropy probs", dev.id(), shape, ref.download(rp), dev.download(dp), SOFTMAX),
+                        // The backward is exact arithmetic on the probabilities, so compare it on the same inputs:
+                        // the device's own probs, run through the reference formula.
+                        compare("softmaxCrossEntropyBackward", dev.id(), shape, backwardOf(dev.download(dp), labels, rows, cols),
+                                dev.download(dg), arith(rgrad), ARITH));
+            }
+        }
+
+        private static float[] backwardOf(float[] probs, int[] labels, int rows, int cols) {
+            float s = 1f / rows;
+            float[] g = new float[probs.length];
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) g[i * cols + j] = s * (probs[i * cols + j] - (j == labels[i] ? 1f : 0f));
+            }
+            return g;
+        }
+
+        /** argmaxRows and countCorrect. */
+        public List<Result> argmax(Random rnd, int rows, int cols) {
+            float[] x = random(rnd, rows * cols);
+            int[] labels = randomInts(rnd, rows, cols);
+            // Make about half the rows correct so the count is not trivially small.
+            for (int i = 0; i < rows; i += 2) x[i * cols + labels[i]] = 2f;
+            try (Scope sc = new Scope()) {
+                Matrix dx = sc.add(dev.upload(x, rows, cols)), rx = sc.add(ref.upload(x, rows, cols));
+                IntVector dl = sc.add(dev.uploadInts(labels)), rl = sc.add(ref.uploadInts(labels));
+                IntVector da = sc.add(dev.allocInts(rows)), ra = sc.add(ref.allocInts(rows));
+                dev.argmaxRows(dx, da);
+                ref.argmaxRows(rx, ra);
+                int dc = dev.countCorrect(dx, dl), rc = ref.countCorrect(rx, rl);
+                return List.of(compareInts("argmaxRows", dev.id(), s(rows, cols), ref.downloadInts(ra), dev.downloadInts(da)),
+                        compareInts("countCorrect", dev.id(), s(rows, cols), new int[] {rc}, new int[] {dc}));
+            }
+        }
+
+        /** gatherRows, gatherInts, copy and fill. */
+        public List<Result> memory(Random rnd, int rows, int cols) {
+            float[] x = random(rnd, rows * cols);
+            int[] ints = randomInts(rnd, rows, 1000);
+            int take = Math.max(1, rows / 2);
+            int offset = rows - take;
+            int[] idx = randomInts(rnd, rows, rows);
+            try (Scope sc = new Scope()) {
+                Matrix dx = sc.add(dev.upload(x, rows, cols)), rx = sc.add(ref.upload(x, rows, cols));
+                IntVector di = sc.add(dev.uploadInts(idx)), ri = sc.add(ref.uploadInts(idx));
+                IntVector dv = sc.add(dev.uploadInts(ints)), rv = sc.add(ref.uploadInts(ints));
+                Matrix dg = sc.add(dev.alloc(take, cols)), rg = sc.add(ref.alloc(take, cols));
+                IntVector dgi = sc.add(dev.allocInts(take)), rgi = sc.add(ref.allocInts(take));
+                dev.gatherRows(dx, di, offset, dg);
+                ref.gatherRows(rx, ri, offset, rg);
+                dev.gatherInts(dv, di, offset, dgi);
+                ref.gatherInts(rv, ri, offset, rgi);
+                Matrix dc = sc.add(dev.alloc(rows, cols)), rc = sc.add(ref.alloc(rows, cols));
+                dev.copy(dx, dc);
+                ref.copy(rx, rc);
+                Matrix df = sc.add(dev.alloc(rows, cols)), rf = sc.add(ref.alloc(rows, cols));
+                dev.fill(df, -3.25f);
+                ref.fill(rf, -3.25f);
+                return List.of(compare("gatherRows", dev.id(), s(take, cols), ref.download(rg), dev.download(dg), EXACT),
+                        compareInts("gatherInts", dev.id(), Integer.toString(take), ref.downloadInts(rgi), dev.downloadInts(dgi)),
+                        compare("copy", dev.id(), s(rows, cols), ref.download(rc), dev.download(dc), EXACT),
+                        compare("fill", dev.id(), s(rows, cols), ref.download(rf), dev.download(df), EXACT));
+            }
+        }
+    }
+
+    /**
+     * Every op, forward and backward, on random shapes (1 and odd sizes included), against the
+     * Java reference. What {@code clayers verify} runs.
+     */
+    public static List<Result> verify(Backend device, long seed) {
+        Random rnd = new Random(seed);
+        List<Result> out = new ArrayList<>();
+        try (Pair p = new Pair(device)) {
+            int[][] shapes = {{1, 1}, {7, 33}, {1 + rnd.nextInt(300), 1 + rnd.nextInt(300)}, {100 + rnd.nextInt(900), 10}};
+            boolean[] tf = {false, true};
+            for (boolean ta : tf) {
+                for (boolean tb : tf) {
+                    out.add(p.gemm(rnd, ta, tb, 1, 1, 1, 1f, 0f, false));
+                    out.add(p.gemm(rnd, ta, tb, 1 + rnd.nextInt(200), 1 + rnd.nextInt(200), 1 + rnd.nextInt(800), 1f, 0f, true));
+                    out.add(p.gemm(rnd, ta, tb, 1 + rnd.nextInt(200), 1 + rnd.nextInt(200), 1 + rnd.nextInt(800), 0.5f, 1f, false));
+                }
+            }
+            for (int[] s : shapes) {
+                out.add(p.addBias(rnd, s[0], s[1], false));
+                out.add(p.sumColumns(rnd, s[0], s[1]));
+                for (String op : Pair.ELEMENTWISE) out.add(p.elementwise(rnd, op, s[0], s[1]));
+                out.addAll(p.softmax(rnd, s[0], s[1], 1f));
+                out.addAll(p.argmax(rnd, s[0], s[1]));
+                out.addAll(p.memory(rnd, s[0], s[1]));
+            }
+            out.add(p.sumColumns(rnd, 10_000, 7));
+            out.addAll(p.softmax(rnd, 64, 10, 1000f));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,521 @@
+package dev.clayers.backend.opencl;
+
+import dev.clayers.backend.AbstractBackend;
+import dev.clayers.backend.DeviceInfo;
+import dev.clayers.backend.IntVector;
+import dev.clayers.backend.Matrix;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
+/**
+ * The OpenCL backend: one context and one in-order command queue on one device, the kernels of
+ * {@code kernels/*.cl} built once with this device's {@link KernelTunables}. Ops only enqueue;
+ * {@code download}, the scalar-returning ops and {@code finish} wait.
+ *
+ * <p>Small scratch buffers (loss partials, counts, column-sum partials, the gather error flag)
+ * belong to the backend and are reused, so the per-step hot path never allocates device memory.
+ * They are not counted in {@link #liveBuffers()}, which counts the caller's matrices and vectors.
+ *
+ * <p>Not thread-safe: kernel arguments are per-kernel state, as in OpenCL itself.
+ */
+public final class OpenClBackend extends AbstractBackend {
+    /** Row blocks of the first column-sum pass at most; bounds the partials buffer to this many rows. */
+    private static final int MAX_ROW_BLOCKS = 64;
+    /** Work-groups of the first count-correct pass at most. */
+    private static final int MAX_COUNT_GROUPS = 64;
+
+    private final DeviceInfo info;
+    private final KernelTunables tunables;
+    private final long maxAllocBytes;
+    private final cl_context context;
+    private final cl_command_queue queue;
+    private final Kernels kernels;
+    private final Set<Buffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    private final cl_mem lossOut;        // 2 floats: mean loss, rows with a bad label
+    private final cl_mem countPartial;   // MAX_COUNT_GROUPS ints
+    private final cl_mem countOut;       // 1 int
+    private final cl_mem gatherError;    // 1 int: first out-of-range gather position + 1, or 0
+    private cl_mem rowLoss;              // per-row loss, grown on demand
+    private long rowLossFloats;
+    private cl_mem sumPartial;           // column-sum partials, grown on demand
+    private long sumPartialFloats;
+    private boolean gatherPending;
+
+    /** Opens {@code opencl:platform:device}. */
+    public static OpenClBackend open(int platform, int device) {
+        OpenClDevices.Handle h;
+        try {
+            h = OpenClDevices.find(platform, device);
+        } catch (CLException e) {
+            throw ClErrors.wrap("OpenCL discovery", e);
+        }
+        if (h == null) throw new IllegalArgumentException("no OpenCL device " + OpenClDevices.id(platform, device));
+        return new OpenClBackend(h);
+    }
+
+    private OpenClBackend(OpenClDevices.Handle h) {
+        this.info = h.info();
+        cl_device_id device = h.device();
+        cl_context ctx = null;
+        cl_command_queue q = null;
+        Kernels ks = new Kernels(info.id());
+        try {
+            this.tunables = KernelTunables.forDevice(OpenClDevices.sizeT(device, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE),
+                    OpenClDevices.sizeTs(device, CL.CL_DEVICE_MAX_WORK_ITEM_SIZES, 3), info.localMemBytes());
+            this.maxAllocBytes = OpenClDevices.ulong(device, CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE);
+            cl_context_properties props = new cl_context_properties();
+            props.addProperty(CL.CL_CONTEXT_PLATFORM, h.platform());
+            ctx = CL.clCreateContext(props, 1, new cl_device_id[] {device}, null, null, null);
+            q = CL.clCreateCommandQueue(ctx, device, 0, null);
+            // Correctness first: no -cl-fast-relaxed-math (it would allow inf/NaN shortcuts in
+            // softmax); mad is allowed only in gemm, whose tolerance already covers it.
+            String opts = tunables.options();
+            ks.build(ctx, device, "gemm.cl", opts + " -cl-mad-enable", "gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt");
+            ks.build(ctx, device, "bias.cl", opts, "add_bias");
+            ks.build(ctx, device, "reduce.cl", opts, "sum_columns_partial", "sum_columns_final", "argmax_rows",
+                    "count_correct_partial", "sum_ints_final");
+            ks.build(ctx, device, "activations.cl", opts, "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward");
+            ks.build(ctx, device, "softmax_loss.cl", opts, "softmax_xent_rows", "softmax_xent_mean", "softmax_xent_backward");
+            ks.build(ctx, device, "optim.cl", opts, "axpy", "momentum_step", "adagrad_step", "adam_step");
+            ks.build(ctx, device, "memory.cl", opts, "fill", "gather_rows", "gather_ints");
+        } catch (RuntimeException e) {
+            ks.close();
+            if (q != null) CL.clReleaseCommandQueue(q);
+            if (ctx != null) CL.clReleaseContext(ctx);
+            if (e instanceof CLException ce) throw ClErrors.wrap("open " + info.id() + " (" + info.name() + ")", ce);
+            throw e;
+        }
+        this.context = ctx;
+        this.queue = q;
+        this.kernels = ks;
+        try {
+            lossOut = scratch(2L * Sizeof.cl_float);
+            countPartial = scratch((long) MAX_COUNT_GROUPS * Sizeof.cl_int);
+            countOut = scratch(Sizeof.cl_int);
+            gatherError = scratch(Sizeof.cl_int);
+            CL.clEnqueueWriteBuffer(queue, gatherError, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(new int[1]), 0, null, null);
+        } catch (CLException e) {
+            doClose();
+            throw ClErrors.wrap("allocate scratch buffers on " + info.id(), e);
+        }
+    }
+
+    @Override public String id() { return info.id(); }
+    @Override public DeviceInfo info() { return info; }
+
+    /** The {@code -D} values this backend's kernels were built with. */
+    public KernelTunables tunables() { return tunables; }
+
+    // ---- buffers ----------------------------------------------------------------------------------
+
+    /** A device buffer held by a Matrix or IntVector; released once, by whichever closes first. */
+    private static final class Buffer {
+        final cl_mem mem;
+        final long bytes;
+        Buffer(cl_mem mem, long bytes) { this.mem = mem; this.bytes = bytes; }
+    }
+
+    private static final class ClMatrix extends Matrix {
+        final Buffer buf;
+        private final OpenClBackend owner;
+        ClMatrix(OpenClBackend owner, int rows, int cols, Buffer buf) {
+            super(owner, rows, cols);
+            this.owner = owner;
+            this.buf = buf;
+        }
+        @Override protected void release() { owner.releaseBuffer(buf); }
+    }
+
+    private static final class ClInts extends IntVector {
+        final Buffer buf;
+        private final OpenClBackend owner;
+        ClInts(OpenClBackend owner, int length, Buffer buf) {
+            super(owner, length);
+            this.owner = owner;
+            this.buf = buf;
+        }
+        @Override protected void release() { owner.releaseBuffer(buf); }
+    }
+
+    private static cl_mem mem(Matrix m) { return ((ClMatrix) m).buf.mem; }
+    private static cl_mem mem(IntVector v) { return ((ClInts) v).buf.mem; }
+
+    private Buffer newBuffer(long bytes, String what) {
+        if (bytes > maxAllocBytes) {
+            throw outOfMemory(bytes, what, "larger than the device's largest single allocation (" + maxAllocBytes + " bytes)", 0, null);
+        }
+        cl_mem m;
+        try {
+            m = CL.clCreateBuffer(context, CL.CL_MEM_READ_WRITE, bytes, null, null);
+        } catch (CLException e) {
+            if (ClErrors.isOutOfMemory(e.getStatus())) throw outOfMemory(bytes, what, ClErrors.name(e.getStatus()), e.getStatus(), e);
+            throw ClErrors.wrap("allocate " + bytes + " bytes on " + id(), e);
+        }
+        Buffer b = new Buffer(m, bytes);
+        live.add(b);
+        countAlloc(bytes);
+        try {
+            // Zero-fill; some drivers only really allocate here, so memory errors surface now.
+            launch1("fill", bytes / 4, (int) (bytes / 4), 0f, m);
+        } catch (OpenClException e) {
+            releaseBuffer(b);
+            if (ClErrors.isOutOfMemory(e.status())) throw outOfMemory(bytes, what, ClErrors.name(e.status()), e.status(), e);
+            throw e;
+        }
+        return b;
+    }
+
+    private OpenClException outOfMemory(long bytes, String what, String why, int status, Throwable cause) {
+        return new OpenClException("out of device memory on " + id() + " (" + info.name() + "): requested " + bytes + " bytes for "
+                + what + " (" + why + "); the device has " + info.globalMemBytes() + " bytes of global memory and this backend holds "
+                + liveBytes() + " bytes in " + liveBuffers() + " buffers. Lower the batch size (or the layer sizes), or choose a device "
+                + "with more memory (clayers devices).", status, cause);
+    }
+
+    private void releaseBuffer(Buffer b) {
+        if (live.remove(b)) {
+            CL.clReleaseMemObject(b.mem);
+            countRelease(b.bytes);
+        }
+    }
+
+    private cl_mem scratch(long bytes) {
+        return CL.clCreateBuffer(context, CL.CL_MEM_READ_WRITE, bytes, null, null);
+    }
+
+    private cl_mem rowLossScratch(int rows) {
+        if (rows > rowLossFloats) {
+            if (rowLoss != null) CL.clReleaseMemObject(rowLoss);
+            rowLoss = null;
+            rowLoss = scratchOrOom((long) rows * Sizeof.cl_float, "the per-row loss scratch");
+            rowLossFloats = rows;
+        }
+        return rowLoss;
+    }
+
+    private cl_mem sumPartialScratch(long floats) {
+        if (floats > sumPartialFloats) {
+            if (sumPartial != null) CL.clReleaseMemObject(sumPartial);
+            sumPartial = null;
+            sumPartial = scratchOrOom(floats * Sizeof.cl_float, "the column-sum scratch");
+            sumPartialFloats = floats;
+        }
+        return sumPartial;
+    }
+
+    private cl_mem scratchOrOom(long bytes, String what) {
+        try {
+            return scratch(bytes);
+        } catch (CLException e) {
+            if (ClErrors.isOutOfMemory(e.getStatus())) throw outOfMemory(bytes, what, ClErrors.name(e.getStatus()), e.getStatus(), e);
+            throw ClErrors.wrap("allocate " + what, e);
+        }
+    }
+
+    // ---- launching --------------------------------------------------------------------------------
+
+    /** Sets the arguments (cl_mem, Integer, Float) and enqueues {@code name} on the given range. */
+    private void launch(String name, long[] global, long[] local, Object... args) {
+        cl_kernel k = kernels.get(name);
+        try {
+            for (int i = 0; i < args.length; i++) {
+                Object a = args[i];
+                if (a instanceof cl_mem m) {
+                    CL.clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
+                } else if (a instanceof Integer v) {
+                    CL.clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
+                } else if (a instanceof Float v) {
+                    CL.clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
+                } else {
+                    throw new IllegalArgumentException("kernel argument " + i + " of " + name + " has unsupported type " + a);
+                }
+            }
+            CL.clEnqueueNDRangeKernel(queue, k, global.length, null, global, local, 0, null, null);
+        } catch (CLException e) {
+            throw ClErrors.wrap("enqueue kernel " + name + " on " + id(), e);
+        }
+    }
+
+    /** A 1-D launch over n work-items, the work-group size left to the driver. */
+    private void launch1(String name, long n, Object... args) {
+        launch(name, new long[] {n}, null, args);
+    }
+
+    /** A 2-D launch over (cols, rows), the work-group size left to the driver. */
+    private void launch2(String name, int cols, int rows, Object... args) {
+        launch(name, new long[] {cols, rows}, null, args);
+    }
+
+    private static long roundUp(long n, long multiple) { return (n + multiple - 1) / multiple * multiple; }
+
+    // ---- memory -----------------------------------------------------------------------------------
+
+    @Override
+    protected Matrix doAlloc(int rows, int cols) {
+        return new ClMatrix(this, rows, cols, newBuffer(4L * rows * cols, "a " + rows + "x" + cols + " matrix"));
+    }
+
+    @Override
+    protected void doWrite(Matrix dst, float[] src) {
+        try {
+            CL.clEnqueueWriteBuffer(queue, mem(dst), CL.CL_TRUE, 0, dst.bytes(), Pointer.to(src), 0, null, null);
+        } catch (CLException e) {
+            throw ClErrors.wrap("write " + dst, e);
+        }
+    }
+
+    @Override
+    protected void doRead(Matrix src, float[] dst) {
+        try {
+            CL.clEnqueueReadBuffer(queue, mem(src), CL.CL_TRUE, 0, src.bytes(), Pointer.to(dst), 0, null, null);
+        } catch (CLException e) {
+            throw ClErrors.wrap("read " + src, e);
+        }
+        checkGatherError();
+    }
+
+    @Override
+    protected IntVector doAllocInts(int length) {
+        return new ClInts(this, length, newBuffer(4L * length, "an int vector of length " + length));
+    }
+
+    @Override
+    protected void doWriteInts(IntVector dst, int[] src) {
+        try {
+            CL.clEnqueueWriteBuffer(queue, mem(dst), CL.CL_TRUE, 0, 4L * src.length, Pointer.to(src), 0, null, null);
+        } catch (CLException e) {
+            throw ClErrors.wrap("write " + dst, e);
+        }
+    }
+
+    @Override
+    protected void doReadInts(IntVector src, int[] dst) {
+        try {
+            CL.clEnqueueReadBuffer(queue, mem(src), CL.CL_TRUE, 0, 4L * dst.length, Pointer.to(dst), 0, null, null);
+        } catch (CLException e) {
+            throw ClErrors.wrap("read " + src, e);
+        }
+        checkGatherError();
+    }
+
+    @Override
+    protected void doCopy(Matrix src, Matrix dst) {
+        try {
+            CL.clEnqueueCopyBuffer(queue, mem(src), mem(dst), 0, 0, src.bytes(), 0, null, null);
+        } catch (CLException e) {
+            throw ClErrors.wrap("copy " + src + " to " + dst, e);
+        }
+    }
+
+    @Override
+    protected void doFill(Matrix m, float value) {
+        launch1("fill", m.size(), m.size(), value, mem(m));
+    }
+
+    @Override
+    protected void doGatherRows(Matrix src, IntVector indices, int offset, Matrix dst) {
+        launch2("gather_rows", dst.cols(), dst.rows(), dst.rows(), dst.cols(), src.rows(), mem(src), mem(indices), offset,
+                mem(dst), gatherError);
+        gatherPending = true;
+    }
+
+    @Override
+    protected void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst) {
+        launch1("gather_ints", dst.length(), dst.length(), src.length(), mem(src), mem(indices), offset, mem(dst), gatherError);
+        gatherPending = true;
+    }
+
+    /**
+     * Kernels cannot throw, so the gather kernels flag an out-of-range index on the device; it is
+     * read here, after an op that waited anyway, and only when a gather ran since the last check.
+     */
+    private void checkGatherError() {
+        if (!gatherPending) return;
+        gatherPending = false;
+        int[] flag = new int[1];
+        try {
+            CL.clEnqueueReadBuffer(queue, gatherError, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(flag), 0, null, null);
+            if (flag[0] != 0) {
+                CL.clEnqueueWriteBuffer(queue, gatherError, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(new int[1]), 0, null, null);
+            }
+        } catch (CLException e) {
+            throw ClErrors.wrap("read the gather error flag on " + id(), e);
+        }
+        if (flag[0] != 0) {
+            throw new IndexOutOfBoundsException("gather on " + id() + ": the index at position " + (flag[0] - 1)
+                    + " is outside the source; the gathered rows got NaN (ints -1)");
+        }
+    }
+
+    // ---- linear algebra ---------------------------------------------------------------------------
+
+    @Override
+    protected void doGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Matrix a, Matrix b, float beta, Matrix c) {
+        String name = "gemm_" + (transA ? 't' : 'n') + (transB ? 't' : 'n');
+        int rtsn = tunables.tsn() / tunables.wptn();
+        int rtsm = tunables.tsm() / tunables.wptm();
+        long[] global = {(long) ((n + tunables.tsn() - 1) / tunables.tsn()) * rtsn, (long) ((m + tunables.tsm() - 1) / tunables.tsm()) * rtsm};
+        launch(name, global, new long[] {rtsn, rtsm}, m, n, k, alpha, mem(a), mem(b), beta, mem(c));
+    }
+
+    @Override
+    protected void doAddBias(Matrix x, Matrix bias, Matrix out) {
+        launch2("add_bias", x.cols(), x.rows(), x.rows(), x.cols(), mem(x), mem(bias), mem(out));
+    }
+
+    @Override
+    protected void doSumColumns(Matrix x, Matrix out) {
+        int rows = x.rows(), cols = x.cols();
+        int sx = tunables.sumColsX(), sy = tunables.sumColsY();
+        // Enough rows per block to give every row lane several rows, at most MAX_ROW_BLOCKS blocks.
+        int rowsPerBlock = Math.max(4 * sy, (rows + MAX_ROW_BLOCKS - 1) / MAX_ROW_BLOCKS);
+        int blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
+        cl_mem partial = blocks == 1 ? mem(out) : sumPartialScratch((long) blocks * cols);
+        launch("sum_columns_partial", new long[] {roundUp(cols, sx), (long) blocks * sy}, new long[] {sx, sy},
+                rows, cols, rowsPerBlock, mem(x), partial);
+        if (blocks > 1) launch1("sum_columns_final", cols, cols, blocks, partial, mem(out));
+    }
+
+    @Override
+    protected void doAxpy(float alpha, Matrix x, Matrix y) {
+        launch1("axpy", x.size(), x.size(), alpha, mem(x), mem(y));
+    }
+
+    // ---- activations ------------------------------------------------------------------------------
+
+    @Override
+    protected void doReluForward(Matrix x, Matrix out, Matrix mask) {
+        launch1("relu_forward", x.size(), x.size(), mem(x), mem(out), mem(mask));
+    }
+
+    @Override
+    protected void doReluBackward(Matrix dout, Matrix mask, Matrix dx) {
+        launch1("relu_backward", dout.size(), dout.size(), mem(dout), mem(mask), mem(dx));
+    }
+
+    @Override
+    protected void doSigmoidForward(Matrix x, Matrix out) {
+        launch1("sigmoid_forward", x.size(), x.size(), mem(x), mem(out));
+    }
+
+    @Override
+    protected void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx) {
+        launch1("sigmoid_backward", dout.size(), dout.size(), mem(dout), mem(y), mem(dx));
+    }
+
+    // ---- loss -------------------------------------------------------------------------------------
+
+    @Override
+    protected float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs) {
+        int rows = x.rows(), cols = x.cols();
+        cl_mem rl = rowLossScratch(rows);
+        launch1("softmax_xent_rows", rows, rows, cols, mem(x), mem(labels), mem(probs), rl);
+        launch("softmax_xent_mean", new long[] {tunables.reduceWg()}, new long[] {tunables.reduceWg()},
+                rows, cols, rl, mem(labels), lossOut);
+        float[] out = new float[2];
+        try {
+            CL.clEnqueueReadBuffer(queue, lossOut, CL.CL_TRUE, 0, 2L * Sizeof.cl_float, Pointer.to(out), 0, null, null);
+        } catch (CLException e) {
+            throw ClErrors.wrap("read the loss on " + id(), e);
+        }
+        checkGatherError();
+        if (out[1] != 0f) {
+            throw new IllegalArgumentException("softmaxCrossEntropy: " + (long) out[1] + " of " + rows
+                    + " labels are outside 0.." + (cols - 1));
+        }
+        return out[0];
+    }
+
+    @Override
+    protected void doSoftmaxCrossEntropyBackward(Matrix probs, IntVector labels, float scale, Matrix dx) {
+        // The same float division as the Java reference, so both scale by the identical value.
+        float scaleOverN = scale / probs.rows();
+        launch2("softmax_xent_backward", probs.cols(), probs.rows(), probs.rows(), probs.cols(), mem(probs), mem(labels),
+                scaleOverN, mem(dx));
+    }
+
+    @Override
+    protected void doArgmaxRows(Matrix x, IntVector out) {
+        launch1("argmax_rows", x.rows(), x.rows(), x.cols(), mem(x), mem(out));
+    }
+
+    @Override
+    protected int doCountCorrect(Matrix x, IntVector labels) {
+        int wg = tunables.reduceWg();
+        int groups = (int) Math.min(MAX_COUNT_GROUPS, (x.rows() + wg - 1) / wg);
+        launch("count_correct_partial", new long[] {(long) groups * wg}, new long[] {wg}, x.rows(), x.cols(), mem(x),
+                mem(labels), countPartial);
+        launch("sum_ints_final", new long[] {wg}, new long[] {wg}, groups, countPartial, countOut);
+        int[] out = new int[1];
+        try {
+            CL.clEnqueueReadBuffer(queue, countOut, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(out), 0, null, null);
+        } catch (CLException e) {
+            throw ClErrors.wrap("read the correct count on " + id(), e);
+        }
+        checkGatherError();
+        return out[0];
+    }
+
+    // ---- optimizers -------------------------------------------------------------------------------
+
+    @Override
+    protected void doMomentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum) {
+        launch1("momentum_step", p.size(), p.size(), mem(p), mem(g), mem(v), lr, momentum);
+    }
+
+    @Override
+    protected void doAdagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps) {
+        launch1("adagrad_step", p.size(), p.size(), mem(p), mem(g), mem(h), lr, eps);
+    }
+
+    @Override
+    protected void doAdamStep(Matrix p, Matrix g, Matrix m, Matrix v, float lrT, float beta1, float beta2, float eps) {
+        launch1("adam_step", p.size(), p.size(), mem(p), mem(g), mem(m), mem(v), lrT, beta1, beta2, eps);
+    }
+
+    // ---- lifecycle --------------------------------------------------------------------------------
+
+    @Override
+    protected void doFinish() {
+        try {
+            CL.clFinish(queue);
+        } catch (CLException e) {
+            throw ClErrors.wrap("finish on " + id(), e);
+        }
+        checkGatherError();
+    }
+
+    @Override
+    protected void doClose() {
+        try {
+            if (queue != null) CL.clFinish(queue);
+        } catch (CLException ignored) {
+            // Closing must release everything even when the device failed.
+        }
+        for (Buffer b : live.toArray(new Buffer[0])) releaseBuffer(b);
+        for (cl_mem m : new cl_mem[] {lossOut, countPartial, countOut, gatherError, rowLoss, sumPartial}) {
+            if (m != null) CL.clReleaseMemObject(m);
+        }
+        rowLoss = null;
+        sumPartial = null;
+        if (kernels != null) kernels.close();
+        if (queue != null) CL.clReleaseCommandQueue(queue);
+        if (context != null) CL.clReleaseContext(context);
+    }
+
+    @Override
+    public String toString() { return "OpenClBackend[" + id() + " " + info.name() + "]"; }
+}

@@ -1,0 +1,158 @@
+package dev.clayers.backend.opencl;
+
+import dev.clayers.backend.DeviceInfo;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_device_id;
+import org.jocl.cl_platform_id;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * OpenCL device discovery. Never throws: when OpenCL cannot be used at all (libOpenCL missing,
+ * no platform, no device) the result carries an empty list and the reason.
+ */
+public final class OpenClDevices {
+    private OpenClDevices() {}
+
+    private static String linkProblem;
+
+    /**
+     * What discovery found.
+     *
+     * @param devices every OpenCL device, ids {@code opencl:P:D}
+     * @param problem why there are none (or why a platform was skipped); null when all went well
+     */
+    public record Discovery(List<DeviceInfo> devices, String problem) {
+        public Discovery { devices = List.copyOf(devices); }
+    }
+
+    /** A device handle found by id (package-private: carries JOCL types). */
+    record Handle(DeviceInfo info, cl_platform_id platform, cl_device_id device) {}
+
+    /** Lists the OpenCL devices; never throws. */
+    public static Discovery discover() {
+        try {
+            List<Handle> hs = new ArrayList<>();
+            String problem = scan(hs);
+            return new Discovery(hs.stream().map(Handle::info).toList(), problem);
+        } catch (LinkageError e) {
+            // JOCL loads its native library (and through it libOpenCL) on first use of CL; later
+            // uses only say "Could not initialize class", so the first cause is kept.
+            synchronized (OpenClDevices.class) {
+                if (linkProblem == null) linkProblem = "the OpenCL library could not be loaded (" + e + "); " + linkHint();
+            }
+            return new Discovery(List.of(), linkProblem);
+        } catch (RuntimeException e) {
+            return new Discovery(List.of(), "OpenCL discovery failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * JOCL 2.0.5 dlopens exactly {@code libOpenCL.so} on Linux, which only the ICD loader's
+     * development package provides; runtime-only installs have just {@code libOpenCL.so.1}.
+     */
+    private static String linkHint() {
+        for (String dir : new String[] {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"}) {
+            if (java.nio.file.Files.exists(java.nio.file.Path.of(dir, "libOpenCL.so.1"))
+                    && !java.nio.file.Files.exists(java.nio.file.Path.of(dir, "libOpenCL.so"))) {
+                return "JOCL needs libOpenCL.so but only " + dir + "/libOpenCL.so.1 is installed: install the ICD loader's "
+                        + "development package (Debian/Ubuntu: ocl-icd-opencl-dev) or put a libOpenCL.so symlink to it in a "
+                        + "directory on LD_LIBRARY_PATH";
+            }
+        }
+        return "install an OpenCL driver and the ICD loader (libOpenCL.so), or use --device cpu";
+    }
+
+    /** The handle of {@code opencl:P:D}, or null when there is none. */
+    static Handle find(int platform, int device) {
+        List<Handle> hs = new ArrayList<>();
+        scan(hs);
+        String id = id(platform, device);
+        return hs.stream().filter(h -> h.info().id().equals(id)).findFirst().orElse(null);
+    }
+
+    static String id(int platform, int device) { return "opencl:" + platform + ":" + device; }
+
+    /** Fills {@code out}; returns a problem description or null. */
+    private static String scan(List<Handle> out) {
+        CL.setExceptionsEnabled(true);
+        int[] n = new int[1];
+        try {
+            CL.clGetPlatformIDs(0, null, n);
+        } catch (CLException e) {
+            return "no OpenCL platform (" + ClErrors.name(e.getStatus()) + "); install a vendor OpenCL driver";
+        }
+        if (n[0] == 0) return "no OpenCL platform is installed";
+        cl_platform_id[] platforms = new cl_platform_id[n[0]];
+        CL.clGetPlatformIDs(platforms.length, platforms, null);
+        List<String> problems = new ArrayList<>();
+        for (int p = 0; p < platforms.length; p++) {
+            int[] nd = new int[1];
+            try {
+                CL.clGetDeviceIDs(platforms[p], CL.CL_DEVICE_TYPE_ALL, 0, null, nd);
+            } catch (CLException e) {
+                problems.add("platform " + p + " has no device (" + ClErrors.name(e.getStatus()) + ")");
+                continue;
+            }
+            cl_device_id[] devices = new cl_device_id[nd[0]];
+            CL.clGetDeviceIDs(platforms[p], CL.CL_DEVICE_TYPE_ALL, devices.length, devices, null);
+            for (int d = 0; d < devices.length; d++) {
+                out.add(new Handle(info(id(p, d), devices[d]), platforms[p], devices[d]));
+            }
+        }
+        if (out.isEmpty()) return problems.isEmpty() ? "no OpenCL device found" : String.join("; ", problems);
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    static DeviceInfo info(String id, cl_device_id d) {
+        long type = ulong(d, CL.CL_DEVICE_TYPE);
+        List<String> types = new ArrayList<>();
+        if ((type & CL.CL_DEVICE_TYPE_GPU) != 0) types.add("GPU");
+        if ((type & CL.CL_DEVICE_TYPE_ACCELERATOR) != 0) types.add("ACCELERATOR");
+        if ((type & CL.CL_DEVICE_TYPE_CPU) != 0) types.add("CPU");
+        if (types.isEmpty()) types.add("OTHER");
+        return new DeviceInfo(id, string(d, CL.CL_DEVICE_NAME), string(d, CL.CL_DEVICE_VENDOR), String.join("|", types),
+                uint(d, CL.CL_DEVICE_MAX_COMPUTE_UNITS), uint(d, CL.CL_DEVICE_MAX_CLOCK_FREQUENCY),
+                ulong(d, CL.CL_DEVICE_GLOBAL_MEM_SIZE), ulong(d, CL.CL_DEVICE_LOCAL_MEM_SIZE),
+                string(d, CL.CL_DEVICE_VERSION), string(d, CL.CL_DRIVER_VERSION));
+    }
+
+    static String string(cl_device_id d, int param) {
+        long[] size = new long[1];
+        CL.clGetDeviceInfo(d, param, 0, null, size);
+        byte[] buf = new byte[(int) size[0]];
+        CL.clGetDeviceInfo(d, param, buf.length, Pointer.to(buf), null);
+        int len = buf.length;
+        while (len > 0 && buf[len - 1] == 0) len--;
+        return new String(buf, 0, len, StandardCharsets.UTF_8).trim();
+    }
+
+    static int uint(cl_device_id d, int param) {
+        int[] v = new int[1];
+        CL.clGetDeviceInfo(d, param, Sizeof.cl_uint, Pointer.to(v), null);
+        return v[0];
+    }
+
+    static long ulong(cl_device_id d, int param) {
+        long[] v = new long[1];
+        CL.clGetDeviceInfo(d, param, Sizeof.cl_ulong, Pointer.to(v), null);
+        return v[0];
+    }
+
+    static long sizeT(cl_device_id d, int param) {
+        long[] v = new long[1];
+        CL.clGetDeviceInfo(d, param, Sizeof.size_t, Pointer.to(v), null);
+        return v[0];
+    }
+
+    static long[] sizeTs(cl_device_id d, int param, int count) {
+        long[] v = new long[count];
+        CL.clGetDeviceInfo(d, param, (long) Sizeof.size_t * count, Pointer.to(v), null);
+        return v;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.clayers.cli;
+
+import com.google.gson.GsonBuilder;
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.Backends;
+import dev.clayers.backend.Verifier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code clayers verify [--device D|all] [--json] [--seed N]}: every op, forward and backward,
+ * on the chosen devices against the Java reference; exit code 1 on any FAIL.
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Check every op on a device against the Java reference backend (max abs/rel error, tolerance, PASS/FAIL).")
+public final class VerifyCommand implements Callable<Integer> {
+    @Option(names = "--device", defaultValue = "auto", description = "Device id, name substring, auto, or all (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--json", description = "Print the results as one JSON array.")
+    boolean json;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for the random shapes and data (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    private final PrintStream out;
+
+    public VerifyCommand() { this(System.out); }
+
+    VerifyCommand(PrintStream out) { this.out = out; }
+
+    @Override
+    public Integer call() {
+        List<Backend> backends = device.equalsIgnoreCase("all") ? Backends.openAll() : List.of(Backends.open(device));
+        List<Verifier.Result> results = new ArrayList<>();
+        try {
+            for (Backend b : backends) {
+                System.err.println("verifying " + b.id() + " (" + b.info().name() + "), seed " + seed);
+                results.addAll(Verifier.verify(b, seed));
+            }
+        } finally {
+            backends.forEach(Backend::close);
+        }
+        long failed = results.stream().filter(r -> !r.pass()).count();
+        if (json) {
+            out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(results));
+        } else {
+            String fmt = "%-34s %-12s %-14s %11s %11s  %-30s %s%n";
+            out.printf(fmt, "OP", "DEVICE", "SHAPE", "MAX ABS", "MAX REL", "TOLERANCE", "RESULT");
+            for (Verifier.Result r : results) {
+                out.printf(fmt, r.op(), r.device(), r.shape(), String.format("%.3e", r.maxAbs()), String.format("%.3e", r.maxRel()),
+                        r.tolerance(), r.pass() ? "PASS" : "FAIL " + r.detail());
+            }
+            out.printf("%d checks, %d failed%n", results.size(), failed);
+        }
+        return failed == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,271 @@
+package dev.clayers.backend;
+
+import dev.clayers.backend.Verifier.Result;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The op contract, written once and run on every device of {@link TestDevices#ids()}: each op is
+ * compared with the Java reference on seeded random data over shapes with 1, odd sizes, and
+ * non-multiples of any tile (1, 7, 33, 100, 784, 1000). Tolerances are the per-op ones of
+ * {@link Verifier} (its class comment states and justifies them): gemm abs 2e-6·sqrt(K)·|alpha|·max|A|·max|B|;
+ * element-wise arithmetic rel 1e-6; sigmoid rel 2e-6; softmax probabilities and loss rel 1e-5;
+ * column sums abs 1e-6·sqrt(rows)·max|x|; moves and integer results exact.
+ *
+ * <p>On {@code cpu} the comparison is against a second Java backend (self-consistency); the
+ * hand-value tests below pin the reference itself.
+ */
+class BackendContractTest {
+    private static final Map<String, Backend> OPEN = new ConcurrentHashMap<>();
+
+    /** One backend per device for the whole class: building the OpenCL kernels takes seconds. */
+    private static Backend device(String id) {
+        return OPEN.computeIfAbsent(id, TestDevices::open);
+    }
+
+    @AfterAll
+    static void closeAll() {
+        OPEN.values().forEach(Backend::close);
+        OPEN.clear();
+    }
+
+    private static void check(Result r) {
+        assertTrue(r.pass(), r.toString());
+    }
+
+    private static final int[][] GEMM_SHAPES = {{1, 1, 1}, {7, 33, 100}, {100, 784, 100}, {33, 1000, 7}, {784, 100, 100},
+            {1, 100, 784}, {100, 1, 33}, {65, 63, 17}};
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void gemmAllTransposesAndShapes(String id) {
+        Random rnd = new Random(1);
+        try (Verifier.Pair p = new Verifier.Pair(device(id))) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    for (int[] s : GEMM_SHAPES) check(p.gemm(rnd, ta, tb, s[0], s[1], s[2], 1f, 0f, false));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void gemmAlphaBeta(String id) {
+        Random rnd = new Random(2);
+        try (Verifier.Pair p = new Verifier.Pair(device(id))) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    check(p.gemm(rnd, ta, tb, 33, 100, 7, -0.5f, 1f, false));     // accumulate, as dW += x^T dout
+                    check(p.gemm(rnd, ta, tb, 100, 33, 784, 2f, 0.25f, false));
+                    check(p.gemm(rnd, ta, tb, 7, 1000, 33, 1f, 0f, true));        // beta 0: NaN in C must not leak
+                    check(p.gemm(rnd, ta, tb, 1, 1, 1, 0f, 0f, true));
+                }
+            }
+        }
+    }
+
+    private static final int[][] SHAPES = {{1, 1}, {1, 7}, {7, 33}, {100, 10}, {33, 1000}, {1000, 7}, {100, 784}};
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void biasAndColumnSums(String id) {
+        Random rnd = new Random(3);
+        try (Verifier.Pair p = new Verifier.Pair(device(id))) {
+            for (int[] s : SHAPES) {
+                check(p.addBias(rnd, s[0], s[1], false));
+                check(p.addBias(rnd, s[0], s[1], true));
+                check(p.sumColumns(rnd, s[0], s[1]));
+            }
+            check(p.sumColumns(rnd, 10_000, 10));   // many rows: several row blocks and the second pass
+            check(p.sumColumns(rnd, 60_000, 1));
+        }
+    }
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void elementwiseActivationsAndOptimizers(String id) {
+        Random rnd = new Random(4);
+        try (Verifier.Pair p = new Verifier.Pair(device(id))) {
+            for (int[] s : SHAPES) {
+                for (String op : Verifier.Pair.ELEMENTWISE) check(p.elementwise(rnd, op, s[0], s[1]));
+            }
+        }
+    }
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void softmaxCrossEntropyForwardBackward(String id) {
+        Random rnd = new Random(5);
+        try (Verifier.Pair p = new Verifier.Pair(device(id))) {
+            for (int[] s : SHAPES) p.softmax(rnd, s[0], s[1], 1f).forEach(BackendContractTest::check);
+            p.softmax(rnd, 100, 10, 1000f).forEach(BackendContractTest::check);   // huge logits: no overflow
+            p.softmax(rnd, 1000, 10, 30f).forEach(BackendContractTest::check);
+        }
+    }
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void argmaxAndCountCorrect(String id) {
+        Random rnd = new Random(6);
+        try (Verifier.Pair p = new Verifier.Pair(device(id))) {
+            for (int[] s : SHAPES) p.argmax(rnd, s[0], s[1]).forEach(BackendContractTest::check);
+            p.argmax(rnd, 60_000, 10).forEach(BackendContractTest::check);   // more rows than one pass of groups
+        }
+    }
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void gatherCopyFill(String id) {
+        Random rnd = new Random(7);
+        try (Verifier.Pair p = new Verifier.Pair(device(id))) {
+            for (int[] s : SHAPES) p.memory(rnd, s[0], s[1]).forEach(BackendContractTest::check);
+        }
+    }
+
+    // ---- hand values (pin the reference too) -------------------------------------------------------
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void handValues(String id) {
+        Backend b = device(id);
+        try (Matrix a = b.upload(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+             Matrix x = b.upload(new float[] {1, 0, 0, 1, 1, 1}, 3, 2);
+             Matrix c = b.upload(new float[] {Float.NaN, 1, 1, 1}, 2, 2)) {
+            b.gemm(false, false, 1f, a, x, 0f, c);
+            assertArrayEquals(new float[] {4, 5, 10, 11}, b.download(c));
+        }
+        // Uniform logits: every probability is 1/C and the loss is log C, however large the logits.
+        try (Matrix logits = b.upload(new float[] {1000, 1000, 1000, 1000, -1000, -1000, -1000, -1000}, 2, 4);
+             Matrix probs = b.alloc(2, 4);
+             IntVector labels = b.uploadInts(new int[] {3, 0})) {
+            float loss = b.softmaxCrossEntropy(logits, labels, probs);
+            assertEquals(Math.log(4), loss, 1e-6);
+            for (float v : b.download(probs)) assertEquals(0.25f, v, 1e-7f);
+        }
+        // Sigmoid at +-100 is finite: 1 and a tiny positive number, never NaN.
+        try (Matrix s = b.upload(new float[] {-100, 0, 100}, 1, 3); Matrix out = b.alloc(1, 3)) {
+            b.sigmoidForward(s, out);
+            float[] y = b.download(out);
+            assertTrue(y[0] >= 0f && y[0] < 1e-40, "sigmoid(-100) = " + y[0]);
+            assertEquals(0.5f, y[1]);
+            assertEquals(1f, y[2]);
+        }
+        // Ties: argmax takes the first.
+        try (Matrix t = b.upload(new float[] {3, 5, 5, 1}, 1, 4); IntVector out = b.allocInts(1)) {
+            b.argmaxRows(t, out);
+            assertEquals(1, b.downloadInts(out)[0]);
+        }
+    }
+
+    private static void assertArrayEquals(float[] expected, float[] actual) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, actual);
+    }
+
+    // ---- lifecycle and errors ------------------------------------------------------------------------
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void closingEverythingLeavesNoLiveBuffers(String id) {
+        Backend b = TestDevices.open(id);
+        Random rnd = new Random(8);
+        for (int i = 0; i < 200; i++) {
+            try (Matrix m = b.alloc(1 + rnd.nextInt(50), 1 + rnd.nextInt(50)); IntVector v = b.allocInts(1 + rnd.nextInt(50))) {
+                b.fill(m, i);
+                assertTrue(v.length() > 0);
+            }
+        }
+        assertEquals(0, b.liveBuffers());
+        assertEquals(0, b.liveBytes());
+        b.close();
+        assertEquals(0, b.liveBuffers());
+        assertEquals(0, b.liveBytes());
+    }
+
+    /**
+     * Device buffers left open are released when the backend closes. Not yet asked of the Java
+     * backend, whose arrays the garbage collector frees and whose close does not reset its count.
+     */
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void closingTheBackendReleasesOpenBuffers(String id) {
+        Assumptions.assumeFalse(id.equals("cpu"), "the Java backend leaves heap arrays to the GC");
+        Backend b = TestDevices.open(id);
+        Matrix m = b.alloc(10, 10);
+        for (int i = 0; i < 49; i++) b.alloc(10, 10);
+        assertEquals(50, b.liveBuffers());
+        b.close();
+        assertEquals(0, b.liveBuffers());
+        assertEquals(0, b.liveBytes());
+        m.close();   // closing a matrix after its backend is harmless
+        assertEquals(0, b.liveBuffers());
+    }
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void matrixOfAnotherBackendIsRejected(String id) {
+        Backend b = device(id);
+        try (Backend other = TestDevices.open("cpu");
+             Matrix mine = b.alloc(2, 2); Matrix theirs = other.alloc(2, 2)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.axpy(1f, theirs, mine));
+            assertTrue(e.getMessage().contains("belongs to backend"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void closedMatrixIsRejected(String id) {
+        Backend b = device(id);
+        Matrix m = b.alloc(3, 3);
+        m.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.download(m));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void mismatchedShapesNameBothShapes(String id) {
+        Backend b = device(id);
+        try (Matrix a = b.alloc(3, 4); Matrix c = b.alloc(4, 3); Matrix d = b.alloc(5, 5)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.axpy(1f, a, c));
+            assertTrue(e.getMessage().contains("3x4") && e.getMessage().contains("4x3"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> b.gemm(false, false, 1f, a, c, 0f, d));
+            assertTrue(e.getMessage().contains("3x4") && e.getMessage().contains("5x5"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void outOfRangeIndicesAndLabelsFailLoudly(String id) {
+        Backend b = device(id);
+        try (Matrix src = b.alloc(4, 3); Matrix dst = b.alloc(2, 3); IntVector idx = b.uploadInts(new int[] {0, 9})) {
+            assertThrows(IndexOutOfBoundsException.class, () -> {
+                b.gatherRows(src, idx, 0, dst);
+                b.download(dst);
+            });
+            // A later, valid call works again.
+            try (IntVector ok = b.uploadInts(new int[] {3, 1})) {
+                b.gatherRows(src, ok, 0, dst);
+                assertEquals(6, b.download(dst).length);
+            }
+        }
+        try (Matrix x = b.alloc(2, 3); Matrix p = b.alloc(2, 3); IntVector labels = b.uploadInts(new int[] {0, 3})) {
+            assertThrows(IllegalArgumentException.class, () -> b.softmaxCrossEntropy(x, labels, p));
+        }
+    }
+
+    // ---- presence --------------------------------------------------------------------------------------
+
+    @Test
+    void openClPresentUnderCi() {
+        List<String> ids = TestDevices.openClIds();
+        if (ids.isEmpty()) {
+            if ("true".equals(System.getenv("CI"))) {
+                fail("CI=true but no OpenCL device was found (" + TestDevices.openClProblem()
+                        + "); the OpenCL contract would silently not run");
+            }
+            Assumptions.abort("no OpenCL device here (" + TestDevices.openClProblem() + "); OpenCL contract runs skipped");
+        }
+        assertFalse(ids.isEmpty());
+    }
+}
