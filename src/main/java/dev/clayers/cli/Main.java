@@ -19,6 +19,8 @@ import java.nio.file.NoSuchFileException;
                 TrainCommand.class,
                 EvalCommand.class,
                 PredictCommand.class,
+                DevicesCommand.class,
+                VerifyCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
