@@ -48,7 +48,8 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (verbose) ex.printStackTrace();
             cmd.getErr().println("clayers " + cmd.getCommandName() + ": " + describe(ex));
-            return ex instanceof CheckFailedException ? 1 : BAD_INPUT;
+            // A failed check or a diverged computation is a result, not bad input.
+            return ex instanceof CheckFailedException || ex instanceof dev.clayers.layer.NonFiniteLossException ? 1 : BAD_INPUT;
         });
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine cmd = ex.getCommandLine();

@@ -61,6 +61,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.001", description = "Learning rate (default: ${DEFAULT-VALUE}).")
     float lr;
 
+    @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "LAMBDA",
+            description = "L2 weight decay on the weights (default: ${DEFAULT-VALUE}).")
+    float weightDecay;
+
     @Option(names = "--batch", defaultValue = "100", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -97,7 +101,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean verbose;
 
     private static final List<String> FIXED_BY_CHECKPOINT = List.of("--hidden", "--activation", "--init", "--optimizer",
-            "--lr", "--batch", "--seed", "--book");
+            "--lr", "--batch", "--seed", "--book", "--weight-decay");
 
     @Override
     public Integer call() throws Exception {
@@ -115,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
             config = resumed.config();
             if (pr.hasMatchedOption("--epochs")) {
                 config = new TrainConfig(config.architecture(), config.init(), config.optimizer(), config.learningRate(),
-                        config.batch(), epochs, config.seed(), config.bookIterations());
+                        config.batch(), epochs, config.seed(), config.bookIterations(), config.weightDecay());
             }
             if (data == null) dataSpec = resumed.data();
             if (checkpointDir == null) checkpointDir = resume;
@@ -128,14 +132,15 @@ final class TrainCommand implements Callable<Integer> {
         int classes = split.train().classes();
         if (config == null) {
             if (book) {
-                for (String o : List.of("--hidden", "--activation", "--init", "--optimizer", "--lr", "--batch", "--epochs")) {
+                for (String o : List.of("--hidden", "--activation", "--init", "--optimizer", "--lr", "--batch", "--epochs",
+                        "--weight-decay")) {
                     if (pr.hasMatchedOption(o)) throw new IllegalArgumentException(o + " cannot be combined with --book");
                 }
                 config = TrainConfig.book(input, classes, split.train().size(), seed);
             } else {
                 Optimizer.create(optimizer, null, 1f); // validates the name before any device work
                 config = new TrainConfig(new Architecture(input, Architecture.parseHidden(hidden), classes,
-                        Activation.parse(activation)), WeightInit.parse(init), optimizer, lr, batch, epochs, seed, 0);
+                        Activation.parse(activation)), WeightInit.parse(init), optimizer, lr, batch, epochs, seed, 0, weightDecay);
             }
         }
         if (resumed != null && resumed.epoch() >= config.epochs()) {

@@ -115,13 +115,14 @@ public final class Checkpoint {
         m.put("epochs", Integer.toString(c.epochs()));
         m.put("seed", Long.toString(c.seed()));
         m.put("book_iterations", Integer.toString(c.bookIterations()));
+        m.put("weight_decay", Float.toString(c.weightDecay()));
         return m;
     }
 
     private static TrainConfig config(Map<String, String> m, Architecture arch) {
         return new TrainConfig(arch, WeightInit.parse(m.get("init")), m.get("optimizer"), Float.parseFloat(m.get("lr")),
                 Integer.parseInt(m.get("batch")), Integer.parseInt(m.get("epochs")), Long.parseLong(m.get("seed")),
-                Integer.parseInt(m.get("book_iterations")));
+                Integer.parseInt(m.get("book_iterations")), Float.parseFloat(m.get("weight_decay")));
     }
 
     /** Settings as metadata strings for a saved model. */

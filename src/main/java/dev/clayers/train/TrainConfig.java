@@ -15,9 +15,11 @@ import dev.clayers.net.WeightInit;
  * @param seed           seeds weights and the order of batches
  * @param bookIterations 0 for epoch mode (each epoch a shuffled pass without replacement); else
  *                       the book's recipe: this many iterations of batches sampled with replacement
+ * @param weightDecay    L2 penalty {@code (lambda/2) sum W^2} on the weights (not biases), added to
+ *                       the gradient as {@code lambda W}; 0 for none
  */
 public record TrainConfig(Architecture architecture, WeightInit init, String optimizer, float learningRate,
-                          int batch, int epochs, long seed, int bookIterations) {
+                          int batch, int epochs, long seed, int bookIterations, float weightDecay) {
     public TrainConfig {
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (epochs <= 0) throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
@@ -25,6 +27,9 @@ public record TrainConfig(Architecture architecture, WeightInit init, String opt
             throw new IllegalArgumentException("--lr must be a positive number, got " + learningRate);
         }
         if (bookIterations < 0) throw new IllegalArgumentException("iterations must be >= 0, got " + bookIterations);
+        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) {
+            throw new IllegalArgumentException("--weight-decay must be >= 0, got " + weightDecay);
+        }
     }
 
     public boolean book() { return bookIterations > 0; }
@@ -34,6 +39,6 @@ public record TrainConfig(Architecture architecture, WeightInit init, String opt
         int iterPerEpoch = Math.max(trainSize / 100, 1);
         int epochs = (10_000 + iterPerEpoch - 1) / iterPerEpoch;
         return new TrainConfig(new Architecture(input, new int[] {50}, classes, dev.clayers.net.Activation.RELU),
-                WeightInit.BOOK, "sgd", 0.1f, 100, epochs, seed, 10_000);
+                WeightInit.BOOK, "sgd", 0.1f, 100, epochs, seed, 10_000, 0f);
     }
 }

@@ -4,6 +4,7 @@ import dev.clayers.backend.Backend;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 import dev.clayers.layer.NonFiniteLossException;
+import dev.clayers.layer.Param;
 import dev.clayers.net.Sequential;
 
 import java.util.Random;
@@ -106,6 +107,11 @@ public final class Trainer implements AutoCloseable {
             } catch (NonFiniteLossException e) {
                 throw new NonFiniteLossException("training diverged in epoch " + epoch + ", iteration " + (it + 1)
                         + ": loss is not finite; lower the learning rate (now " + config.learningRate() + ")");
+            }
+            if (config.weightDecay() > 0) {
+                for (Param p : net.params()) {
+                    if (p.name().endsWith(".W")) be.axpy(config.weightDecay(), p.value(), p.grad());
+                }
             }
             optimizer.step(net.params());
             lossSum += loss;

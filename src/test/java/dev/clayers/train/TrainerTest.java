@@ -1,0 +1,90 @@
+package dev.clayers.train;
+
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.TestDevices;
+import dev.clayers.data.DataSplit;
+import dev.clayers.data.MnistDataset;
+import dev.clayers.net.Activation;
+import dev.clayers.net.Architecture;
+import dev.clayers.net.Sequential;
+import dev.clayers.net.WeightInit;
+import dev.clayers.layer.NonFiniteLossException;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainerTest {
+    private static DataSplit data;
+
+    @BeforeAll
+    static void load() throws IOException {
+        data = MnistDataset.bundled();
+    }
+
+    private static TrainConfig config(String optimizer, float lr, int epochs) {
+        return new TrainConfig(new Architecture(784, new int[] {64}, 10, Activation.RELU), WeightInit.parse("he"),
+                optimizer, lr, 100, epochs, 42, 0, 0f);
+    }
+
+    /** Two epochs on the bundled digits must learn: test accuracy far above chance (0.1). */
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void shortRunLearns(String id) {
+        TrainConfig c = config("adam", 0.001f, 2);
+        try (Backend be = TestDevices.open(id);
+             Sequential net = Sequential.create(be, c.architecture(), c.init(), c.seed());
+             Optimizer opt = Optimizer.create(c.optimizer(), be, c.learningRate());
+             DeviceDataset train = new DeviceDataset(be, data.train());
+             DeviceDataset test = new DeviceDataset(be, data.test());
+             Trainer trainer = new Trainer(net, opt, train, test, c)) {
+            EpochMetrics first = trainer.runEpoch(1, new Trainer.Listener() {});
+            EpochMetrics second = trainer.runEpoch(2, new Trainer.Listener() {});
+            assertTrue(second.trainLoss() < first.trainLoss(), first + " -> " + second);
+            assertTrue(second.testAccuracy() > 0.85, "test accuracy " + second.testAccuracy());
+            assertEquals(160, second.iterations());
+        }
+    }
+
+    /** The same seed on the same device gives the same numbers. */
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void sameSeedSameRun(String id) {
+        double[] acc = new double[2];
+        for (int r = 0; r < 2; r++) {
+            TrainConfig c = config("momentum", 0.05f, 1);
+            try (Backend be = TestDevices.open(id);
+                 Sequential net = Sequential.create(be, c.architecture(), c.init(), c.seed());
+                 Optimizer opt = Optimizer.create(c.optimizer(), be, c.learningRate());
+                 DeviceDataset train = new DeviceDataset(be, data.train());
+                 DeviceDataset test = new DeviceDataset(be, data.test());
+                 Trainer trainer = new Trainer(net, opt, train, test, c)) {
+                EpochMetrics m = trainer.runEpoch(1, new Trainer.Listener() {});
+                acc[r] = m.trainLoss() * 1000 + m.testAccuracy();
+            }
+        }
+        assertEquals(acc[0], acc[1], 0.0);
+    }
+
+    /** A learning rate far too large diverges; training stops with advice instead of printing garbage. */
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void divergenceStopsWithAdvice(String id) {
+        TrainConfig c = config("sgd", 1e30f, 1);
+        try (Backend be = TestDevices.open(id);
+             Sequential net = Sequential.create(be, c.architecture(), c.init(), c.seed());
+             Optimizer opt = Optimizer.create(c.optimizer(), be, c.learningRate());
+             DeviceDataset train = new DeviceDataset(be, data.train());
+             DeviceDataset test = new DeviceDataset(be, data.test());
+             Trainer trainer = new Trainer(net, opt, train, test, c)) {
+            NonFiniteLossException e = assertThrows(NonFiniteLossException.class,
+                    () -> trainer.runEpoch(1, new Trainer.Listener() {}));
+            assertTrue(e.getMessage().contains("lower the learning rate"), e.getMessage());
+        }
+    }
+}
