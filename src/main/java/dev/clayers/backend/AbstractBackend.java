@@ -197,6 +197,39 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
+    public final void gatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift,
+                                        int seed, Matrix dst) {
+        checkOpen();
+        own("src", src);
+        own("indices", indices);
+        own("dst", dst);
+        if (src.cols() != dst.cols() || (long) width * height != src.cols()) {
+            throw new IllegalArgumentException("gatherRowsShifted: src is " + src.shape() + ", dst is " + dst.shape()
+                    + "; both need width*height = " + width + "*" + height + " columns");
+        }
+        if (maxShift < 0 || maxShift >= Math.min(width, height)) {
+            throw new IllegalArgumentException("gatherRowsShifted: max shift must be in [0, " + Math.min(width, height)
+                    + "), got " + maxShift);
+        }
+        if (offset < 0 || (long) offset + dst.rows() > indices.length()) {
+            throw new IllegalArgumentException("gatherRowsShifted: rows " + offset + ".." + ((long) offset + dst.rows())
+                    + " are outside the index vector of length " + indices.length());
+        }
+        doGatherRowsShifted(src, indices, offset, width, height, maxShift, seed, dst);
+    }
+
+    /**
+     * The shift of row {@code r} for {@link #gatherRowsShifted}: {@code {dx, dy}}. Must match
+     * {@code kernels/augment.cl}.
+     */
+    public static int[] augmentShift(int seed, int r, int maxShift) {
+        int h = mix32(seed, r);
+        int span = 2 * maxShift + 1;
+        return new int[] {Integer.remainderUnsigned(h & 0xFFFF, span) - maxShift,
+                Integer.remainderUnsigned(h >>> 16, span) - maxShift};
+    }
+
+    @Override
     public final void gatherInts(IntVector src, IntVector indices, int offset, IntVector dst) {
         checkOpen();
         own("src", src);
@@ -309,6 +342,46 @@ public abstract class AbstractBackend implements Backend {
         doSigmoidBackward(dout, y, dx);
     }
 
+    @Override
+    public final void multiply(Matrix a, Matrix b, Matrix out) {
+        checkOpen();
+        own("a", a);
+        own("b", b);
+        own("out", out);
+        sameShape("multiply", "a", a, "b", b);
+        sameShape("multiply", "a", a, "out", out);
+        doMultiply(a, b, out);
+    }
+
+    @Override
+    public final void dropoutMask(Matrix mask, float ratio, int seed) {
+        checkOpen();
+        own("mask", mask);
+        if (!(ratio >= 0f && ratio < 1f)) {
+            throw new IllegalArgumentException("dropout ratio must be in [0, 1), got " + ratio);
+        }
+        doDropoutMask(mask, ratio, seed);
+    }
+
+    /**
+     * The uniform in [0, 1) behind {@link #dropoutMask}: a 32-bit integer hash of (seed, i), its
+     * top 24 bits scaled by 2^-24 (exact in float). Must match {@code kernels/dropout.cl}.
+     */
+    public static float dropoutUniform(int seed, int i) {
+        return (mix32(seed, i) >>> 8) * (1.0f / 16777216.0f);
+    }
+
+    /** A 32-bit integer hash of (seed, i) (lowbias32 finaliser); the kernels compute the same. */
+    private static int mix32(int seed, int i) {
+        int h = seed ^ (i * 0x9E3779B9);
+        h ^= h >>> 16;
+        h *= 0x7FEB352D;
+        h ^= h >>> 15;
+        h *= 0x846CA68B;
+        h ^= h >>> 16;
+        return h;
+    }
+
     // ---- loss -----------------------------------------------------------------------------------
 
     @Override
@@ -405,6 +478,8 @@ public abstract class AbstractBackend implements Backend {
     protected abstract void doCopy(Matrix src, Matrix dst);
     protected abstract void doFill(Matrix m, float value);
     protected abstract void doGatherRows(Matrix src, IntVector indices, int offset, Matrix dst);
+    protected abstract void doGatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height,
+                                                int maxShift, int seed, Matrix dst);
     protected abstract void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst);
     protected abstract void doGemm(boolean transA, boolean transB, int m, int n, int k,
                                    float alpha, Matrix a, Matrix b, float beta, Matrix c);
@@ -415,6 +490,8 @@ public abstract class AbstractBackend implements Backend {
     protected abstract void doReluBackward(Matrix dout, Matrix mask, Matrix dx);
     protected abstract void doSigmoidForward(Matrix x, Matrix out);
     protected abstract void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx);
+    protected abstract void doMultiply(Matrix a, Matrix b, Matrix out);
+    protected abstract void doDropoutMask(Matrix mask, float ratio, int seed);
     protected abstract float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs);
     protected abstract void doSoftmaxCrossEntropyBackward(Matrix probs, IntVector labels, float scale, Matrix dx);
     protected abstract void doArgmaxRows(Matrix x, IntVector out);

@@ -56,6 +56,15 @@ public interface Backend extends AutoCloseable {
      */
     void gatherRows(Matrix src, IntVector indices, int offset, Matrix dst);
 
+    /**
+     * Gathers rows of images moved by a random whole-pixel translation (data augmentation): row r
+     * of dst is the {@code width x height} image {@code src[indices[offset + r], :]} shifted by
+     * (dx, dy) in {@code [-maxShift, maxShift]^2}, zero where it moves in from outside. The shift
+     * comes from a 32-bit hash of (seed, r) that every backend computes alike. {@code dst} Modified.
+     */
+    void gatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift, int seed,
+                           Matrix dst);
+
     /** Gathers ints: {@code dst[r] = src[indices[offset + r]]} for {@code r < dst.length}. {@code dst} Modified. */
     void gatherInts(IntVector src, IntVector indices, int offset, IntVector dst);
 
@@ -91,6 +100,17 @@ public interface Backend extends AutoCloseable {
 
     /** Sigmoid backward from the forward output y: {@code dx = dout * y * (1 - y)}. {@code dx} Modified. */
     void sigmoidBackward(Matrix dout, Matrix y, Matrix dx);
+
+    /** Element-wise product {@code out = a * b} (dropout forward and backward). {@code out} Modified (may alias a or b). */
+    void multiply(Matrix a, Matrix b, Matrix out);
+
+    /**
+     * Inverted-dropout mask: {@code mask[i] = u(seed, i) >= ratio ? 1 / (1 - ratio) : 0}, where u is
+     * a counter-based uniform in [0, 1) from a 32-bit hash of (seed, i) that every backend computes
+     * identically, so the same seed gives the same mask on every device. {@code 0 <= ratio < 1}.
+     * {@code mask} Modified.
+     */
+    void dropoutMask(Matrix mask, float ratio, int seed);
 
     // ---- loss ---------------------------------------------------------------------------------
 

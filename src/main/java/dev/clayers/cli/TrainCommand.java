@@ -65,6 +65,14 @@ final class TrainCommand implements Callable<Integer> {
             description = "L2 weight decay on the weights (default: ${DEFAULT-VALUE}).")
     float weightDecay;
 
+    @Option(names = "--dropout", defaultValue = "0", paramLabel = "RATIO",
+            description = "Inverted dropout after each hidden activation while training (default: ${DEFAULT-VALUE}).")
+    float dropout;
+
+    @Option(names = "--augment", defaultValue = "0", paramLabel = "PIXELS",
+            description = "Shift each training image by up to this many pixels at random (default: ${DEFAULT-VALUE}).")
+    int augment;
+
     @Option(names = "--batch", defaultValue = "100", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -101,7 +109,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean verbose;
 
     private static final List<String> FIXED_BY_CHECKPOINT = List.of("--hidden", "--activation", "--init", "--optimizer",
-            "--lr", "--batch", "--seed", "--book", "--weight-decay");
+            "--lr", "--batch", "--seed", "--book", "--weight-decay", "--dropout", "--augment");
 
     @Override
     public Integer call() throws Exception {
@@ -119,7 +127,8 @@ final class TrainCommand implements Callable<Integer> {
             config = resumed.config();
             if (pr.hasMatchedOption("--epochs")) {
                 config = new TrainConfig(config.architecture(), config.init(), config.optimizer(), config.learningRate(),
-                        config.batch(), epochs, config.seed(), config.bookIterations(), config.weightDecay());
+                        config.batch(), epochs, config.seed(), config.bookIterations(), config.weightDecay(), config.dropout(),
+                        config.augment());
             }
             if (data == null) dataSpec = resumed.data();
             if (checkpointDir == null) checkpointDir = resume;
@@ -133,14 +142,14 @@ final class TrainCommand implements Callable<Integer> {
         if (config == null) {
             if (book) {
                 for (String o : List.of("--hidden", "--activation", "--init", "--optimizer", "--lr", "--batch", "--epochs",
-                        "--weight-decay")) {
+                        "--weight-decay", "--dropout", "--augment")) {
                     if (pr.hasMatchedOption(o)) throw new IllegalArgumentException(o + " cannot be combined with --book");
                 }
                 config = TrainConfig.book(input, classes, split.train().size(), seed);
             } else {
                 Optimizer.create(optimizer, null, 1f); // validates the name before any device work
                 config = new TrainConfig(new Architecture(input, Architecture.parseHidden(hidden), classes,
-                        Activation.parse(activation)), WeightInit.parse(init), optimizer, lr, batch, epochs, seed, 0, weightDecay);
+                        Activation.parse(activation)), WeightInit.parse(init), optimizer, lr, batch, epochs, seed, 0, weightDecay, dropout, augment);
             }
         }
         if (resumed != null && resumed.epoch() >= config.epochs()) {
@@ -150,16 +159,20 @@ final class TrainCommand implements Callable<Integer> {
 
         List<EpochMetrics> history = new ArrayList<>(resumed == null ? List.of() : resumed.metrics());
         try (Backend be = Backends.open(device);
-             Sequential net = resumed == null ? Sequential.create(be, config.architecture(), config.init(), config.seed())
-                     : resumed.model().build(be);
+             Sequential net = resumed == null
+                     ? Sequential.create(be, config.architecture(), config.init(), config.seed(), config.dropout())
+                     : Sequential.fromWeights(be, config.architecture(), resumed.model().weights(), config.dropout());
              Optimizer opt = Optimizer.create(config.optimizer(), be, config.learningRate());
              DeviceDataset train = new DeviceDataset(be, split.train());
              DeviceDataset test = new DeviceDataset(be, split.test());
              Trainer trainer = new Trainer(net, opt, train, test, config)) {
             if (resumed != null) Checkpoint.restore(resumed, net, opt);
             int first = resumed == null ? 1 : resumed.epoch() + 1;
-            System.out.printf("training %s (init %s) with %s lr %s, batch %d, %s, seed %d%n", config.architecture(),
-                    config.init(), config.optimizer(), config.learningRate(), config.batch(),
+            System.out.printf("training %s (init %s%s%s%s) with %s lr %s, batch %d, %s, seed %d%n", config.architecture(),
+                    config.init(), config.dropout() > 0 ? ", dropout " + config.dropout() : "",
+                    config.weightDecay() > 0 ? ", weight decay " + config.weightDecay() : "",
+                    config.augment() > 0 ? ", shifts up to " + config.augment() + " px" : "",
+                    config.optimizer(), config.learningRate(), config.batch(),
                     config.book() ? config.bookIterations() + " iterations sampled with replacement ("
                             + trainer.iterationsPerEpoch() + " per epoch)" : config.epochs() + " epochs", config.seed());
             System.out.printf("device %s (%s); data %s: %,d train / %,d test images%s%n", be.id(), be.info().name(), dataSpec,

@@ -4,6 +4,7 @@ import dev.clayers.backend.Backend;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 import dev.clayers.layer.Affine;
+import dev.clayers.layer.Dropout;
 import dev.clayers.layer.Layer;
 import dev.clayers.layer.Param;
 import dev.clayers.layer.Relu;
@@ -30,7 +31,7 @@ public final class Sequential implements AutoCloseable {
     private final List<Param> params;
     private Matrix logits;
 
-    private Sequential(Backend backend, Architecture architecture, Map<String, float[]> weights) {
+    private Sequential(Backend backend, Architecture architecture, Map<String, float[]> weights, float dropout) {
         this.backend = backend;
         this.architecture = architecture;
         int[] widths = architecture.widths();
@@ -48,6 +49,7 @@ public final class Sequential implements AutoCloseable {
                 if (i + 2 < widths.length) {
                     String act = architecture.activation().id() + (i + 1);
                     ls.add(architecture.activation() == Activation.RELU ? new Relu(backend, act) : new Sigmoid(backend, act));
+                    if (dropout > 0f) ls.add(new Dropout(backend, "dropout" + (i + 1), dropout));
                 }
             }
         } catch (RuntimeException e) {
@@ -70,12 +72,23 @@ public final class Sequential implements AutoCloseable {
 
     /** A freshly initialised network: weights N(0, std^2) from {@code init}, biases zero, drawn from {@code seed}. */
     public static Sequential create(Backend backend, Architecture architecture, WeightInit init, long seed) {
-        return new Sequential(backend, architecture, initialWeights(architecture, init, seed));
+        return create(backend, architecture, init, seed, 0f);
+    }
+
+    /** As {@link #create(Backend, Architecture, WeightInit, long)}, with dropout after every hidden activation. */
+    public static Sequential create(Backend backend, Architecture architecture, WeightInit init, long seed, float dropout) {
+        return new Sequential(backend, architecture, initialWeights(architecture, init, seed), dropout);
     }
 
     /** A network with the given parameter values (name to row-major data), e.g. from a saved model. */
     public static Sequential fromWeights(Backend backend, Architecture architecture, Map<String, float[]> weights) {
-        return new Sequential(backend, architecture, weights);
+        return fromWeights(backend, architecture, weights, 0f);
+    }
+
+    /** As {@link #fromWeights(Backend, Architecture, Map)}, with dropout in training passes. */
+    public static Sequential fromWeights(Backend backend, Architecture architecture, Map<String, float[]> weights,
+                                         float dropout) {
+        return new Sequential(backend, architecture, weights, dropout);
     }
 
     /** The initial weights as host arrays; deterministic for a seed, whatever the backend. */
@@ -129,14 +142,27 @@ public final class Sequential implements AutoCloseable {
     }
 
     /**
-     * Forward and backward pass: leaves dL/dparam in every {@link Param#grad()} and returns the
-     * loss of the batch.
+     * Forward and backward pass in training mode: leaves dL/dparam in every {@link Param#grad()}
+     * and returns the loss of the batch. Dropout layers draw their masks from {@code step}, so
+     * the same step number gives the same masks (resumed runs repeat them).
      */
-    public float gradient(Matrix x, IntVector t) {
-        float loss = loss(x, t);
+    public float gradient(Matrix x, IntVector t, long step) {
+        int seed = (int) (step * 0x9E3779B97F4A7C15L >>> 32);
+        for (Layer l : layers) if (l instanceof Dropout d) d.setTraining(true, seed);
+        float loss;
+        try {
+            loss = loss(x, t);
+        } finally {
+            for (Layer l : layers) if (l instanceof Dropout d) d.setTraining(false, 0);
+        }
         Matrix dout = lastLayer.backward(1f);
         for (int i = layers.size() - 1; i >= 0; i--) dout = layers.get(i).backward(dout);
         return loss;
+    }
+
+    /** {@link #gradient(Matrix, IntVector, long)} at step 0 (no dropout: the same as a plain backprop). */
+    public float gradient(Matrix x, IntVector t) {
+        return gradient(x, t, 0);
     }
 
     /** Parameter values copied to the host, by name in layer order. */

@@ -116,13 +116,16 @@ public final class Checkpoint {
         m.put("seed", Long.toString(c.seed()));
         m.put("book_iterations", Integer.toString(c.bookIterations()));
         m.put("weight_decay", Float.toString(c.weightDecay()));
+        m.put("dropout", Float.toString(c.dropout()));
+        m.put("augment", Integer.toString(c.augment()));
         return m;
     }
 
     private static TrainConfig config(Map<String, String> m, Architecture arch) {
         return new TrainConfig(arch, WeightInit.parse(m.get("init")), m.get("optimizer"), Float.parseFloat(m.get("lr")),
                 Integer.parseInt(m.get("batch")), Integer.parseInt(m.get("epochs")), Long.parseLong(m.get("seed")),
-                Integer.parseInt(m.get("book_iterations")), Float.parseFloat(m.get("weight_decay")));
+                Integer.parseInt(m.get("book_iterations")), Float.parseFloat(m.get("weight_decay")),
+                Float.parseFloat(m.get("dropout")), Integer.parseInt(m.get("augment")));
     }
 
     /** Settings as metadata strings for a saved model. */

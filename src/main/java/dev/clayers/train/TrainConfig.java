@@ -17,9 +17,12 @@ import dev.clayers.net.WeightInit;
  *                       the book's recipe: this many iterations of batches sampled with replacement
  * @param weightDecay    L2 penalty {@code (lambda/2) sum W^2} on the weights (not biases), added to
  *                       the gradient as {@code lambda W}; 0 for none
+ * @param dropout        inverted-dropout ratio after each hidden activation in training; 0 for none
+ * @param augment        largest random translation in pixels applied to training images; 0 for none
  */
 public record TrainConfig(Architecture architecture, WeightInit init, String optimizer, float learningRate,
-                          int batch, int epochs, long seed, int bookIterations, float weightDecay) {
+                          int batch, int epochs, long seed, int bookIterations, float weightDecay, float dropout,
+                          int augment) {
     public TrainConfig {
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (epochs <= 0) throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
@@ -30,6 +33,8 @@ public record TrainConfig(Architecture architecture, WeightInit init, String opt
         if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) {
             throw new IllegalArgumentException("--weight-decay must be >= 0, got " + weightDecay);
         }
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+        if (augment < 0 || augment > 8) throw new IllegalArgumentException("--augment must be 0..8 pixels, got " + augment);
     }
 
     public boolean book() { return bookIterations > 0; }
@@ -39,6 +44,6 @@ public record TrainConfig(Architecture architecture, WeightInit init, String opt
         int iterPerEpoch = Math.max(trainSize / 100, 1);
         int epochs = (10_000 + iterPerEpoch - 1) / iterPerEpoch;
         return new TrainConfig(new Architecture(input, new int[] {50}, classes, dev.clayers.net.Activation.RELU),
-                WeightInit.BOOK, "sgd", 0.1f, 100, epochs, seed, 10_000, 0f);
+                WeightInit.BOOK, "sgd", 0.1f, 100, epochs, seed, 10_000, 0f, 0f, 0);
     }
 }

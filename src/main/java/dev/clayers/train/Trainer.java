@@ -99,11 +99,17 @@ public final class Trainer implements AutoCloseable {
             } else {
                 offset = (int) (it * batch);
             }
-            be.gatherRows(train.images(), order, offset, xBatch);
+            if (config.augment() > 0) {
+                int augmentSeed = (int) (optimizer.steps() * 0xC2B2AE3D27D4EB4FL >>> 32);
+                be.gatherRowsShifted(train.images(), order, offset, train.host().cols(), train.host().rows(),
+                        config.augment(), augmentSeed, xBatch);
+            } else {
+                be.gatherRows(train.images(), order, offset, xBatch);
+            }
             be.gatherInts(train.labels(), order, offset, tBatch);
             float loss;
             try {
-                loss = net.gradient(xBatch, tBatch);
+                loss = net.gradient(xBatch, tBatch, optimizer.steps());
             } catch (NonFiniteLossException e) {
                 throw new NonFiniteLossException("training diverged in epoch " + epoch + ", iteration " + (it + 1)
                         + ": loss is not finite; lower the learning rate (now " + config.learningRate() + ")");

@@ -79,6 +79,30 @@ public final class CpuBackend extends AbstractBackend {
     }
 
     @Override
+    protected void doGatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift,
+                                       int seed, Matrix dst) {
+        float[] s = d(src), o = d(dst);
+        int[] idx = d(indices);
+        int cols = src.cols();
+        for (int r = 0; r < dst.rows(); r++) {
+            int from = idx[offset + r];
+            if (from < 0 || from >= src.rows()) {
+                throw new IndexOutOfBoundsException("gatherRowsShifted: index " + from + " at position " + (offset + r)
+                        + " is outside src rows 0.." + (src.rows() - 1));
+            }
+            int[] shift = augmentShift(seed, r, maxShift);
+            int base = r * cols, sbase = from * cols;
+            for (int y = 0; y < height; y++) {
+                int sy = y - shift[1];
+                for (int x = 0; x < width; x++) {
+                    int sx = x - shift[0];
+                    o[base + y * width + x] = sx >= 0 && sx < width && sy >= 0 && sy < height ? s[sbase + sy * width + sx] : 0f;
+                }
+            }
+        }
+    }
+
+    @Override
     protected void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst) {
         int[] s = d(src), o = d(dst), idx = d(indices);
         for (int r = 0; r < o.length; r++) {
@@ -159,6 +183,19 @@ public final class CpuBackend extends AbstractBackend {
     protected void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx) {
         float[] g = d(dout), ys = d(y), o = d(dx);
         for (int i = 0; i < g.length; i++) o[i] = g[i] * ys[i] * (1f - ys[i]);
+    }
+
+    @Override
+    protected void doMultiply(Matrix a, Matrix b, Matrix out) {
+        float[] as = d(a), bs = d(b), os = d(out);
+        for (int i = 0; i < as.length; i++) os[i] = as[i] * bs[i];
+    }
+
+    @Override
+    protected void doDropoutMask(Matrix mask, float ratio, int seed) {
+        float[] ms = d(mask);
+        float scale = 1f / (1f - ratio);
+        for (int i = 0; i < ms.length; i++) ms[i] = dropoutUniform(seed, i) >= ratio ? scale : 0f;
     }
 
     @Override

@@ -91,6 +91,8 @@ public final class OpenClBackend extends AbstractBackend {
             ks.build(ctx, device, "softmax_loss.cl", opts, "softmax_xent_rows", "softmax_xent_mean", "softmax_xent_backward");
             ks.build(ctx, device, "optim.cl", opts, "axpy", "momentum_step", "adagrad_step", "adam_step");
             ks.build(ctx, device, "memory.cl", opts, "fill", "gather_rows", "gather_ints");
+            ks.build(ctx, device, "dropout.cl", opts, "dropout_mask", "multiply");
+            ks.build(ctx, device, "augment.cl", opts, "gather_rows_shifted");
         } catch (RuntimeException e) {
             ks.close();
             if (q != null) CL.clReleaseCommandQueue(q);
@@ -333,6 +335,14 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     @Override
+    protected void doGatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift,
+                                       int seed, Matrix dst) {
+        launch2("gather_rows_shifted", dst.cols(), dst.rows(), dst.rows(), width, height, src.rows(), offset, maxShift, seed,
+                mem(src), mem(indices), mem(dst), gatherError);
+        gatherPending = true;
+    }
+
+    @Override
     protected void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst) {
         launch1("gather_ints", dst.length(), dst.length(), src.length(), mem(src), mem(indices), offset, mem(dst), gatherError);
         gatherPending = true;
@@ -414,6 +424,16 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx) {
         launch1("sigmoid_backward", dout.size(), dout.size(), mem(dout), mem(y), mem(dx));
+    }
+
+    @Override
+    protected void doMultiply(Matrix a, Matrix b, Matrix out) {
+        launch1("multiply", a.size(), a.size(), mem(a), mem(b), mem(out));
+    }
+
+    @Override
+    protected void doDropoutMask(Matrix mask, float ratio, int seed) {
+        launch1("dropout_mask", mask.size(), mask.size(), ratio, 1f / (1f - ratio), seed, mem(mask));
     }
 
     // ---- loss -------------------------------------------------------------------------------------

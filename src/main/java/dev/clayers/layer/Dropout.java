@@ -1,0 +1,59 @@
+package dev.clayers.layer;
+
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.Matrix;
+
+/**
+ * Inverted dropout: in a training pass each unit is kept with probability {@code 1 - ratio} and
+ * scaled by {@code 1 / (1 - ratio)}, so inference needs no rescaling and passes x through
+ * unchanged. The mask comes from a counter-based hash of the step's seed, so the same seed draws
+ * the same units on every device and a resumed run repeats the same masks.
+ */
+public final class Dropout implements Layer {
+    private final Backend backend;
+    private final String name;
+    private final float ratio;
+    private boolean training;
+    private int seed;
+    private boolean masked;
+    private Matrix mask;
+    private Matrix out;
+    private Matrix dx;
+
+    public Dropout(Backend backend, String name, float ratio) {
+        if (!(ratio >= 0f && ratio < 1f)) throw new IllegalArgumentException("dropout ratio must be in [0, 1), got " + ratio);
+        this.backend = backend;
+        this.name = name;
+        this.ratio = ratio;
+    }
+
+    @Override public String name() { return name; }
+    public float ratio() { return ratio; }
+
+    /** Training passes drop units with this step's seed; inference passes are the identity. */
+    public void setTraining(boolean training, int seed) {
+        this.training = training;
+        this.seed = seed;
+    }
+
+    @Override
+    public Matrix forward(Matrix x) {
+        masked = training && ratio > 0f;
+        if (!masked) return x;
+        mask = Buffers.reuse(backend, mask, x.rows(), x.cols());
+        out = Buffers.reuse(backend, out, x.rows(), x.cols());
+        backend.dropoutMask(mask, ratio, seed);
+        backend.multiply(x, mask, out);
+        return out;
+    }
+
+    @Override
+    public Matrix backward(Matrix dout) {
+        if (!masked) return dout;
+        dx = Buffers.reuse(backend, dx, dout.rows(), dout.cols());
+        backend.multiply(dout, mask, dx);
+        return dx;
+    }
+
+    @Override public void close() { Buffers.close(mask, out, dx); }
+}

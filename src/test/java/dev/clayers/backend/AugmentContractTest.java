@@ -1,0 +1,59 @@
+package dev.clayers.backend;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Shifted gathers (data augmentation) give exactly the host formula on every device. */
+class AugmentContractTest {
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void shiftedGatherMatchesHostFormula(String id) {
+        int w = 28, h = 28, n = 33, batch = 7, maxShift = 2, seed = 77;
+        Random rng = new Random(8);
+        float[] src = new float[n * w * h];
+        for (int i = 0; i < src.length; i++) src[i] = rng.nextFloat() + 0.5f;   // never 0, so padding is visible
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) idx[i] = (i * 7) % n;
+        try (Backend be = TestDevices.open(id); Matrix s = be.upload(src, n, w * h); IntVector ix = be.uploadInts(idx);
+             Matrix dst = be.alloc(batch, w * h)) {
+            be.gatherRowsShifted(s, ix, 5, w, h, maxShift, seed, dst);
+            float[] got = be.download(dst);
+            boolean sawShift = false;
+            for (int r = 0; r < batch; r++) {
+                int[] d = AbstractBackend.augmentShift(seed, r, maxShift);
+                assertTrue(Math.abs(d[0]) <= maxShift && Math.abs(d[1]) <= maxShift);
+                sawShift |= d[0] != 0 || d[1] != 0;
+                int from = idx[5 + r];
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        int sx = x - d[0], sy = y - d[1];
+                        float expected = sx >= 0 && sx < w && sy >= 0 && sy < h ? src[from * w * h + sy * w + sx] : 0f;
+                        assertEquals(expected, got[r * w * h + y * w + x], 0f, "row " + r + " (" + x + "," + y + ")");
+                    }
+                }
+            }
+            assertTrue(sawShift, "some row must move");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void badIndexOrShiftIsAnError(String id) {
+        try (Backend be = TestDevices.open(id); Matrix s = be.alloc(3, 16); IntVector ix = be.uploadInts(new int[] {0, 9});
+             Matrix dst = be.alloc(2, 16)) {
+            assertThrows(IllegalArgumentException.class, () -> be.gatherRowsShifted(s, ix, 0, 4, 4, 4, 1, dst));
+            assertThrows(IllegalArgumentException.class, () -> be.gatherRowsShifted(s, ix, 0, 5, 4, 1, 1, dst));
+            assertThrows(IndexOutOfBoundsException.class, () -> {
+                be.gatherRowsShifted(s, ix, 0, 4, 4, 1, 1, dst);
+                be.download(dst);
+            });
+        }
+    }
+}
