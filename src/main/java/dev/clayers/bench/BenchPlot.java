@@ -52,7 +52,11 @@ public final class BenchPlot {
                 if (!xs.isEmpty()) chart.addSeries(d.info().id() + " (" + d.info().name() + ")", xs, ys);
             }
             // Cases of one workload can differ by orders of magnitude (a 100x10 op against 10,000x784).
-            if (lo > 0 && hi / lo > 50) chart.getStyler().setYAxisLogarithmic(true);
+            // Bar charts start the axis at 0 unless told otherwise, which a log axis refuses.
+            if (lo > 0 && hi / lo > 50) {
+                chart.getStyler().setYAxisLogarithmic(true);
+                chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(lo))));
+            }
             images.add(BitmapEncoder.getBufferedImage(chart));
         }
         int width = images.stream().mapToInt(BufferedImage::getWidth).max().orElse(1);

@@ -120,6 +120,17 @@ class BenchTest {
     }
 
     @Test
+    void plotDrawsFiguresThatSpanOrdersOfMagnitude(@TempDir Path dir) throws Exception {
+        var info = new CpuBackend().info();
+        List<BenchResult> rs = List.of(new BenchResult("ops", "small", "cpu", "GB/s", 0.01, 0.02, 0.03, 1, 1, 0, ""),
+                new BenchResult("ops", "big", "cpu", "GB/s", 50, 60, 70, 1, 1, 0, ""));
+        BenchReport r = new BenchReport("now", "host", ONE_REP, List.of(new DeviceRun(info, 0, 0)), rs, List.of());
+        Path png = dir.resolve("log.png");
+        BenchPlot.write(r, png);
+        assertTrue(Files.size(png) > 1000);
+    }
+
+    @Test
     void csvQuotesFieldsWithCommasAndQuotes() {
         assertEquals("plain", BenchOutput.quote("plain"));
         assertEquals("\"a, \"\"b\"\"\"", BenchOutput.quote("a, \"b\""));
