@@ -28,7 +28,7 @@ public final class BenchOutput {
         out.println();
         out.println("set-up per device (never part of a figure):");
         for (DeviceRun d : r.devices()) {
-            out.printf("  %-12s open %s ms (OpenCL: context, queue, every kernel built), first call of every case %s ms in all (lazy compilation, JIT)%n", d.info().id(),
+            out.printf("  %-12s open %s ms (OpenCL: context, queue, every kernel built), first calls %s ms in all (one call per case, with any lazy kernel compilation and JIT)%n", d.info().id(),
                     Bench.fmt(d.openMs()), Bench.fmt(d.firstCallsMs()));
         }
         for (Workload w : Workload.values()) {

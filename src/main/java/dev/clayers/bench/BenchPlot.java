@@ -32,7 +32,7 @@ public final class BenchPlot {
             rs.forEach(x -> cases.add(x.caseName()));
             CategoryChart chart = new CategoryChartBuilder().width(1400).height(560)
                     .title(w.title() + " (" + w.unit() + ", median)").yAxisTitle(w.unit()).build();
-            chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+            chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
             chart.getStyler().setXAxisLabelRotation(20);
             chart.getStyler().setChartBackgroundColor(Color.WHITE);
             double lo = Double.MAX_VALUE, hi = 0;
