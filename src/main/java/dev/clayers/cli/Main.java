@@ -21,6 +21,7 @@ import java.nio.file.NoSuchFileException;
                 PredictCommand.class,
                 DevicesCommand.class,
                 VerifyCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -1,0 +1,138 @@
+package dev.clayers.bench;
+
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.DeviceInfo;
+import dev.clayers.backend.Verifier;
+
+import java.io.PrintStream;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs cases on devices and times them: the first call is timed apart (lazy compilation), then
+ * warm-up, then {@code reps} samples, each a batch of calls long enough to be timed well, with
+ * {@code finish()} before the clock stops. Gemm results are checked against a reference first.
+ */
+public final class Bench {
+    private Bench() {}
+
+    /** An open device and how long opening it took (context and kernel builds). */
+    public record Opened(Backend backend, double openMs) {}
+
+    /**
+     * Runs every case on every device (case by case, devices side by side). Progress goes to
+     * {@code progress}; nothing goes to stdout.
+     */
+    public static BenchReport run(List<Opened> devices, List<BenchCase> cases, BenchSettings settings, GemmReference reference,
+                                  PrintStream progress) {
+        String started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        List<BenchResult> results = new ArrayList<>();
+        List<Verifier.Result> checks = new ArrayList<>();
+        Map<String, Double> firstCalls = new LinkedHashMap<>();
+        Map<GemmShape, float[]> refs = new HashMap<>();
+        for (BenchCase c : cases) {
+            for (Opened d : devices) {
+                Backend b = d.backend();
+                progress.printf("bench: %s %s on %s ...", c.workload().title(), c.name(), b.id());
+                progress.flush();
+                String check = "";
+                if (c.gemm() != null) {
+                    Verifier.Result r = check(b, c.gemm(), refs.computeIfAbsent(c.gemm(),
+                            s -> reference.multiply(s, BenchCases.data(s, true), BenchCases.data(s, false))));
+                    checks.add(r);
+                    check = r.pass() ? "PASS" : "FAIL: max abs error " + fmt(r.maxAbs()) + " > " + r.tolerance();
+                }
+                BenchResult res = time(b, c, settings, check);
+                results.add(res);
+                firstCalls.merge(b.id(), res.firstCallMs(), Double::sum);
+                progress.printf(" %s %s (min %s, max %s, %d x %d calls)%s%n", fmt(res.median()), res.unit(), fmt(res.min()),
+                        fmt(res.max()), res.reps(), res.callsPerRep(), res.failed() ? " " + check : "");
+            }
+        }
+        List<DeviceRun> runs = devices.stream()
+                .map(d -> new DeviceRun(d.backend().info(), d.openMs(), firstCalls.getOrDefault(d.backend().id(), 0.0))).toList();
+        return new BenchReport(started, host(), settings, runs, results, checks);
+    }
+
+    /** The device's product against the reference's, with {@code Verifier}'s gemm tolerance. */
+    static Verifier.Result check(Backend b, GemmShape s, float[] expected) {
+        float[] a = BenchCases.data(s, true), x = BenchCases.data(s, false);
+        try (var ma = b.upload(a, s.aRows(), s.aCols()); var mx = b.upload(x, s.bRows(), s.bCols()); var c = b.alloc(s.m(), s.n())) {
+            b.gemm(s.transA(), s.transB(), 1f, ma, mx, 0f, c);
+            Verifier.Tolerance tol = Verifier.gemm(s.k(), 1f, max(a), max(x), 0f, 0f);
+            return Verifier.compare("gemm " + (s.transA() ? "T" : "N") + (s.transB() ? "T" : "N") + " " + s.label(), b.id(),
+                    s.m() + "x" + s.n() + "x" + s.k(), expected, b.download(c), tol);
+        }
+    }
+
+    private static float max(float[] v) {
+        float m = 0;
+        for (float f : v) m = Math.max(m, Math.abs(f));
+        return m;
+    }
+
+    static BenchResult time(Backend b, BenchCase c, BenchSettings s, String check) {
+        try (BenchCase.Run run = c.setup().prepare(b)) {
+            b.finish();
+            long t0 = System.nanoTime();
+            run.call();
+            b.finish();
+            double firstMs = (System.nanoTime() - t0) / 1e6;
+
+            // Warm-up, waiting for the device after each call, which also estimates one call's time.
+            int n = 0;
+            long w0 = System.nanoTime();
+            do {
+                run.call();
+                b.finish();
+                n++;
+            } while (System.nanoTime() - w0 < s.warmupNanos());
+            double perCall = Math.max(1, (System.nanoTime() - w0) / (double) n);
+            long calls = Math.max(1, (long) Math.ceil(s.minSampleNanos() / perCall));
+            int reps = s.reps();
+            double sampleSeconds = calls * perCall / 1e9;
+            if (reps * sampleSeconds > s.maxCaseSeconds()) reps = Math.max(Math.min(3, reps), (int) (s.maxCaseSeconds() / sampleSeconds));
+
+            double[] rates = new double[reps];
+            for (int i = 0; i < reps; i++) {
+                long start = System.nanoTime();
+                for (long j = 0; j < calls; j++) run.call();
+                b.finish();
+                double seconds = (System.nanoTime() - start) / 1e9;
+                rates[i] = c.workPerCall() * calls / seconds / c.workload().scale();
+            }
+            Arrays.sort(rates);
+            double median = reps % 2 == 1 ? rates[reps / 2] : (rates[reps / 2 - 1] + rates[reps / 2]) / 2;
+            return new BenchResult(c.workload().title(), c.name(), b.id(), c.workload().unit(), rates[0], median, rates[reps - 1], reps,
+                    calls, firstMs, check);
+        }
+    }
+
+    static String host() {
+        return System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch") + ", "
+                + Runtime.getRuntime().availableProcessors() + " cores, Java " + Runtime.version();
+    }
+
+    /** Three significant figures or so, never scientific: 0.0123, 1.23, 12.3, 123, 12345. */
+    public static String fmt(double v) {
+        if (Double.isNaN(v)) return "NaN";
+        double a = Math.abs(v);
+        if (a >= 100) return String.format(Locale.ROOT, "%.0f", v);
+        if (a >= 10) return String.format(Locale.ROOT, "%.1f", v);
+        if (a >= 1) return String.format(Locale.ROOT, "%.2f", v);
+        if (a >= 0.01 || a == 0) return String.format(Locale.ROOT, "%.3f", v);
+        return String.format(Locale.ROOT, "%.2e", v);
+    }
+
+    /** A device in one line: id, name, driver, OpenCL (or Java) version. */
+    public static String describe(DeviceInfo d) {
+        return d.id() + " = " + d.name() + "; driver " + d.driver() + "; " + d.version();
+    }
+}

@@ -1,0 +1,235 @@
+package dev.clayers.bench;
+
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.IntVector;
+import dev.clayers.backend.Matrix;
+import dev.clayers.backend.Verifier;
+import dev.clayers.net.Activation;
+import dev.clayers.net.Architecture;
+import dev.clayers.net.Sequential;
+import dev.clayers.net.WeightInit;
+import dev.clayers.train.Optimizer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The cases {@code clayers bench} runs, and factories for single cases (tests use tiny ones).
+ * Every case's data is seeded, so each device sees the same numbers.
+ */
+public final class BenchCases {
+    private BenchCases() {}
+
+    /** Square gemm sizes; {@code --quick} drops 2048. */
+    static final int[] SQUARE = {256, 512, 1024, 2048};
+    /** Batch sizes for the element-wise ops; {@code --quick} drops 10,000. */
+    static final int[] OP_BATCHES = {100, 10_000};
+    /** Hidden widths of the 784-H-10 train-step networks. */
+    static final int[] HIDDEN = {50, 100, 1000};
+    /** Train-step batches. */
+    static final int[] TRAIN_BATCHES = {100, 1000};
+    /** Transfer sizes in bytes; {@code --quick} drops 64 MB. */
+    static final int[] TRANSFER_BYTES = {1 << 20, 64 << 20};
+
+    /** What {@code --quick} leaves out, for {@code --help} and the report. */
+    public static final String QUICK_DROPS = "gemm 2048, ops at batch 10,000 (and optimizer steps on 784x1000), "
+            + "train steps of 784-1000-10 at batch 1,000, and the 64 MB transfers";
+
+    /** Every case of a full run, or of {@code --quick}. */
+    public static List<BenchCase> standard(boolean quick) {
+        List<BenchCase> out = new ArrayList<>();
+        for (int n : SQUARE) if (!(quick && n == 2048)) out.add(gemm(GemmShape.square(n)));
+        // The three products of one 784-100-10 training step at batch 100.
+        out.add(gemm(new GemmShape("X*W1 100x784*784x100", 100, 100, 784, false, false)));
+        out.add(gemm(new GemmShape("dH*W1^T 100x100*(784x100)^T", 100, 784, 100, false, true)));
+        out.add(gemm(new GemmShape("X^T*dH (100x784)^T*100x100", 784, 100, 100, true, false)));
+
+        for (int batch : OP_BATCHES) {
+            if (quick && batch > 100) continue;
+            out.add(addBias(batch, 100));
+            out.add(sumColumns(batch, 784));
+            out.add(sumColumns(batch, 100));
+            out.add(elementwise("reluForward", batch, 100));
+            out.add(elementwise("reluBackward", batch, 100));
+            out.add(elementwise("sigmoidForward", batch, 100));
+            out.add(elementwise("sigmoidBackward", batch, 100));
+            out.add(softmax(batch, 10));
+            out.add(softmaxBackward(batch, 10));
+        }
+        // Optimizer steps act on parameters, not batches: W1 of 784-100-10, and of 784-1000-10.
+        out.add(elementwise("axpy", 784, 100));
+        out.add(elementwise("adamStep", 784, 100));
+        if (!quick) {
+            out.add(elementwise("axpy", 784, 1000));
+            out.add(elementwise("adamStep", 784, 1000));
+        }
+
+        for (int batch : TRAIN_BATCHES) {
+            for (int h : HIDDEN) {
+                if (quick && h == 1000 && batch == 1000) continue;
+                out.add(trainStep(784, h, 10, batch));
+            }
+        }
+
+        for (int bytes : TRANSFER_BYTES) {
+            if (quick && bytes > 1 << 20) continue;
+            out.add(transfer(true, bytes));
+            out.add(transfer(false, bytes));
+        }
+        return out;
+    }
+
+    static float[] data(GemmShape s, boolean first) {
+        Random rnd = new Random(31L * s.hashCode() + (first ? 1 : 2));
+        return first ? Verifier.random(rnd, s.aRows() * s.aCols()) : Verifier.random(rnd, s.bRows() * s.bCols());
+    }
+
+    /** {@code C = op(A) op(B)}, alpha 1, beta 0. */
+    public static BenchCase gemm(GemmShape s) {
+        return new BenchCase(Workload.GEMM, s.label(), s.flops(), b -> {
+            Matrix a = b.upload(data(s, true), s.aRows(), s.aCols());
+            Matrix x = b.upload(data(s, false), s.bRows(), s.bCols());
+            Matrix c = b.alloc(s.m(), s.n());
+            return run(() -> b.gemm(s.transA(), s.transB(), 1f, a, x, 0f, c), a, x, c);
+        }, s);
+    }
+
+    /** {@code out = x + bias}: reads x and bias, writes out. */
+    public static BenchCase addBias(int rows, int cols) {
+        return new BenchCase(Workload.OPS, "addBias " + rows + "x" + cols, 4.0 * (2L * rows * cols + cols), b -> {
+            Random rnd = new Random(7);
+            Matrix x = b.upload(Verifier.random(rnd, rows * cols), rows, cols);
+            Matrix bias = b.upload(Verifier.random(rnd, cols), 1, cols);
+            Matrix out = b.alloc(rows, cols);
+            return run(() -> b.addBias(x, bias, out), x, bias, out);
+        });
+    }
+
+    /** Column sums: reads x, writes one row. */
+    public static BenchCase sumColumns(int rows, int cols) {
+        return new BenchCase(Workload.OPS, "sumColumns " + rows + "x" + cols, 4.0 * ((long) rows * cols + cols), b -> {
+            Matrix x = b.upload(Verifier.random(new Random(8), rows * cols), rows, cols);
+            Matrix out = b.alloc(1, cols);
+            return run(() -> b.sumColumns(x, out), x, out);
+        });
+    }
+
+    /** Element-wise ops by name; bytes counted as the matrices each one reads plus those it writes. */
+    public static BenchCase elementwise(String op, int rows, int cols) {
+        int touched = switch (op) {
+            case "reluForward" -> 3;      // x in; out, mask out
+            case "reluBackward" -> 3;     // dout, mask in; dx out
+            case "sigmoidForward" -> 2;   // x in; out out
+            case "sigmoidBackward" -> 3;  // dout, y in; dx out
+            case "axpy" -> 3;             // x, y in; y out
+            case "adamStep" -> 7;         // p, g, m, v in; p, m, v out
+            default -> throw new IllegalArgumentException("no bench for element-wise op '" + op + "'");
+        };
+        int n = rows * cols;
+        return new BenchCase(Workload.OPS, op + " " + rows + "x" + cols, 4.0 * touched * n, b -> {
+            Random rnd = new Random(9);
+            Matrix x = b.upload(Verifier.random(rnd, n), rows, cols);
+            Matrix y = b.upload(Verifier.random(rnd, n), rows, cols);
+            float[] pos = Verifier.random(rnd, n);
+            for (int i = 0; i < n; i++) pos[i] = Math.abs(pos[i]);    // Adam's v and a sigmoid output are >= 0
+            Matrix z = b.upload(pos, rows, cols);
+            Matrix w = b.upload(pos, rows, cols);
+            Runnable call = switch (op) {
+                case "reluForward" -> () -> b.reluForward(x, y, z);
+                case "reluBackward" -> () -> b.reluBackward(x, z, y);
+                case "sigmoidForward" -> () -> b.sigmoidForward(x, y);
+                case "sigmoidBackward" -> () -> b.sigmoidBackward(x, z, y);
+                // A tiny step so thousands of repeats stay far from overflow.
+                case "axpy" -> () -> b.axpy(-1e-6f, x, y);
+                default -> () -> b.adamStep(y, x, w, z, 1e-6f, 0.9f, 0.999f, 1e-7f);
+            };
+            return run(call, x, y, z, w);
+        });
+    }
+
+    /**
+     * Softmax with mean cross-entropy: reads x and the labels, writes probs. Each call also
+     * reads the loss scalar back, as a training step does, so the figure includes that wait.
+     */
+    public static BenchCase softmax(int rows, int cols) {
+        return new BenchCase(Workload.OPS, "softmaxCrossEntropy " + rows + "x" + cols, 4.0 * (2L * rows * cols + rows), b -> {
+            Random rnd = new Random(10);
+            Matrix x = b.upload(Verifier.random(rnd, rows * cols), rows, cols);
+            IntVector t = b.uploadInts(Verifier.randomInts(rnd, rows, cols));
+            Matrix probs = b.alloc(rows, cols);
+            return run(() -> b.softmaxCrossEntropy(x, t, probs), x, t, probs);
+        });
+    }
+
+    /** Its backward: reads probs and labels, writes dx. */
+    public static BenchCase softmaxBackward(int rows, int cols) {
+        return new BenchCase(Workload.OPS, "softmaxCrossEntropyBackward " + rows + "x" + cols, 4.0 * (2L * rows * cols + rows), b -> {
+            Random rnd = new Random(11);
+            Matrix x = b.upload(Verifier.random(rnd, rows * cols), rows, cols);
+            IntVector t = b.uploadInts(Verifier.randomInts(rnd, rows, cols));
+            Matrix probs = b.alloc(rows, cols);
+            Matrix dx = b.alloc(rows, cols);
+            b.softmaxCrossEntropy(x, t, probs);
+            return run(() -> b.softmaxCrossEntropyBackward(probs, t, 1f, dx), x, t, probs, dx);
+        });
+    }
+
+    /**
+     * One training step of an {@code input-hidden-output} ReLU network: {@code Sequential.gradient}
+     * (which reads the loss back) then an SGD step, lr 0.1. Inputs uniform in [0, 1), labels
+     * uniform, both uploaded once.
+     */
+    public static BenchCase trainStep(int input, int hidden, int output, int batch) {
+        Architecture arch = new Architecture(input, new int[] {hidden}, output, Activation.RELU);
+        return new BenchCase(Workload.TRAIN, arch.describe() + " batch " + batch, batch, b -> {
+            Random rnd = new Random(12);
+            float[] xs = new float[batch * input];
+            for (int i = 0; i < xs.length; i++) xs[i] = rnd.nextFloat();
+            Sequential net = Sequential.create(b, arch, WeightInit.BOOK, 12);
+            Optimizer opt = Optimizer.create("sgd", b, 0.1f);
+            Matrix x = b.upload(xs, batch, input);
+            IntVector t = b.uploadInts(Verifier.randomInts(rnd, batch, output));
+            return run(() -> {
+                net.gradient(x, t);
+                opt.step(net.params());
+            }, x, t, opt, net);
+        });
+    }
+
+    /**
+     * Host to device ({@code write} into an existing matrix) or device to host ({@code download},
+     * which allocates its result: the Backend API has no download into a caller's array).
+     */
+    public static BenchCase transfer(boolean toDevice, int bytes) {
+        if (bytes % 4096 != 0) throw new IllegalArgumentException("transfer size must be a multiple of 4096 bytes, got " + bytes);
+        int rows = bytes / 4096, cols = 1024;
+        String size = bytes >= 1 << 20 ? (bytes >> 20) + " MB" : (bytes >> 10) + " KB";
+        String name = (toDevice ? "host->device write " : "device->host download ") + size;
+        return new BenchCase(Workload.TRANSFER, name, bytes, b -> {
+            float[] host = Verifier.random(new Random(13), rows * cols);
+            Matrix m = b.upload(host, rows, cols);
+            return run(toDevice ? () -> b.write(m, host) : () -> b.download(m), m);
+        });
+    }
+
+    /** A Run that calls {@code call} and closes {@code owned} in reverse order. */
+    private static BenchCase.Run run(Runnable call, AutoCloseable... owned) {
+        return new BenchCase.Run() {
+            @Override public void call() { call.run(); }
+
+            @Override public void close() {
+                RuntimeException first = null;
+                for (int i = owned.length - 1; i >= 0; i--) {
+                    try {
+                        owned[i].close();
+                    } catch (Exception e) {
+                        if (first == null) first = e instanceof RuntimeException r ? r : new RuntimeException(e);
+                        else first.addSuppressed(e);
+                    }
+                }
+                if (first != null) throw first;
+            }
+        };
+    }
+}

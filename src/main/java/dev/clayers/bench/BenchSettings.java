@@ -1,0 +1,27 @@
+package dev.clayers.bench;
+
+/**
+ * How hard to measure.
+ *
+ * @param reps            timed samples per (case, device); fewer only when a case would take
+ *                        longer than {@code maxCaseSeconds} (never fewer than 3, or than reps if smaller)
+ * @param minSampleNanos  a sample repeats the call until it lasts at least about this long, so
+ *                        timer resolution and launch jitter do not dominate tiny ops
+ * @param warmupNanos     untimed calls after the first call, so JIT and driver caches settle
+ * @param maxCaseSeconds  soft cap on the timed part of one (case, device)
+ * @param quick           whether this is {@code --quick} (recorded in the report)
+ */
+public record BenchSettings(int reps, long minSampleNanos, long warmupNanos, double maxCaseSeconds, boolean quick) {
+    public BenchSettings {
+        if (reps < 1) throw new IllegalArgumentException("--reps must be positive, got " + reps);
+        if (minSampleNanos < 0 || warmupNanos < 0 || maxCaseSeconds < 0) throw new IllegalArgumentException("bench times must be >= 0");
+    }
+
+    /** The full run: 10 samples of >= 50 ms after 200 ms of warm-up. */
+    public static BenchSettings forFull() { return new BenchSettings(10, 50_000_000L, 200_000_000L, 8, false); }
+
+    /** {@code --quick}: 3 samples of >= 50 ms after 50 ms of warm-up. */
+    public static BenchSettings forQuick() { return new BenchSettings(3, 50_000_000L, 50_000_000L, 2, true); }
+
+    public BenchSettings withReps(int r) { return new BenchSettings(r, minSampleNanos, warmupNanos, maxCaseSeconds, quick); }
+}

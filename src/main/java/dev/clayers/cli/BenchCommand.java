@@ -1,0 +1,118 @@
+package dev.clayers.cli;
+
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.Backends;
+import dev.clayers.backend.DeviceInfo;
+import dev.clayers.bench.Bench;
+import dev.clayers.bench.BenchCases;
+import dev.clayers.bench.BenchOutput;
+import dev.clayers.bench.BenchPlot;
+import dev.clayers.bench.BenchReport;
+import dev.clayers.bench.BenchSettings;
+import dev.clayers.bench.GemmReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code clayers bench}: the same workloads on every chosen device, one table per workload with a
+ * column per device. Figures on stdout, progress on stderr; exit 1 when a device's gemm result is
+ * beyond tolerance.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Throughput of every chosen device, side by side: gemm (GFLOP/s), element-wise and reduction ops (GB/s), "
+                + "a full training step (samples/s) and host<->device transfers (GB/s).",
+                "Each figure is the median of the timed samples after warm-up (min and max too); the device is waited for "
+                        + "before the clock stops. Opening a device (kernel builds) and each case's first call are reported "
+                        + "apart and never counted. Each gemm shape is checked against the Java reference first."})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--device", defaultValue = "all", split = ",",
+            description = "all, or device ids / name substrings separated by commas (default: ${DEFAULT-VALUE}).")
+    List<String> devices;
+
+    @Option(names = "--quick", description = "3 samples per figure, shorter warm-up, and drops " + BenchCases.QUICK_DROPS + ".")
+    boolean quick;
+
+    @Option(names = "--reps", description = "Timed samples per figure (default: 10, or 3 with --quick).")
+    Integer reps;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the device infos and every result (min/median/max/unit) as JSON.")
+    Path json;
+
+    @Option(names = "--csv", paramLabel = "FILE", description = "Also write one CSV row per (workload, case, device).")
+    Path csv;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw a bar chart per workload (devices side by side) into one PNG.")
+    Path plot;
+
+    private final PrintStream out;
+
+    public BenchCommand() { this(System.out); }
+
+    BenchCommand(PrintStream out) { this.out = out; }
+
+    @Override
+    public Integer call() throws IOException {
+        BenchSettings settings = quick ? BenchSettings.forQuick() : BenchSettings.forFull();
+        if (reps != null) settings = settings.withReps(reps);
+        long t0 = System.nanoTime();
+        List<Bench.Opened> opened = open(devices);
+        BenchReport report;
+        try {
+            report = Bench.run(opened, BenchCases.standard(quick), settings, GemmReference.cpu(), System.err);
+        } finally {
+            opened.forEach(o -> o.backend().close());
+        }
+        BenchOutput.printTables(report, out);
+        if (json != null) BenchOutput.writeJson(report, json);
+        if (csv != null) BenchOutput.writeCsv(report, csv);
+        if (plot != null) BenchPlot.write(report, plot);
+        System.err.printf("bench: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        if (!report.failures().isEmpty()) {
+            System.err.println("clayers bench: " + report.failures().size() + " gemm result(s) beyond tolerance");
+            return 1;
+        }
+        return 0;
+    }
+
+    /** Opens each device once, timing the open (context and every kernel build). */
+    static List<Bench.Opened> open(List<String> specs) {
+        List<String> ids = new ArrayList<>();
+        if (specs.size() == 1 && specs.get(0).trim().equalsIgnoreCase("all")) {
+            Backends.list().stream().map(DeviceInfo::id).forEach(ids::add);
+        } else {
+            for (String s : specs) {
+                if (s.isBlank()) throw new IllegalArgumentException("--device has an empty entry in '" + String.join(",", specs) + "'");
+                if (s.trim().equalsIgnoreCase("all")) throw new IllegalArgumentException("--device all cannot be combined with other devices");
+                ids.add(s.trim());
+            }
+        }
+        List<Bench.Opened> out = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        try {
+            for (String id : ids) {
+                System.err.println("bench: opening " + id + " ...");
+                long t = System.nanoTime();
+                Backend b = Backends.open(id);
+                double ms = (System.nanoTime() - t) / 1e6;
+                if (!seen.add(b.id())) {
+                    b.close();
+                    continue;
+                }
+                out.add(new Bench.Opened(b, ms));
+            }
+        } catch (RuntimeException e) {
+            out.forEach(o -> o.backend().close());
+            throw e;
+        }
+        return out;
+    }
+}
