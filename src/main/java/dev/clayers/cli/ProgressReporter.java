@@ -18,6 +18,7 @@ import java.time.temporal.ChronoUnit;
 final class ProgressReporter implements Trainer.Listener {
     private static final long LINE_INTERVAL_NANOS = 5_000_000_000L;
     private final PrintStream err;
+    private final boolean enabled;
     private final boolean bar;
     private final int epochs;
     private ProgressBar pb;
@@ -28,6 +29,7 @@ final class ProgressReporter implements Trainer.Listener {
 
     ProgressReporter(PrintStream err, boolean enabled, int epochs) {
         this.err = err;
+        this.enabled = enabled;
         this.bar = enabled && System.console() != null;
         this.epochs = epochs;
     }
@@ -52,6 +54,7 @@ final class ProgressReporter implements Trainer.Listener {
             pb.stepTo(done);
             return;
         }
+        if (!enabled) return;
         long now = System.nanoTime();
         if (now - lastLine >= LINE_INTERVAL_NANOS) {
             lastLine = now;

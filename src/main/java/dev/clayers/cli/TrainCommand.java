@@ -46,7 +46,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz].")
     String data;
 
-    @Option(names = "--hidden", defaultValue = "100", description = "Hidden layer sizes, e.g. 100 or 256,128 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", defaultValue = "256", description = "Hidden layer sizes, e.g. 100 or 256,128 (default: ${DEFAULT-VALUE}).")
     String hidden;
 
     @Option(names = "--activation", defaultValue = "relu", description = "relu or sigmoid (default: ${DEFAULT-VALUE}).")
@@ -69,14 +69,14 @@ final class TrainCommand implements Callable<Integer> {
             description = "Inverted dropout after each hidden activation while training (default: ${DEFAULT-VALUE}).")
     float dropout;
 
-    @Option(names = "--augment", defaultValue = "0", paramLabel = "PIXELS",
+    @Option(names = "--augment", defaultValue = "1", paramLabel = "PIXELS",
             description = "Shift each training image by up to this many pixels at random (default: ${DEFAULT-VALUE}).")
     int augment;
 
     @Option(names = "--batch", defaultValue = "100", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "15", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for weights and batch order (default: ${DEFAULT-VALUE}).")
