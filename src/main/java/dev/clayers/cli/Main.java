@@ -21,6 +21,7 @@ import java.nio.file.NoSuchFileException;
                 PredictCommand.class,
                 DevicesCommand.class,
                 VerifyCommand.class,
+                TuneCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -72,8 +72,11 @@ public final class OpenClBackend extends AbstractBackend {
         return open(platform, device, null);
     }
 
-    /** Opens with exactly {@code tunables} (null: as {@link #open(int, int)}); the tuner's way in. */
-    static OpenClBackend open(int platform, int device, KernelTunables tunables) {
+    /**
+     * Opens with the device-type defaults overridden by {@code gemmSpec} alone (no tuning cache, no
+     * system property); null means as {@link #open(int, int)}. The tuner's way in.
+     */
+    static OpenClBackend open(int platform, int device, String gemmSpec) {
         OpenClDevices.Handle h;
         try {
             h = OpenClDevices.find(platform, device);
@@ -81,10 +84,10 @@ public final class OpenClBackend extends AbstractBackend {
             throw ClErrors.wrap("OpenCL discovery", e);
         }
         if (h == null) throw new IllegalArgumentException("no OpenCL device " + OpenClDevices.id(platform, device));
-        return new OpenClBackend(h, tunables);
+        return new OpenClBackend(h, gemmSpec);
     }
 
-    private OpenClBackend(OpenClDevices.Handle h, KernelTunables explicit) {
+    private OpenClBackend(OpenClDevices.Handle h, String gemmSpec) {
         this.info = h.info();
         cl_device_id device = h.device();
         cl_context ctx = null;
@@ -92,7 +95,7 @@ public final class OpenClBackend extends AbstractBackend {
         Kernels ks = new Kernels(info.id(), info.name(), info.driver(), BinaryCache.openDefault());
         long t0 = System.nanoTime();
         try {
-            this.tunables = explicit != null ? explicit : chooseTunables(info, device);
+            this.tunables = chooseTunables(info, device, gemmSpec);
             this.maxAllocBytes = OpenClDevices.ulong(device, CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE);
             cl_context_properties props = new cl_context_properties();
             props.addProperty(CL.CL_CONTEXT_PLATFORM, h.platform());
@@ -140,10 +143,15 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     /** Tuned gemm from the cache, else the device-type defaults; then the system-property overrides. */
-    private static KernelTunables chooseTunables(DeviceInfo info, cl_device_id device) {
+    private static KernelTunables chooseTunables(DeviceInfo info, cl_device_id device, String gemmSpec) {
         KernelTunables t = KernelTunables.forDevice(info.type().contains("CPU") && !info.isGpuLike(),
                 OpenClDevices.sizeT(device, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE),
                 OpenClDevices.sizeTs(device, CL.CL_DEVICE_MAX_WORK_ITEM_SIZES, 3), info.localMemBytes());
+        if (gemmSpec != null) {
+            t = KernelTunables.withOverrides(t, gemmSpec);
+            log.debug("{}: gemm candidate {}", info.id(), t.gemmSpec());
+            return t;
+        }
         String source = "defaults for a " + info.type() + " device";
         TuningCache.Entry e = TuningCache.lookup(info);
         if (e != null) {

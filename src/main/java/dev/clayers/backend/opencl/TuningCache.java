@@ -91,7 +91,8 @@ public final class TuningCache {
             body.entries.forEach((k, v) -> { if (k != null && v != null && v.gemm() != null) m.put(k, v); });
             return m;
         } catch (JsonParseException | IllegalStateException e) {
-            log.warn("ignoring corrupt tuning cache {} ({}); using defaults", f, e.getMessage());
+            String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            log.warn("ignoring corrupt tuning cache {} ({}); using defaults", f, why);
             return new LinkedHashMap<>();
         }
     }
