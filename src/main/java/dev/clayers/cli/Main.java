@@ -22,6 +22,7 @@ import java.nio.file.NoSuchFileException;
                 DevicesCommand.class,
                 VerifyCommand.class,
                 BenchCommand.class,
+                TuneCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -1,47 +1,75 @@
 package dev.clayers.backend.opencl;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * The {@code -D} values the kernels are built with (each kernel file's {@code #ifndef} tunables).
- * {@link #forDevice} derives them from the device's limits; the system property
- * {@code clayers.kernel.defines} ({@code "TSM=32,TSN=32"}) overrides single values, for tuning.
+ * The {@code -D} values the kernels are built with (each kernel file's {@code #ifndef} tunables),
+ * plus which gemm kernel file runs. {@link #forDevice} derives defaults from the device's type and
+ * limits; a tuning-cache entry ({@link TuningCache}) and then the system property
+ * {@code clayers.kernel.defines} ({@code "GEMM=cpu,CPU_RM=8"}) override single values.
  *
- * @param tsm      gemm: rows of C per work-group
- * @param tsn      gemm: columns of C per work-group
- * @param tsk      gemm: K depth staged in local memory per step
- * @param wptm     gemm: C rows per work-item
- * @param wptn     gemm: C columns per work-item
+ * @param gemm     which gemm kernel: the local-memory tiled one (GPUs) or the register-blocked one (CPUs)
+ * @param tsm      tiled gemm: rows of C per work-group
+ * @param tsn      tiled gemm: columns of C per work-group
+ * @param tsk      tiled gemm: K depth staged in local memory per step
+ * @param wptm     tiled gemm: C rows per work-item
+ * @param wptn     tiled gemm: C columns per work-item
+ * @param cpuRm    CPU gemm: C rows per work-item (register block height)
+ * @param cpuVw    CPU gemm: C columns per work-item, the vector width (4, 8 or 16)
+ * @param cpuWgn   CPU gemm: work-items per work-group along N
+ * @param cpuWgm   CPU gemm: work-items per work-group along M
  * @param reduceWg 1-D reductions: work-group size (power of two)
  * @param sumColsX column sums: columns per work-group
  * @param sumColsY column sums: row lanes per column (power of two)
  */
-public record KernelTunables(int tsm, int tsn, int tsk, int wptm, int wptn, int reduceWg, int sumColsX, int sumColsY) {
+public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wptm, int wptn,
+                             int cpuRm, int cpuVw, int cpuWgn, int cpuWgm,
+                             int reduceWg, int sumColsX, int sumColsY) {
     public static final String PROPERTY = "clayers.kernel.defines";
 
+    /** The gemm kernels, by the file that holds them. */
+    public enum GemmVariant {
+        /** {@code gemm.cl}: local-memory tiles, shaped for GPUs. */
+        TILED("gemm.cl"),
+        /** {@code gemm_cpu.cl}: register blocks, no local memory, no barriers; shaped for CPU drivers. */
+        CPU("gemm_cpu.cl");
+
+        private final String file;
+        GemmVariant(String file) { this.file = file; }
+        public String file() { return file; }
+    }
+
     public KernelTunables {
+        if (gemm == null) throw new IllegalArgumentException("gemm variant must not be null");
         if (tsm % wptm != 0 || tsn % wptn != 0) {
             throw new IllegalArgumentException("TSM must be a multiple of WPTM and TSN of WPTN, got TSM=" + tsm
                     + " WPTM=" + wptm + " TSN=" + tsn + " WPTN=" + wptn);
+        }
+        if (cpuVw != 4 && cpuVw != 8 && cpuVw != 16) throw new IllegalArgumentException("CPU_VW must be 4, 8 or 16, got " + cpuVw);
+        if (cpuRm < 1 || cpuWgn < 1 || cpuWgm < 1) {
+            throw new IllegalArgumentException("CPU_RM, CPU_WGN and CPU_WGM must be positive, got " + cpuRm + ", " + cpuWgn + ", " + cpuWgm);
         }
         if (Integer.bitCount(reduceWg) != 1 || Integer.bitCount(sumColsY) != 1) {
             throw new IllegalArgumentException("REDUCE_WG and SUM_COLS_Y must be powers of two, got " + reduceWg + ", " + sumColsY);
         }
     }
 
-    /** Work-items per gemm work-group. */
+    /** Work-items per tiled-gemm work-group. */
     public int gemmWorkGroup() { return (tsm / wptm) * (tsn / wptn); }
 
-    /** Local memory one gemm work-group uses, in bytes. */
+    /** Local memory one tiled-gemm work-group uses, in bytes. */
     public long gemmLocalBytes() { return 4L * tsk * (tsm + tsn); }
 
     /**
-     * Defaults for a device: the largest gemm tile (64, 32, then 16 square, 4x4 outputs per
-     * work-item) whose work-group and local-memory slabs fit the device, and reductions of up to
-     * 256 work-items.
+     * Defaults for a device. CPUs get the register-blocked gemm: 6 rows x 16 columns per work-item
+     * (12 AVX2 accumulators, the shape of BLIS's Haswell micro-kernel), 16 row blocks per work-group
+     * so one panel of B is reused from cache. Other devices get the largest gemm tile (64, 32, then
+     * 16 square, 4x4 outputs per work-item) whose work-group and local-memory slabs fit. Reductions
+     * use up to 256 work-items.
      */
-    public static KernelTunables forDevice(long maxWorkGroup, long[] maxItemSizes, long localMemBytes) {
+    public static KernelTunables forDevice(boolean cpu, long maxWorkGroup, long[] maxItemSizes, long localMemBytes) {
         int[][] gemmChoices = {{64, 16, 4}, {32, 16, 4}, {16, 8, 4}, {8, 8, 8}};   // {TS, TSK, WPT}
         int ts = 8, tsk = 8, wpt = 8;
         for (int[] c : gemmChoices) {
@@ -50,46 +78,113 @@ public record KernelTunables(int tsm, int tsn, int tsk, int wptm, int wptn, int 
                     && 4L * c[1] * 2 * c[0] + 1024 <= localMemBytes;
             if (fits) { ts = c[0]; tsk = c[1]; wpt = c[2]; break; }
         }
+        int wgm = (int) Math.max(1, Math.min(16, Math.min(maxWorkGroup, maxItemSizes[1])));
         int reduce = Integer.highestOneBit((int) Math.min(256, Math.min(maxWorkGroup, maxItemSizes[0])));
         int sumX = Math.min(16, reduce);
         int sumY = Math.max(1, Integer.highestOneBit((int) Math.min(reduce / sumX, maxItemSizes[1])));
-        return withOverrides(new KernelTunables(ts, ts, tsk, wpt, wpt, reduce, sumX, sumY), System.getProperty(PROPERTY, ""));
+        return new KernelTunables(cpu ? GemmVariant.CPU : GemmVariant.TILED, ts, ts, tsk, wpt, wpt, 6, 16, 1, wgm,
+                reduce, sumX, sumY);
     }
 
-    /** Applies {@code "NAME=value,..."} overrides (names as in the kernel files). */
+    /**
+     * Applies {@code "NAME=value,..."} overrides: names as in the kernel files, plus
+     * {@code GEMM=tiled|cpu} for the gemm variant.
+     */
     public static KernelTunables withOverrides(KernelTunables t, String spec) {
         Map<String, Integer> m = t.defines();
+        GemmVariant variant = t.gemm;
         for (String part : spec.split(",")) {
             if (part.isBlank()) continue;
             String[] kv = part.split("=", 2);
-            String key = kv[0].trim().toUpperCase(java.util.Locale.ROOT);
-            if (kv.length != 2 || !m.containsKey(key)) {
-                throw new IllegalArgumentException(PROPERTY + ": cannot parse '" + part + "'; expected NAME=value with NAME one of " + m.keySet());
+            String key = kv[0].trim().toUpperCase(Locale.ROOT);
+            if (kv.length == 2 && key.equals("GEMM")) {
+                try {
+                    variant = GemmVariant.valueOf(kv[1].trim().toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("cannot parse '" + part + "': GEMM is tiled or cpu");
+                }
+                continue;
             }
-            m.put(key, Integer.parseInt(kv[1].trim()));
+            if (kv.length != 2 || !m.containsKey(key)) {
+                throw new IllegalArgumentException("cannot parse '" + part + "'; expected NAME=value with NAME GEMM or one of " + m.keySet());
+            }
+            try {
+                m.put(key, Integer.parseInt(kv[1].trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("cannot parse '" + part + "': " + key + " takes an integer");
+            }
         }
-        return new KernelTunables(m.get("TSM"), m.get("TSN"), m.get("TSK"), m.get("WPTM"), m.get("WPTN"),
+        return new KernelTunables(variant, m.get("TSM"), m.get("TSN"), m.get("TSK"), m.get("WPTM"), m.get("WPTN"),
+                m.get("CPU_RM"), m.get("CPU_VW"), m.get("CPU_WGN"), m.get("CPU_WGM"),
                 m.get("REDUCE_WG"), m.get("SUM_COLS_X"), m.get("SUM_COLS_Y"));
     }
 
-    /** The tunables by their kernel-file names. */
+    /** The integer tunables by their kernel-file names. */
     public Map<String, Integer> defines() {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        m.putAll(tiledDefines());
+        m.putAll(cpuDefines());
+        m.putAll(otherDefines());
+        return m;
+    }
+
+    private Map<String, Integer> tiledDefines() {
         Map<String, Integer> m = new LinkedHashMap<>();
         m.put("TSM", tsm);
         m.put("TSN", tsn);
         m.put("TSK", tsk);
         m.put("WPTM", wptm);
         m.put("WPTN", wptn);
+        return m;
+    }
+
+    private Map<String, Integer> cpuDefines() {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        m.put("CPU_RM", cpuRm);
+        m.put("CPU_VW", cpuVw);
+        m.put("CPU_WGN", cpuWgn);
+        m.put("CPU_WGM", cpuWgm);
+        return m;
+    }
+
+    private Map<String, Integer> otherDefines() {
+        Map<String, Integer> m = new LinkedHashMap<>();
         m.put("REDUCE_WG", reduceWg);
         m.put("SUM_COLS_X", sumColsX);
         m.put("SUM_COLS_Y", sumColsY);
         return m;
     }
 
-    /** The {@code -D} build options. */
+    /** The gemm choice alone, as an override spec ({@code "GEMM=cpu,CPU_RM=6,..."}): what the tuner stores. */
+    public String gemmSpec() {
+        return "GEMM=" + gemm.name().toLowerCase(Locale.ROOT) + "," + join(gemm == GemmVariant.CPU ? cpuDefines() : tiledDefines(), ",");
+    }
+
+    /**
+     * The {@code -D} build options of the gemm file. Only that variant's values, so a change to
+     * another file's tunables leaves the gemm program (and its cached binary) as it was.
+     */
+    public String gemmOptions() {
+        return options(gemm == GemmVariant.CPU ? cpuDefines() : tiledDefines());
+    }
+
+    /** The {@code -D} build options of the other kernel files. */
+    public String otherOptions() { return options(otherDefines()); }
+
+    /** Every {@code -D} value, for display. */
     public String options() {
+        return "GEMM=" + gemm.name().toLowerCase(Locale.ROOT) + " " + gemmOptions() + " " + otherOptions();
+    }
+
+    private static String options(Map<String, Integer> m) {
         StringBuilder sb = new StringBuilder();
-        defines().forEach((k, v) -> sb.append(" -D").append(k).append('=').append(v));
+        m.forEach((k, v) -> sb.append(" -D").append(k).append('=').append(v));
         return sb.toString().trim();
+    }
+
+    private static String join(Map<String, Integer> m, String sep) {
+        StringBuilder sb = new StringBuilder();
+        m.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : sep).append(k).append('=').append(v));
+        return sb.toString();
     }
 }

@@ -15,6 +15,9 @@ import org.jocl.cl_device_id;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
@@ -31,6 +34,7 @@ import java.util.Set;
  * <p>Not thread-safe: kernel arguments are per-kernel state, as in OpenCL itself.
  */
 public final class OpenClBackend extends AbstractBackend {
+    private static final Logger log = LoggerFactory.getLogger(OpenClBackend.class);
     /** Row blocks of the first column-sum pass at most; bounds the partials buffer to this many rows. */
     private static final int MAX_ROW_BLOCKS = 64;
     /** Work-groups of the first count-correct pass at most. */
@@ -42,6 +46,7 @@ public final class OpenClBackend extends AbstractBackend {
     private final cl_context context;
     private final cl_command_queue queue;
     private final Kernels kernels;
+    private final double openMillis;
     private final Set<Buffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private final cl_mem lossOut;        // 2 floats: mean loss, rows with a bad label
@@ -53,9 +58,25 @@ public final class OpenClBackend extends AbstractBackend {
     private cl_mem sumPartial;           // column-sum partials, grown on demand
     private long sumPartialFloats;
     private boolean gatherPending;
+    private cl_mem packA;                // CPU gemm: k-major, zero-padded copy of op(A), grown on demand
+    private long packAFloats;
+    private cl_mem packB;                // CPU gemm: zero-padded copy of op(B), grown on demand
+    private long packBFloats;
 
-    /** Opens {@code opencl:platform:device}. */
+    /**
+     * Opens {@code opencl:platform:device} with its tuned gemm (the {@link TuningCache} entry for
+     * this device, driver and kernel sources) or, without one, the defaults for its device type;
+     * then the {@value KernelTunables#PROPERTY} overrides. Logs (INFO) which it used.
+     */
     public static OpenClBackend open(int platform, int device) {
+        return open(platform, device, null);
+    }
+
+    /**
+     * Opens with the device-type defaults overridden by {@code gemmSpec} alone (no tuning cache, no
+     * system property); null means as {@link #open(int, int)}. The tuner's way in.
+     */
+    static OpenClBackend open(int platform, int device, String gemmSpec) {
         OpenClDevices.Handle h;
         try {
             h = OpenClDevices.find(platform, device);
@@ -63,18 +84,18 @@ public final class OpenClBackend extends AbstractBackend {
             throw ClErrors.wrap("OpenCL discovery", e);
         }
         if (h == null) throw new IllegalArgumentException("no OpenCL device " + OpenClDevices.id(platform, device));
-        return new OpenClBackend(h);
+        return new OpenClBackend(h, gemmSpec);
     }
 
-    private OpenClBackend(OpenClDevices.Handle h) {
+    private OpenClBackend(OpenClDevices.Handle h, String gemmSpec) {
         this.info = h.info();
         cl_device_id device = h.device();
         cl_context ctx = null;
         cl_command_queue q = null;
-        Kernels ks = new Kernels(info.id());
+        Kernels ks = new Kernels(info.id(), info.name(), info.driver(), BinaryCache.openDefault());
+        long t0 = System.nanoTime();
         try {
-            this.tunables = KernelTunables.forDevice(OpenClDevices.sizeT(device, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE),
-                    OpenClDevices.sizeTs(device, CL.CL_DEVICE_MAX_WORK_ITEM_SIZES, 3), info.localMemBytes());
+            this.tunables = chooseTunables(info, device, gemmSpec);
             this.maxAllocBytes = OpenClDevices.ulong(device, CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE);
             cl_context_properties props = new cl_context_properties();
             props.addProperty(CL.CL_CONTEXT_PLATFORM, h.platform());
@@ -82,8 +103,13 @@ public final class OpenClBackend extends AbstractBackend {
             q = CL.clCreateCommandQueue(ctx, device, 0, null);
             // Correctness first: no -cl-fast-relaxed-math (it would allow inf/NaN shortcuts in
             // softmax); mad is allowed only in gemm, whose tolerance already covers it.
-            String opts = tunables.options();
-            ks.build(ctx, device, "gemm.cl", opts + " -cl-mad-enable", "gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt");
+            String opts = tunables.otherOptions();
+            if (tunables.gemm() == KernelTunables.GemmVariant.CPU) {
+                ks.build(ctx, device, "gemm_cpu.cl", tunables.gemmOptions() + " -cl-mad-enable", "gemm_cpu", "gemm_cpu_pack_a",
+                        "gemm_cpu_pack_b");
+            } else {
+                ks.build(ctx, device, "gemm.cl", tunables.gemmOptions() + " -cl-mad-enable", "gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt");
+            }
             ks.build(ctx, device, "bias.cl", opts, "add_bias");
             ks.build(ctx, device, "reduce.cl", opts, "sum_columns_partial", "sum_columns_final", "argmax_rows",
                     "count_correct_partial", "sum_ints_final");
@@ -103,6 +129,9 @@ public final class OpenClBackend extends AbstractBackend {
         this.context = ctx;
         this.queue = q;
         this.kernels = ks;
+        this.openMillis = (System.nanoTime() - t0) / 1e6;
+        log.debug("{}: kernels ready in {} ms ({} programs from cached binaries, {} built from source)", info.id(),
+                String.format(java.util.Locale.ROOT, "%.0f", openMillis), ks.programsFromBinary(), ks.programsFromSource());
         try {
             lossOut = scratch(2L * Sizeof.cl_float);
             countPartial = scratch((long) MAX_COUNT_GROUPS * Sizeof.cl_int);
@@ -114,6 +143,44 @@ public final class OpenClBackend extends AbstractBackend {
             throw ClErrors.wrap("allocate scratch buffers on " + info.id(), e);
         }
     }
+
+    /** Tuned gemm from the cache, else the device-type defaults; then the system-property overrides. */
+    private static KernelTunables chooseTunables(DeviceInfo info, cl_device_id device, String gemmSpec) {
+        KernelTunables t = KernelTunables.forDevice(info.type().contains("CPU") && !info.isGpuLike(),
+                OpenClDevices.sizeT(device, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE),
+                OpenClDevices.sizeTs(device, CL.CL_DEVICE_MAX_WORK_ITEM_SIZES, 3), info.localMemBytes());
+        if (gemmSpec != null) {
+            t = KernelTunables.withOverrides(t, gemmSpec);
+            log.debug("{}: gemm candidate {}", info.id(), t.gemmSpec());
+            return t;
+        }
+        String source = "defaults for a " + info.type() + " device";
+        TuningCache.Entry e = TuningCache.lookup(info);
+        if (e != null) {
+            try {
+                t = KernelTunables.withOverrides(t, e.gemm());
+                source = "tuned, from " + TuningCache.file();
+            } catch (IllegalArgumentException bad) {
+                log.warn("{}: ignoring tuning-cache entry '{}' ({}); using defaults", info.id(), e.gemm(), bad.getMessage());
+            }
+        }
+        String props = System.getProperty(KernelTunables.PROPERTY, "");
+        if (!props.isBlank()) {
+            t = KernelTunables.withOverrides(t, props);
+            source += ", with " + KernelTunables.PROPERTY + "=" + props;
+        }
+        log.info("{} ({}): gemm {} ({})", info.id(), info.name(), t.gemmSpec(), source);
+        return t;
+    }
+
+    /** Milliseconds it took to set up the kernels when this backend opened (binary cache hit or source build). */
+    public double openMillis() { return openMillis; }
+
+    /** Kernel programs this backend created from cached binaries (the rest were built from source). */
+    int programsFromBinary() { return kernels.programsFromBinary(); }
+
+    /** Kernel programs this backend built from source. */
+    int programsFromSource() { return kernels.programsFromSource(); }
 
     @Override public String id() { return info.id(); }
     @Override public DeviceInfo info() { return info; }
@@ -374,11 +441,53 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void doGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Matrix a, Matrix b, float beta, Matrix c) {
+        if (tunables.gemm() == KernelTunables.GemmVariant.CPU) {
+            cpuGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+            return;
+        }
         String name = "gemm_" + (transA ? 't' : 'n') + (transB ? 't' : 'n');
         int rtsn = tunables.tsn() / tunables.wptn();
         int rtsm = tunables.tsm() / tunables.wptm();
         long[] global = {(long) ((n + tunables.tsn() - 1) / tunables.tsn()) * rtsn, (long) ((m + tunables.tsm() - 1) / tunables.tsm()) * rtsm};
         launch(name, global, new long[] {rtsn, rtsm}, m, n, k, alpha, mem(a), mem(b), beta, mem(c));
+    }
+
+    /**
+     * The register-blocked gemm ({@code gemm_cpu.cl}): op(A) and op(B) are copied into zero-padded
+     * panels (backend scratch, grown when needed, so steady state allocates nothing), then one
+     * launch of {@code gemm_cpu}.
+     */
+    private void cpuGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Matrix a, Matrix b, float beta, Matrix c) {
+        int rm = tunables.cpuRm(), vw = tunables.cpuVw();
+        int panelsA = (m + rm - 1) / rm, panelsB = (n + vw - 1) / vw;
+        cl_mem ap = packAScratch((long) panelsA * rm * k);
+        cl_mem bp = packBScratch((long) panelsB * vw * k);
+        long rowsA = (long) panelsA * rm, colsB = (long) panelsB * vw;
+        launch("gemm_cpu_pack_a", transA ? new long[] {rowsA, k} : new long[] {k, rowsA}, null, m, k, panelsA, transA ? 1 : 0, mem(a), ap);
+        launch("gemm_cpu_pack_b", transB ? new long[] {k, colsB} : new long[] {colsB, k}, null, n, k, panelsB, transB ? 1 : 0, mem(b), bp);
+        int wgn = tunables.cpuWgn(), wgm = tunables.cpuWgm();
+        long[] global = {roundUp(panelsB, wgn), roundUp(panelsA, wgm)};
+        launch("gemm_cpu", global, new long[] {wgn, wgm}, m, n, k, alpha, ap, bp, beta, mem(c));
+    }
+
+    private cl_mem packAScratch(long floats) {
+        if (floats > packAFloats) {
+            if (packA != null) CL.clReleaseMemObject(packA);
+            packA = null;
+            packA = scratchOrOom(floats * Sizeof.cl_float, "the gemm copy of A");
+            packAFloats = floats;
+        }
+        return packA;
+    }
+
+    private cl_mem packBScratch(long floats) {
+        if (floats > packBFloats) {
+            if (packB != null) CL.clReleaseMemObject(packB);
+            packB = null;
+            packB = scratchOrOom(floats * Sizeof.cl_float, "the gemm copy of B");
+            packBFloats = floats;
+        }
+        return packB;
     }
 
     @Override
@@ -526,11 +635,13 @@ public final class OpenClBackend extends AbstractBackend {
             // Closing must release everything even when the device failed.
         }
         for (Buffer b : live.toArray(new Buffer[0])) releaseBuffer(b);
-        for (cl_mem m : new cl_mem[] {lossOut, countPartial, countOut, gatherError, rowLoss, sumPartial}) {
+        for (cl_mem m : new cl_mem[] {lossOut, countPartial, countOut, gatherError, rowLoss, sumPartial, packA, packB}) {
             if (m != null) CL.clReleaseMemObject(m);
         }
         rowLoss = null;
         sumPartial = null;
+        packA = null;
+        packB = null;
         if (kernels != null) kernels.close();
         if (queue != null) CL.clReleaseCommandQueue(queue);
         if (context != null) CL.clReleaseContext(context);

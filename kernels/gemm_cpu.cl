@@ -1,0 +1,159 @@
+/*
+ * gemm_cpu.cl: single-precision GEMM shaped for CPU OpenCL devices (PoCL, Intel CPU runtime),
+ *     C = alpha * op(A) * op(B) + beta * C,   op(A) is M x K, op(B) is K x N, C is M x N,
+ * all row-major. The host picks this file instead of gemm.cl for devices of type CPU.
+ *
+ * Why a second kernel: a CPU driver runs a work-group as loops over its work-items, and local
+ * memory plus barriers force it to split those loops (and spill the private state of every
+ * work-item between them). So here there is no local memory and no barrier. Instead each
+ * work-item is a BLIS-style micro-kernel: it keeps a CPU_RM x CPU_VW block of C in registers
+ * (CPU_RM vectors of CPU_VW floats) and walks all of K; per step it loads CPU_VW contiguous
+ * floats of one row of op(B), broadcasts CPU_RM floats of one column of op(A), and does CPU_RM
+ * vector FMAs. Both streams are unit stride because the micro-kernel reads panel copies made
+ * by two small kernels just before it (BLIS's packing):
+ *
+ *   gemm_cpu_pack_a: op(A) in panels of CPU_RM rows, each k-major  (the CPU_RM values a step
+ *                    broadcasts are adjacent, and a panel is one sequential stream)
+ *   gemm_cpu_pack_b: op(B) in panels of CPU_VW columns, each row-major (a step's vector is
+ *                    adjacent to the next step's)
+ *
+ * Packing also removes the other costs of reading the matrices in place: a row stride of a
+ * power of two (1024, 2048 floats) maps every step of K to the same L1 set, and a transposed
+ * operand would be read with a large stride. The copies are zero-padded to whole panels, so the
+ * micro-kernel never tests bounds while it accumulates; only the store of the last row/column
+ * blocks is guarded. Copies cost O(MK + KN) against the O(MNK) product.
+ *
+ * Mapping: work-item (x, y) owns C rows y*CPU_RM .. +CPU_RM and columns x*CPU_VW .. +CPU_VW.
+ * A work-group is CPU_WGN x CPU_WGM work-items (dimension 0 along N); the driver runs the
+ * work-items of a group one after another on one core, so a group with CPU_WGN = 1 reuses one
+ * K x CPU_VW panel of op(B) (in L2) for CPU_WGM row blocks. The host rounds the global size up
+ * to whole work-groups; work-items past the matrix return at once.
+ *
+ * beta == 0 ignores the old C entirely (no read), so NaN or garbage in C never propagates.
+ */
+
+#ifndef CPU_RM
+#define CPU_RM 6     // rows of C per work-item (register block height)
+#endif
+#ifndef CPU_VW
+#define CPU_VW 16    // columns of C per work-item = vector width: 4, 8 or 16
+#endif
+#ifndef CPU_WGN
+#define CPU_WGN 1    // work-items per work-group along N
+#endif
+#ifndef CPU_WGM
+#define CPU_WGM 16   // work-items per work-group along M
+#endif
+
+#if CPU_VW == 4
+#define floatv float4
+#define vloadv vload4
+#define vstorev vstore4
+#elif CPU_VW == 8
+#define floatv float8
+#define vloadv vload8
+#define vstorev vstore8
+#elif CPU_VW == 16
+#define floatv float16
+#define vloadv vload16
+#define vstorev vstore16
+#else
+#error "CPU_VW must be 4, 8 or 16"
+#endif
+
+/*
+ * ap: op(A) cut into panels of CPU_RM rows, each panel k-major:
+ *     ap[(i / CPU_RM) * K * CPU_RM + k * CPU_RM + i % CPU_RM] = op(A)[i][k], zero for i >= M.
+ * Dimension 0 runs along the stored matrix's rows so the reads are unit stride:
+ * (gid0, gid1) = (i, k) when A is stored transposed (K x M), (k, i) when not (M x K).
+ */
+__kernel void gemm_cpu_pack_a(const int M, const int K, const int panels, const int trans_a,
+                              __global const float *restrict a, __global float *restrict ap) {
+    const int i = trans_a ? get_global_id(0) : get_global_id(1);
+    const int k = trans_a ? get_global_id(1) : get_global_id(0);
+    if (i >= panels * CPU_RM || k >= K) return;
+    float v = 0.0f;
+    if (i < M) v = trans_a ? a[(size_t) k * M + i] : a[(size_t) i * K + k];
+    ap[((size_t) (i / CPU_RM) * K + k) * CPU_RM + i % CPU_RM] = v;
+}
+
+/*
+ * bp: op(B) cut into panels of CPU_VW columns, each panel row-major (K x CPU_VW):
+ *     bp[(j / CPU_VW) * K * CPU_VW + k * CPU_VW + j % CPU_VW] = op(B)[k][j], zero for j >= N.
+ * (gid0, gid1) = (j, k) when B is stored as is (K x N), (k, j) when transposed (N x K).
+ */
+__kernel void gemm_cpu_pack_b(const int N, const int K, const int panels, const int trans_b,
+                              __global const float *restrict b, __global float *restrict bp) {
+    const int j = trans_b ? get_global_id(1) : get_global_id(0);
+    const int k = trans_b ? get_global_id(0) : get_global_id(1);
+    if (j >= panels * CPU_VW || k >= K) return;
+    float v = 0.0f;
+    if (j < N) v = trans_b ? b[(size_t) j * K + k] : b[(size_t) k * N + j];
+    bp[((size_t) (j / CPU_VW) * K + k) * CPU_VW + j % CPU_VW] = v;
+}
+
+/*
+ * The CPU_RM accumulators are separate variables, written out by REP below: kept in a private
+ * array, they stay in memory (the compiler does not unroll the row loop inside the driver's
+ * work-item loops), and every FMA then also loads and stores.
+ */
+#define REP1(X) X(0)
+#define REP2(X) REP1(X) X(1)
+#define REP3(X) REP2(X) X(2)
+#define REP4(X) REP3(X) X(3)
+#define REP5(X) REP4(X) X(4)
+#define REP6(X) REP5(X) X(5)
+#define REP7(X) REP6(X) X(6)
+#define REP8(X) REP7(X) X(7)
+#define REP9(X) REP8(X) X(8)
+#define REP10(X) REP9(X) X(9)
+#define REP11(X) REP10(X) X(10)
+#define REP12(X) REP11(X) X(11)
+#define REP13(X) REP12(X) X(12)
+#define REP14(X) REP13(X) X(13)
+#define REP15(X) REP14(X) X(14)
+#define REP16(X) REP15(X) X(15)
+#define REP_(n, X) REP##n(X)
+#define REP(n, X) REP_(n, X)
+
+#if CPU_RM < 1 || CPU_RM > 16
+#error "CPU_RM must be 1..16"
+#endif
+
+/* Row i0 + r of C: cols = how many of the CPU_VW columns lie inside C. */
+inline void gemm_cpu_store(__global float *restrict cr, const floatv acc, const int cols, const float alpha,
+                           const float beta) {
+    floatv v = alpha * acc;
+    if (cols >= CPU_VW) {
+        if (beta != 0.0f) v = fma((floatv) (beta), vloadv(0, cr), v);
+        vstorev(v, 0, cr);
+    } else {
+        float t[CPU_VW];
+        vstorev(v, 0, t);
+        for (int j = 0; j < cols; j++) cr[j] = beta == 0.0f ? t[j] : t[j] + beta * cr[j];
+    }
+}
+
+#define ACC_DECL(r) floatv acc##r = (floatv) (0.0f);
+#define ACC_STEP(r) acc##r = fma((floatv) (aq[r]), bv, acc##r);
+#define ACC_STORE(r) if (i0 + r < M) gemm_cpu_store(c + (size_t) (i0 + r) * N + j0, acc##r, N - j0, alpha, beta);
+
+/* C = alpha * op(A) * op(B) + beta * C from the panel copies ap and bp. */
+__kernel __attribute__((reqd_work_group_size(CPU_WGN, CPU_WGM, 1)))
+void gemm_cpu(const int M, const int N, const int K, const float alpha,
+              __global const float *restrict ap, __global const float *restrict bp,
+              const float beta, __global float *restrict c) {
+    const int j0 = get_global_id(0) * CPU_VW;
+    const int i0 = get_global_id(1) * CPU_RM;
+    if (j0 >= N || i0 >= M) return;
+    REP(CPU_RM, ACC_DECL)
+    const __global float *aq = ap + (size_t) get_global_id(1) * K * CPU_RM;
+    const __global float *bq = bp + (size_t) get_global_id(0) * K * CPU_VW;
+    for (int k = 0; k < K; k++) {
+        const floatv bv = vloadv(0, bq);
+        REP(CPU_RM, ACC_STEP)
+        aq += CPU_RM;
+        bq += CPU_VW;
+    }
+    REP(CPU_RM, ACC_STORE)
+}

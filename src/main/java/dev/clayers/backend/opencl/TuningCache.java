@@ -1,0 +1,99 @@
+package dev.clayers.backend.opencl;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import dev.clayers.backend.DeviceInfo;
+import dev.clayers.io.AtomicFiles;
+import dev.clayers.io.CacheDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The gemm choices {@code clayers tune} found, in {@code <cache>/tuning.json} ({@link CacheDir}).
+ * One entry per (device name, driver version, SHA-256 of the gemm kernel sources): a new driver
+ * or an edited kernel file simply misses, so a stale winner is never used. Example:
+ * <pre>{@code
+ * {"version": 1, "entries": {"pthread-haswell-AMD EPYC|3.1+debian|9f2c...": {
+ *     "device": "pthread-haswell-AMD EPYC", "driver": "3.1+debian", "sourceSha256": "9f2c...",
+ *     "gemm": "GEMM=cpu,CPU_RM=6,CPU_VW=16,CPU_WGN=1,CPU_WGM=16",
+ *     "gflops": 120.5, "benchmark": "1024x1024x1024", "tunedAt": "2024-..."}}}
+ * }</pre>
+ * {@code gemm} is an override spec as {@link KernelTunables#withOverrides} reads it. An unreadable
+ * or malformed file is ignored with a WARN (and replaced by the next {@code tune}).
+ */
+public final class TuningCache {
+    private static final Logger log = LoggerFactory.getLogger(TuningCache.class);
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    /** One tuned device. */
+    public record Entry(String device, String driver, String sourceSha256, String gemm, double gflops, String benchmark,
+                        String tunedAt) {}
+
+    private static final class FileBody {
+        int version = 1;
+        Map<String, Entry> entries = new LinkedHashMap<>();
+    }
+
+    private TuningCache() {}
+
+    /** The cache file now ({@code clayers.cache.dir} may differ between calls). */
+    public static Path file() { return CacheDir.root().resolve("tuning.json"); }
+
+    /** SHA-256 of the two gemm kernel files, the part of the key that changes when a kernel is edited. */
+    static String gemmSourceHash() {
+        return BinaryCache.sha256Hex((Kernels.source("gemm.cl") + "\0" + Kernels.source("gemm_cpu.cl")).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String key(DeviceInfo info, String sourceHash) {
+        return info.name() + "|" + info.driver() + "|" + sourceHash;
+    }
+
+    /** The entry for this device and the current kernel sources, or null. */
+    static Entry lookup(DeviceInfo info) {
+        Map<String, Entry> all = read();
+        return all.get(key(info, gemmSourceHash()));
+    }
+
+    /** Adds (or replaces) the entry for its device, keeping the others; atomic. */
+    static void store(DeviceInfo info, Entry e) throws IOException {
+        Map<String, Entry> all = read();
+        all.put(key(info, e.sourceSha256()), e);
+        FileBody body = new FileBody();
+        body.entries = all;
+        AtomicFiles.writeString(file(), GSON.toJson(body) + "\n");
+    }
+
+    private static Map<String, Entry> read() {
+        Path f = file();
+        String text;
+        try {
+            text = Files.readString(f, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return new LinkedHashMap<>();
+        } catch (IOException e) {
+            log.warn("cannot read tuning cache {}: {}; using defaults", f, e.toString());
+            return new LinkedHashMap<>();
+        }
+        try {
+            FileBody body = GSON.fromJson(text, FileBody.class);
+            if (body == null || body.entries == null) throw new JsonParseException("no entries");
+            if (body.version != 1) throw new JsonParseException("version " + body.version + ", expected 1");
+            Map<String, Entry> m = new LinkedHashMap<>();
+            body.entries.forEach((k, v) -> { if (k != null && v != null && v.gemm() != null) m.put(k, v); });
+            return m;
+        } catch (JsonParseException | IllegalStateException e) {
+            String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            log.warn("ignoring corrupt tuning cache {} ({}); using defaults", f, why);
+            return new LinkedHashMap<>();
+        }
+    }
+}
