@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Micro-tile: MR = 6 rows x NR = 2 vectors of columns (6 x 16 floats with AVX2, 6 x 32 with
  * AVX-512), the BLIS Haswell shape. Its 12 accumulators, 2 B vectors and one broadcast of A fit
- * the 16 AVX2 registers, so C2 keeps the tile in registers for the whole KC loop; each step loads
+ * the 16 AVX2 registers (so nothing else, not even a float beta, may stay live in the loop), so C2 keeps the tile in registers for the whole KC loop; each step loads
  * 2 vectors of B and 6 scalars of A for 12 FMAs.
  */
 final class VectorGemmKernel implements GemmKernel {
@@ -24,33 +24,31 @@ final class VectorGemmKernel implements GemmKernel {
     @Override public String name() { return "vector" + S.vectorBitSize(); }
 
     @Override
-    public void multiply(int mc, int nc, int kc, float[] ap, float[] bp, float beta, float[] c, int cOff, int ldc) {
-        float[] edge = null;
+    public void multiply(int mc, int nc, int kc, float[] ap, float[] bp, boolean accumulate, float[] c, int cOff, int ldc) {
+        // The tile lands in scratch and is added to C by a plain loop: any C access inside tile()
+        // (even a branch on accumulate around the final stores) halved its speed under C2 on
+        // JDK 17, while the copy costs MR*NR adds per 2*MR*NR*KC flops.
+        float[] out = new float[MR * NR];
         for (int jr = 0; jr < nc; jr += NR) {
             int bBase = (jr / NR) * kc * NR;
             int nw = Math.min(NR, nc - jr);
             for (int ir = 0; ir < mc; ir += MR) {
                 int aBase = (ir / MR) * kc * MR;
                 int mh = Math.min(MR, mc - ir);
-                if (mh == MR && nw == NR) {
-                    tile(kc, ap, aBase, bp, bBase, beta, c, cOff + ir * ldc + jr, ldc);
-                } else {
-                    // Ragged edge: compute the full padded tile into scratch, copy the valid part.
-                    if (edge == null) edge = new float[MR * NR];
-                    tile(kc, ap, aBase, bp, bBase, 0f, edge, 0, NR);
-                    for (int i = 0; i < mh; i++) {
-                        int co = cOff + (ir + i) * ldc + jr;
-                        for (int j = 0; j < nw; j++) {
-                            float v = edge[i * NR + j];
-                            c[co + j] = beta == 0f ? v : v + beta * c[co + j];
-                        }
+                tile(kc, ap, aBase, bp, bBase, out);
+                for (int i = 0; i < mh; i++) {
+                    int co = cOff + (ir + i) * ldc + jr, r = i * NR;
+                    if (accumulate) {
+                        for (int j = 0; j < nw; j++) c[co + j] += out[r + j];
+                    } else {
+                        System.arraycopy(out, r, c, co, nw);
                     }
                 }
             }
         }
     }
 
-    private static void tile(int kc, float[] ap, int ao, float[] bp, int bo, float beta, float[] c, int co, int ldc) {
+    private static void tile(int kc, float[] ap, int ao, float[] bp, int bo, float[] out) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -68,22 +66,11 @@ final class VectorGemmKernel implements GemmKernel {
             a = FloatVector.broadcast(S, ap[ao + 4]); c40 = b0.fma(a, c40); c41 = b1.fma(a, c41);
             a = FloatVector.broadcast(S, ap[ao + 5]); c50 = b0.fma(a, c50); c51 = b1.fma(a, c51);
         }
-        store(c00, c01, beta, c, co, ldc * 0);
-        store(c10, c11, beta, c, co, ldc);
-        store(c20, c21, beta, c, co, ldc * 2);
-        store(c30, c31, beta, c, co, ldc * 3);
-        store(c40, c41, beta, c, co, ldc * 4);
-        store(c50, c51, beta, c, co, ldc * 5);
-    }
-
-    private static void store(FloatVector v0, FloatVector v1, float beta, float[] c, int co, int rowOff) {
-        int o = co + rowOff;
-        if (beta != 0f) {
-            FloatVector vb = FloatVector.broadcast(S, beta);
-            v0 = FloatVector.fromArray(S, c, o).fma(vb, v0);
-            v1 = FloatVector.fromArray(S, c, o + L).fma(vb, v1);
-        }
-        v0.intoArray(c, o);
-        v1.intoArray(c, o + L);
+        c00.intoArray(out, 0);          c01.intoArray(out, L);
+        c10.intoArray(out, NR);         c11.intoArray(out, NR + L);
+        c20.intoArray(out, 2 * NR);     c21.intoArray(out, 2 * NR + L);
+        c30.intoArray(out, 3 * NR);     c31.intoArray(out, 3 * NR + L);
+        c40.intoArray(out, 4 * NR);     c41.intoArray(out, 4 * NR + L);
+        c50.intoArray(out, 5 * NR);     c51.intoArray(out, 5 * NR + L);
     }
 }

@@ -27,8 +27,9 @@ import java.util.concurrent.RecursiveAction;
 public final class CpuGemm {
     private CpuGemm() {}
 
+    // Defaults are BLIS's Haswell sgemm blocking (MR x NR = 6 x 16, the same AVX2 register tile).
     static final int KC = Integer.getInteger("clayers.gemm.kc", 256);  // depth of a packed slice
-    static final int MC = Integer.getInteger("clayers.gemm.mc", 72);   // rows of A per L2 block
+    static final int MC = Integer.getInteger("clayers.gemm.mc", 168);  // rows of A per L2 block
     static final int NC = Integer.getInteger("clayers.gemm.nc", 4080); // columns of B per L3 panel
 
     /** Below this many multiply-adds the fork/join overhead outweighs a second core. */
@@ -146,13 +147,21 @@ public final class CpuGemm {
                 for (int pc = 0; pc < k; pc += kcMax) {
                     int kc = Math.min(kcMax, k - pc);
                     packB(bp, pc, kc, jc, nc, nr);
-                    float betaHere = pc == 0 ? beta : 1f;   // later slices accumulate
+                    // beta is applied once, before the first slice; every later slice adds.
+                    boolean accumulate = pc > 0 || beta != 0f;
                     for (int ic = i0; ic < i1; ic += mcMax) {
                         int mc = Math.min(mcMax, i1 - ic);
+                        if (pc == 0 && beta != 0f && beta != 1f) scaleTile(ic, mc, jc, nc);
                         packA(ap, ic, mc, pc, kc, mr);
-                        kernel.multiply(mc, nc, kc, ap, bp, betaHere, c, ic * n + jc, n);
+                        kernel.multiply(mc, nc, kc, ap, bp, accumulate, c, ic * n + jc, n);
                     }
                 }
+            }
+        }
+
+        private void scaleTile(int ic, int mc, int jc, int nc) {
+            for (int i = ic; i < ic + mc; i++) {
+                for (int j = i * n + jc, end = j + nc; j < end; j++) c[j] *= beta;
             }
         }
 

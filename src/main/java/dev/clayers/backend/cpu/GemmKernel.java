@@ -23,12 +23,14 @@ interface GemmKernel {
     String name();
 
     /**
-     * C[i, j] = sum_p ap(i, p) * bp(p, j) + beta * C[i, j] for i &lt; mc, j &lt; nc, where C[i, j] is
-     * {@code c[cOff + i * ldc + j]}. When beta == 0 the old C is not read (NaN there is dropped).
+     * C[i, j] = sum_p ap(i, p) * bp(p, j) (+ C[i, j] when accumulate) for i &lt; mc, j &lt; nc, where
+     * C[i, j] is {@code c[cOff + i * ldc + j]}. Without accumulate the old C is not read (NaN there
+     * is dropped). A general beta is applied by the caller beforehand: a float beta kept live
+     * through the micro-kernel would take one of the 16 AVX2 registers the accumulators need.
      *
      * @param ap packed A block, Not modified
      * @param bp packed B panel, Not modified
      * @param c  Modified in the mc x nc tile only
      */
-    void multiply(int mc, int nc, int kc, float[] ap, float[] bp, float beta, float[] c, int cOff, int ldc);
+    void multiply(int mc, int nc, int kc, float[] ap, float[] bp, boolean accumulate, float[] c, int cOff, int ldc);
 }
