@@ -190,6 +190,7 @@ public final class CpuGemm {
 
         /** op(B)[pc.., jc..] into NR-column slivers, zero-padded to a whole sliver. */
         private void packB(float[] bp, int pc, int kc, int jc, int nc, int nr) {
+            boolean pad = kernel.readsPadding();
             for (int jr = 0; jr < nc; jr += nr) {
                 int base = (jr / nr) * kc * nr;
                 int nw = Math.min(nr, nc - jr);
@@ -198,14 +199,14 @@ public final class CpuGemm {
                         int src = (jc + jr + j) * k + pc, dst = base + j;
                         for (int p = 0; p < kc; p++) bp[dst + p * nr] = b[src + p];
                     }
-                    for (int j = nw; j < nr; j++) {
+                    for (int j = nw; j < nr && pad; j++) {
                         for (int p = 0; p < kc; p++) bp[base + j + p * nr] = 0f;
                     }
                 } else {                            // op(B)[p][j] = b[p * n + j]
                     for (int p = 0; p < kc; p++) {
                         int src = (pc + p) * n + jc + jr, dst = base + p * nr;
                         System.arraycopy(b, src, bp, dst, nw);
-                        if (nw < nr) Arrays.fill(bp, dst + nw, dst + nr, 0f);
+                        if (nw < nr && pad) Arrays.fill(bp, dst + nw, dst + nr, 0f);
                     }
                 }
             }

@@ -19,6 +19,9 @@ interface GemmKernel {
     /** Columns of C one micro-kernel call produces. */
     int nr();
 
+    /** Whether the kernel reads the zero padding of a ragged last B sliver (false: it stops at nc). */
+    default boolean readsPadding() { return true; }
+
     /** A short name for tests and benchmarks. */
     String name();
 

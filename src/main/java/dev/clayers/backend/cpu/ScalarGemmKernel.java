@@ -16,6 +16,8 @@ final class ScalarGemmKernel implements GemmKernel {
     @Override public int mr() { return MR; }
     @Override public int nr() { return NR; }
     @Override public String name() { return "scalar"; }
+    /** Its loops stop at nc, so a 10-column B (h·W2) does not pay for filling 246 zeros per row. */
+    @Override public boolean readsPadding() { return false; }
 
     @Override
     public void multiply(int mc, int nc, int kc, float[] ap, float[] bp, boolean accumulate, float[] c, int cOff, int ldc) {
