@@ -1,86 +1,217 @@
 package dev.clayers.backend.cpu;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
 
 /**
  * Pure-Java single-precision GEMM on row-major arrays: {@code C = alpha op(A) op(B) + beta C}.
  *
- * <p>op(B) is packed once into a contiguous K x N panel so the inner loop walks two rows with
- * unit stride, which C2 turns into vector FMAs; the rows of C are split over the common pool.
+ * <p>GotoBLAS / BLIS structure. For each NC-wide column panel and each KC-deep slice of the
+ * shared dimension, op(B) is packed into a contiguous KC x NC panel of NR-wide slivers (it stays
+ * in L3, one NR sliver in L1); for each MC-high row block, alpha op(A) is packed into MR-high
+ * slivers (the MC x KC block stays in L2). Packing absorbs both transposes and alpha, so one
+ * macro-kernel ({@link GemmKernel}) serves all four cases. The kernel is
+ * {@link VectorGemmKernel} when {@code jdk.incubator.vector} is in the boot layer, otherwise
+ * {@link ScalarGemmKernel}.
+ *
+ * <p>Threads: C is cut into as many row (or column, whichever is longer) strips as there are
+ * cores, each with its own packing buffers, run on the common pool with the caller taking one
+ * strip. Problems under {@link #PARALLEL_FLOPS} multiply-adds stay on the calling thread.
+ *
+ * <p>Tunables (system properties, read once): {@code clayers.gemm.kc}, {@code .mc}, {@code .nc},
+ * {@code clayers.gemm.vector=false} to force the scalar kernel.
  */
 public final class CpuGemm {
     private CpuGemm() {}
 
+    // Defaults are BLIS's Haswell sgemm blocking (MR x NR = 6 x 16, the same AVX2 register tile).
+    static final int KC = Integer.getInteger("clayers.gemm.kc", 256);  // depth of a packed slice
+    static final int MC = Integer.getInteger("clayers.gemm.mc", 168);  // rows of A per L2 block
+    static final int NC = Integer.getInteger("clayers.gemm.nc", 4080); // columns of B per L3 panel
+
     /** Below this many multiply-adds the fork/join overhead outweighs a second core. */
-    private static final long PARALLEL_THRESHOLD = 1L << 16;
-    private static final int KC = 256;
+    static final long PARALLEL_FLOPS = Long.getLong("clayers.gemm.parallelFlops", 1L << 18);
+
+    private static final int THREADS = Runtime.getRuntime().availableProcessors();
+
+    static final GemmKernel SCALAR = new ScalarGemmKernel();
+    /**
+     * The Vector-API kernel, or null when the incubator module is not in the boot layer or the
+     * build left out src/main/java-vector (compiled without the module).
+     */
+    static final GemmKernel VECTOR = loadVectorKernel();
+    static final GemmKernel DEFAULT =
+            VECTOR != null && !"false".equals(System.getProperty("clayers.gemm.vector")) ? VECTOR : SCALAR;
+
+    private static GemmKernel loadVectorKernel() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return null;
+        Class<?> cls;
+        try {
+            // By name, so that this class never links against the incubator module.
+            cls = Class.forName("dev.clayers.backend.cpu.VectorGemmKernel");
+        } catch (ClassNotFoundException e) {
+            return null;
+        }
+        try {
+            return (GemmKernel) cls.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new IllegalStateException("jdk.incubator.vector is present but the vector GEMM kernel failed to load", e);
+        }
+    }
+
+    /** Name of the kernel {@link #gemm} uses ("vector256", "scalar", ...), for logs and benchmarks. */
+    public static String kernelName() { return DEFAULT.name(); }
 
     /**
-     * @param a op(A) is m x k: a is m x k, or k x m when transA
-     * @param b op(B) is k x n: b is k x n, or n x k when transB
-     * @param c m x n, Modified
+     * {@code C = alpha op(A) op(B) + beta C}. When beta == 0 the old C is not read, so NaN in C
+     * does not propagate; when alpha == 0 or k == 0, A and B are not read.
+     *
+     * @param a op(A) is m x k: a is m x k, or k x m when transA. Not modified.
+     * @param b op(B) is k x n: b is k x n, or n x k when transB. Not modified.
+     * @param c m x n. Modified.
      */
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             float alpha, float[] a, float[] b, float beta, float[] c) {
-        float[] bp = transB ? transpose(b, n, k) : b;   // bp is k x n
-        float[] ap = transA ? transpose(a, k, m) : a;   // ap is m x k
-        if ((long) m * n * k < PARALLEL_THRESHOLD || m < 2) {
-            rows(0, m, n, k, alpha, ap, bp, beta, c);
+        gemm(DEFAULT, THREADS, transA, transB, m, n, k, alpha, a, b, beta, c);
+    }
+
+    /** As {@link #gemm(boolean, boolean, int, int, int, float, float[], float[], float, float[])} with a chosen kernel and at most {@code threads} strips. */
+    static void gemm(GemmKernel kernel, int threads, boolean transA, boolean transB, int m, int n, int k,
+                     float alpha, float[] a, float[] b, float beta, float[] c) {
+        if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
+        check("a", a, (long) m * k, transA ? k + "x" + m : m + "x" + k);
+        check("b", b, (long) k * n, transB ? n + "x" + k : k + "x" + n);
+        check("c", c, (long) m * n, m + "x" + n);
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0f) {
+            scale(c, m * n, beta);
             return;
         }
-        int parts = Math.min(m, 4 * ForkJoinPool.getCommonPoolParallelism());
-        List<RecursiveAction> tasks = new ArrayList<>();
-        for (int p = 0; p < parts; p++) {
-            int r0 = (int) ((long) m * p / parts);
-            int r1 = (int) ((long) m * (p + 1) / parts);
+        Problem pr = new Problem(kernel, transA, transB, m, n, k, alpha, a, b, beta, c);
+        long flops = (long) m * n * k;
+        int parts = (int) Math.min(threads, Math.max(1, flops / PARALLEL_FLOPS));
+        if (parts <= 1) {
+            pr.run(0, m, 0, n);
+            return;
+        }
+        // Strips along the longer side of C, aligned to whole micro-tiles so no tile is split.
+        boolean byRows = m >= n;
+        int len = byRows ? m : n, unit = byRows ? kernel.mr() : kernel.nr();
+        int units = (len + unit - 1) / unit;
+        parts = Math.min(parts, units);
+        List<RecursiveAction> tasks = new ArrayList<>(parts);
+        for (int t = 0; t < parts; t++) {
+            int s0 = Math.min(len, (int) ((long) units * t / parts) * unit);
+            int s1 = Math.min(len, (int) ((long) units * (t + 1) / parts) * unit);
             tasks.add(new RecursiveAction() {
-                @Override protected void compute() { rows(r0, r1, n, k, alpha, ap, bp, beta, c); }
+                @Override protected void compute() {
+                    if (byRows) pr.run(s0, s1, 0, n); else pr.run(0, m, s0, s1);
+                }
             });
         }
-        ForkJoinPool.commonPool().invoke(new RecursiveAction() {
-            @Override protected void compute() { invokeAll(tasks); }
-        });
+        ForkJoinTask.invokeAll(tasks);
     }
 
-    private static void rows(int r0, int r1, int n, int k, float alpha, float[] a, float[] b, float beta, float[] c) {
-        for (int i = r0; i < r1; i++) {
-            int ci = i * n;
-            if (beta == 0f) {
-                java.util.Arrays.fill(c, ci, ci + n, 0f);
-            } else if (beta != 1f) {
-                for (int j = 0; j < n; j++) c[ci + j] *= beta;
+    private static void check(String name, float[] x, long need, String shape) {
+        if (x.length < need) {
+            throw new IllegalArgumentException("gemm: " + name + " has " + x.length + " elements, needs " + need + " (" + shape + ")");
+        }
+    }
+
+    private static void scale(float[] c, int len, float beta) {
+        if (beta == 0f) Arrays.fill(c, 0, len, 0f);
+        else if (beta != 1f) for (int i = 0; i < len; i++) c[i] *= beta;
+    }
+
+    /** Packing buffers, reused per thread: growing them is the only allocation in steady state. */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    private record Problem(GemmKernel kernel, boolean transA, boolean transB, int m, int n, int k,
+                           float alpha, float[] a, float[] b, float beta, float[] c) {
+
+        /** Computes the C tile rows [i0, i1) x columns [j0, j1). */
+        void run(int i0, int i1, int j0, int j1) {
+            int mr = kernel.mr(), nr = kernel.nr();
+            int mcMax = Math.min(roundUp(MC, mr), roundUp(i1 - i0, mr));
+            int ncMax = Math.min(roundUp(NC, nr), roundUp(j1 - j0, nr));
+            int kcMax = Math.min(KC, k);
+            float[][] buf = BUFFERS.get();
+            if (buf[0].length < mcMax * kcMax) buf[0] = new float[mcMax * kcMax];
+            if (buf[1].length < kcMax * ncMax) buf[1] = new float[kcMax * ncMax];
+            float[] ap = buf[0], bp = buf[1];
+            for (int jc = j0; jc < j1; jc += ncMax) {
+                int nc = Math.min(ncMax, j1 - jc);
+                for (int pc = 0; pc < k; pc += kcMax) {
+                    int kc = Math.min(kcMax, k - pc);
+                    packB(bp, pc, kc, jc, nc, nr);
+                    // beta is applied once, before the first slice; every later slice adds.
+                    boolean accumulate = pc > 0 || beta != 0f;
+                    for (int ic = i0; ic < i1; ic += mcMax) {
+                        int mc = Math.min(mcMax, i1 - ic);
+                        if (pc == 0 && beta != 0f && beta != 1f) scaleTile(ic, mc, jc, nc);
+                        packA(ap, ic, mc, pc, kc, mr);
+                        kernel.multiply(mc, nc, kc, ap, bp, accumulate, c, ic * n + jc, n);
+                    }
+                }
             }
         }
-        for (int k0 = 0; k0 < k; k0 += KC) {
-            int k1 = Math.min(k, k0 + KC);
-            for (int i = r0; i < r1; i++) {
-                int ci = i * n;
-                int ai = i * k;
-                for (int p = k0; p < k1; p++) {
-                    float s = alpha * a[ai + p];
-                    if (s == 0f) continue;
-                    int bi = p * n;
-                    for (int j = 0; j < n; j++) c[ci + j] += s * b[bi + j];
+
+        private void scaleTile(int ic, int mc, int jc, int nc) {
+            for (int i = ic; i < ic + mc; i++) {
+                for (int j = i * n + jc, end = j + nc; j < end; j++) c[j] *= beta;
+            }
+        }
+
+        /** alpha op(A)[ic.., pc..] into MR-row slivers, zero-padded to a whole sliver. */
+        private void packA(float[] ap, int ic, int mc, int pc, int kc, int mr) {
+            for (int ir = 0; ir < mc; ir += mr) {
+                int base = (ir / mr) * kc * mr;
+                int mh = Math.min(mr, mc - ir);
+                if (transA) {                       // op(A)[i][p] = a[p * m + i]: rows of a are contiguous in i
+                    for (int p = 0; p < kc; p++) {
+                        int src = (pc + p) * m + ic + ir, dst = base + p * mr;
+                        for (int i = 0; i < mh; i++) ap[dst + i] = alpha * a[src + i];
+                        for (int i = mh; i < mr; i++) ap[dst + i] = 0f;
+                    }
+                } else {                            // op(A)[i][p] = a[i * k + p]
+                    for (int i = 0; i < mh; i++) {
+                        int src = (ic + ir + i) * k + pc, dst = base + i;
+                        for (int p = 0; p < kc; p++) ap[dst + p * mr] = alpha * a[src + p];
+                    }
+                    for (int i = mh; i < mr; i++) {
+                        for (int p = 0; p < kc; p++) ap[base + i + p * mr] = 0f;
+                    }
+                }
+            }
+        }
+
+        /** op(B)[pc.., jc..] into NR-column slivers, zero-padded to a whole sliver. */
+        private void packB(float[] bp, int pc, int kc, int jc, int nc, int nr) {
+            boolean pad = kernel.readsPadding();
+            for (int jr = 0; jr < nc; jr += nr) {
+                int base = (jr / nr) * kc * nr;
+                int nw = Math.min(nr, nc - jr);
+                if (transB) {                       // op(B)[p][j] = b[j * k + p]
+                    for (int j = 0; j < nw; j++) {
+                        int src = (jc + jr + j) * k + pc, dst = base + j;
+                        for (int p = 0; p < kc; p++) bp[dst + p * nr] = b[src + p];
+                    }
+                    for (int j = nw; j < nr && pad; j++) {
+                        for (int p = 0; p < kc; p++) bp[base + j + p * nr] = 0f;
+                    }
+                } else {                            // op(B)[p][j] = b[p * n + j]
+                    for (int p = 0; p < kc; p++) {
+                        int src = (pc + p) * n + jc + jr, dst = base + p * nr;
+                        System.arraycopy(b, src, bp, dst, nw);
+                        if (nw < nr && pad) Arrays.fill(bp, dst + nw, dst + nr, 0f);
+                    }
                 }
             }
         }
     }
 
-    /** Transposes a rows x cols row-major array. */
-    static float[] transpose(float[] x, int rows, int cols) {
-        float[] t = new float[x.length];
-        final int bs = 32;
-        for (int i0 = 0; i0 < rows; i0 += bs) {
-            for (int j0 = 0; j0 < cols; j0 += bs) {
-                int i1 = Math.min(rows, i0 + bs), j1 = Math.min(cols, j0 + bs);
-                for (int i = i0; i < i1; i++) {
-                    for (int j = j0; j < j1; j++) t[j * rows + i] = x[i * cols + j];
-                }
-            }
-        }
-        return t;
-    }
+    private static int roundUp(int x, int q) { return (x + q - 1) / q * q; }
 }

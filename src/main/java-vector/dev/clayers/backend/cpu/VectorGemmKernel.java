@@ -1,0 +1,76 @@
+package dev.clayers.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector-API macro-kernel. It needs {@code --add-modules jdk.incubator.vector} to compile and to
+ * run, so it lives in its own source root (src/main/java-vector, added to the build only with
+ * that flag) and only {@link CpuGemm} loads it, by name, when the module is in the boot layer.
+ *
+ * <p>Micro-tile: MR = 6 rows x NR = 2 vectors of columns (6 x 16 floats with AVX2, 6 x 32 with
+ * AVX-512), the BLIS Haswell shape. Its 12 accumulators, 2 B vectors and one broadcast of A fit
+ * the 16 AVX2 registers (so nothing else, not even a float beta, may stay live in the loop), so C2 keeps the tile in registers for the whole KC loop; each step loads
+ * 2 vectors of B and 6 scalars of A for 12 FMAs.
+ */
+final class VectorGemmKernel implements GemmKernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    static final int MR = 6;
+    static final int NR = 2 * L;
+
+    @Override public int mr() { return MR; }
+    @Override public int nr() { return NR; }
+    @Override public String name() { return "vector" + S.vectorBitSize(); }
+
+    @Override
+    public void multiply(int mc, int nc, int kc, float[] ap, float[] bp, boolean accumulate, float[] c, int cOff, int ldc) {
+        // The tile lands in scratch and is added to C by a plain loop: any C access inside tile()
+        // (even a branch on accumulate around the final stores) halved its speed under C2 on
+        // JDK 17, while the copy costs MR*NR adds per 2*MR*NR*KC flops.
+        float[] out = new float[MR * NR];
+        for (int jr = 0; jr < nc; jr += NR) {
+            int bBase = (jr / NR) * kc * NR;
+            int nw = Math.min(NR, nc - jr);
+            for (int ir = 0; ir < mc; ir += MR) {
+                int aBase = (ir / MR) * kc * MR;
+                int mh = Math.min(MR, mc - ir);
+                tile(kc, ap, aBase, bp, bBase, out);
+                for (int i = 0; i < mh; i++) {
+                    int co = cOff + (ir + i) * ldc + jr, r = i * NR;
+                    if (accumulate) {
+                        for (int j = 0; j < nw; j++) c[co + j] += out[r + j];
+                    } else {
+                        System.arraycopy(out, r, c, co, nw);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void tile(int kc, float[] ap, int ao, float[] bp, int bo, float[] out) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ao]);     c00 = b0.fma(a, c00); c01 = b1.fma(a, c01);
+            a = FloatVector.broadcast(S, ap[ao + 1]); c10 = b0.fma(a, c10); c11 = b1.fma(a, c11);
+            a = FloatVector.broadcast(S, ap[ao + 2]); c20 = b0.fma(a, c20); c21 = b1.fma(a, c21);
+            a = FloatVector.broadcast(S, ap[ao + 3]); c30 = b0.fma(a, c30); c31 = b1.fma(a, c31);
+            a = FloatVector.broadcast(S, ap[ao + 4]); c40 = b0.fma(a, c40); c41 = b1.fma(a, c41);
+            a = FloatVector.broadcast(S, ap[ao + 5]); c50 = b0.fma(a, c50); c51 = b1.fma(a, c51);
+        }
+        c00.intoArray(out, 0);          c01.intoArray(out, L);
+        c10.intoArray(out, NR);         c11.intoArray(out, NR + L);
+        c20.intoArray(out, 2 * NR);     c21.intoArray(out, 2 * NR + L);
+        c30.intoArray(out, 3 * NR);     c31.intoArray(out, 3 * NR + L);
+        c40.intoArray(out, 4 * NR);     c41.intoArray(out, 4 * NR + L);
+        c50.intoArray(out, 5 * NR);     c51.intoArray(out, 5 * NR + L);
+    }
+}

@@ -1,0 +1,39 @@
+package dev.clayers.backend.cpu;
+
+/**
+ * The inner two loops of a packed GEMM (BLIS's "macro-kernel"): multiplies one packed MC x KC
+ * block of A by one packed KC x NC panel of B and adds the product into a tile of C.
+ *
+ * <p>Packed layouts (both zero-padded to whole slivers, see {@link CpuGemm}):
+ * <ul>
+ *   <li>A: slivers of {@link #mr()} rows; element (i, p) of the block is at
+ *       {@code (i / mr) * kc * mr + p * mr + i % mr}.</li>
+ *   <li>B: slivers of {@link #nr()} columns; element (p, j) of the panel is at
+ *       {@code (j / nr) * kc * nr + p * nr + j % nr}.</li>
+ * </ul>
+ */
+interface GemmKernel {
+    /** Rows of C one micro-kernel call produces. */
+    int mr();
+
+    /** Columns of C one micro-kernel call produces. */
+    int nr();
+
+    /** Whether the kernel reads the zero padding of a ragged last B sliver (false: it stops at nc). */
+    default boolean readsPadding() { return true; }
+
+    /** A short name for tests and benchmarks. */
+    String name();
+
+    /**
+     * C[i, j] = sum_p ap(i, p) * bp(p, j) (+ C[i, j] when accumulate) for i &lt; mc, j &lt; nc, where
+     * C[i, j] is {@code c[cOff + i * ldc + j]}. Without accumulate the old C is not read (NaN there
+     * is dropped). A general beta is applied by the caller beforehand: a float beta kept live
+     * through the micro-kernel would take one of the 16 AVX2 registers the accumulators need.
+     *
+     * @param ap packed A block, Not modified
+     * @param bp packed B panel, Not modified
+     * @param c  Modified in the mc x nc tile only
+     */
+    void multiply(int mc, int nc, int kc, float[] ap, float[] bp, boolean accumulate, float[] c, int cOff, int ldc);
+}
