@@ -220,7 +220,7 @@ public abstract class AbstractBackend implements Backend {
 
     /**
      * The shift of row {@code r} for {@link #gatherRowsShifted}: {@code {dx, dy}}. Must match
-     * {@code kernels/augment.cl}.
+     * {@code kernels/random.cl}.
      */
     public static int[] augmentShift(int seed, int r, int maxShift) {
         int h = mix32(seed, r);
@@ -365,7 +365,7 @@ public abstract class AbstractBackend implements Backend {
 
     /**
      * The uniform in [0, 1) behind {@link #dropoutMask}: a 32-bit integer hash of (seed, i), its
-     * top 24 bits scaled by 2^-24 (exact in float). Must match {@code kernels/dropout.cl}.
+     * top 24 bits scaled by 2^-24 (exact in float). Must match {@code kernels/random.cl}.
      */
     public static float dropoutUniform(int seed, int i) {
         return (mix32(seed, i) >>> 8) * (1.0f / 16777216.0f);

@@ -46,7 +46,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz].")
     String data;
 
-    @Option(names = "--hidden", defaultValue = "256", description = "Hidden layer sizes, e.g. 100 or 256,128 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", defaultValue = "512", description = "Hidden layer sizes, e.g. 100 or 256,128 (default: ${DEFAULT-VALUE}).")
     String hidden;
 
     @Option(names = "--activation", defaultValue = "relu", description = "relu or sigmoid (default: ${DEFAULT-VALUE}).")
@@ -58,8 +58,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, momentum, adagrad or adam (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
-    @Option(names = "--lr", defaultValue = "0.001", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.002", description = "Learning rate (default: ${DEFAULT-VALUE}).")
     float lr;
+
+    @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "constant|cosine",
+            description = "Learning-rate schedule over the epochs: constant, or cosine decay to 0 (default: ${DEFAULT-VALUE}).")
+    String schedule;
 
     @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "LAMBDA",
             description = "L2 weight decay on the weights (default: ${DEFAULT-VALUE}).")
@@ -76,7 +80,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "100", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--epochs", defaultValue = "15", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "20", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for weights and batch order (default: ${DEFAULT-VALUE}).")
@@ -99,8 +103,13 @@ final class TrainCommand implements Callable<Integer> {
     Path checkpointDir;
 
     @Option(names = "--resume", paramLabel = "DIR",
-            description = "Continue the run checkpointed in DIR (its settings and data; --epochs may extend it).")
+            description = {"Continue the run checkpointed in DIR (its settings and data). --epochs may extend it;",
+                    "under the cosine schedule that stretches the decay over the new total."})
     Path resume;
+
+    @Option(names = "--stop-after", paramLabel = "EPOCH",
+            description = "Stop after this epoch, leaving the checkpoint for --resume (time-limited jobs; needs --checkpoint-dir).")
+    Integer stopAfter;
 
     @Option(names = "--no-progress", description = "No progress bar or progress lines on stderr.")
     boolean noProgress;
@@ -109,7 +118,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean verbose;
 
     private static final List<String> FIXED_BY_CHECKPOINT = List.of("--hidden", "--activation", "--init", "--optimizer",
-            "--lr", "--batch", "--seed", "--book", "--weight-decay", "--dropout", "--augment");
+            "--lr", "--batch", "--seed", "--book", "--weight-decay", "--dropout", "--augment", "--schedule");
 
     @Override
     public Integer call() throws Exception {
@@ -128,7 +137,7 @@ final class TrainCommand implements Callable<Integer> {
             if (pr.hasMatchedOption("--epochs")) {
                 config = new TrainConfig(config.architecture(), config.init(), config.optimizer(), config.learningRate(),
                         config.batch(), epochs, config.seed(), config.bookIterations(), config.weightDecay(), config.dropout(),
-                        config.augment());
+                        config.augment(), config.schedule());
             }
             if (data == null) dataSpec = resumed.data();
             if (checkpointDir == null) checkpointDir = resume;
@@ -142,14 +151,14 @@ final class TrainCommand implements Callable<Integer> {
         if (config == null) {
             if (book) {
                 for (String o : List.of("--hidden", "--activation", "--init", "--optimizer", "--lr", "--batch", "--epochs",
-                        "--weight-decay", "--dropout", "--augment")) {
+                        "--weight-decay", "--dropout", "--augment", "--schedule")) {
                     if (pr.hasMatchedOption(o)) throw new IllegalArgumentException(o + " cannot be combined with --book");
                 }
                 config = TrainConfig.book(input, classes, split.train().size(), seed);
             } else {
                 Optimizer.create(optimizer, null, 1f); // validates the name before any device work
                 config = new TrainConfig(new Architecture(input, Architecture.parseHidden(hidden), classes,
-                        Activation.parse(activation)), WeightInit.parse(init), optimizer, lr, batch, epochs, seed, 0, weightDecay, dropout, augment);
+                        Activation.parse(activation)), WeightInit.parse(init), optimizer, lr, batch, epochs, seed, 0, weightDecay, dropout, augment, schedule);
             }
         }
         if (resumed != null && resumed.epoch() >= config.epochs()) {
@@ -157,6 +166,9 @@ final class TrainCommand implements Callable<Integer> {
                     + " of " + config.epochs() + "; pass --epochs N with N > " + resumed.epoch() + " to train further");
         }
 
+        if (stopAfter != null && (checkpointDir == null || stopAfter < 1)) {
+            throw new IllegalArgumentException("--stop-after needs --checkpoint-dir and an epoch >= 1");
+        }
         List<EpochMetrics> history = new ArrayList<>(resumed == null ? List.of() : resumed.metrics());
         try (Backend be = Backends.open(device);
              Sequential net = resumed == null
@@ -168,11 +180,12 @@ final class TrainCommand implements Callable<Integer> {
              Trainer trainer = new Trainer(net, opt, train, test, config)) {
             if (resumed != null) Checkpoint.restore(resumed, net, opt);
             int first = resumed == null ? 1 : resumed.epoch() + 1;
-            System.out.printf("training %s (init %s%s%s%s) with %s lr %s, batch %d, %s, seed %d%n", config.architecture(),
+            System.out.printf("training %s (init %s%s%s%s) with %s lr %s%s, batch %d, %s, seed %d%n", config.architecture(),
                     config.init(), config.dropout() > 0 ? ", dropout " + config.dropout() : "",
                     config.weightDecay() > 0 ? ", weight decay " + config.weightDecay() : "",
                     config.augment() > 0 ? ", shifts up to " + config.augment() + " px" : "",
-                    config.optimizer(), config.learningRate(), config.batch(),
+                    config.optimizer(), config.learningRate(), config.schedule().equals("cosine") ? " (cosine decay)" : "",
+                    config.batch(),
                     config.book() ? config.bookIterations() + " iterations sampled with replacement ("
                             + trainer.iterationsPerEpoch() + " per epoch)" : config.epochs() + " epochs", config.seed());
             System.out.printf("device %s (%s); data %s: %,d train / %,d test images%s%n", be.id(), be.info().name(), dataSpec,
@@ -187,6 +200,11 @@ final class TrainCommand implements Callable<Integer> {
                 if (metrics != null) writeMetrics(metrics, history);
                 if (checkpointDir != null) Checkpoint.save(checkpointDir, net, opt, config, dataSpec, epoch, history);
                 if (plot != null) TrainingPlot.write(plot, config.architecture().describe() + " " + config.optimizer(), history);
+                if (stopAfter != null && epoch >= stopAfter && epoch < config.epochs()) {
+                    System.out.printf("stopped after epoch %d as asked; continue with: clayers train --resume %s%n", epoch,
+                            checkpointDir);
+                    return 0;
+                }
             }
             EpochMetrics last = history.get(history.size() - 1);
             if (save != null) {

@@ -118,6 +118,7 @@ public final class Checkpoint {
         m.put("weight_decay", Float.toString(c.weightDecay()));
         m.put("dropout", Float.toString(c.dropout()));
         m.put("augment", Integer.toString(c.augment()));
+        m.put("schedule", c.schedule());
         return m;
     }
 
@@ -125,7 +126,8 @@ public final class Checkpoint {
         return new TrainConfig(arch, WeightInit.parse(m.get("init")), m.get("optimizer"), Float.parseFloat(m.get("lr")),
                 Integer.parseInt(m.get("batch")), Integer.parseInt(m.get("epochs")), Long.parseLong(m.get("seed")),
                 Integer.parseInt(m.get("book_iterations")), Float.parseFloat(m.get("weight_decay")),
-                Float.parseFloat(m.get("dropout")), Integer.parseInt(m.get("augment")));
+                Float.parseFloat(m.get("dropout")), Integer.parseInt(m.get("augment")),
+                m.get("schedule"));
     }
 
     /** Settings as metadata strings for a saved model. */

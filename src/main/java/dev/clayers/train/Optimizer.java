@@ -18,7 +18,7 @@ public abstract sealed class Optimizer implements AutoCloseable
         permits Optimizer.Sgd, Optimizer.Momentum, Optimizer.AdaGrad, Optimizer.Adam {
 
     protected final Backend backend;
-    protected final float lr;
+    protected float lr;
     /** Updates applied so far (Adam's bias correction needs it; checkpoints keep it). */
     protected long steps;
     private final Map<String, Matrix> state = new LinkedHashMap<>();
@@ -46,6 +46,14 @@ public abstract sealed class Optimizer implements AutoCloseable
     public abstract String kind();
 
     public float learningRate() { return lr; }
+
+    /** Changes the step size from the next update on (learning-rate schedules). */
+    public void setLearningRate(float lr) {
+        if (!(lr > 0) || !Float.isFinite(lr)) {
+            throw new IllegalArgumentException("learning rate must be a positive number, got " + lr);
+        }
+        this.lr = lr;
+    }
     public long steps() { return steps; }
 
     /** Applies one update to every parameter from its current gradient. */

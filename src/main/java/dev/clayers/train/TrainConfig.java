@@ -19,10 +19,13 @@ import dev.clayers.net.WeightInit;
  *                       the gradient as {@code lambda W}; 0 for none
  * @param dropout        inverted-dropout ratio after each hidden activation in training; 0 for none
  * @param augment        largest random translation in pixels applied to training images; 0 for none
+ * @param schedule       {@code constant}, or {@code cosine}: the learning rate of epoch e (1-based) of E
+ *                       is {@code lr * (1 + cos(pi (e-1) / E)) / 2}, so the last epochs take small,
+ *                       steady steps instead of ending wherever a large step left the weights
  */
 public record TrainConfig(Architecture architecture, WeightInit init, String optimizer, float learningRate,
                           int batch, int epochs, long seed, int bookIterations, float weightDecay, float dropout,
-                          int augment) {
+                          int augment, String schedule) {
     public TrainConfig {
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (epochs <= 0) throw new IllegalArgumentException("--epochs must be positive, got " + epochs);
@@ -35,15 +38,24 @@ public record TrainConfig(Architecture architecture, WeightInit init, String opt
         }
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
         if (augment < 0 || augment > 8) throw new IllegalArgumentException("--augment must be 0..8 pixels, got " + augment);
+        if (!schedule.equals("constant") && !schedule.equals("cosine")) {
+            throw new IllegalArgumentException("--schedule must be constant or cosine, got '" + schedule + "'");
+        }
     }
 
     public boolean book() { return bookIterations > 0; }
+
+    /** The learning rate for epoch {@code epoch} (1-based) under the schedule. */
+    public float learningRate(int epoch) {
+        if (schedule.equals("constant")) return learningRate;
+        return (float) (learningRate * 0.5 * (1 + Math.cos(Math.PI * (epoch - 1) / epochs)));
+    }
 
     /** The book's recipe: 784-50-10 ReLU, std 0.01, SGD lr 0.1, batch 100, 10,000 iterations. */
     public static TrainConfig book(int input, int classes, int trainSize, long seed) {
         int iterPerEpoch = Math.max(trainSize / 100, 1);
         int epochs = (10_000 + iterPerEpoch - 1) / iterPerEpoch;
         return new TrainConfig(new Architecture(input, new int[] {50}, classes, dev.clayers.net.Activation.RELU),
-                WeightInit.BOOK, "sgd", 0.1f, 100, epochs, seed, 10_000, 0f, 0f, 0);
+                WeightInit.BOOK, "sgd", 0.1f, 100, epochs, seed, 10_000, 0f, 0f, 0, "constant");
     }
 }

@@ -85,6 +85,7 @@ public final class Trainer implements AutoCloseable {
             iters = iterationsPerEpoch();
             be.writeInts(order, permutation(train.size(), rng));
         }
+        optimizer.setLearningRate(config.learningRate(epoch));
         listener.epochStarted(epoch, iters * batch);
         long t0 = System.nanoTime();
         double lossSum = 0;
@@ -112,7 +113,7 @@ public final class Trainer implements AutoCloseable {
                 loss = net.gradient(xBatch, tBatch, optimizer.steps());
             } catch (NonFiniteLossException e) {
                 throw new NonFiniteLossException("training diverged in epoch " + epoch + ", iteration " + (it + 1)
-                        + ": loss is not finite; lower the learning rate (now " + config.learningRate() + ")");
+                        + ": loss is not finite; lower the learning rate (now " + optimizer.learningRate() + ")");
             }
             if (config.weightDecay() > 0) {
                 for (Param p : net.params()) {

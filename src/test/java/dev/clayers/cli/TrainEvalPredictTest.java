@@ -98,15 +98,22 @@ class TrainEvalPredictTest {
         ImageIO.write(img, "png", png.toFile());
     }
 
-    /** Resume after epoch 2 ends with the same weights as an uninterrupted 3-epoch run. */
+    /**
+     * A run stopped after epoch 2 of 3 and resumed ends with the same weights as an uninterrupted
+     * one (cosine schedule, dropout and shifts on: everything that depends on the step must line up).
+     */
     @ParameterizedTest
     @MethodSource("dev.clayers.backend.TestDevices#ids")
     void resumeMatchesUninterruptedRun(String device, @TempDir Path dir) throws Exception {
         Path a = dir.resolve("a.safetensors"), b = dir.resolve("b.safetensors"), ck = dir.resolve("ck");
-        String[] common = {"--device", device, "--hidden", "24", "--optimizer", "adam", "--no-progress"};
-        assertEquals(0, CliRunner.run(concat(new String[] {"train", "--epochs", "3", "--save", a.toString()}, common)).code());
-        assertEquals(0, CliRunner.run(concat(new String[] {"train", "--epochs", "2", "--checkpoint-dir", ck.toString()}, common)).code());
-        CliRunner.Result r = CliRunner.run("train", "--resume", ck.toString(), "--epochs", "3", "--device", device,
+        String[] common = {"--device", device, "--hidden", "24", "--optimizer", "adam", "--dropout", "0.2", "--epochs", "3",
+                "--no-progress"};
+        assertEquals(0, CliRunner.run(concat(new String[] {"train", "--save", a.toString()}, common)).code());
+        CliRunner.Result s = CliRunner.run(concat(new String[] {"train", "--checkpoint-dir", ck.toString(), "--stop-after", "2"},
+                common));
+        assertEquals(0, s.code(), s.toString());
+        assertTrue(s.out().contains("stopped after epoch 2"), s.out());
+        CliRunner.Result r = CliRunner.run("train", "--resume", ck.toString(), "--device", device,
                 "--no-progress", "--save", b.toString());
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("resuming after epoch 2"), r.out());
@@ -115,6 +122,22 @@ class TrainEvalPredictTest {
         for (Tensor t : sa.tensors()) {
             assertArrayEquals(t.data(), sb.tensor(t.name()).data(), 0f, t.name());
         }
+    }
+
+    /** Extending a finished constant-rate run with --epochs continues exactly where it stopped. */
+    @Test
+    void resumeCanExtendAConstantRateRun(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("a.safetensors"), b = dir.resolve("b.safetensors"), ck = dir.resolve("ck");
+        String[] common = {"--device", "cpu", "--hidden", "16", "--schedule", "constant", "--no-progress"};
+        assertEquals(0, CliRunner.run(concat(new String[] {"train", "--epochs", "2", "--save", a.toString()}, common)).code());
+        assertEquals(0, CliRunner.run(concat(new String[] {"train", "--epochs", "1", "--checkpoint-dir", ck.toString()}, common)).code());
+        CliRunner.Result r = CliRunner.run("train", "--resume", ck.toString(), "--epochs", "2", "--device", "cpu",
+                "--no-progress", "--save", b.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertArrayEquals(Safetensors.read(a).tensor("affine1.W").data(), Safetensors.read(b).tensor("affine1.W").data(), 0f);
+        CliRunner.Result done = CliRunner.run("train", "--resume", ck.toString(), "--device", "cpu", "--no-progress");
+        assertEquals(2, done.code(), done.toString());
+        assertTrue(done.err().contains("already finished epoch 2"), done.toString());
     }
 
     private static String[] concat(String[] a, String[] b) {

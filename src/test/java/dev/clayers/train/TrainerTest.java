@@ -29,7 +29,7 @@ class TrainerTest {
 
     private static TrainConfig config(String optimizer, float lr, int epochs) {
         return new TrainConfig(new Architecture(784, new int[] {64}, 10, Activation.RELU), WeightInit.parse("he"),
-                optimizer, lr, 100, epochs, 42, 0, 0f, 0f, 0);
+                optimizer, lr, 100, epochs, 42, 0, 0f, 0f, 0, "constant");
     }
 
     /** Two epochs on the bundled digits must learn: test accuracy far above chance (0.1). */

@@ -15,7 +15,8 @@ import java.util.Arrays;
 public final class CpuBackend extends AbstractBackend {
     public static final String ID = "cpu";
 
-    private final DeviceInfo info = new DeviceInfo(ID, "Java " + Runtime.version().feature() + " (" + System.getProperty("os.arch") + ")",
+    private final DeviceInfo info = new DeviceInfo(ID, "Java " + Runtime.version().feature() + " (" + System.getProperty("os.arch")
+            + ", " + CpuGemm.kernelName() + " gemm)",
             System.getProperty("java.vm.vendor", "unknown"), "JAVA", Runtime.getRuntime().availableProcessors(), 0,
             Runtime.getRuntime().maxMemory(), 0, "Java " + Runtime.version(), System.getProperty("java.vm.name", "unknown"));
 

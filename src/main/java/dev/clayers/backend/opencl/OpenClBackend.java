@@ -117,8 +117,7 @@ public final class OpenClBackend extends AbstractBackend {
             ks.build(ctx, device, "softmax_loss.cl", opts, "softmax_xent_rows", "softmax_xent_mean", "softmax_xent_backward");
             ks.build(ctx, device, "optim.cl", opts, "axpy", "momentum_step", "adagrad_step", "adam_step");
             ks.build(ctx, device, "memory.cl", opts, "fill", "gather_rows", "gather_ints");
-            ks.build(ctx, device, "dropout.cl", opts, "dropout_mask", "multiply");
-            ks.build(ctx, device, "augment.cl", opts, "gather_rows_shifted");
+            ks.build(ctx, device, "random.cl", opts, "dropout_mask", "multiply", "gather_rows_shifted");
         } catch (RuntimeException e) {
             ks.close();
             if (q != null) CL.clReleaseCommandQueue(q);

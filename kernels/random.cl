@@ -1,0 +1,65 @@
+/*
+ * random.cl: what training draws at random, from a counter-based hash instead of RNG state.
+ *     dropout_mask:        mask[i] = u(seed, i) >= ratio ? 1 / (1 - ratio) : 0
+ *     multiply:            out[i] = a[i] * b[i]      (dropout forward x*mask, backward dout*mask)
+ *     gather_rows_shifted: dst[r, y*w + x] = src[idx[off + r], (y - dy)*w + (x - dx)], or 0 where
+ *                          that falls outside, (dx, dy) in [-max_shift, max_shift]^2 from hash(seed, r)
+ *
+ * mix32(seed, i) is a 32-bit integer hash (the lowbias32 finaliser); u takes its top 24 bits
+ * scaled by 2^-24, exactly representable in float. The Java backend computes the same hash, so
+ * every device draws the same masks and shifts for the same seed and nothing random lives on the
+ * device. Element-wise kernels use one work-item per element on a 1-D range of n; the gather uses
+ * a 2-D range (w*h columns, rows). Ranges are rounded up by the host, so each kernel checks its
+ * index. An index outside src in the gather is reported as in memory.cl: error[0] = its
+ * position + 1 and the row gets NaN, never a silently clamped row.
+ */
+
+#pragma OPENCL FP_CONTRACT OFF
+
+static uint mix32(uint seed, uint i) {
+    uint h = seed ^ (i * 0x9E3779B9u);
+    h ^= h >> 16;
+    h *= 0x7FEB352Du;
+    h ^= h >> 15;
+    h *= 0x846CA68Bu;
+    h ^= h >> 16;
+    return h;
+}
+
+__kernel void dropout_mask(const int n, const float ratio, const float scale, const int seed,
+                           __global float *mask) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    const float u = (float)(mix32((uint)seed, (uint)i) >> 8) * (1.0f / 16777216.0f);
+    mask[i] = u >= ratio ? scale : 0.0f;
+}
+
+__kernel void multiply(const int n, __global const float *a, __global const float *b, __global float *out) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    out[i] = a[i] * b[i];
+}
+
+__kernel void gather_rows_shifted(const int rows, const int width, const int height, const int src_rows,
+                                  const int offset, const int max_shift, const int seed,
+                                  __global const float *src, __global const int *idx,
+                                  __global float *dst, __global int *error) {
+    const int c = get_global_id(0);
+    const int r = get_global_id(1);
+    const int cols = width * height;
+    if (c >= cols || r >= rows) return;
+    const int from = idx[offset + r];
+    if (from < 0 || from >= src_rows) {
+        error[0] = offset + r + 1;
+        dst[(size_t)r * cols + c] = NAN;
+        return;
+    }
+    const uint h = mix32((uint)seed, (uint)r);
+    const int span = 2 * max_shift + 1;
+    const int dx = (int)((h & 0xFFFFu) % (uint)span) - max_shift;
+    const int dy = (int)((h >> 16) % (uint)span) - max_shift;
+    const int x = c % width - dx;
+    const int y = c / width - dy;
+    dst[(size_t)r * cols + c] = (x >= 0 && x < width && y >= 0 && y < height)
+            ? src[(size_t)from * cols + y * width + x] : 0.0f;
+}
