@@ -18,10 +18,13 @@ import java.util.Random;
  *
  * <p>Tolerances (float32, unit roundoff u = 6e-8):
  * <ul>
- *   <li>{@link #gemm}: {@code abs = 2e-6 * sqrt(K) * |alpha| * max|A| * max|B| + 1e-6 * |beta| * max|C|}, rel 0.
- *       A K-term float dot product summed in a different order (tiles vs. the reference's
- *       k-blocks) differs by a random walk of ~sqrt(K) roundings of terms bounded by
- *       max|A|·max|B|; 2e-6 leaves ~30u per sqrt(K) step of headroom for fused multiply-add.</li>
+ *   <li>{@link #gemm}: {@code abs = 4u * sqrt(K) * K * |alpha| * max|A| * max|B| + 1e-6 * |beta| * max|C|}, rel 0.
+ *       A K-term float dot product summed in a different order (tiles, register blocks, fused
+ *       multiply-add vs. the reference's k-blocks) rounds each of its K additions to within u of a
+ *       partial sum, and a partial sum is bounded by K * max|A| * max|B| (reached by
+ *       non-negative data such as pixels, where sums grow linearly); the roundings add up like a
+ *       random walk (sqrt(K)), and 4u covers both sides. An indexing or transpose bug is off by
+ *       whole terms, orders of magnitude more.</li>
  *   <li>{@link #EXACT}: abs 0, rel 0, for moves and integer results (copy, fill, gather, argmax, count).</li>
  *   <li>{@link #ARITH}: abs 1e-7 * max|ref| , rel 1e-6, element-wise ops of + - * (a few roundings each;
  *       the kernels keep FP_CONTRACT off, so they usually match bit for bit) and of / and sqrt,
@@ -58,7 +61,8 @@ public final class Verifier {
 
     /** GEMM tolerance for one call (see the class comment). */
     public static Tolerance gemm(int k, float alpha, float maxA, float maxB, float beta, float maxC) {
-        return new Tolerance(2e-6 * Math.sqrt(k) * Math.abs(alpha) * maxA * maxB + 1e-6 * Math.abs(beta) * maxC, 0);
+        final double u = 0x1p-24;
+        return new Tolerance(4 * u * Math.sqrt(k) * k * Math.abs(alpha) * maxA * maxB + 1e-6 * Math.abs(beta) * maxC, 0);
     }
 
     /** Column-sum tolerance (see the class comment). */
