@@ -156,7 +156,7 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 config = TrainConfig.book(input, classes, split.train().size(), seed);
             } else {
-                Optimizer.create(optimizer, null, 1f); // validates the name before any device work
+                Optimizer.checkKind(optimizer);   // before any device work
                 config = new TrainConfig(new Architecture(input, Architecture.parseHidden(hidden), classes,
                         Activation.parse(activation)), WeightInit.parse(init), optimizer, lr, batch, epochs, seed, 0, weightDecay, dropout, augment, schedule);
             }

@@ -31,14 +31,25 @@ public abstract sealed class Optimizer implements AutoCloseable
         this.lr = lr;
     }
 
+    /** The optimizer names {@link #create} accepts. */
+    public static final List<String> KINDS = List.of("sgd", "momentum", "adagrad", "adam");
+
+    /** Throws {@link IllegalArgumentException} naming the valid kinds when {@code kind} is not one. */
+    public static void checkKind(String kind) {
+        if (!KINDS.contains(kind.toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("unknown optimizer '" + kind + "'; valid: " + String.join(", ", KINDS));
+        }
+    }
+
     /** Creates {@code sgd}, {@code momentum}, {@code adagrad} or {@code adam} with the book's defaults for the rest. */
     public static Optimizer create(String kind, Backend backend, float lr) {
+        checkKind(kind);
         return switch (kind.toLowerCase(Locale.ROOT)) {
             case "sgd" -> new Sgd(backend, lr);
             case "momentum" -> new Momentum(backend, lr, 0.9f);
             case "adagrad" -> new AdaGrad(backend, lr);
             case "adam" -> new Adam(backend, lr, 0.9f, 0.999f);
-            default -> throw new IllegalArgumentException("unknown optimizer '" + kind + "'; valid: sgd, momentum, adagrad, adam");
+            default -> throw new AssertionError(kind);
         };
     }
 

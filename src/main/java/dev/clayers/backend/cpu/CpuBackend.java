@@ -205,6 +205,7 @@ public final class CpuBackend extends AbstractBackend {
         int[] t = d(labels);
         int cols = x.cols();
         double total = 0;
+        double[] e = new double[cols];   // exp of the row, taken once
         for (int i = 0, base = 0; i < x.rows(); i++, base += cols) {
             int label = t[i];
             if (label < 0 || label >= cols) {
@@ -215,9 +216,9 @@ public final class CpuBackend extends AbstractBackend {
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < cols; j++) max = Math.max(max, xs[base + j]);
             double sum = 0;
-            for (int j = 0; j < cols; j++) sum += Math.exp(xs[base + j] - max);
+            for (int j = 0; j < cols; j++) sum += e[j] = Math.exp(xs[base + j] - max);
             double logSum = Math.log(sum);
-            for (int j = 0; j < cols; j++) ps[base + j] = (float) (Math.exp(xs[base + j] - max) / sum);
+            for (int j = 0; j < cols; j++) ps[base + j] = (float) (e[j] / sum);
             total += logSum - (xs[base + label] - max);
         }
         return (float) (total / x.rows());
