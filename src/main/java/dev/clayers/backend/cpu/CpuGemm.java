@@ -46,6 +46,15 @@ public final class CpuGemm {
     static final GemmKernel DEFAULT =
             VECTOR != null && !"false".equals(System.getProperty("clayers.gemm.vector")) ? VECTOR : SCALAR;
 
+    static {
+        // Never a silent slow path: the scalar kernel is several times slower.
+        if (DEFAULT == SCALAR) {
+            org.slf4j.LoggerFactory.getLogger(CpuGemm.class).info("Java gemm uses the scalar kernel{}", VECTOR == null
+                    ? ": start Java with --add-modules jdk.incubator.vector (./clayers does) for the Vector API kernel"
+                    : " (-Dclayers.gemm.vector=false)");
+        }
+    }
+
     private static GemmKernel loadVectorKernel() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return null;
         Class<?> cls;
