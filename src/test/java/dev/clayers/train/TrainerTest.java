@@ -32,23 +32,29 @@ class TrainerTest {
                 optimizer, lr, 100, epochs, 42, 0, 0f, 0f, 0, "constant");
     }
 
-    /** Two epochs on the bundled digits must learn: test accuracy far above chance (0.1). */
-    @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
-    void shortRunLearns(String id) {
-        TrainConfig c = config("adam", 0.001f, 2);
+    /** Runs {@code body} with a trainer for {@code c} on device {@code id}; closes everything after. */
+    private static void withTrainer(String id, TrainConfig c, java.util.function.Consumer<Trainer> body) {
         try (Backend be = TestDevices.open(id);
              Sequential net = Sequential.create(be, c.architecture(), c.init(), c.seed());
              Optimizer opt = Optimizer.create(c.optimizer(), be, c.learningRate());
              DeviceDataset train = new DeviceDataset(be, data.train());
              DeviceDataset test = new DeviceDataset(be, data.test());
              Trainer trainer = new Trainer(net, opt, train, test, c)) {
+            body.accept(trainer);
+        }
+    }
+
+    /** Two epochs on the bundled digits must learn: test accuracy far above chance (0.1). */
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void shortRunLearns(String id) {
+        withTrainer(id, config("adam", 0.001f, 2), trainer -> {
             EpochMetrics first = trainer.runEpoch(1, new Trainer.Listener() {});
             EpochMetrics second = trainer.runEpoch(2, new Trainer.Listener() {});
             assertTrue(second.trainLoss() < first.trainLoss(), first + " -> " + second);
             assertTrue(second.testAccuracy() > 0.85, "test accuracy " + second.testAccuracy());
             assertEquals(160, second.iterations());
-        }
+        });
     }
 
     /** The same seed on the same device gives the same numbers. */
@@ -57,16 +63,11 @@ class TrainerTest {
     void sameSeedSameRun(String id) {
         double[] acc = new double[2];
         for (int r = 0; r < 2; r++) {
-            TrainConfig c = config("momentum", 0.05f, 1);
-            try (Backend be = TestDevices.open(id);
-                 Sequential net = Sequential.create(be, c.architecture(), c.init(), c.seed());
-                 Optimizer opt = Optimizer.create(c.optimizer(), be, c.learningRate());
-                 DeviceDataset train = new DeviceDataset(be, data.train());
-                 DeviceDataset test = new DeviceDataset(be, data.test());
-                 Trainer trainer = new Trainer(net, opt, train, test, c)) {
+            int run = r;
+            withTrainer(id, config("momentum", 0.05f, 1), trainer -> {
                 EpochMetrics m = trainer.runEpoch(1, new Trainer.Listener() {});
-                acc[r] = m.trainLoss() * 1000 + m.testAccuracy();
-            }
+                acc[run] = m.trainLoss() * 1000 + m.testAccuracy();
+            });
         }
         assertEquals(acc[0], acc[1], 0.0);
     }
@@ -75,16 +76,10 @@ class TrainerTest {
     @ParameterizedTest
     @MethodSource("dev.clayers.backend.TestDevices#ids")
     void divergenceStopsWithAdvice(String id) {
-        TrainConfig c = config("sgd", 1e30f, 1);
-        try (Backend be = TestDevices.open(id);
-             Sequential net = Sequential.create(be, c.architecture(), c.init(), c.seed());
-             Optimizer opt = Optimizer.create(c.optimizer(), be, c.learningRate());
-             DeviceDataset train = new DeviceDataset(be, data.train());
-             DeviceDataset test = new DeviceDataset(be, data.test());
-             Trainer trainer = new Trainer(net, opt, train, test, c)) {
+        withTrainer(id, config("sgd", 1e30f, 1), trainer -> {
             NonFiniteLossException e = assertThrows(NonFiniteLossException.class,
                     () -> trainer.runEpoch(1, new Trainer.Listener() {}));
             assertTrue(e.getMessage().contains("lower the learning rate"), e.getMessage());
-        }
+        });
     }
 }
