@@ -37,6 +37,10 @@ public final class CpuGemm {
 
     private static final int THREADS = Runtime.getRuntime().availableProcessors();
 
+    /** Workers for the strips beyond the caller's own; see {@link SpinPool} for why not fork/join. */
+    private static final SpinPool POOL = "false".equals(System.getProperty("clayers.gemm.spin"))
+            ? null : new SpinPool(Math.max(0, THREADS - 1));
+
     static final GemmKernel SCALAR = new ScalarGemmKernel();
     /**
      * The Vector-API kernel, or null when the incubator module is not in the boot layer or the
@@ -111,14 +115,18 @@ public final class CpuGemm {
         int len = byRows ? m : n, unit = byRows ? kernel.mr() : kernel.nr();
         int units = (len + unit - 1) / unit;
         parts = Math.min(parts, units);
-        List<RecursiveAction> tasks = new ArrayList<>(parts);
+        Runnable[] strips = new Runnable[parts];
         for (int t = 0; t < parts; t++) {
             int s0 = Math.min(len, (int) ((long) units * t / parts) * unit);
             int s1 = Math.min(len, (int) ((long) units * (t + 1) / parts) * unit);
+            strips[t] = byRows ? () -> pr.run(s0, s1, 0, n) : () -> pr.run(0, m, s0, s1);
+        }
+        if (POOL != null && parts <= POOL.width() && POOL.tryRun(strips)) return;
+        // The spin pool is busy (another thread's GEMM) or too narrow: fork/join instead.
+        List<RecursiveAction> tasks = new ArrayList<>(parts);
+        for (Runnable strip : strips) {
             tasks.add(new RecursiveAction() {
-                @Override protected void compute() {
-                    if (byRows) pr.run(s0, s1, 0, n); else pr.run(0, m, s0, s1);
-                }
+                @Override protected void compute() { strip.run(); }
             });
         }
         ForkJoinTask.invokeAll(tasks);
