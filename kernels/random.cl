@@ -4,6 +4,7 @@
  *     multiply:            out[i] = a[i] * b[i]      (dropout forward x*mask, backward dout*mask)
  *     gather_rows_shifted: dst[r, y*w + x] = src[idx[off + r], (y - dy)*w + (x - dx)], or 0 where
  *                          that falls outside, (dx, dy) in [-max_shift, max_shift]^2 from hash(seed, r)
+ *     random_indices:      out[i] = mix32(seed, i) mod bound (a batch sampled with replacement)
  *
  * mix32(seed, i) is a 32-bit integer hash (the lowbias32 finaliser); u takes its top 24 bits
  * scaled by 2^-24, exactly representable in float. The Java backend computes the same hash, so
@@ -62,4 +63,10 @@ __kernel void gather_rows_shifted(const int rows, const int width, const int hei
     const int y = c / width - dy;
     dst[(size_t)r * cols + c] = (x >= 0 && x < width && y >= 0 && y < height)
             ? src[(size_t)from * cols + y * width + x] : 0.0f;
+}
+
+__kernel void random_indices(const int n, const int bound, const int seed, __global int *out) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    out[i] = (int)(mix32((uint)seed, (uint)i) % (uint)bound);
 }

@@ -230,6 +230,19 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
+    public final void randomIndices(IntVector out, int bound, int seed) {
+        checkOpen();
+        own("out", out);
+        positive("bound", bound);
+        doRandomIndices(out, bound, seed);
+    }
+
+    /** The index {@link #randomIndices} draws at position i. Must match {@code kernels/random.cl}. */
+    public static int randomIndex(int seed, int i, int bound) {
+        return Integer.remainderUnsigned(mix32(seed, i), bound);
+    }
+
+    @Override
     public final void gatherInts(IntVector src, IntVector indices, int offset, IntVector dst) {
         checkOpen();
         own("src", src);
@@ -480,6 +493,7 @@ public abstract class AbstractBackend implements Backend {
     protected abstract void doGatherRows(Matrix src, IntVector indices, int offset, Matrix dst);
     protected abstract void doGatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height,
                                                 int maxShift, int seed, Matrix dst);
+    protected abstract void doRandomIndices(IntVector out, int bound, int seed);
     protected abstract void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst);
     protected abstract void doGemm(boolean transA, boolean transB, int m, int n, int k,
                                    float alpha, Matrix a, Matrix b, float beta, Matrix c);

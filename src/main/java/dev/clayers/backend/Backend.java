@@ -65,6 +65,13 @@ public interface Backend extends AutoCloseable {
     void gatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift, int seed,
                            Matrix dst);
 
+    /**
+     * Draws indices with replacement: {@code out[i] = hash(seed, i) mod bound}, the same 32-bit
+     * hash as {@link #dropoutMask}, so every backend draws the same indices. Lets a training step
+     * sample its batch without sending indices from the host. {@code out} Modified.
+     */
+    void randomIndices(IntVector out, int bound, int seed);
+
     /** Gathers ints: {@code dst[r] = src[indices[offset + r]]} for {@code r < dst.length}. {@code dst} Modified. */
     void gatherInts(IntVector src, IntVector indices, int offset, IntVector dst);
 

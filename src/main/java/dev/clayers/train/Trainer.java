@@ -75,7 +75,6 @@ public final class Trainer implements AutoCloseable {
     /** Trains one epoch (1-based) and evaluates on both sets. */
     public EpochMetrics runEpoch(int epoch, Listener listener) {
         Backend be = net.backend();
-        Random rng = epochRandom(config.seed(), epoch);
         int batch = config.batch();
         long iters;
         if (config.book()) {
@@ -83,19 +82,18 @@ public final class Trainer implements AutoCloseable {
             iters = Math.max(0, Math.min(iterationsPerEpoch(), config.bookIterations() - first));
         } else {
             iters = iterationsPerEpoch();
-            be.writeInts(order, permutation(train.size(), rng));
+            be.writeInts(order, permutation(train.size(), epochRandom(config.seed(), epoch)));
         }
         optimizer.setLearningRate(config.learningRate(epoch));
         listener.epochStarted(epoch, iters * batch);
         long t0 = System.nanoTime();
         double lossSum = 0;
-        int[] sample = config.book() ? new int[batch] : null;
         for (long it = 0; it < iters; it++) {
             int offset;
             if (config.book()) {
-                // The book's np.random.choice(train_size, batch_size): with replacement.
-                for (int i = 0; i < batch; i++) sample[i] = rng.nextInt(train.size());
-                be.writeInts(order, sample);
+                // The book's np.random.choice(train_size, batch_size): with replacement, drawn on
+                // the device from (seed, step), so no indices cross from the host.
+                be.randomIndices(order, train.size(), (int) (optimizer.steps() * 0xD6E8FEB86659FD93L >>> 32) ^ (int) config.seed());
                 offset = 0;
             } else {
                 offset = (int) (it * batch);

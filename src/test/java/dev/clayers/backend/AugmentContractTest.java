@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Shifted gathers (data augmentation) give exactly the host formula on every device. */
+/** The hash-driven ops (shifted gathers for augmentation, sampled batch indices) give exactly the host formula on every device. */
 class AugmentContractTest {
 
     @ParameterizedTest
@@ -40,6 +40,25 @@ class AugmentContractTest {
                 }
             }
             assertTrue(sawShift, "some row must move");
+        }
+    }
+
+    /** Batches sampled on the device: the host formula exactly, in range, and spread over the range. */
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void randomIndicesMatchHostFormula(String id) {
+        int n = 1000, bound = 60000, seed = -123456;
+        try (Backend be = TestDevices.open(id); IntVector out = be.allocInts(n)) {
+            be.randomIndices(out, bound, seed);
+            int[] got = be.downloadInts(out);
+            java.util.Set<Integer> distinct = new java.util.HashSet<>();
+            for (int i = 0; i < n; i++) {
+                assertEquals(AbstractBackend.randomIndex(seed, i, bound), got[i], "position " + i);
+                assertTrue(got[i] >= 0 && got[i] < bound);
+                distinct.add(got[i]);
+            }
+            // 1,000 draws from 60,000: about 8 collisions expected; far more means a broken hash.
+            assertTrue(distinct.size() > 970, distinct.size() + " distinct");
         }
     }
 

@@ -104,6 +104,12 @@ public final class CpuBackend extends AbstractBackend {
     }
 
     @Override
+    protected void doRandomIndices(IntVector out, int bound, int seed) {
+        int[] o = d(out);
+        for (int i = 0; i < o.length; i++) o[i] = randomIndex(seed, i, bound);
+    }
+
+    @Override
     protected void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst) {
         int[] s = d(src), o = d(dst), idx = d(indices);
         for (int r = 0; r < o.length; r++) {

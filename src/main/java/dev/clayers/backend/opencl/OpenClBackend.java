@@ -117,7 +117,8 @@ public final class OpenClBackend extends AbstractBackend {
             ks.build(ctx, device, "softmax_loss.cl", opts, "softmax_xent_rows", "softmax_xent_mean", "softmax_xent_backward");
             ks.build(ctx, device, "optim.cl", opts, "axpy", "momentum_step", "adagrad_step", "adam_step");
             ks.build(ctx, device, "memory.cl", opts, "fill", "gather_rows", "gather_ints");
-            ks.build(ctx, device, "random.cl", opts, "dropout_mask", "multiply", "gather_rows_shifted");
+            ks.build(ctx, device, "random.cl", opts, "dropout_mask", "multiply", "gather_rows_shifted",
+                    "random_indices");
         } catch (RuntimeException e) {
             ks.close();
             if (q != null) CL.clReleaseCommandQueue(q);
@@ -406,6 +407,11 @@ public final class OpenClBackend extends AbstractBackend {
         launch2("gather_rows_shifted", dst.cols(), dst.rows(), dst.rows(), width, height, src.rows(), offset, maxShift, seed,
                 mem(src), mem(indices), mem(dst), gatherError);
         gatherPending = true;
+    }
+
+    @Override
+    protected void doRandomIndices(IntVector out, int bound, int seed) {
+        launch1("random_indices", out.length(), out.length(), bound, seed, mem(out));
     }
 
     @Override
