@@ -72,6 +72,16 @@ public abstract class AbstractBackend implements Backend {
         }
     }
 
+    /** Checks three matrices of an element-wise op: open, owned, all of {@code a}'s shape. */
+    private void elementwise(String op, String an, Matrix a, String bn, Matrix b, String cn, Matrix c) {
+        checkOpen();
+        own(an, a);
+        own(bn, b);
+        own(cn, c);
+        sameShape(op, an, a, bn, b);
+        sameShape(op, an, a, cn, c);
+    }
+
     private static void labelsFit(String op, Matrix x, IntVector labels) {
         if (labels.length() != x.rows()) {
             throw new IllegalArgumentException(op + ": labels has length " + labels.length() + " but x is "
@@ -315,23 +325,13 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final void reluForward(Matrix x, Matrix out, Matrix mask) {
-        checkOpen();
-        own("x", x);
-        own("out", out);
-        own("mask", mask);
-        sameShape("reluForward", "x", x, "out", out);
-        sameShape("reluForward", "x", x, "mask", mask);
+        elementwise("reluForward", "x", x, "out", out, "mask", mask);
         doReluForward(x, out, mask);
     }
 
     @Override
     public final void reluBackward(Matrix dout, Matrix mask, Matrix dx) {
-        checkOpen();
-        own("dout", dout);
-        own("mask", mask);
-        own("dx", dx);
-        sameShape("reluBackward", "dout", dout, "mask", mask);
-        sameShape("reluBackward", "dout", dout, "dx", dx);
+        elementwise("reluBackward", "dout", dout, "mask", mask, "dx", dx);
         doReluBackward(dout, mask, dx);
     }
 
@@ -346,23 +346,13 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final void sigmoidBackward(Matrix dout, Matrix y, Matrix dx) {
-        checkOpen();
-        own("dout", dout);
-        own("y", y);
-        own("dx", dx);
-        sameShape("sigmoidBackward", "dout", dout, "y", y);
-        sameShape("sigmoidBackward", "dout", dout, "dx", dx);
+        elementwise("sigmoidBackward", "dout", dout, "y", y, "dx", dx);
         doSigmoidBackward(dout, y, dx);
     }
 
     @Override
     public final void multiply(Matrix a, Matrix b, Matrix out) {
-        checkOpen();
-        own("a", a);
-        own("b", b);
-        own("out", out);
-        sameShape("multiply", "a", a, "b", b);
-        sameShape("multiply", "a", a, "out", out);
+        elementwise("multiply", "a", a, "b", b, "out", out);
         doMultiply(a, b, out);
     }
 
@@ -441,23 +431,13 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final void momentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum) {
-        checkOpen();
-        own("p", p);
-        own("g", g);
-        own("v", v);
-        sameShape("momentumStep", "p", p, "g", g);
-        sameShape("momentumStep", "p", p, "v", v);
+        elementwise("momentumStep", "p", p, "g", g, "v", v);
         doMomentumStep(p, g, v, lr, momentum);
     }
 
     @Override
     public final void adagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps) {
-        checkOpen();
-        own("p", p);
-        own("g", g);
-        own("h", h);
-        sameShape("adagradStep", "p", p, "g", g);
-        sameShape("adagradStep", "p", p, "h", h);
+        elementwise("adagradStep", "p", p, "g", g, "h", h);
         doAdagradStep(p, g, h, lr, eps);
     }
 
