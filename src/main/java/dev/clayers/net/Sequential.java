@@ -143,12 +143,11 @@ public final class Sequential implements AutoCloseable {
 
     /**
      * Forward and backward pass in training mode: leaves dL/dparam in every {@link Param#grad()}
-     * and returns the loss of the batch. Dropout layers draw their masks from {@code step}, so
-     * the same step number gives the same masks (resumed runs repeat them).
+     * and returns the loss of the batch. Dropout layers draw their masks from {@code dropoutSeed},
+     * so the same seed gives the same masks on every device (and in a resumed run).
      */
-    public float gradient(Matrix x, IntVector t, long step) {
-        int seed = (int) (step * 0x9E3779B97F4A7C15L >>> 32);
-        for (Layer l : layers) if (l instanceof Dropout d) d.setTraining(true, seed);
+    public float gradient(Matrix x, IntVector t, int dropoutSeed) {
+        for (Layer l : layers) if (l instanceof Dropout d) d.setTraining(true, dropoutSeed);
         float loss;
         try {
             loss = loss(x, t);
@@ -160,7 +159,7 @@ public final class Sequential implements AutoCloseable {
         return loss;
     }
 
-    /** {@link #gradient(Matrix, IntVector, long)} at step 0 (no dropout: the same as a plain backprop). */
+    /** {@link #gradient(Matrix, IntVector, int)} with dropout seed 0 (plain backprop when there is no dropout). */
     public float gradient(Matrix x, IntVector t) {
         return gradient(x, t, 0);
     }

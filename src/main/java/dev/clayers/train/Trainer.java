@@ -72,6 +72,21 @@ public final class Trainer implements AutoCloseable {
         return new Random(seed * 0x9E3779B97F4A7C15L + epoch);
     }
 
+    /** What a step draws at random; each stream gets its own seeds. */
+    enum Stream { BATCH, SHIFTS, DROPOUT }
+
+    /**
+     * The 32-bit seed of one random stream at one step: a SplitMix64 finaliser of (run seed,
+     * step, stream). Everything a step draws derives from {@code --seed} and the optimizer's step
+     * count, which checkpoints keep, so a resumed run draws what the uninterrupted one would.
+     */
+    static int stepSeed(long seed, long step, Stream stream) {
+        long z = seed + 0x9E3779B97F4A7C15L * (step * 3 + stream.ordinal() + 1);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return (int) ((z ^ (z >>> 31)) >>> 32);
+    }
+
     /** Trains one epoch (1-based) and evaluates on both sets. */
     public EpochMetrics runEpoch(int epoch, Listener listener) {
         Backend be = net.backend();
@@ -93,22 +108,21 @@ public final class Trainer implements AutoCloseable {
             if (config.book()) {
                 // The book's np.random.choice(train_size, batch_size): with replacement, drawn on
                 // the device from (seed, step), so no indices cross from the host.
-                be.randomIndices(order, train.size(), (int) (optimizer.steps() * 0xD6E8FEB86659FD93L >>> 32) ^ (int) config.seed());
+                be.randomIndices(order, train.size(), stepSeed(config.seed(), optimizer.steps(), Stream.BATCH));
                 offset = 0;
             } else {
                 offset = (int) (it * batch);
             }
             if (config.augment() > 0) {
-                int augmentSeed = (int) (optimizer.steps() * 0xC2B2AE3D27D4EB4FL >>> 32);
                 be.gatherRowsShifted(train.images(), order, offset, train.host().cols(), train.host().rows(),
-                        config.augment(), augmentSeed, xBatch);
+                        config.augment(), stepSeed(config.seed(), optimizer.steps(), Stream.SHIFTS), xBatch);
             } else {
                 be.gatherRows(train.images(), order, offset, xBatch);
             }
             be.gatherInts(train.labels(), order, offset, tBatch);
             float loss;
             try {
-                loss = net.gradient(xBatch, tBatch, optimizer.steps());
+                loss = net.gradient(xBatch, tBatch, stepSeed(config.seed(), optimizer.steps(), Stream.DROPOUT));
             } catch (NonFiniteLossException e) {
                 throw new NonFiniteLossException("training diverged in epoch " + epoch + ", iteration " + (it + 1)
                         + ": loss is not finite; lower the learning rate (now " + optimizer.learningRate() + ")");

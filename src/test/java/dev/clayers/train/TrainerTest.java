@@ -82,4 +82,17 @@ class TrainerTest {
             assertTrue(e.getMessage().contains("lower the learning rate"), e.getMessage());
         });
     }
+
+    /** Masks, shifts and sampled batches follow --seed, and each stream and step gets its own seed. */
+    @org.junit.jupiter.api.Test
+    void stepSeedsDependOnRunSeedStepAndStream() {
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (long seed : new long[] {1, 2}) {
+            for (long step = 0; step < 50; step++) {
+                for (Trainer.Stream s : Trainer.Stream.values()) seen.add(Trainer.stepSeed(seed, step, s));
+            }
+        }
+        assertEquals(2 * 50 * 3, seen.size(), "no two (seed, step, stream) share a seed");
+        assertEquals(Trainer.stepSeed(7, 3, Trainer.Stream.DROPOUT), Trainer.stepSeed(7, 3, Trainer.Stream.DROPOUT));
+    }
 }
