@@ -32,8 +32,6 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Debug logs and stack traces.")
-    boolean verbose;
 
     @Override
     public Integer call() throws Exception {

@@ -52,8 +52,6 @@ final class GradcheckCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Debug logs and stack traces.")
-    boolean verbose;
 
     @Override
     public Integer call() {

@@ -47,6 +47,13 @@ public final class Main implements Runnable {
         if (verbose) System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Every command takes --verbose; it is read from args above, before any logger exists.
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (sub.getCommandSpec().findOption("--verbose") == null) {
+                sub.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("--verbose")
+                        .description("Debug logs and stack traces.").build());
+            }
+        }
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (verbose) ex.printStackTrace();
             cmd.getErr().println("clayers " + cmd.getCommandName() + ": " + describe(ex));

@@ -35,8 +35,6 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per image.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Debug logs and stack traces.")
-    boolean verbose;
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
     List<Path> images;

@@ -114,8 +114,6 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar or progress lines on stderr.")
     boolean noProgress;
 
-    @Option(names = "--verbose", description = "Debug logs and stack traces.")
-    boolean verbose;
 
     private static final List<String> FIXED_BY_CHECKPOINT = List.of("--hidden", "--activation", "--init", "--optimizer",
             "--lr", "--batch", "--seed", "--book", "--weight-decay", "--dropout", "--augment", "--schedule");

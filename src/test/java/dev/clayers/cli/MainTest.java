@@ -68,4 +68,10 @@ class MainTest {
         assertEquals(0, Main.run("--help"));
         assertTrue(out().contains("apple") && out().contains("gradcheck"), out());
     }
+
+    @Test
+    void everyCommandTakesVerbose() {
+        assertEquals(0, Main.run("devices", "--verbose"));
+        assertEquals(0, Main.run("apple", "--verbose"));
+    }
 }
