@@ -133,9 +133,7 @@ final class TrainCommand implements Callable<Integer> {
             resumed = Checkpoint.load(resume);
             config = resumed.config();
             if (pr.hasMatchedOption("--epochs")) {
-                config = new TrainConfig(config.architecture(), config.init(), config.optimizer(), config.learningRate(),
-                        config.batch(), epochs, config.seed(), config.bookIterations(), config.weightDecay(), config.dropout(),
-                        config.augment(), config.schedule());
+                config = config.withEpochs(epochs);
             }
             if (data == null) dataSpec = resumed.data();
             if (checkpointDir == null) checkpointDir = resume;

@@ -45,6 +45,12 @@ public record TrainConfig(Architecture architecture, WeightInit init, String opt
 
     public boolean book() { return bookIterations > 0; }
 
+    /** The same run with another epoch count (resuming a checkpoint for longer). */
+    public TrainConfig withEpochs(int epochs) {
+        return new TrainConfig(architecture, init, optimizer, learningRate, batch, epochs, seed, bookIterations,
+                weightDecay, dropout, augment, schedule);
+    }
+
     /** The learning rate for epoch {@code epoch} (1-based) under the schedule. */
     public float learningRate(int epoch) {
         if (schedule.equals("constant")) return learningRate;
