@@ -64,17 +64,23 @@ public final class CpuBackend extends AbstractBackend {
     @Override protected void doCopy(Matrix src, Matrix dst) { System.arraycopy(d(src), 0, d(dst), 0, src.size()); }
     @Override protected void doFill(Matrix m, float value) { Arrays.fill(d(m), value); }
 
+    /** {@code idx[pos]}, checked to lie in {@code [0, limit)}: the gathers' one bounds check. */
+    private static int source(String op, int[] idx, int pos, int limit) {
+        int from = idx[pos];
+        if (from < 0 || from >= limit) {
+            throw new IndexOutOfBoundsException(op + ": index " + from + " at position " + pos + " is outside the source rows 0.."
+                    + (limit - 1));
+        }
+        return from;
+    }
+
     @Override
     protected void doGatherRows(Matrix src, IntVector indices, int offset, Matrix dst) {
         float[] s = d(src), o = d(dst);
         int[] idx = d(indices);
         int cols = src.cols();
         for (int r = 0; r < dst.rows(); r++) {
-            int from = idx[offset + r];
-            if (from < 0 || from >= src.rows()) {
-                throw new IndexOutOfBoundsException("gatherRows: index " + from + " at position " + (offset + r)
-                        + " is outside src rows 0.." + (src.rows() - 1));
-            }
+            int from = source("gatherRows", idx, offset + r, src.rows());
             System.arraycopy(s, from * cols, o, r * cols, cols);
         }
     }
@@ -86,11 +92,7 @@ public final class CpuBackend extends AbstractBackend {
         int[] idx = d(indices);
         int cols = src.cols();
         for (int r = 0; r < dst.rows(); r++) {
-            int from = idx[offset + r];
-            if (from < 0 || from >= src.rows()) {
-                throw new IndexOutOfBoundsException("gatherRowsShifted: index " + from + " at position " + (offset + r)
-                        + " is outside src rows 0.." + (src.rows() - 1));
-            }
+            int from = source("gatherRowsShifted", idx, offset + r, src.rows());
             int[] shift = augmentShift(seed, r, maxShift);
             int base = r * cols, sbase = from * cols;
             for (int y = 0; y < height; y++) {
@@ -113,12 +115,7 @@ public final class CpuBackend extends AbstractBackend {
     protected void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst) {
         int[] s = d(src), o = d(dst), idx = d(indices);
         for (int r = 0; r < o.length; r++) {
-            int from = idx[offset + r];
-            if (from < 0 || from >= s.length) {
-                throw new IndexOutOfBoundsException("gatherInts: index " + from + " at position " + (offset + r)
-                        + " is outside src 0.." + (s.length - 1));
-            }
-            o[r] = s[from];
+            o[r] = s[source("gatherInts", idx, offset + r, s.length)];
         }
     }
 
