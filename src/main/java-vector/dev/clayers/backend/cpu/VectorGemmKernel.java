@@ -48,6 +48,71 @@ final class VectorGemmKernel implements GemmKernel {
         }
     }
 
+    @Override public boolean direct() { return true; }
+
+    @Override
+    public void directTile(int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
+        if (ars == 1) tileByColumns(kc, a, ao, acs, b, bo, ldb, out);
+        else if (acs == 1) tileByRows(kc, a, ao, ars, b, bo, ldb, out);
+        else throw new IllegalArgumentException("A strides " + ars + ", " + acs + ": one must be 1");
+    }
+
+    /** {@link #tile} with A(r, p) at {@code a[ao + p * acs + r]} and B rows {@code ldb} apart. */
+    private static void tileByColumns(int kc, float[] a, int ao, int acs, float[] b, int bo, int ldb, float[] out) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++, ao += acs, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ao]);     c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S, a[ao + 1]); c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(S, a[ao + 2]); c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(S, a[ao + 3]); c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(S, a[ao + 4]); c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(S, a[ao + 5]); c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+        }
+        store(out, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+    }
+
+    /** {@link #tile} with A(r, p) at {@code a[ao + r * ars + p]} (six row streams) and B rows {@code ldb} apart. */
+    private static void tileByRows(int kc, float[] a, int ao, int ars, float[] b, int bo, int ldb, float[] out) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        int r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars, r5 = r4 + ars;
+        for (int p = 0; p < kc; p++, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ao + p]); c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S, a[r1 + p]); c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(S, a[r2 + p]); c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(S, a[r3 + p]); c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(S, a[r4 + p]); c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(S, a[r5 + p]); c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+        }
+        store(out, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+    }
+
+    private static void store(float[] out, FloatVector c00, FloatVector c01, FloatVector c10, FloatVector c11,
+                              FloatVector c20, FloatVector c21, FloatVector c30, FloatVector c31,
+                              FloatVector c40, FloatVector c41, FloatVector c50, FloatVector c51) {
+        c00.intoArray(out, 0);          c01.intoArray(out, L);
+        c10.intoArray(out, NR);         c11.intoArray(out, NR + L);
+        c20.intoArray(out, 2 * NR);     c21.intoArray(out, 2 * NR + L);
+        c30.intoArray(out, 3 * NR);     c31.intoArray(out, 3 * NR + L);
+        c40.intoArray(out, 4 * NR);     c41.intoArray(out, 4 * NR + L);
+        c50.intoArray(out, 5 * NR);     c51.intoArray(out, 5 * NR + L);
+    }
+
     private static void tile(int kc, float[] ap, int ao, float[] bp, int bo, float[] out) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);

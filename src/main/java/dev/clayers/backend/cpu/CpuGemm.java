@@ -13,7 +13,9 @@ import java.util.concurrent.RecursiveAction;
  * shared dimension, op(B) is packed into a contiguous KC x NC panel of NR-wide slivers (it stays
  * in L3, one NR sliver in L1); for each MC-high row block, alpha op(A) is packed into MR-high
  * slivers (the MC x KC block stays in L2). Packing absorbs both transposes and alpha, so one
- * macro-kernel ({@link GemmKernel}) serves all four cases. The kernel is
+ * macro-kernel ({@link GemmKernel}) serves all four cases. Small problems with B not transposed
+ * skip packing (see {@link #DIRECT_FLOPS}): at a training step's sizes the copies cost as much
+ * as the multiply-adds. The kernel is
  * {@link VectorGemmKernel} when {@code jdk.incubator.vector} is in the boot layer, otherwise
  * {@link ScalarGemmKernel}.
  *
@@ -22,7 +24,8 @@ import java.util.concurrent.RecursiveAction;
  * strip. Problems under {@link #PARALLEL_FLOPS} multiply-adds stay on the calling thread.
  *
  * <p>Tunables (system properties, read once): {@code clayers.gemm.kc}, {@code .mc}, {@code .nc},
- * {@code clayers.gemm.vector=false} to force the scalar kernel.
+ * {@code clayers.gemm.directFlops} (0: always pack), {@code clayers.gemm.vector=false} to force
+ * the scalar kernel.
  */
 public final class CpuGemm {
     private CpuGemm() {}
@@ -31,6 +34,13 @@ public final class CpuGemm {
     static final int KC = Integer.getInteger("clayers.gemm.kc", 256);  // depth of a packed slice
     static final int MC = Integer.getInteger("clayers.gemm.mc", 168);  // rows of A per L2 block
     static final int NC = Integer.getInteger("clayers.gemm.nc", 4080); // columns of B per L3 panel
+
+    /**
+     * Up to this many multiply-adds, when B is not transposed and the kernel can, operands are
+     * read where they lie instead of packed (see {@link Problem#runDirect}): a training step's
+     * GEMMs (100 x 784 x 100 and its transposes) spent as long packing as multiplying.
+     */
+    static final long DIRECT_FLOPS = Long.getLong("clayers.gemm.directFlops", 1L << 25);
 
     /** Below this many multiply-adds the fork/join overhead outweighs a second core. */
     static final long PARALLEL_FLOPS = Long.getLong("clayers.gemm.parallelFlops", 1L << 18);
@@ -94,6 +104,12 @@ public final class CpuGemm {
     /** As {@link #gemm(boolean, boolean, int, int, int, float, float[], float[], float, float[])} with a chosen kernel and at most {@code threads} strips. */
     static void gemm(GemmKernel kernel, int threads, boolean transA, boolean transB, int m, int n, int k,
                      float alpha, float[] a, float[] b, float beta, float[] c) {
+        gemm(kernel, threads, DIRECT_FLOPS, transA, transB, m, n, k, alpha, a, b, beta, c);
+    }
+
+    /** As above, reading operands unpacked up to {@code directFlops} multiply-adds (0: always pack). */
+    static void gemm(GemmKernel kernel, int threads, long directFlops, boolean transA, boolean transB, int m, int n, int k,
+                     float alpha, float[] a, float[] b, float beta, float[] c) {
         if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
         check("a", a, (long) m * k, transA ? k + "x" + m : m + "x" + k);
         check("b", b, (long) k * n, transB ? n + "x" + k : k + "x" + n);
@@ -103,8 +119,9 @@ public final class CpuGemm {
             scale(c, m * n, beta);
             return;
         }
-        Problem pr = new Problem(kernel, transA, transB, m, n, k, alpha, a, b, beta, c);
         long flops = (long) m * n * k;
+        boolean direct = kernel.direct() && !transB && flops <= directFlops;
+        Problem pr = new Problem(kernel, direct, transA, transB, m, n, k, alpha, a, b, beta, c);
         int parts = (int) Math.min(threads, Math.max(1, flops / PARALLEL_FLOPS));
         if (parts <= 1) {
             pr.run(0, m, 0, n);
@@ -144,13 +161,17 @@ public final class CpuGemm {
     }
 
     /** Packing buffers, reused per thread: growing them is the only allocation in steady state. */
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
-    private record Problem(GemmKernel kernel, boolean transA, boolean transB, int m, int n, int k,
+    private record Problem(GemmKernel kernel, boolean direct, boolean transA, boolean transB, int m, int n, int k,
                            float alpha, float[] a, float[] b, float beta, float[] c) {
 
         /** Computes the C tile rows [i0, i1) x columns [j0, j1). */
         void run(int i0, int i1, int j0, int j1) {
+            if (direct) {
+                runDirect(i0, i1, j0, j1);
+                return;
+            }
             int mr = kernel.mr(), nr = kernel.nr();
             int mcMax = Math.min(roundUp(MC, mr), roundUp(i1 - i0, mr));
             int ncMax = Math.min(roundUp(NC, nr), roundUp(j1 - j0, nr));
@@ -169,9 +190,64 @@ public final class CpuGemm {
                     for (int ic = i0; ic < i1; ic += mcMax) {
                         int mc = Math.min(mcMax, i1 - ic);
                         if (pc == 0 && beta != 0f && beta != 1f) scaleTile(ic, mc, jc, nc);
-                        packA(ap, ic, mc, pc, kc, mr);
+                        packA(ap, ic, mc, pc, kc, mr, alpha);
                         kernel.multiply(mc, nc, kc, ap, bp, accumulate, c, ic * n + jc, n);
                     }
+                }
+            }
+        }
+
+        /**
+         * Small problems with B not transposed: the kernel reads whole MR x NR tiles of A and B in
+         * place (B's rows are contiguous; A by rows, or by columns when transposed), so nothing is
+         * copied but the ragged last row panel and column sliver, packed zero-padded per KC slice.
+         * Each tile lands in a scratch block and is added to C with alpha and beta there. The
+         * loops keep one B sliver (KC x NR, 16 KiB) hot in L1 across the strip's row panels.
+         */
+        private void runDirect(int i0, int i1, int j0, int j1) {
+            int mr = kernel.mr(), nr = kernel.nr();
+            int kcMax = Math.min(KC, k);
+            float[][] buf = BUFFERS.get();
+            if (buf[0].length < mr * kcMax) buf[0] = new float[mr * kcMax];
+            if (buf[1].length < kcMax * nr) buf[1] = new float[kcMax * nr];
+            if (buf[2].length < mr * nr) buf[2] = new float[mr * nr];
+            float[] edgeA = buf[0], edgeB = buf[1], out = buf[2];
+            int fullRows = i0 + (i1 - i0) / mr * mr;
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                boolean first = pc == 0;
+                if (fullRows < i1) packA(edgeA, fullRows, i1 - fullRows, pc, kc, mr, 1f);
+                for (int jr = j0; jr < j1; jr += nr) {
+                    int nw = Math.min(nr, j1 - jr);
+                    float[] bs = b;
+                    int bo = pc * n + jr, ldb = n;
+                    if (nw < nr) {
+                        packB(edgeB, pc, kc, jr, nw, nr);
+                        bs = edgeB;
+                        bo = 0;
+                        ldb = nr;
+                    }
+                    for (int ir = i0; ir < i1; ir += mr) {
+                        int mh = Math.min(mr, i1 - ir);
+                        if (mh < mr) kernel.directTile(kc, edgeA, 0, 1, mr, bs, bo, ldb, out);
+                        else if (transA) kernel.directTile(kc, a, pc * m + ir, 1, m, bs, bo, ldb, out);
+                        else kernel.directTile(kc, a, ir * k + pc, k, 1, bs, bo, ldb, out);
+                        addTile(out, nr, mh, nw, ir * n + jr, first);
+                    }
+                }
+            }
+        }
+
+        /** C tile (mh x nw at cOff) = alpha out (+ beta C on the first slice, + C on later ones). */
+        private void addTile(float[] out, int nr, int mh, int nw, int cOff, boolean first) {
+            for (int i = 0; i < mh; i++) {
+                int co = cOff + i * n, r = i * nr;
+                if (!first || beta == 1f) {
+                    for (int j = 0; j < nw; j++) c[co + j] += alpha * out[r + j];
+                } else if (beta == 0f) {
+                    for (int j = 0; j < nw; j++) c[co + j] = alpha * out[r + j];
+                } else {
+                    for (int j = 0; j < nw; j++) c[co + j] = alpha * out[r + j] + beta * c[co + j];
                 }
             }
         }
@@ -183,7 +259,7 @@ public final class CpuGemm {
         }
 
         /** alpha op(A)[ic.., pc..] into MR-row slivers, zero-padded to a whole sliver. */
-        private void packA(float[] ap, int ic, int mc, int pc, int kc, int mr) {
+        private void packA(float[] ap, int ic, int mc, int pc, int kc, int mr, float alpha) {
             for (int ir = 0; ir < mc; ir += mr) {
                 int base = (ir / mr) * kc * mr;
                 int mh = Math.min(mr, mc - ir);

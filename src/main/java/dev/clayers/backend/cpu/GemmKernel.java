@@ -36,4 +36,20 @@ interface GemmKernel {
      * @param c  Modified in the mc x nc tile only
      */
     void multiply(int mc, int nc, int kc, float[] ap, float[] bp, boolean accumulate, float[] c, int cOff, int ldc);
+
+    /** Whether {@link #directTile} is implemented: the kernel can read A and B where they lie. */
+    default boolean direct() { return false; }
+
+    /**
+     * One whole mr x nr tile from operands that are not packed:
+     * {@code out[r * nr + j] = sum_{p < kc} A(r, p) * B(p, j)} with
+     * {@code A(r, p) = a[ao + r * ars + p * acs]} and {@code B(p, j) = b[bo + p * ldb + j]}.
+     * One of ars, acs is 1 (a row-major A read by rows, or a transposed or packed A read by
+     * columns); every index touched must lie inside the arrays, so ragged edges are packed first.
+     *
+     * @param out mr * nr floats, overwritten
+     */
+    default void directTile(int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
+        throw new UnsupportedOperationException(name() + " has no direct tile");
+    }
 }

@@ -67,15 +67,19 @@ class CpuGemmTest {
             float alpha = ab[0], beta = ab[1];
             float[] c0 = random(r, m * n, 3f);
             if (beta == 0f) java.util.Arrays.fill(c0, Float.NaN);   // beta == 0 must ignore C, NaN included
-            float[] c = c0.clone();
-            CpuGemm.gemm(kern, 1, tA, tB, m, n, k, alpha, a, b, beta, c);
-            assertClose(reference(tA, tB, m, n, k, alpha, a, b, beta, c0), c, k, Math.abs(alpha) * 1f * 2f, beta, c0,
-                    name + " alpha=" + alpha + " beta=" + beta);
+            float[] want = reference(tA, tB, m, n, k, alpha, a, b, beta, c0);
+            // Packed always, and unpacked wherever the kernel can (B not transposed, vector kernel).
+            for (long directFlops : new long[] {0, Long.MAX_VALUE}) {
+                String what = name + (directFlops == 0 ? " packed" : " direct") + " alpha=" + alpha + " beta=" + beta;
+                float[] c = c0.clone();
+                CpuGemm.gemm(kern, 1, directFlops, tA, tB, m, n, k, alpha, a, b, beta, c);
+                assertClose(want, c, k, Math.abs(alpha) * 1f * 2f, beta, c0, what);
 
-            float[] cMulti = c0.clone();
-            CpuGemm.gemm(kern, 2, tA, tB, m, n, k, alpha, a, b, beta, cMulti);
-            // Each strip runs the same kernel over the same packed data: bitwise identical.
-            assertArrayEquals(c, cMulti, name + ": 2 threads differ from 1 thread");
+                float[] cMulti = c0.clone();
+                CpuGemm.gemm(kern, 2, directFlops, tA, tB, m, n, k, alpha, a, b, beta, cMulti);
+                // Each strip runs the same kernel over the same data: bitwise identical.
+                assertArrayEquals(c, cMulti, what + ": 2 threads differ from 1 thread");
+            }
         }
     }
 
