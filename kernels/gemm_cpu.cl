@@ -157,3 +157,69 @@ void gemm_cpu(const int M, const int N, const int K, const float alpha,
     }
     REP(CPU_RM, ACC_STORE)
 }
+
+/*
+ * gemm_cpu_direct: the same micro-kernel reading op(A) and B where they lie (no pack launches),
+ * for B not transposed. At a training step's sizes (100 x 784 x 100) the two pack launches cost
+ * more than the product; large products keep the packed path, whose copies also avoid the L1
+ * set conflicts of power-of-two row strides.
+ *
+ * op(A)(i, k) = a[ao_i + k * a_step]: a_step = 1 and ao_i = i * K for A as stored (M x K),
+ * a_step = M and ao_i = i for A transposed (K x M). Edges need no test inside the K loop: rows
+ * past M read row M - 1 (their results are never stored), and the last column block is shifted
+ * left to end at column N, so its vector loads stay inside the row; it recomputes columns the
+ * block before it owns and stores only its own. Only a B narrower than CPU_VW (h * W2 with 10
+ * classes) is read a scalar at a time, into a zero-padded vector.
+ */
+inline void gemm_cpu_store_range(__global float *restrict cr, const floatv acc, const int from, const int to,
+                                 const float alpha, const float beta) {
+    floatv v = alpha * acc;
+    if (from == 0 && to == CPU_VW) {
+        if (beta != 0.0f) v = fma((floatv) (beta), vloadv(0, cr), v);
+        vstorev(v, 0, cr);
+    } else {
+        float t[CPU_VW];
+        vstorev(v, 0, t);
+        for (int j = from; j < to; j++) cr[j] = beta == 0.0f ? t[j] : t[j] + beta * cr[j];
+    }
+}
+
+#define AOFF_DECL(r) const size_t ao##r = (size_t) min(i0 + r, M - 1) * a_row;
+#define ACC_STEP_D(r) acc##r = fma((floatv) (aq[ao##r]), bv, acc##r);
+#define ACC_STORE_D(r) \
+    if (i0 + r < M) gemm_cpu_store_range(c + (size_t) (i0 + r) * N + j0, acc##r, own - j0, min(CPU_VW, N - j0), alpha, beta);
+
+__kernel __attribute__((reqd_work_group_size(CPU_WGN, CPU_WGM, 1)))
+void gemm_cpu_direct(const int M, const int N, const int K, const float alpha, const int trans_a,
+                     __global const float *restrict a, __global const float *restrict b,
+                     const float beta, __global float *restrict c) {
+    const int own = get_global_id(0) * CPU_VW;
+    const int i0 = get_global_id(1) * CPU_RM;
+    if (own >= N || i0 >= M) return;
+    const int j0 = max(0, min(own, N - CPU_VW));
+    const int a_row = trans_a ? 1 : K;
+    const int a_step = trans_a ? M : 1;
+    REP(CPU_RM, AOFF_DECL)
+    REP(CPU_RM, ACC_DECL)
+    const __global float *aq = a;
+    const __global float *bq = b + j0;
+    if (N >= CPU_VW) {
+        for (int k = 0; k < K; k++) {
+            const floatv bv = vloadv(0, bq);
+            REP(CPU_RM, ACC_STEP_D)
+            aq += a_step;
+            bq += N;
+        }
+    } else {
+        float t[CPU_VW];
+        for (int j = 0; j < CPU_VW; j++) t[j] = 0.0f;
+        for (int k = 0; k < K; k++) {
+            for (int j = 0; j < N; j++) t[j] = bq[j];
+            const floatv bv = vloadv(0, t);
+            REP(CPU_RM, ACC_STEP_D)
+            aq += a_step;
+            bq += N;
+        }
+    }
+    REP(CPU_RM, ACC_STORE_D)
+}

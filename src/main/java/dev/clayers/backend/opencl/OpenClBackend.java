@@ -106,7 +106,7 @@ public final class OpenClBackend extends AbstractBackend {
             String opts = tunables.otherOptions();
             if (tunables.gemm() == KernelTunables.GemmVariant.CPU) {
                 ks.build(ctx, device, "gemm_cpu.cl", tunables.gemmOptions() + " -cl-mad-enable", "gemm_cpu", "gemm_cpu_pack_a",
-                        "gemm_cpu_pack_b");
+                        "gemm_cpu_pack_b", "gemm_cpu_direct");
             } else {
                 ks.build(ctx, device, "gemm.cl", tunables.gemmOptions() + " -cl-mad-enable", "gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt");
             }
@@ -458,20 +458,32 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     /**
-     * The register-blocked gemm ({@code gemm_cpu.cl}): op(A) and op(B) are copied into zero-padded
-     * panels (backend scratch, grown when needed, so steady state allocates nothing), then one
-     * launch of {@code gemm_cpu}.
+     * Up to this many multiply-adds, a CPU-device gemm with B not transposed reads its operands in place ({@code gemm_cpu_direct}, one launch) instead of
+     * packing them first (three launches); above it the packed copies pay for themselves.
+     * {@code -Dclayers.opencl.directFlops=0} always packs.
+     */
+    static final long CPU_DIRECT_FLOPS = Long.getLong("clayers.opencl.directFlops", 1L << 27);
+
+    /**
+     * The register-blocked gemm ({@code gemm_cpu.cl}): small products with B as stored run
+     * {@code gemm_cpu_direct} on the operands in place; otherwise op(A) and op(B) are copied into
+     * zero-padded panels (backend scratch, grown when needed, so steady state allocates nothing),
+     * then one launch of {@code gemm_cpu}.
      */
     private void cpuGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Matrix a, Matrix b, float beta, Matrix c) {
         int rm = tunables.cpuRm(), vw = tunables.cpuVw();
         int panelsA = (m + rm - 1) / rm, panelsB = (n + vw - 1) / vw;
+        int wgn = tunables.cpuWgn(), wgm = tunables.cpuWgm();
+        long[] global = {roundUp(panelsB, wgn), roundUp(panelsA, wgm)};
+        if (!transB && (long) m * n * k <= CPU_DIRECT_FLOPS) {
+            launch("gemm_cpu_direct", global, new long[] {wgn, wgm}, m, n, k, alpha, transA ? 1 : 0, mem(a), mem(b), beta, mem(c));
+            return;
+        }
         cl_mem ap = packAScratch((long) panelsA * rm * k);
         cl_mem bp = packBScratch((long) panelsB * vw * k);
         long rowsA = (long) panelsA * rm, colsB = (long) panelsB * vw;
         launch("gemm_cpu_pack_a", transA ? new long[] {rowsA, k} : new long[] {k, rowsA}, null, m, k, panelsA, transA ? 1 : 0, mem(a), ap);
         launch("gemm_cpu_pack_b", transB ? new long[] {k, colsB} : new long[] {colsB, k}, null, n, k, panelsB, transB ? 1 : 0, mem(b), bp);
-        int wgn = tunables.cpuWgn(), wgm = tunables.cpuWgm();
-        long[] global = {roundUp(panelsB, wgn), roundUp(panelsA, wgm)};
         launch("gemm_cpu", global, new long[] {wgn, wgm}, m, n, k, alpha, ap, bp, beta, mem(c));
     }
 
