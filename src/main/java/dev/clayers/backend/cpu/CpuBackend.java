@@ -10,7 +10,8 @@ import java.util.Arrays;
 /**
  * The pure-Java backend: the fallback where no OpenCL device is, and the reference every other
  * backend is tested against. Element-wise ops are plain loops (memory-bound, C2 vectorises
- * them); GEMM is {@link CpuGemm}, blocked and multi-threaded.
+ * most of them; {@link ElementKernels} has the ones it does not); GEMM is {@link CpuGemm},
+ * blocked and multi-threaded.
  */
 public final class CpuBackend extends AbstractBackend {
     public static final String ID = "cpu";
@@ -126,11 +127,7 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override
     protected void doAddBias(Matrix x, Matrix bias, Matrix out) {
-        float[] xs = d(x), bs = d(bias), os = d(out);
-        int cols = x.cols();
-        for (int i = 0, base = 0; i < x.rows(); i++, base += cols) {
-            for (int j = 0; j < cols; j++) os[base + j] = xs[base + j] + bs[j];
-        }
+        ElementKernels.INSTANCE.addBias(d(x), d(bias), d(out), x.rows(), x.cols());
     }
 
     @Override
@@ -153,13 +150,7 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override
     protected void doReluForward(Matrix x, Matrix out, Matrix mask) {
-        float[] xs = d(x), os = d(out), ms = d(mask);
-        for (int i = 0; i < xs.length; i++) {
-            float v = xs[i];
-            boolean on = v > 0f;
-            ms[i] = on ? 1f : 0f;
-            os[i] = on ? v : 0f;
-        }
+        ElementKernels.INSTANCE.reluForward(d(x), d(out), d(mask), 0, x.size());
     }
 
     @Override
