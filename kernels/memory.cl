@@ -4,7 +4,7 @@
  *     gather_rows: dst[r, :] = src[indices[offset + r], :]
  *     gather_ints: dst[r]    = src[indices[offset + r]]
  *
- * fill and gather_ints: one work-item per element (1-D). gather_rows: a 2-D range
+ * fill: EW_CHUNK consecutive elements per work-item; gather_ints: one per element (1-D). gather_rows: a 2-D range
  * (cols, rows of dst), dimension 0 along a row so reads and writes are contiguous.
  *
  * Kernels cannot throw, so an index outside src is reported through error[0]: the first
@@ -13,10 +13,16 @@
  * when it next waits for the device.
  */
 
+#ifndef EW_CHUNK
+#define EW_CHUNK 1   // consecutive elements per work-item: 1 on GPUs; the host passes 16 for CPU devices
+#endif
+/* Work-item g takes elements g * EW_CHUNK .. + EW_CHUNK (fewer at the end of the range). */
+#define FOR_CHUNK(i, n) for (int i = get_global_id(0) * EW_CHUNK, i##_end = min((int) (n), i + EW_CHUNK); i < i##_end; i++)
+
 __kernel void fill(const int n, const float value, __global float *m) {
-    const int i = get_global_id(0);
-    if (i >= n) return;
-    m[i] = value;
+    FOR_CHUNK(i, n) {
+        m[i] = value;
+    }
 }
 
 __kernel void gather_rows(const int rows, const int cols, const int src_rows,

@@ -9,11 +9,17 @@
  * mix32(seed, i) is a 32-bit integer hash (the lowbias32 finaliser); u takes its top 24 bits
  * scaled by 2^-24, exactly representable in float. The Java backend computes the same hash, so
  * every device draws the same masks and shifts for the same seed and nothing random lives on the
- * device. Element-wise kernels use one work-item per element on a 1-D range of n; the gather uses
+ * device. Element-wise kernels take EW_CHUNK consecutive elements per work-item; the gather uses
  * a 2-D range (w*h columns, rows). Ranges are rounded up by the host, so each kernel checks its
  * index. An index outside src in the gather is reported as in memory.cl: error[0] = its
  * position + 1 and the row gets NaN, never a silently clamped row.
  */
+
+#ifndef EW_CHUNK
+#define EW_CHUNK 1   // consecutive elements per work-item: 1 on GPUs; the host passes 16 for CPU devices
+#endif
+/* Work-item g takes elements g * EW_CHUNK .. + EW_CHUNK (fewer at the end of the range). */
+#define FOR_CHUNK(i, n) for (int i = get_global_id(0) * EW_CHUNK, i##_end = min((int) (n), i + EW_CHUNK); i < i##_end; i++)
 
 #pragma OPENCL FP_CONTRACT OFF
 
@@ -29,16 +35,16 @@ static uint mix32(uint seed, uint i) {
 
 __kernel void dropout_mask(const int n, const float ratio, const float scale, const int seed,
                            __global float *mask) {
-    const int i = get_global_id(0);
-    if (i >= n) return;
-    const float u = (float)(mix32((uint)seed, (uint)i) >> 8) * (1.0f / 16777216.0f);
-    mask[i] = u >= ratio ? scale : 0.0f;
+    FOR_CHUNK(i, n) {
+        const float u = (float)(mix32((uint)seed, (uint)i) >> 8) * (1.0f / 16777216.0f);
+        mask[i] = u >= ratio ? scale : 0.0f;
+    }
 }
 
 __kernel void multiply(const int n, __global const float *a, __global const float *b, __global float *out) {
-    const int i = get_global_id(0);
-    if (i >= n) return;
-    out[i] = a[i] * b[i];
+    FOR_CHUNK(i, n) {
+        out[i] = a[i] * b[i];
+    }
 }
 
 __kernel void gather_rows_shifted(const int rows, const int width, const int height, const int src_rows,
@@ -66,7 +72,7 @@ __kernel void gather_rows_shifted(const int rows, const int width, const int hei
 }
 
 __kernel void random_indices(const int n, const int bound, const int seed, __global int *out) {
-    const int i = get_global_id(0);
-    if (i >= n) return;
-    out[i] = (int)(mix32((uint)seed, (uint)i) % (uint)bound);
+    FOR_CHUNK(i, n) {
+        out[i] = (int)(mix32((uint)seed, (uint)i) % (uint)bound);
+    }
 }

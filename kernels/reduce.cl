@@ -12,6 +12,12 @@
  * `blocks` partials in a fixed order. Both passes are deterministic (no atomics), and
  * pairwise-style summation keeps float error near sqrt(rows) ulps instead of rows ulps.
  *
+ * On CPU devices, sum_columns_rows instead: one work-item per column walks all the rows in
+ * blocks of 64 (a partial sum per block, added to the total), so the float error stays near
+ * (64 + rows / 64) ulps; adjacent work-items read adjacent floats, which the driver turns into
+ * vector loads. The two-pass form's local memory and barriers cost a CPU driver more than the
+ * sums (259 us against about 20 us for 100 x 1000 on PoCL).
+ *
  * Count-correct: pass 1 runs `groups` work-groups of REDUCE_WG; work-item g takes rows
  * g, g + global size, ... and the group's counts are tree-reduced in local memory to
  * partial[group]. Pass 2 is one work-group adding the partials into out[0].
@@ -57,6 +63,19 @@ __kernel void sum_columns_final(const int cols, const int blocks, __global const
     if (j >= cols) return;
     float s = 0.0f;
     for (int b = 0; b < blocks; b++) s += partial[(size_t) b * cols + j];
+    out[j] = s;
+}
+
+__kernel void sum_columns_rows(const int rows, const int cols, __global const float *x, __global float *out) {
+    const int j = get_global_id(0);
+    if (j >= cols) return;
+    float s = 0.0f;
+    for (int i0 = 0; i0 < rows; i0 += 64) {
+        const int end = min(rows, i0 + 64);
+        float t = 0.0f;
+        for (int i = i0; i < end; i++) t += x[(size_t) i * cols + j];
+        s += t;
+    }
     out[j] = s;
 }
 
