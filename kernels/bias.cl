@@ -22,3 +22,22 @@ __kernel void add_bias(const int rows, const int cols, __global const float *x,
         out[at] = x[at] + bias[j];
     }
 }
+
+/*
+ * add_bias_relu: add_bias followed by relu_forward (activations.cl) in one pass,
+ *     z = x[i, j] + bias[j];  mask[i, j] = z > 0 ? 1 : 0;  out[i, j] = z > 0 ? z : 0,
+ * the same values as the two kernels with one launch and one trip through memory fewer. out
+ * may be x; mask may not.
+ */
+__kernel void add_bias_relu(const int rows, const int cols, __global const float *x,
+                            __global const float *bias, __global float *out, __global float *mask) {
+    const int i = get_global_id(1);
+    if (i >= rows) return;
+    FOR_CHUNK(j, cols) {
+        const size_t at = (size_t) i * cols + j;
+        const float z = x[at] + bias[j];
+        const int on = z > 0.0f;
+        mask[at] = on ? 1.0f : 0.0f;
+        out[at] = on ? z : 0.0f;
+    }
+}

@@ -4,6 +4,10 @@
  *                            row_loss[i] = log(sum_j exp(x[i,j] - max_i)) - (x[i, label_i] - max_i)
  *     softmax_xent_mean:     out[0] = (1/N) sum_i row_loss[i];  out[1] = rows with a label outside 0..cols-1
  *     softmax_xent_backward: dx[i, j] = scale_over_n * (probs[i, j] - [j == label_i])
+ *     softmax_xent_rows_grad: softmax_xent_rows and softmax_xent_backward in one pass (training
+ *                            needs both; the gradient is formed from the float just stored)
+ *     softmax_xent_mean_serial: softmax_xent_mean as one work-item (CPU devices, where the
+ *                            local-memory tree costs more than adding a batch of row losses)
  *
  * Numerics: the row max is subtracted before exp, so every exponent is <= 0 and exp cannot
  * overflow; the loss is taken as log-sum-exp minus the shifted logit, never as log(prob), so a
@@ -44,6 +48,53 @@ __kernel void softmax_xent_rows(const int rows, const int cols, __global const f
     const float inv = 1.0f / sum;
     for (int j = 0; j < cols; j++) pr[j] = pr[j] * inv;
     row_loss[i] = log(sum) - shifted;
+}
+
+__kernel void softmax_xent_rows_grad(const int rows, const int cols, __global const float *x,
+                                     __global const int *labels, __global float *probs,
+                                     __global float *row_loss, const float scale_over_n,
+                                     __global float *dx) {
+    const int i = get_global_id(0);
+    if (i >= rows) return;
+    __global const float *xr = x + (size_t) i * cols;
+    __global float *pr = probs + (size_t) i * cols;
+    __global float *gr = dx + (size_t) i * cols;
+    float mx = xr[0];
+    for (int j = 1; j < cols; j++) mx = fmax(mx, xr[j]);
+    const int label = labels[i];
+    const float shifted = (label >= 0 && label < cols) ? xr[label] - mx : 0.0f;
+    float sum = 0.0f;
+    for (int j = 0; j < cols; j++) {
+        const float e = exp(xr[j] - mx);
+        pr[j] = e;
+        sum += e;
+    }
+    const float inv = 1.0f / sum;
+    for (int j = 0; j < cols; j++) {
+        const float p = pr[j] * inv;
+        pr[j] = p;
+        gr[j] = scale_over_n * (p - (j == label ? 1.0f : 0.0f));
+    }
+    row_loss[i] = log(sum) - shifted;
+}
+
+__kernel void softmax_xent_mean_serial(const int rows, const int cols, __global const float *row_loss,
+                                       __global const int *labels, __global float *out) {
+    if (get_global_id(0) != 0) return;
+    float s = 0.0f;
+    int b = 0;
+    for (int i0 = 0; i0 < rows; i0 += 64) {   // blocks of 64: error near (64 + rows / 64) ulps
+        const int end = min(rows, i0 + 64);
+        float t = 0.0f;
+        for (int i = i0; i < end; i++) {
+            t += row_loss[i];
+            const int label = labels[i];
+            b += (label < 0 || label >= cols);
+        }
+        s += t;
+    }
+    out[0] = s / (float) rows;
+    out[1] = (float) b;
 }
 
 __kernel __attribute__((reqd_work_group_size(REDUCE_WG, 1, 1)))

@@ -288,16 +288,36 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final void addBias(Matrix x, Matrix bias, Matrix out) {
+        addBiasChecks("addBias", x, bias, out);
+        doAddBias(x, bias, out);
+    }
+
+    private void addBiasChecks(String op, Matrix x, Matrix bias, Matrix out) {
         checkOpen();
         own("x", x);
         own("bias", bias);
         own("out", out);
         if (bias.rows() != 1 || bias.cols() != x.cols()) {
-            throw new IllegalArgumentException("addBias: x is " + x.shape() + " but bias is " + bias.shape()
+            throw new IllegalArgumentException(op + ": x is " + x.shape() + " but bias is " + bias.shape()
                     + "; bias must be 1x" + x.cols());
         }
-        sameShape("addBias", "x", x, "out", out);
-        doAddBias(x, bias, out);
+        sameShape(op, "x", x, "out", out);
+    }
+
+    /** Rejects an output that is the same matrix as an input it would overwrite before reading. */
+    private static void distinct(String op, String outName, Matrix out, String an, Matrix a, String bn, Matrix b) {
+        if (out == a || out == b) {
+            throw new IllegalArgumentException(op + ": " + outName + " must be a matrix of its own, not " + (out == a ? an : bn));
+        }
+    }
+
+    @Override
+    public final void addBiasRelu(Matrix x, Matrix bias, Matrix out, Matrix mask) {
+        addBiasChecks("addBiasRelu", x, bias, out);
+        own("mask", mask);
+        sameShape("addBiasRelu", "x", x, "mask", mask);
+        distinct("addBiasRelu", "mask", mask, "x", x, "out", out);
+        doAddBiasRelu(x, bias, out, mask);
     }
 
     @Override
@@ -399,6 +419,20 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
+    public final float softmaxCrossEntropyWithGradient(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx) {
+        checkOpen();
+        own("x", x);
+        own("labels", labels);
+        own("probs", probs);
+        own("dx", dx);
+        labelsFit("softmaxCrossEntropyWithGradient", x, labels);
+        sameShape("softmaxCrossEntropyWithGradient", "x", x, "probs", probs);
+        sameShape("softmaxCrossEntropyWithGradient", "x", x, "dx", dx);
+        distinct("softmaxCrossEntropyWithGradient", "dx", dx, "x", x, "probs", probs);
+        return doSoftmaxCrossEntropyWithGradient(x, labels, probs, scale, dx);
+    }
+
+    @Override
     public final void softmaxCrossEntropyBackward(Matrix probs, IntVector labels, float scale, Matrix dx) {
         checkOpen();
         own("probs", probs);
@@ -488,6 +522,19 @@ public abstract class AbstractBackend implements Backend {
     protected abstract void doDropoutMask(Matrix mask, float ratio, int seed);
     protected abstract float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs);
     protected abstract void doSoftmaxCrossEntropyBackward(Matrix probs, IntVector labels, float scale, Matrix dx);
+
+    /** The two unfused steps; a backend overrides this with one pass when it has one. */
+    protected float doSoftmaxCrossEntropyWithGradient(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx) {
+        float loss = doSoftmaxCrossEntropy(x, labels, probs);
+        doSoftmaxCrossEntropyBackward(probs, labels, scale, dx);
+        return loss;
+    }
+
+    /** The two unfused steps; a backend overrides this with one pass when it has one. */
+    protected void doAddBiasRelu(Matrix x, Matrix bias, Matrix out, Matrix mask) {
+        doAddBias(x, bias, out);
+        doReluForward(out, out, mask);
+    }
     protected abstract void doArgmaxRows(Matrix x, IntVector out);
     protected abstract int doCountCorrect(Matrix x, IntVector labels);
     protected abstract void doMomentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum);

@@ -88,6 +88,14 @@ public interface Backend extends AutoCloseable {
     /** Bias broadcast {@code out[i, j] = x[i, j] + bias[0, j]}; bias is 1 x cols. {@code out} Modified (may be {@code x}). */
     void addBias(Matrix x, Matrix bias, Matrix out);
 
+    /**
+     * {@link #addBias} then {@link #reluForward} in one pass: {@code z = x + bias} (broadcast),
+     * {@code mask = z > 0 ? 1 : 0}, {@code out = z * mask}; the same values as the two calls, one
+     * launch and one trip through memory instead of two. {@code out}, {@code mask} Modified (out
+     * may be x; mask must be neither).
+     */
+    void addBiasRelu(Matrix x, Matrix bias, Matrix out, Matrix mask);
+
     /** Column sums {@code out[0, j] = sum_i x[i, j]}; out is 1 x cols. {@code out} Modified. */
     void sumColumns(Matrix x, Matrix out);
 
@@ -136,6 +144,14 @@ public interface Backend extends AutoCloseable {
      * there because the loss is a mean over the batch. {@code dx} Modified (may be probs).
      */
     void softmaxCrossEntropyBackward(Matrix probs, IntVector labels, float scale, Matrix dx);
+
+    /**
+     * {@link #softmaxCrossEntropy} and {@link #softmaxCrossEntropyBackward} in one pass: writes
+     * probs and {@code dx = scale * (probs - [j == label]) / N}, returns the mean loss; the same
+     * values as the two calls with one launch fewer. {@code probs}, {@code dx} Modified (probs may
+     * be x; dx must be neither).
+     */
+    float softmaxCrossEntropyWithGradient(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx);
 
     /** Index of the largest element of each row: {@code out[i] = argmax_j x[i, j]} (first on ties). {@code out} Modified. */
     void argmaxRows(Matrix x, IntVector out);

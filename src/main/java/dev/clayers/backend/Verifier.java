@@ -194,6 +194,30 @@ public final class Verifier {
             }
         }
 
+        /**
+         * The fused bias + ReLU against the reference's, and against the device's own two-step
+         * addBias + reluForward, which it must equal exactly (the same float add and compare).
+         */
+        public List<Result> addBiasRelu(Random rnd, int rows, int cols) {
+            float[] x = random(rnd, rows * cols), bias = random(rnd, cols);
+            try (Scope sc = new Scope()) {
+                Matrix dx = sc.add(dev.upload(x, rows, cols)), dbias = sc.add(dev.upload(bias, 1, cols));
+                Matrix dout = sc.add(dev.alloc(rows, cols)), dmask = sc.add(dev.alloc(rows, cols));
+                Matrix d2 = sc.add(dev.alloc(rows, cols)), d2mask = sc.add(dev.alloc(rows, cols));
+                Matrix rx = sc.add(ref.upload(x, rows, cols)), rbias = sc.add(ref.upload(bias, 1, cols));
+                Matrix rout = sc.add(ref.alloc(rows, cols)), rmask = sc.add(ref.alloc(rows, cols));
+                dev.addBiasRelu(dx, dbias, dout, dmask);
+                ref.addBiasRelu(rx, rbias, rout, rmask);
+                dev.addBias(dx, dbias, d2);
+                dev.reluForward(d2, d2, d2mask);
+                float[] r = ref.download(rout), got = dev.download(dout);
+                return List.of(
+                        compare("addBiasRelu out", dev.id(), s(rows, cols), r, got, arith(r), ARITH),
+                        compare("addBiasRelu mask", dev.id(), s(rows, cols), ref.download(rmask), dev.download(dmask), EXACT),
+                        compare("addBiasRelu = addBias, reluForward", dev.id(), s(rows, cols), dev.download(d2), got, EXACT));
+            }
+        }
+
         public Result sumColumns(Random rnd, int rows, int cols) {
             float[] x = random(rnd, rows * cols);
             try (Scope sc = new Scope()) {
@@ -298,6 +322,46 @@ public final class Verifier {
             }
         }
 
+        /**
+         * softmaxCrossEntropyWithGradient against the reference's, and against the device's own
+         * two calls, which it must equal exactly (loss, probabilities and gradient).
+         */
+        public List<Result> softmaxWithGradient(Random rnd, int rows, int cols, float scale) {
+            float[] x = random(rnd, rows * cols);
+            int[] labels = randomInts(rnd, rows, cols);
+            try (Scope sc = new Scope()) {
+                Matrix dx = sc.add(dev.upload(x, rows, cols)), dp = sc.add(dev.alloc(rows, cols)), dg = sc.add(dev.alloc(rows, cols));
+                Matrix dp2 = sc.add(dev.alloc(rows, cols)), dg2 = sc.add(dev.alloc(rows, cols));
+                Matrix rx = sc.add(ref.upload(x, rows, cols)), rp = sc.add(ref.alloc(rows, cols)), rg = sc.add(ref.alloc(rows, cols));
+                IntVector dl = sc.add(dev.uploadInts(labels)), rl = sc.add(ref.uploadInts(labels));
+                float dLoss = dev.softmaxCrossEntropyWithGradient(dx, dl, dp, scale, dg);
+                float rLoss = ref.softmaxCrossEntropyWithGradient(rx, rl, rp, scale, rg);
+                float dLoss2 = dev.softmaxCrossEntropy(dx, dl, dp2);
+                dev.softmaxCrossEntropyBackward(dp2, dl, scale, dg2);
+                String shape = s(rows, cols) + " scale " + scale;
+                float[] rgrad = ref.download(rg), grad = dev.download(dg);
+                return List.of(
+                        compare("softmaxWithGradient loss", dev.id(), shape, new float[] {rLoss}, new float[] {dLoss}, SOFTMAX),
+                        compare("softmaxWithGradient probs", dev.id(), shape, ref.download(rp), dev.download(dp), SOFTMAX),
+                        compare("softmaxWithGradient grad", dev.id(), shape, rgrad, grad, SOFTMAX),
+                        compare("softmaxWithGradient = the two calls", dev.id(), shape,
+                                concat(new float[] {dLoss2}, dev.download(dp2), dev.download(dg2)),
+                                concat(new float[] {dLoss}, dev.download(dp), grad), EXACT));
+            }
+        }
+
+        private static float[] concat(float[]... parts) {
+            int n = 0;
+            for (float[] p : parts) n += p.length;
+            float[] out = new float[n];
+            int at = 0;
+            for (float[] p : parts) {
+                System.arraycopy(p, 0, out, at, p.length);
+                at += p.length;
+            }
+            return out;
+        }
+
         private static float[] backwardOf(float[] probs, int[] labels, int rows, int cols) {
             float s = 1f / rows;
             float[] g = new float[probs.length];
@@ -375,9 +439,11 @@ public final class Verifier {
             }
             for (int[] s : shapes) {
                 out.add(p.addBias(rnd, s[0], s[1], false));
+                out.addAll(p.addBiasRelu(rnd, s[0], s[1]));
                 out.add(p.sumColumns(rnd, s[0], s[1]));
                 for (String op : Pair.ELEMENTWISE) out.add(p.elementwise(rnd, op, s[0], s[1]));
                 out.addAll(p.softmax(rnd, s[0], s[1], 1f));
+                out.addAll(p.softmaxWithGradient(rnd, s[0], s[1], 1f));
                 out.addAll(p.argmax(rnd, s[0], s[1]));
                 out.addAll(p.memory(rnd, s[0], s[1]));
             }

@@ -48,6 +48,17 @@ public final class Affine implements Layer {
 
     @Override
     public Matrix forward(Matrix x) {
+        Matrix xw = forwardLinear(x);
+        backend.addBias(xw, b, xw);
+        return xw;
+    }
+
+    /**
+     * The forward pass without the bias, {@code x W}, for a following layer that adds {@link #bias()}
+     * itself in one fused op ({@link Relu#forwardBiased}); backward is unchanged, since it needs
+     * only x.
+     */
+    public Matrix forwardLinear(Matrix x) {
         if (x.cols() != w.rows()) {
             throw new IllegalArgumentException(name + ": input is " + x.shape() + " but W is " + w.shape()
                     + "; input needs " + w.rows() + " columns");
@@ -55,9 +66,11 @@ public final class Affine implements Layer {
         this.x = x;
         out = Buffers.reuse(backend, out, x.rows(), w.cols());
         backend.gemm(false, false, 1f, x, w, 0f, out);
-        backend.addBias(out, b, out);
         return out;
     }
+
+    /** The bias b (1 x out), owned by this layer. */
+    public Matrix bias() { return b; }
 
     @Override
     public Matrix backward(Matrix dout) {

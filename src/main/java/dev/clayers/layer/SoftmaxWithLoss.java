@@ -14,6 +14,8 @@ public final class SoftmaxWithLoss implements AutoCloseable {
     private Matrix probs;
     private Matrix dx;
     private IntVector labels;
+    /** The dout that {@link #dx} was computed for by {@link #forwardWithGradient}; NaN when none. */
+    private float gradientScale = Float.NaN;
 
     public SoftmaxWithLoss(Backend backend) {
         this.backend = backend;
@@ -25,7 +27,27 @@ public final class SoftmaxWithLoss implements AutoCloseable {
     public float forward(Matrix x, IntVector t) {
         probs = Buffers.reuse(backend, probs, x.rows(), x.cols());
         labels = t;
-        float loss = backend.softmaxCrossEntropy(x, t, probs);
+        gradientScale = Float.NaN;
+        return checked(backend.softmaxCrossEntropy(x, t, probs), x);
+    }
+
+    /**
+     * {@link #forward} that also computes the gradient for {@code backward(dout)} in the same
+     * pass ({@link Backend#softmaxCrossEntropyWithGradient}): training always needs both.
+     *
+     * @throws NonFiniteLossException as {@link #forward}
+     */
+    public float forwardWithGradient(Matrix x, IntVector t, float dout) {
+        probs = Buffers.reuse(backend, probs, x.rows(), x.cols());
+        dx = Buffers.reuse(backend, dx, x.rows(), x.cols());
+        labels = t;
+        gradientScale = Float.NaN;
+        float loss = backend.softmaxCrossEntropyWithGradient(x, t, probs, dout, dx);
+        gradientScale = dout;
+        return checked(loss, x);
+    }
+
+    private static float checked(float loss, Matrix x) {
         if (!Float.isFinite(loss)) {
             throw new NonFiniteLossException("loss is " + loss + " for a batch of " + x.rows()
                     + ": the logits hold NaN or infinity (diverging weights or bad input); lower the learning rate"
@@ -39,6 +61,7 @@ public final class SoftmaxWithLoss implements AutoCloseable {
 
     public Matrix backward(float dout) {
         if (labels == null) throw new IllegalStateException("softmax-with-loss: backward before forward");
+        if (dout == gradientScale) return dx;   // already computed by forwardWithGradient
         dx = Buffers.reuse(backend, dx, probs.rows(), probs.cols());
         backend.softmaxCrossEntropyBackward(probs, labels, dout, dx);
         return dx;

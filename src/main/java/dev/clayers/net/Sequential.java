@@ -112,10 +112,21 @@ public final class Sequential implements AutoCloseable {
     /** Every parameter in layer order, each with its gradient buffer. */
     public List<Param> params() { return params; }
 
-    /** Logits (pre-softmax scores) of a batch; owned by the last Affine layer, valid until the next forward. */
+    /**
+     * Logits (pre-softmax scores) of a batch; owned by the last Affine layer, valid until the next
+     * forward. An Affine followed by a ReLU runs as {@code x W} then one fused bias + ReLU op.
+     */
     public Matrix predict(Matrix x) {
         Matrix y = x;
-        for (Layer layer : layers) y = layer.forward(y);
+        for (int i = 0; i < layers.size(); i++) {
+            Layer layer = layers.get(i);
+            if (layer instanceof Affine a && i + 1 < layers.size() && layers.get(i + 1) instanceof Relu r) {
+                y = r.forwardBiased(a.forwardLinear(y), a.bias());
+                i++;
+            } else {
+                y = layer.forward(y);
+            }
+        }
         logits = y;
         return y;
     }
@@ -150,11 +161,11 @@ public final class Sequential implements AutoCloseable {
         for (Layer l : layers) if (l instanceof Dropout d) d.setTraining(true, dropoutSeed);
         float loss;
         try {
-            loss = loss(x, t);
+            loss = lastLayer.forwardWithGradient(predict(x), t, 1f);
         } finally {
             for (Layer l : layers) if (l instanceof Dropout d) d.setTraining(false, 0);
         }
-        Matrix dout = lastLayer.backward(1f);
+        Matrix dout = lastLayer.backward(1f);   // computed with the loss, in the same pass
         for (int i = layers.size() - 1; i >= 0; i--) dout = layers.get(i).backward(dout);
         return loss;
     }

@@ -86,6 +86,7 @@ class BackendContractTest {
             for (int[] s : SHAPES) {
                 check(p.addBias(rnd, s[0], s[1], false));
                 check(p.addBias(rnd, s[0], s[1], true));
+                p.addBiasRelu(rnd, s[0], s[1]).forEach(BackendContractTest::check);
                 check(p.sumColumns(rnd, s[0], s[1]));
             }
             check(p.sumColumns(rnd, 10_000, 10));   // many rows: several row blocks and the second pass
@@ -110,6 +111,9 @@ class BackendContractTest {
             for (int[] s : SHAPES) p.softmax(rnd, s[0], s[1], 1f).forEach(BackendContractTest::check);
             p.softmax(rnd, 100, 10, 1000f).forEach(BackendContractTest::check);   // huge logits: no overflow
             p.softmax(rnd, 1000, 10, 30f).forEach(BackendContractTest::check);
+            for (int[] s : SHAPES) p.softmaxWithGradient(rnd, s[0], s[1], 1f).forEach(BackendContractTest::check);
+            p.softmaxWithGradient(rnd, 100, 10, 0.25f).forEach(BackendContractTest::check);
+            p.softmaxWithGradient(rnd, 10_000, 10, 1f).forEach(BackendContractTest::check);   // many rows: the mean
         }
     }
 
@@ -232,6 +236,19 @@ class BackendContractTest {
             assertTrue(e.getMessage().contains("3x4") && e.getMessage().contains("4x3"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> b.gemm(false, false, 1f, a, c, 0f, d));
             assertTrue(e.getMessage().contains("3x4") && e.getMessage().contains("5x5"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void fusedOpsRejectAnOutputThatIsAnInput(String id) {
+        Backend b = device(id);
+        try (Matrix x = b.alloc(2, 3); Matrix bias = b.alloc(1, 3); Matrix out = b.alloc(2, 3); Matrix m = b.alloc(2, 3);
+             IntVector t = b.allocInts(2)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.addBiasRelu(x, bias, out, out));
+            assertEquals("addBiasRelu: mask must be a matrix of its own, not out", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> b.softmaxCrossEntropyWithGradient(x, t, m, 1f, x));
+            assertEquals("softmaxCrossEntropyWithGradient: dx must be a matrix of its own, not x", e.getMessage());
+            b.addBiasRelu(x, bias, x, m);   // out may be x
         }
     }
 

@@ -30,6 +30,21 @@ final class VectorElementKernels extends ElementKernels {
     }
 
     @Override
+    void addBiasRelu(float[] xs, float[] bs, float[] os, float[] ms, int rows, int cols) {
+        FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
+        int full = cols - cols % L;
+        for (int i = 0, base = 0; i < rows; i++, base += cols) {
+            for (int j = 0; j < full; j += L) {
+                FloatVector z = FloatVector.fromArray(S, xs, base + j).add(FloatVector.fromArray(S, bs, j));
+                VectorMask<Float> on = z.compare(VectorOperators.GT, 0f);
+                zero.blend(z, on).intoArray(os, base + j);
+                zero.blend(one, on).intoArray(ms, base + j);
+            }
+        }
+        if (full < cols) addBiasRelu(xs, bs, os, ms, rows, cols, full);
+    }
+
+    @Override
     void addBias(float[] xs, float[] bs, float[] os, int rows, int cols) {
         int full = cols - cols % L;
         for (int i = 0, base = 0; i < rows; i++, base += cols) {

@@ -131,6 +131,11 @@ public final class CpuBackend extends AbstractBackend {
     }
 
     @Override
+    protected void doAddBiasRelu(Matrix x, Matrix bias, Matrix out, Matrix mask) {
+        ElementKernels.INSTANCE.addBiasRelu(d(x), d(bias), d(out), d(mask), x.rows(), x.cols());
+    }
+
+    @Override
     protected void doSumColumns(Matrix x, Matrix out) {
         float[] xs = d(x), os = d(out);
         int cols = x.cols();
@@ -195,7 +200,22 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override
     protected float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs) {
-        float[] xs = d(x), ps = d(probs);
+        return softmaxRows(x, labels, probs, 0f, null);
+    }
+
+    @Override
+    protected float doSoftmaxCrossEntropyWithGradient(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx) {
+        return softmaxRows(x, labels, probs, scale, dx);
+    }
+
+    /**
+     * Softmax, mean loss and, when dx is not null, the gradient of each row while it is in cache:
+     * {@code dx = (scale / N) * (p - [j == label])} from the float p just stored, exactly as
+     * {@link #doSoftmaxCrossEntropyBackward} computes it.
+     */
+    private float softmaxRows(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx) {
+        float[] xs = d(x), ps = d(probs), gs = dx == null ? null : d(dx);
+        float s = scale / x.rows();
         int[] t = d(labels);
         int cols = x.cols();
         double total = 0;
@@ -212,8 +232,12 @@ public final class CpuBackend extends AbstractBackend {
             double sum = 0;
             for (int j = 0; j < cols; j++) sum += e[j] = Math.exp(xs[base + j] - max);
             double logSum = Math.log(sum);
+            float shifted = xs[base + label] - max;   // read before probs is written: probs may be x
             for (int j = 0; j < cols; j++) ps[base + j] = (float) (e[j] / sum);
-            total += logSum - (xs[base + label] - max);
+            total += logSum - shifted;
+            if (gs != null) {
+                for (int j = 0; j < cols; j++) gs[base + j] = s * (ps[base + j] - (j == label ? 1f : 0f));
+            }
         }
         return (float) (total / x.rows());
     }

@@ -43,6 +43,23 @@ class ElementKernels {
         }
     }
 
+    /** {@link #addBias} then {@link #reluForward} on each element; out may be x, mask may not. */
+    void addBiasRelu(float[] xs, float[] bs, float[] os, float[] ms, int rows, int cols) {
+        addBiasRelu(xs, bs, os, ms, rows, cols, 0);
+    }
+
+    /** {@link #addBiasRelu} on columns [from, cols) of every row. */
+    final void addBiasRelu(float[] xs, float[] bs, float[] os, float[] ms, int rows, int cols, int from) {
+        for (int i = 0, base = 0; i < rows; i++, base += cols) {
+            for (int j = from; j < cols; j++) {
+                int b = Float.floatToRawIntBits(xs[base + j] + bs[j]);
+                int on = ((-b) & (b - 0x7f800001)) >> 31;
+                os[base + j] = Float.intBitsToFloat(b & on);
+                ms[base + j] = Float.intBitsToFloat(0x3f800000 & on);
+            }
+        }
+    }
+
     /** {@code out[i, j] = x[i, j] + bias[j]} for a rows x cols x; out may be x. */
     void addBias(float[] xs, float[] bs, float[] os, int rows, int cols) {
         for (int i = 0, base = 0; i < rows; i++, base += cols) {

@@ -120,11 +120,12 @@ public final class OpenClBackend extends AbstractBackend {
             } else {
                 ks.build(ctx, device, "gemm.cl", tunables.gemmOptions() + " -cl-mad-enable", "gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt");
             }
-            ks.build(ctx, device, "bias.cl", opts, "add_bias");
+            ks.build(ctx, device, "bias.cl", opts, "add_bias", "add_bias_relu");
             ks.build(ctx, device, "reduce.cl", opts, "sum_columns_partial", "sum_columns_final", "sum_columns_rows", "argmax_rows",
                     "count_correct_partial", "sum_ints_final");
             ks.build(ctx, device, "activations.cl", opts, "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward");
-            ks.build(ctx, device, "softmax_loss.cl", opts, "softmax_xent_rows", "softmax_xent_mean", "softmax_xent_backward");
+            ks.build(ctx, device, "softmax_loss.cl", opts, "softmax_xent_rows", "softmax_xent_mean", "softmax_xent_backward",
+                    "softmax_xent_rows_grad", "softmax_xent_mean_serial");
             ks.build(ctx, device, "optim.cl", opts, "axpy", "momentum_step", "adagrad_step", "adam_step");
             ks.build(ctx, device, "memory.cl", opts, "fill", "gather_rows", "gather_ints");
             ks.build(ctx, device, "random.cl", opts, "dropout_mask", "multiply", "gather_rows_shifted",
@@ -531,6 +532,12 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     @Override
+    protected void doAddBiasRelu(Matrix x, Matrix bias, Matrix out, Matrix mask) {
+        launch2("add_bias_relu", (x.cols() + elemChunk - 1) / elemChunk, x.rows(), x.rows(), x.cols(), mem(x), mem(bias), mem(out),
+                mem(mask));
+    }
+
+    @Override
     protected void doSumColumns(Matrix x, Matrix out) {
         int rows = x.rows(), cols = x.cols();
         if (cpuShaped) {
@@ -591,8 +598,26 @@ public final class OpenClBackend extends AbstractBackend {
         int rows = x.rows(), cols = x.cols();
         cl_mem rl = rowLossScratch(rows);
         launch1("softmax_xent_rows", rows, rows, cols, mem(x), mem(labels), mem(probs), rl);
-        launch("softmax_xent_mean", new long[] {tunables.reduceWg()}, new long[] {tunables.reduceWg()},
-                rows, cols, rl, mem(labels), lossOut);
+        return meanLoss(rows, cols, rl, labels);
+    }
+
+    @Override
+    protected float doSoftmaxCrossEntropyWithGradient(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx) {
+        int rows = x.rows(), cols = x.cols();
+        cl_mem rl = rowLossScratch(rows);
+        // The same float division as the Java reference, so both scale by the identical value.
+        launch1("softmax_xent_rows_grad", rows, rows, cols, mem(x), mem(labels), mem(probs), rl, scale / rows, mem(dx));
+        return meanLoss(rows, cols, rl, labels);
+    }
+
+    /** Reduces the row losses to their mean, reads it back, and reports labels out of range. */
+    private float meanLoss(int rows, int cols, cl_mem rl, IntVector labels) {
+        if (cpuShaped) {
+            launch1("softmax_xent_mean_serial", 1, rows, cols, rl, mem(labels), lossOut);
+        } else {
+            launch("softmax_xent_mean", new long[] {tunables.reduceWg()}, new long[] {tunables.reduceWg()},
+                    rows, cols, rl, mem(labels), lossOut);
+        }
         float[] out = new float[2];
         try {
             CL.clEnqueueReadBuffer(queue, lossOut, CL.CL_TRUE, 0, 2L * Sizeof.cl_float, Pointer.to(out), 0, null, null);
