@@ -160,7 +160,7 @@ void gemm_cpu(const int M, const int N, const int K, const float alpha,
 
 /*
  * gemm_cpu_direct: the same micro-kernel reading op(A) and B where they lie (no pack launches),
- * for B not transposed. At a training step's sizes (100 x 784 x 100) the two pack launches cost
+ * for B as stored (or transposed, when K is small). At a training step's sizes (100 x 784 x 100) the two pack launches cost
  * more than the product; large products keep the packed path, whose copies also avoid the L1
  * set conflicts of power-of-two row strides.
  *
@@ -168,8 +168,9 @@ void gemm_cpu(const int M, const int N, const int K, const float alpha,
  * a_step = M and ao_i = i for A transposed (K x M). Edges need no test inside the K loop: rows
  * past M read row M - 1 (their results are never stored), and the last column block is shifted
  * left to end at column N, so its vector loads stay inside the row; it recomputes columns the
- * block before it owns and stores only its own. Only a B narrower than CPU_VW (h * W2 with 10
- * classes) is read a scalar at a time, into a zero-padded vector.
+ * block before it owns and stores only its own. A B narrower than CPU_VW (h * W2 with 10
+ * classes), and a transposed B (taken only when K is small, as in dY * W2^T), are read a scalar
+ * at a time into a zero-padded vector.
  */
 inline void gemm_cpu_store_range(__global float *restrict cr, const floatv acc, const int from, const int to,
                                  const float alpha, const float beta) {
@@ -190,7 +191,7 @@ inline void gemm_cpu_store_range(__global float *restrict cr, const floatv acc, 
     if (i0 + r < M) gemm_cpu_store_range(c + (size_t) (i0 + r) * N + j0, acc##r, own - j0, min(CPU_VW, N - j0), alpha, beta);
 
 __kernel __attribute__((reqd_work_group_size(CPU_WGN, CPU_WGM, 1)))
-void gemm_cpu_direct(const int M, const int N, const int K, const float alpha, const int trans_a,
+void gemm_cpu_direct(const int M, const int N, const int K, const float alpha, const int trans_a, const int trans_b,
                      __global const float *restrict a, __global const float *restrict b,
                      const float beta, __global float *restrict c) {
     const int own = get_global_id(0) * CPU_VW;
@@ -202,8 +203,8 @@ void gemm_cpu_direct(const int M, const int N, const int K, const float alpha, c
     REP(CPU_RM, AOFF_DECL)
     REP(CPU_RM, ACC_DECL)
     const __global float *aq = a;
-    const __global float *bq = b + j0;
-    if (N >= CPU_VW) {
+    if (!trans_b && N >= CPU_VW) {
+        const __global float *bq = b + j0;
         for (int k = 0; k < K; k++) {
             const floatv bv = vloadv(0, bq);
             REP(CPU_RM, ACC_STEP_D)
@@ -211,14 +212,19 @@ void gemm_cpu_direct(const int M, const int N, const int K, const float alpha, c
             bq += N;
         }
     } else {
+        // op(B)(k, j) = b[k * b_row + j * b_col], gathered a scalar at a time into a padded vector.
+        const int b_row = trans_b ? 1 : N;
+        const int b_col = trans_b ? K : 1;
+        const int cols = min(CPU_VW, N - j0);
+        const __global float *bq = b + (size_t) j0 * b_col;
         float t[CPU_VW];
         for (int j = 0; j < CPU_VW; j++) t[j] = 0.0f;
         for (int k = 0; k < K; k++) {
-            for (int j = 0; j < N; j++) t[j] = bq[j];
+            for (int j = 0; j < cols; j++) t[j] = bq[(size_t) j * b_col];
             const floatv bv = vloadv(0, t);
             REP(CPU_RM, ACC_STEP_D)
             aq += a_step;
-            bq += N;
+            bq += b_row;
         }
     }
     REP(CPU_RM, ACC_STORE_D)

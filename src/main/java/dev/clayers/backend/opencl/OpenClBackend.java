@@ -477,11 +477,18 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     /**
-     * Up to this many multiply-adds, a CPU-device gemm with B not transposed reads its operands in place ({@code gemm_cpu_direct}, one launch) instead of
+     * Up to this many multiply-adds, a CPU-device gemm with B as stored (or transposed with a
+     * small K, see below) reads its operands in place ({@code gemm_cpu_direct}, one launch) instead of
      * packing them first (three launches); above it the packed copies pay for themselves.
      * {@code -Dclayers.opencl.directFlops=0} always packs.
      */
     static final long CPU_DIRECT_FLOPS = Long.getLong("clayers.opencl.directFlops", 1L << 27);
+
+    /**
+     * A transposed B is read in place only up to this K: each step then gathers CPU_VW floats K
+     * apart, cheap for {@code dY W2^T} (K = classes) and not for a deep layer's {@code dout W^T}.
+     */
+    static final int CPU_DIRECT_TRANS_B_K = 32;
 
     /**
      * The register-blocked gemm ({@code gemm_cpu.cl}): small products with B as stored run
@@ -494,8 +501,9 @@ public final class OpenClBackend extends AbstractBackend {
         int panelsA = (m + rm - 1) / rm, panelsB = (n + vw - 1) / vw;
         int wgn = tunables.cpuWgn(), wgm = tunables.cpuWgm();
         long[] global = {roundUp(panelsB, wgn), roundUp(panelsA, wgm)};
-        if (!transB && (long) m * n * k <= CPU_DIRECT_FLOPS) {
-            launch("gemm_cpu_direct", global, new long[] {wgn, wgm}, m, n, k, alpha, transA ? 1 : 0, mem(a), mem(b), beta, mem(c));
+        if ((!transB || k <= CPU_DIRECT_TRANS_B_K) && (long) m * n * k <= CPU_DIRECT_FLOPS) {
+            launch("gemm_cpu_direct", global, new long[] {wgn, wgm}, m, n, k, alpha, transA ? 1 : 0, transB ? 1 : 0, mem(a), mem(b),
+                    beta, mem(c));
             return;
         }
         cl_mem ap = packAScratch((long) panelsA * rm * k);
