@@ -1,5 +1,7 @@
 package dev.clayers.backend;
 
+import java.util.List;
+
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -334,11 +336,15 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final void axpy(float alpha, Matrix x, Matrix y) {
+        axpyChecks(x, y);
+        doAxpy(alpha, x, y);
+    }
+
+    private void axpyChecks(Matrix x, Matrix y) {
         checkOpen();
         own("x", x);
         own("y", y);
         sameShape("axpy", "x", x, "y", y);
-        doAxpy(alpha, x, y);
     }
 
     // ---- activations ----------------------------------------------------------------------------
@@ -477,6 +483,11 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final void adamStep(Matrix p, Matrix g, Matrix m, Matrix v, float lrT, float beta1, float beta2, float eps) {
+        adamChecks(p, g, m, v);
+        doAdamStep(p, g, m, v, lrT, beta1, beta2, eps);
+    }
+
+    private void adamChecks(Matrix p, Matrix g, Matrix m, Matrix v) {
         checkOpen();
         own("p", p);
         own("g", g);
@@ -485,7 +496,47 @@ public abstract class AbstractBackend implements Backend {
         sameShape("adamStep", "p", p, "g", g);
         sameShape("adamStep", "p", p, "m", m);
         sameShape("adamStep", "p", p, "v", v);
+    }
+
+    @Override
+    public final void axpy(float alpha, List<Matrix> xs, List<Matrix> ys) {
+        parallel("axpy", xs, ys);
+        for (int i = 0; i < xs.size(); i++) axpyChecks(xs.get(i), ys.get(i));
+        doAxpy(alpha, xs, ys);
+    }
+
+    @Override
+    public final void momentumStep(List<Matrix> p, List<Matrix> g, List<Matrix> v, float lr, float momentum) {
+        parallel("momentumStep", p, g, v);
+        for (int i = 0; i < p.size(); i++) elementwise("momentumStep", "p", p.get(i), "g", g.get(i), "v", v.get(i));
+        doMomentumStep(p, g, v, lr, momentum);
+    }
+
+    @Override
+    public final void adagradStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float eps) {
+        parallel("adagradStep", p, g, h);
+        for (int i = 0; i < p.size(); i++) elementwise("adagradStep", "p", p.get(i), "g", g.get(i), "h", h.get(i));
+        doAdagradStep(p, g, h, lr, eps);
+    }
+
+    @Override
+    public final void adamStep(List<Matrix> p, List<Matrix> g, List<Matrix> m, List<Matrix> v, float lrT, float beta1,
+                               float beta2, float eps) {
+        parallel("adamStep", p, g, m, v);
+        for (int i = 0; i < p.size(); i++) adamChecks(p.get(i), g.get(i), m.get(i), v.get(i));
         doAdamStep(p, g, m, v, lrT, beta1, beta2, eps);
+    }
+
+    /** The list forms' lists must be parallel: one entry per tensor in each. */
+    @SafeVarargs
+    private void parallel(String op, List<Matrix>... lists) {
+        checkOpen();
+        for (List<Matrix> l : lists) {
+            if (l.size() != lists[0].size()) {
+                throw new IllegalArgumentException(op + ": " + lists[0].size() + " tensors in the first list but " + l.size()
+                        + " in another; the lists must be parallel");
+            }
+        }
     }
 
     @Override
@@ -540,5 +591,24 @@ public abstract class AbstractBackend implements Backend {
     protected abstract void doMomentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum);
     protected abstract void doAdagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps);
     protected abstract void doAdamStep(Matrix p, Matrix g, Matrix m, Matrix v, float lrT, float beta1, float beta2, float eps);
+
+    // The list forms, one tensor at a time unless a backend has a grouped kernel.
+
+    protected void doAxpy(float alpha, List<Matrix> xs, List<Matrix> ys) {
+        for (int i = 0; i < xs.size(); i++) doAxpy(alpha, xs.get(i), ys.get(i));
+    }
+
+    protected void doMomentumStep(List<Matrix> p, List<Matrix> g, List<Matrix> v, float lr, float momentum) {
+        for (int i = 0; i < p.size(); i++) doMomentumStep(p.get(i), g.get(i), v.get(i), lr, momentum);
+    }
+
+    protected void doAdagradStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float eps) {
+        for (int i = 0; i < p.size(); i++) doAdagradStep(p.get(i), g.get(i), h.get(i), lr, eps);
+    }
+
+    protected void doAdamStep(List<Matrix> p, List<Matrix> g, List<Matrix> m, List<Matrix> v, float lrT, float beta1, float beta2,
+                              float eps) {
+        for (int i = 0; i < p.size(); i++) doAdamStep(p.get(i), g.get(i), m.get(i), v.get(i), lrT, beta1, beta2, eps);
+    }
     protected abstract void doFinish();
 }

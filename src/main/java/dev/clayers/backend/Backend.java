@@ -1,5 +1,7 @@
 package dev.clayers.backend;
 
+import java.util.List;
+
 /**
  * The narrow op vocabulary every device implements once. Layers, networks and optimizers speak
  * only this interface.
@@ -160,6 +162,22 @@ public interface Backend extends AutoCloseable {
     int countCorrect(Matrix x, IntVector labels);
 
     // ---- optimizer updates (in place on the device) -------------------------------------------
+
+    // The list forms apply the same update to each tensor i (the lists are parallel, one entry per
+    // parameter), in as few launches as the backend can: one per four tensors on OpenCL, so an
+    // optimizer step over a whole network is one launch, not one per parameter.
+
+    /** {@link #axpy} on each pair {@code (xs[i], ys[i])}. Each {@code ys[i]} Modified. */
+    void axpy(float alpha, List<Matrix> xs, List<Matrix> ys);
+
+    /** {@link #momentumStep(Matrix, Matrix, Matrix, float, float)} on each parameter. */
+    void momentumStep(List<Matrix> p, List<Matrix> g, List<Matrix> v, float lr, float momentum);
+
+    /** {@link #adagradStep(Matrix, Matrix, Matrix, float, float)} on each parameter. */
+    void adagradStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float eps);
+
+    /** {@link #adamStep(Matrix, Matrix, Matrix, Matrix, float, float, float, float)} on each parameter. */
+    void adamStep(List<Matrix> p, List<Matrix> g, List<Matrix> m, List<Matrix> v, float lrT, float beta1, float beta2, float eps);
 
     /** Momentum: {@code v = momentum * v - lr * g; p += v}. {@code p}, {@code v} Modified. */
     void momentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum);

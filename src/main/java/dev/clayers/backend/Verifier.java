@@ -293,6 +293,79 @@ public final class Verifier {
             }
         }
 
+        /**
+         * The list form of an optimizer op ({@code axpy}, {@code momentumStep}, {@code adagradStep},
+         * {@code adamStep}) over five tensors of odd shapes (so a group of four and a group of one):
+         * against the reference's list form, and exactly against the device's own one-tensor calls.
+         */
+        public List<Result> optimizerList(Random rnd, String name) {
+            int[][] shapes = {{1, 1}, {7, 33}, {1, 100}, {100, 10}, {33, 17}};
+            int nState = switch (name) {
+                case "axpy" -> 0;
+                case "momentumStep", "adagradStep" -> 1;
+                case "adamStep" -> 2;
+                default -> throw new IllegalArgumentException("unknown optimizer op " + name);
+            };
+            try (Scope sc = new Scope()) {
+                // [side][buffer][tensor]: side 0 the reference's list form, 1 the device's list form, 2 the device one by one.
+                List<List<List<Matrix>>> sides = new ArrayList<>();
+                for (int side = 0; side < 3; side++) {
+                    List<List<Matrix>> bufs = new ArrayList<>();
+                    for (int k = 0; k < 2 + nState; k++) bufs.add(new ArrayList<>());
+                    sides.add(bufs);
+                }
+                for (int[] sh : shapes) {
+                    int n = sh[0] * sh[1];
+                    for (int k = 0; k < 2 + nState; k++) {
+                        float[] data = random(rnd, n);
+                        if (k >= 2) for (int i = 0; i < n; i++) data[i] = Math.abs(data[i]);   // accumulators are >= 0
+                        for (int side = 0; side < 3; side++) {
+                            Backend b = side == 0 ? ref : dev;
+                            sides.get(side).get(k).add(sc.add(b.upload(data, sh[0], sh[1])));
+                        }
+                    }
+                }
+                for (int side = 0; side < 3; side++) {
+                    Backend b = side == 0 ? ref : dev;
+                    List<List<Matrix>> v = sides.get(side);
+                    if (side < 2) {
+                        switch (name) {
+                            case "axpy" -> b.axpy(-0.37f, v.get(1), v.get(0));
+                            case "momentumStep" -> b.momentumStep(v.get(0), v.get(1), v.get(2), 0.01f, 0.9f);
+                            case "adagradStep" -> b.adagradStep(v.get(0), v.get(1), v.get(2), 0.01f, 1e-7f);
+                            default -> b.adamStep(v.get(0), v.get(1), v.get(2), v.get(3), 0.003f, 0.9f, 0.999f, 1e-8f);
+                        }
+                    } else {
+                        for (int t = 0; t < shapes.length; t++) {
+                            Matrix p0 = v.get(0).get(t), g0 = v.get(1).get(t);
+                            switch (name) {
+                                case "axpy" -> b.axpy(-0.37f, g0, p0);
+                                case "momentumStep" -> b.momentumStep(p0, g0, v.get(2).get(t), 0.01f, 0.9f);
+                                case "adagradStep" -> b.adagradStep(p0, g0, v.get(2).get(t), 0.01f, 1e-7f);
+                                default -> b.adamStep(p0, g0, v.get(2).get(t), v.get(3).get(t), 0.003f, 0.9f, 0.999f, 1e-8f);
+                            }
+                        }
+                    }
+                }
+                float[][] flat = new float[3][];
+                for (int side = 0; side < 3; side++) {
+                    Backend b = side == 0 ? ref : dev;
+                    List<float[]> parts = new ArrayList<>();
+                    for (int k = 0; k < 2 + nState; k++) {
+                        if (k == 1) continue;   // gradients are inputs
+                        for (Matrix m : sides.get(side).get(k)) parts.add(b.download(m));
+                    }
+                    flat[side] = concat(parts.toArray(new float[0][]));
+                }
+                String shape = shapes.length + " tensors";
+                return List.of(compare(name + " list", dev.id(), shape, flat[0], flat[1], arith(flat[0]), ARITH),
+                        compare(name + " list = one by one", dev.id(), shape, flat[2], flat[1], EXACT));
+            }
+        }
+
+        /** The optimizer ops {@link #optimizerList} knows. */
+        public static final List<String> OPTIMIZERS = List.of("axpy", "momentumStep", "adagradStep", "adamStep");
+
         /** The element-wise ops {@link #elementwise} knows. */
         public static final List<String> ELEMENTWISE = List.of("reluForward", "reluBackward", "sigmoidForward", "sigmoidBackward",
                 "axpy", "momentumStep", "adagradStep", "adamStep");
@@ -447,6 +520,7 @@ public final class Verifier {
                 out.addAll(p.argmax(rnd, s[0], s[1]));
                 out.addAll(p.memory(rnd, s[0], s[1]));
             }
+            for (String op : Pair.OPTIMIZERS) out.addAll(p.optimizerList(rnd, op));
             out.add(p.sumColumns(rnd, 10_000, 7));
             out.addAll(p.softmax(rnd, 64, 10, 1000f));
         }

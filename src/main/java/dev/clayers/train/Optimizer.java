@@ -67,13 +67,25 @@ public abstract sealed class Optimizer implements AutoCloseable
     }
     public long steps() { return steps; }
 
-    /** Applies one update to every parameter from its current gradient. */
+    /**
+     * Applies one update to every parameter from its current gradient, through the backend's list
+     * forms: one launch per four parameters on OpenCL.
+     */
     public final void step(List<Param> params) {
         steps++;
-        for (Param p : params) update(p);
+        update(params);
     }
 
-    protected abstract void update(Param p);
+    protected abstract void update(List<Param> params);
+
+    protected static List<Matrix> values(List<Param> params) { return params.stream().map(Param::value).toList(); }
+
+    protected static List<Matrix> grads(List<Param> params) { return params.stream().map(Param::grad).toList(); }
+
+    /** The state buffers {@code <param>.<suffix>} of these parameters, created on first use. */
+    protected final List<Matrix> states(List<Param> params, String suffix) {
+        return params.stream().map(p -> state(p, suffix)).toList();
+    }
 
     /** Zero-initialised state buffer {@code <param>.<suffix>}, created on first use. */
     protected final Matrix state(Param p, String suffix) {
@@ -112,7 +124,7 @@ public abstract sealed class Optimizer implements AutoCloseable
         public Sgd(Backend backend, float lr) { super(backend, lr); }
         @Override public String kind() { return "sgd"; }
         @Override protected List<String> stateSuffixes() { return List.of(); }
-        @Override protected void update(Param p) { backend.axpy(-lr, p.grad(), p.value()); }
+        @Override protected void update(List<Param> ps) { backend.axpy(-lr, grads(ps), values(ps)); }
     }
 
     /** Momentum: {@code v = m v - lr g; p += v}. */
@@ -124,7 +136,9 @@ public abstract sealed class Optimizer implements AutoCloseable
         }
         @Override public String kind() { return "momentum"; }
         @Override protected List<String> stateSuffixes() { return List.of("v"); }
-        @Override protected void update(Param p) { backend.momentumStep(p.value(), p.grad(), state(p, "v"), lr, momentum); }
+        @Override protected void update(List<Param> ps) {
+            backend.momentumStep(values(ps), grads(ps), states(ps, "v"), lr, momentum);
+        }
     }
 
     /** AdaGrad: the step shrinks per parameter with the sum of its squared gradients. */
@@ -134,7 +148,9 @@ public abstract sealed class Optimizer implements AutoCloseable
         public AdaGrad(Backend backend, float lr) { super(backend, lr); }
         @Override public String kind() { return "adagrad"; }
         @Override protected List<String> stateSuffixes() { return List.of("h"); }
-        @Override protected void update(Param p) { backend.adagradStep(p.value(), p.grad(), state(p, "h"), lr, EPS); }
+        @Override protected void update(List<Param> ps) {
+            backend.adagradStep(values(ps), grads(ps), states(ps, "h"), lr, EPS);
+        }
     }
 
     /** Adam as in the book: bias correction folded into the step size lr_t. */
@@ -149,9 +165,9 @@ public abstract sealed class Optimizer implements AutoCloseable
         }
         @Override public String kind() { return "adam"; }
         @Override protected List<String> stateSuffixes() { return List.of("m", "v"); }
-        @Override protected void update(Param p) {
+        @Override protected void update(List<Param> ps) {
             double lrT = lr * Math.sqrt(1 - Math.pow(beta2, steps)) / (1 - Math.pow(beta1, steps));
-            backend.adamStep(p.value(), p.grad(), state(p, "m"), state(p, "v"), (float) lrT, beta1, beta2, EPS);
+            backend.adamStep(values(ps), grads(ps), states(ps, "m"), states(ps, "v"), (float) lrT, beta1, beta2, EPS);
         }
     }
 }

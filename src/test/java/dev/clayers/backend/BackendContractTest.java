@@ -101,6 +101,7 @@ class BackendContractTest {
             for (int[] s : SHAPES) {
                 for (String op : Verifier.Pair.ELEMENTWISE) check(p.elementwise(rnd, op, s[0], s[1]));
             }
+            for (String op : Verifier.Pair.OPTIMIZERS) p.optimizerList(rnd, op).forEach(BackendContractTest::check);
         }
     }
 
@@ -249,6 +250,11 @@ class BackendContractTest {
             e = assertThrows(IllegalArgumentException.class, () -> b.softmaxCrossEntropyWithGradient(x, t, m, 1f, x));
             assertEquals("softmaxCrossEntropyWithGradient: dx must be a matrix of its own, not x", e.getMessage());
             b.addBiasRelu(x, bias, x, m);   // out may be x
+            e = assertThrows(IllegalArgumentException.class, () -> b.axpy(1f, List.of(x, out), List.of(m)));
+            assertEquals("axpy: 2 tensors in the first list but 1 in another; the lists must be parallel", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> b.adamStep(List.of(x), List.of(bias), List.of(m), List.of(out),
+                    0.1f, 0.9f, 0.999f, 1e-8f));
+            assertTrue(e.getMessage().contains("2x3") && e.getMessage().contains("1x3"), e.getMessage());
         }
     }
 

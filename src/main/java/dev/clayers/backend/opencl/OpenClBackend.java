@@ -18,8 +18,11 @@ import org.jocl.cl_mem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -564,7 +567,7 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void doAxpy(float alpha, Matrix x, Matrix y) {
-        launchElems("axpy", x.size(), x.size(), alpha, mem(x), mem(y));
+        doAxpy(alpha, List.of(x), List.of(y));
     }
 
     // ---- activations ------------------------------------------------------------------------------
@@ -673,18 +676,64 @@ public final class OpenClBackend extends AbstractBackend {
     // ---- optimizers -------------------------------------------------------------------------------
 
     @Override
+    protected void doAxpy(float alpha, List<Matrix> xs, List<Matrix> ys) {
+        launchTensors("axpy", new Object[] {alpha}, xs, ys);
+    }
+
+    @Override
+    protected void doMomentumStep(List<Matrix> p, List<Matrix> g, List<Matrix> v, float lr, float momentum) {
+        launchTensors("momentum_step", new Object[] {lr, momentum}, p, g, v);
+    }
+
+    @Override
+    protected void doAdagradStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float eps) {
+        launchTensors("adagrad_step", new Object[] {lr, eps}, p, g, h);
+    }
+
+    @Override
+    protected void doAdamStep(List<Matrix> p, List<Matrix> g, List<Matrix> m, List<Matrix> v, float lrT, float beta1, float beta2,
+                              float eps) {
+        launchTensors("adam_step", new Object[] {lrT, beta1, beta2, eps}, p, g, m, v);
+    }
+
+    /**
+     * One launch of an {@code optim.cl} kernel per four tensors: the element counts n0..n3, the
+     * scalars, then each tensor's buffers in list order (tensor i is {@code lists[k].get(i)} for
+     * each k). An unused slot has count 0 and repeats the group's first tensor, never read.
+     */
+    @SafeVarargs
+    private void launchTensors(String name, Object[] scalars, List<Matrix>... lists) {
+        int tensors = lists[0].size();
+        for (int from = 0; from < tensors; from += 4) {
+            List<Object> args = new ArrayList<>();
+            long chunks = 0;
+            for (int t = 0; t < 4; t++) {
+                int n = from + t < tensors ? lists[0].get(from + t).size() : 0;
+                args.add(n);
+                chunks += (n + elemChunk - 1) / elemChunk;
+            }
+            args.addAll(Arrays.asList(scalars));
+            for (int t = 0; t < 4; t++) {
+                int i = from + t < tensors ? from + t : from;
+                for (List<Matrix> l : lists) args.add(mem(l.get(i)));
+            }
+            if (chunks > 0) launch1(name, chunks, args.toArray());
+        }
+    }
+
+    @Override
     protected void doMomentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum) {
-        launchElems("momentum_step", p.size(), p.size(), mem(p), mem(g), mem(v), lr, momentum);
+        doMomentumStep(List.of(p), List.of(g), List.of(v), lr, momentum);
     }
 
     @Override
     protected void doAdagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps) {
-        launchElems("adagrad_step", p.size(), p.size(), mem(p), mem(g), mem(h), lr, eps);
+        doAdagradStep(List.of(p), List.of(g), List.of(h), lr, eps);
     }
 
     @Override
     protected void doAdamStep(Matrix p, Matrix g, Matrix m, Matrix v, float lrT, float beta1, float beta2, float eps) {
-        launchElems("adam_step", p.size(), p.size(), mem(p), mem(g), mem(m), mem(v), lrT, beta1, beta2, eps);
+        doAdamStep(List.of(p), List.of(g), List.of(m), List.of(v), lrT, beta1, beta2, eps);
     }
 
     // ---- lifecycle --------------------------------------------------------------------------------
