@@ -5,6 +5,8 @@ import dev.clayers.backend.DeviceInfo;
 import dev.clayers.backend.Verifier;
 
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -17,7 +19,7 @@ import java.util.Map;
 
 /**
  * Runs cases on devices and times them: the first call is timed apart (lazy compilation), then
- * warm-up, then {@code reps} samples, each a batch of calls long enough to be timed well, with
+ * warm-up (until the JIT is done, within bounds), then {@code reps} samples, each a batch of calls long enough to be timed well, with
  * {@code finish()} before the clock stops. Gemm results are checked against a reference first.
  */
 public final class Bench {
@@ -78,6 +80,37 @@ public final class Bench {
         return m;
     }
 
+    /** Length of one warm-up stretch: the JIT must stay quiet for this long to end the warm-up. */
+    private static final long STRETCH_NANOS = 100_000_000L;
+
+    /**
+     * Untimed calls, the device waited for after each, in stretches of about 100 ms: at least
+     * {@code warmupNanos}, then on until a whole stretch passes without the JVM compiling anything
+     * (the Java backend's speed keeps changing until C2 has compiled its loops: 200 ms left
+     * 784-50-10 steps at 84k samples/s where 2 s gave 204k), at most {@code maxWarmupNanos}.
+     *
+     * @return nanoseconds per call over the last stretch
+     */
+    private static double warmUp(Backend b, BenchCase.Run run, BenchSettings s) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean watchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long stretch = Math.min(STRETCH_NANOS, s.warmupNanos());
+        long w0 = System.nanoTime();
+        while (true) {
+            long compiled = watchJit ? jit.getTotalCompilationTime() : 0;
+            long c0 = System.nanoTime();
+            int calls = 0;
+            do {
+                run.call();
+                b.finish();
+                calls++;
+            } while (System.nanoTime() - c0 < stretch);
+            long now = System.nanoTime();
+            boolean quiet = !watchJit || jit.getTotalCompilationTime() == compiled;
+            if ((quiet && now - w0 >= s.warmupNanos()) || now - w0 >= s.maxWarmupNanos()) return (now - c0) / (double) calls;
+        }
+    }
+
     static BenchResult time(Backend b, BenchCase c, BenchSettings s, String check) {
         try (BenchCase.Run run = c.setup().prepare(b)) {
             b.finish();
@@ -86,15 +119,7 @@ public final class Bench {
             b.finish();
             double firstMs = (System.nanoTime() - t0) / 1e6;
 
-            // Warm-up, waiting for the device after each call, which also estimates one call's time.
-            int n = 0;
-            long w0 = System.nanoTime();
-            do {
-                run.call();
-                b.finish();
-                n++;
-            } while (System.nanoTime() - w0 < s.warmupNanos());
-            double perCall = Math.max(1, (System.nanoTime() - w0) / (double) n);
+            double perCall = Math.max(1, warmUp(b, run, s));
             long calls = Math.max(1, (long) Math.ceil(s.minSampleNanos() / perCall));
             int reps = s.reps();
             double sampleSeconds = calls * perCall / 1e9;

@@ -7,21 +7,26 @@ package dev.clayers.bench;
  *                        longer than {@code maxCaseSeconds} (never fewer than 3, or than reps if smaller)
  * @param minSampleNanos  a sample repeats the call until it lasts at least about this long, so
  *                        timer resolution and launch jitter do not dominate tiny ops
- * @param warmupNanos     untimed calls after the first call, so JIT and driver caches settle
+ * @param warmupNanos     untimed calls after the first call, so JIT and driver caches settle: at
+ *                        least this long, then on while the JVM's JIT is still compiling
+ * @param maxWarmupNanos  the warm-up's upper bound, JIT or not
  * @param maxCaseSeconds  soft cap on the timed part of one (case, device)
  * @param quick           whether this is {@code --quick} (recorded in the report)
  */
-public record BenchSettings(int reps, long minSampleNanos, long warmupNanos, double maxCaseSeconds, boolean quick) {
+public record BenchSettings(int reps, long minSampleNanos, long warmupNanos, long maxWarmupNanos, double maxCaseSeconds,
+                            boolean quick) {
     public BenchSettings {
         if (reps < 1) throw new IllegalArgumentException("--reps must be positive, got " + reps);
-        if (minSampleNanos < 0 || warmupNanos < 0 || maxCaseSeconds < 0) throw new IllegalArgumentException("bench times must be >= 0");
+        if (minSampleNanos < 0 || warmupNanos < 0 || maxWarmupNanos < 0 || maxCaseSeconds < 0) {
+            throw new IllegalArgumentException("bench times must be >= 0");
+        }
     }
 
-    /** The full run: 10 samples of >= 50 ms after 200 ms of warm-up. */
-    public static BenchSettings forFull() { return new BenchSettings(10, 50_000_000L, 200_000_000L, 8, false); }
+    /** The full run: 10 samples of >= 50 ms after 0.2 to 3 s of warm-up. */
+    public static BenchSettings forFull() { return new BenchSettings(10, 50_000_000L, 200_000_000L, 3_000_000_000L, 8, false); }
 
-    /** {@code --quick}: 3 samples of >= 50 ms after 50 ms of warm-up. */
-    public static BenchSettings forQuick() { return new BenchSettings(3, 50_000_000L, 50_000_000L, 2, true); }
+    /** {@code --quick}: 3 samples of >= 50 ms after 0.05 to 1 s of warm-up. */
+    public static BenchSettings forQuick() { return new BenchSettings(3, 50_000_000L, 50_000_000L, 1_000_000_000L, 2, true); }
 
-    public BenchSettings withReps(int r) { return new BenchSettings(r, minSampleNanos, warmupNanos, maxCaseSeconds, quick); }
+    public BenchSettings withReps(int r) { return new BenchSettings(r, minSampleNanos, warmupNanos, maxWarmupNanos, maxCaseSeconds, quick); }
 }

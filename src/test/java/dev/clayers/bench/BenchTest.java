@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The bench machinery on tiny cases, one sample each: shapes of the output, never speed. */
 class BenchTest {
-    private static final BenchSettings ONE_REP = new BenchSettings(1, 0, 0, 0, false);
+    private static final BenchSettings ONE_REP = new BenchSettings(1, 0, 0, 0, 0, false);
 
     private static List<BenchCase> tinyCases() {
         List<BenchCase> cases = new ArrayList<>();
