@@ -426,6 +426,17 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final float softmaxCrossEntropyWithGradient(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx) {
+        softmaxWithGradientChecks(x, labels, probs, dx);
+        return doSoftmaxCrossEntropyWithGradient(x, labels, probs, scale, dx);
+    }
+
+    @Override
+    public final Pending softmaxCrossEntropyWithGradientAsync(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx) {
+        softmaxWithGradientChecks(x, labels, probs, dx);
+        return doSoftmaxCrossEntropyWithGradientAsync(x, labels, probs, scale, dx);
+    }
+
+    private void softmaxWithGradientChecks(Matrix x, IntVector labels, Matrix probs, Matrix dx) {
         checkOpen();
         own("x", x);
         own("labels", labels);
@@ -435,7 +446,6 @@ public abstract class AbstractBackend implements Backend {
         sameShape("softmaxCrossEntropyWithGradient", "x", x, "probs", probs);
         sameShape("softmaxCrossEntropyWithGradient", "x", x, "dx", dx);
         distinct("softmaxCrossEntropyWithGradient", "dx", dx, "x", x, "probs", probs);
-        return doSoftmaxCrossEntropyWithGradient(x, labels, probs, scale, dx);
     }
 
     @Override
@@ -579,6 +589,12 @@ public abstract class AbstractBackend implements Backend {
         float loss = doSoftmaxCrossEntropy(x, labels, probs);
         doSoftmaxCrossEntropyBackward(probs, labels, scale, dx);
         return loss;
+    }
+
+    /** Synchronous by default: the value is there at once. */
+    protected Pending doSoftmaxCrossEntropyWithGradientAsync(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx) {
+        float loss = doSoftmaxCrossEntropyWithGradient(x, labels, probs, scale, dx);
+        return () -> loss;
     }
 
     /** The two unfused steps; a backend overrides this with one pass when it has one. */

@@ -155,6 +155,23 @@ public interface Backend extends AutoCloseable {
      */
     float softmaxCrossEntropyWithGradient(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx);
 
+    /**
+     * {@link #softmaxCrossEntropyWithGradient} without waiting for the loss: it is read back when
+     * {@link Pending#get} asks, so a training step can enqueue its backward pass first and the
+     * device does not idle while the host catches up. Later ops see probs and dx as usual (queue
+     * order). Errors the op finds (a label out of range, a bad gather before it) are thrown
+     * by this call on a synchronous backend and by {@link Pending#get} on OpenCL; get must be called
+     * (or {@link #finish}) so the read's resources are released.
+     */
+    Pending softmaxCrossEntropyWithGradientAsync(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx);
+
+    /** A scalar on its way back from the device. */
+    @FunctionalInterface
+    interface Pending {
+        /** Waits for the value; a second call returns it again. */
+        float get();
+    }
+
     /** Index of the largest element of each row: {@code out[i] = argmax_j x[i, j]} (first on ties). {@code out} Modified. */
     void argmaxRows(Matrix x, IntVector out);
 

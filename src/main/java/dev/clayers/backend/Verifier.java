@@ -411,6 +411,9 @@ public final class Verifier {
                 float rLoss = ref.softmaxCrossEntropyWithGradient(rx, rl, rp, scale, rg);
                 float dLoss2 = dev.softmaxCrossEntropy(dx, dl, dp2);
                 dev.softmaxCrossEntropyBackward(dp2, dl, scale, dg2);
+                Matrix dp3 = sc.add(dev.alloc(rows, cols)), dg3 = sc.add(dev.alloc(rows, cols));
+                Backend.Pending pending = dev.softmaxCrossEntropyWithGradientAsync(dx, dl, dp3, scale, dg3);
+                float dLoss3 = pending.get();
                 String shape = s(rows, cols) + " scale " + scale;
                 float[] rgrad = ref.download(rg), grad = dev.download(dg);
                 return List.of(
@@ -419,6 +422,9 @@ public final class Verifier {
                         compare("softmaxWithGradient grad", dev.id(), shape, rgrad, grad, SOFTMAX),
                         compare("softmaxWithGradient = the two calls", dev.id(), shape,
                                 concat(new float[] {dLoss2}, dev.download(dp2), dev.download(dg2)),
+                                concat(new float[] {dLoss}, dev.download(dp), grad), EXACT),
+                        compare("softmaxWithGradient = its deferred form", dev.id(), shape,
+                                concat(new float[] {dLoss3}, dev.download(dp3), dev.download(dg3)),
                                 concat(new float[] {dLoss}, dev.download(dp), grad), EXACT));
             }
         }

@@ -28,7 +28,7 @@ public final class SoftmaxWithLoss implements AutoCloseable {
         probs = Buffers.reuse(backend, probs, x.rows(), x.cols());
         labels = t;
         gradientScale = Float.NaN;
-        return checked(backend.softmaxCrossEntropy(x, t, probs), x);
+        return checked(backend.softmaxCrossEntropy(x, t, probs), x.rows());
     }
 
     /**
@@ -38,18 +38,29 @@ public final class SoftmaxWithLoss implements AutoCloseable {
      * @throws NonFiniteLossException as {@link #forward}
      */
     public float forwardWithGradient(Matrix x, IntVector t, float dout) {
+        return forwardWithGradientAsync(x, t, dout).get();
+    }
+
+    /**
+     * {@link #forwardWithGradient} that does not wait for the loss
+     * ({@link Backend#softmaxCrossEntropyWithGradientAsync}): {@code backward(dout)} can be called,
+     * and the layers' backward passes enqueued, before {@link Backend.Pending#get} waits for it.
+     * get() throws {@link NonFiniteLossException} as {@link #forward} does.
+     */
+    public Backend.Pending forwardWithGradientAsync(Matrix x, IntVector t, float dout) {
         probs = Buffers.reuse(backend, probs, x.rows(), x.cols());
         dx = Buffers.reuse(backend, dx, x.rows(), x.cols());
         labels = t;
         gradientScale = Float.NaN;
-        float loss = backend.softmaxCrossEntropyWithGradient(x, t, probs, dout, dx);
+        Backend.Pending loss = backend.softmaxCrossEntropyWithGradientAsync(x, t, probs, dout, dx);
         gradientScale = dout;
-        return checked(loss, x);
+        int rows = x.rows();
+        return () -> checked(loss.get(), rows);
     }
 
-    private static float checked(float loss, Matrix x) {
+    private static float checked(float loss, int rows) {
         if (!Float.isFinite(loss)) {
-            throw new NonFiniteLossException("loss is " + loss + " for a batch of " + x.rows()
+            throw new NonFiniteLossException("loss is " + loss + " for a batch of " + rows
                     + ": the logits hold NaN or infinity (diverging weights or bad input); lower the learning rate"
                     + " or check the data");
         }

@@ -159,15 +159,17 @@ public final class Sequential implements AutoCloseable {
      */
     public float gradient(Matrix x, IntVector t, int dropoutSeed) {
         for (Layer l : layers) if (l instanceof Dropout d) d.setTraining(true, dropoutSeed);
-        float loss;
+        Backend.Pending loss;
         try {
-            loss = lastLayer.forwardWithGradient(predict(x), t, 1f);
+            loss = lastLayer.forwardWithGradientAsync(predict(x), t, 1f);
         } finally {
             for (Layer l : layers) if (l instanceof Dropout d) d.setTraining(false, 0);
         }
+        // The backward pass is enqueued before the loss is waited for, so the device goes on with
+        // it while the loss travels back (and a diverged loss still throws before any update).
         Matrix dout = lastLayer.backward(1f);   // computed with the loss, in the same pass
         for (int i = layers.size() - 1; i >= 0; i--) dout = layers.get(i).backward(dout);
-        return loss;
+        return loss.get();
     }
 
     /** {@link #gradient(Matrix, IntVector, int)} with dropout seed 0 (plain backprop when there is no dropout). */

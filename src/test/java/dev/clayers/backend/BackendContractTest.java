@@ -272,8 +272,25 @@ class BackendContractTest {
                 assertEquals(6, b.download(dst).length);
             }
         }
-        try (Matrix x = b.alloc(2, 3); Matrix p = b.alloc(2, 3); IntVector labels = b.uploadInts(new int[] {0, 3})) {
+        try (Matrix x = b.alloc(2, 3); Matrix p = b.alloc(2, 3); Matrix g = b.alloc(2, 3); IntVector labels = b.uploadInts(new int[] {0, 3})) {
             assertThrows(IllegalArgumentException.class, () -> b.softmaxCrossEntropy(x, labels, p));
+            // The deferred form reports it by the time the value is asked for.
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> b.softmaxCrossEntropyWithGradientAsync(x, labels, p, 1f, g).get());
+            assertTrue(e.getMessage().contains("outside 0..2"), e.getMessage());
+        }
+        // A bad gather before a deferred loss is reported by then too, and a later loss is clean.
+        try (Matrix src = b.alloc(4, 10); Matrix x = b.alloc(2, 10); Matrix p = b.alloc(2, 10); Matrix g = b.alloc(2, 10);
+             IntVector idx = b.uploadInts(new int[] {0, 9}); IntVector labels = b.uploadInts(new int[] {1, 2})) {
+            assertThrows(IndexOutOfBoundsException.class, () -> {
+                b.gatherRows(src, idx, 0, x);
+                b.softmaxCrossEntropyWithGradientAsync(x, labels, p, 1f, g).get();
+            });
+            b.fill(x, 0f);
+            Backend.Pending good = b.softmaxCrossEntropyWithGradientAsync(x, labels, p, 1f, g);
+            b.finish();   // completes the read; the value is still there
+            assertEquals(Math.log(10), good.get(), 1e-5);
+            assertEquals(good.get(), good.get());
         }
     }
 

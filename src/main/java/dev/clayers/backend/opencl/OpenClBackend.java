@@ -12,12 +12,15 @@ import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
+import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -69,6 +72,8 @@ public final class OpenClBackend extends AbstractBackend {
     private cl_mem sumPartial;           // column-sum partials, grown on demand
     private long sumPartialFloats;
     private boolean gatherPending;
+    /** Loss reads enqueued and not yet known complete; their host buffers must stay reachable. */
+    private final Set<LossRead> readsInFlight = Collections.newSetFromMap(new IdentityHashMap<>());
     private cl_mem packA;                // CPU gemm: k-major, zero-padded copy of op(A), grown on demand
     private long packAFloats;
     private cl_mem packB;                // CPU gemm: zero-padded copy of op(B), grown on demand
@@ -452,15 +457,21 @@ public final class OpenClBackend extends AbstractBackend {
         int[] flag = new int[1];
         try {
             CL.clEnqueueReadBuffer(queue, gatherError, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(flag), 0, null, null);
-            if (flag[0] != 0) {
-                CL.clEnqueueWriteBuffer(queue, gatherError, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(new int[1]), 0, null, null);
-            }
         } catch (CLException e) {
             throw ClErrors.wrap("read the gather error flag on " + id(), e);
         }
         if (flag[0] != 0) {
+            resetGatherError();
             throw new IndexOutOfBoundsException("gather on " + id() + ": the index at position " + (flag[0] - 1)
                     + " is outside the source; the gathered rows got NaN (ints -1)");
+        }
+    }
+
+    private void resetGatherError() {
+        try {
+            CL.clEnqueueWriteBuffer(queue, gatherError, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(new int[1]), 0, null, null);
+        } catch (CLException e) {
+            throw ClErrors.wrap("reset the gather error flag on " + id(), e);
         }
     }
 
@@ -609,11 +620,16 @@ public final class OpenClBackend extends AbstractBackend {
         int rows = x.rows(), cols = x.cols();
         cl_mem rl = rowLossScratch(rows);
         launch1("softmax_xent_rows", rows, rows, cols, mem(x), mem(labels), mem(probs), rl);
-        return meanLoss(rows, cols, rl, labels);
+        return meanLoss(rows, cols, rl, labels).get();
     }
 
     @Override
     protected float doSoftmaxCrossEntropyWithGradient(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx) {
+        return doSoftmaxCrossEntropyWithGradientAsync(x, labels, probs, scale, dx).get();
+    }
+
+    @Override
+    protected Pending doSoftmaxCrossEntropyWithGradientAsync(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx) {
         int rows = x.rows(), cols = x.cols();
         cl_mem rl = rowLossScratch(rows);
         // The same float division as the Java reference, so both scale by the identical value.
@@ -621,26 +637,85 @@ public final class OpenClBackend extends AbstractBackend {
         return meanLoss(rows, cols, rl, labels);
     }
 
-    /** Reduces the row losses to their mean, reads it back, and reports labels out of range. */
-    private float meanLoss(int rows, int cols, cl_mem rl, IntVector labels) {
+    /**
+     * Reduces the row losses to their mean and starts reading it back (with the gather error flag,
+     * when a gather ran since the last check) without blocking; the returned value waits for that
+     * read only, so kernels enqueued after it keep the device busy meanwhile. Each call reads into
+     * host buffers of its own, so several may be in flight.
+     */
+    private Pending meanLoss(int rows, int cols, cl_mem rl, IntVector labels) {
         if (cpuShaped) {
             launch1("softmax_xent_mean_serial", 1, rows, cols, rl, mem(labels), lossOut);
         } else {
             launch("softmax_xent_mean", new long[] {tunables.reduceWg()}, new long[] {tunables.reduceWg()},
                     rows, cols, rl, mem(labels), lossOut);
         }
-        float[] out = new float[2];
-        try {
-            CL.clEnqueueReadBuffer(queue, lossOut, CL.CL_TRUE, 0, 2L * Sizeof.cl_float, Pointer.to(out), 0, null, null);
-        } catch (CLException e) {
-            throw ClErrors.wrap("read the loss on " + id(), e);
+        boolean gathers = gatherPending;
+        gatherPending = false;
+        return new LossRead(rows, cols, gathers);
+    }
+
+    /**
+     * A loss read in flight: the device writes into direct buffers of its own, which this backend
+     * keeps reachable ({@link #readsInFlight}) until the value has been taken or the queue finished.
+     */
+    private final class LossRead implements Pending {
+        private final int rows;
+        private final int cols;
+        private final boolean gathers;
+        private final ByteBuffer loss = ByteBuffer.allocateDirect(2 * Sizeof.cl_float).order(ByteOrder.nativeOrder());
+        private final ByteBuffer flag = ByteBuffer.allocateDirect(Sizeof.cl_int).order(ByteOrder.nativeOrder());
+        private cl_event done = new cl_event();
+        private Float value;
+
+        LossRead(int rows, int cols, boolean gathers) {
+            this.rows = rows;
+            this.cols = cols;
+            this.gathers = gathers;
+            try {
+                CL.clEnqueueReadBuffer(queue, lossOut, CL.CL_FALSE, 0, 2L * Sizeof.cl_float, Pointer.to(loss), 0, null,
+                        gathers ? null : done);
+                if (gathers) CL.clEnqueueReadBuffer(queue, gatherError, CL.CL_FALSE, 0, Sizeof.cl_int, Pointer.to(flag), 0, null, done);
+            } catch (CLException e) {
+                throw ClErrors.wrap("read the loss on " + id(), e);
+            }
+            readsInFlight.add(this);
         }
-        checkGatherError();
-        if (out[1] != 0f) {
-            throw new IllegalArgumentException("softmaxCrossEntropy: " + (long) out[1] + " of " + rows
-                    + " labels are outside 0.." + (cols - 1));
+
+        /** Releases the event once the read is known to be complete (waited for, or the queue finished). */
+        void complete() {
+            if (done != null) CL.clReleaseEvent(done);
+            done = null;
+            readsInFlight.remove(this);
         }
-        return out[0];
+
+        @Override
+        public float get() {
+            if (value != null) return value;
+            if (done != null) {
+                try {
+                    CL.clWaitForEvents(1, new cl_event[] {done});
+                } catch (CLException e) {
+                    throw ClErrors.wrap("read the loss on " + id(), e);
+                } finally {
+                    complete();
+                }
+            }
+            if (gathers && flag.getInt(0) != 0) {
+                int position = flag.getInt(0) - 1;
+                flag.putInt(0, 0);
+                resetGatherError();
+                throw new IndexOutOfBoundsException("gather on " + id() + ": the index at position " + position
+                        + " is outside the source; the gathered rows got NaN (ints -1)");
+            }
+            float bad = loss.getFloat(Sizeof.cl_float);
+            if (bad != 0f) {
+                throw new IllegalArgumentException("softmaxCrossEntropy: " + (long) bad + " of " + rows
+                        + " labels are outside 0.." + (cols - 1));
+            }
+            value = loss.getFloat(0);
+            return value;
+        }
     }
 
     @Override
@@ -745,6 +820,7 @@ public final class OpenClBackend extends AbstractBackend {
         } catch (CLException e) {
             throw ClErrors.wrap("finish on " + id(), e);
         }
+        for (LossRead r : readsInFlight.toArray(new LossRead[0])) r.complete();
         checkGatherError();
     }
 
@@ -755,6 +831,7 @@ public final class OpenClBackend extends AbstractBackend {
         } catch (CLException ignored) {
             // Closing must release everything even when the device failed.
         }
+        for (LossRead r : readsInFlight.toArray(new LossRead[0])) r.complete();
         for (Buffer b : live.toArray(new Buffer[0])) releaseBuffer(b);
         for (cl_mem m : new cl_mem[] {lossOut, countPartial, countOut, gatherError, rowLoss, sumPartial, packA, packB}) {
             if (m != null) CL.clReleaseMemObject(m);
