@@ -23,6 +23,15 @@ public enum Workload {
     }
 
     public String title() { return title; }
+
+    /** The name {@code bench --only} takes: gemm, ops, train or transfer. */
+    public String key() { return name().toLowerCase(java.util.Locale.ROOT); }
+
+    /** The workload named {@code key} (case-insensitive), or an error listing the valid ones. */
+    public static Workload byKey(String key) {
+        for (Workload w : values()) if (w.key().equalsIgnoreCase(key.trim())) return w;
+        throw new IllegalArgumentException("unknown workload '" + key + "'; valid: gemm, ops, train, transfer");
+    }
     public String unit() { return unit; }
     /** Work units per unit of the reported rate (1e9 for GFLOP/s and GB/s). */
     public double scale() { return scale; }

@@ -4,12 +4,14 @@ import dev.clayers.backend.Backend;
 import dev.clayers.backend.Backends;
 import dev.clayers.backend.DeviceInfo;
 import dev.clayers.bench.Bench;
+import dev.clayers.bench.BenchCase;
 import dev.clayers.bench.BenchCases;
 import dev.clayers.bench.BenchOutput;
 import dev.clayers.bench.BenchPlot;
 import dev.clayers.bench.BenchReport;
 import dev.clayers.bench.BenchSettings;
 import dev.clayers.bench.GemmReference;
+import dev.clayers.bench.Workload;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,6 +19,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -42,6 +45,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "3 samples per figure, shorter warm-up, and drops " + BenchCases.QUICK_DROPS + ".")
     boolean quick;
 
+    @Option(names = "--only", split = ",", paramLabel = "WORKLOAD",
+            description = "Run only these workloads: gemm, ops, train, transfer (comma-separated; default: all).")
+    List<String> only;
+
     @Option(names = "--reps", description = "Timed samples per figure (default: 10, or 3 with --quick).")
     Integer reps;
 
@@ -64,11 +71,17 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         BenchSettings settings = quick ? BenchSettings.forQuick() : BenchSettings.forFull();
         if (reps != null) settings = settings.withReps(reps);
+        List<BenchCase> cases = BenchCases.standard(quick);
+        if (only != null) {
+            Set<Workload> keep = EnumSet.noneOf(Workload.class);
+            for (String w : only) keep.add(Workload.byKey(w));
+            cases = cases.stream().filter(c -> keep.contains(c.workload())).toList();
+        }
         long t0 = System.nanoTime();
         List<Bench.Opened> opened = open(devices);
         BenchReport report;
         try {
-            report = Bench.run(opened, BenchCases.standard(quick), settings, GemmReference.cpu(), System.err);
+            report = Bench.run(opened, cases, settings, GemmReference.cpu(), System.err);
         } finally {
             opened.forEach(o -> o.backend().close());
         }

@@ -163,6 +163,23 @@ class BenchTest {
     }
 
     @Test
+    void onlyKeepsTheNamedWorkloads() {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, Main.run("bench", "--device", "cpu", "--quick", "--reps", "1", "--only", "transfer"));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("== transfer:"), text);
+        assertFalse(text.contains("== gemm:") || text.contains("== ops:") || text.contains("== train step:"), text);
+    }
+
+    @Test
     void badDeviceOrRepsExit2() {
         PrintStream oldErr = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -172,6 +189,9 @@ class BenchTest {
             assertTrue(err.toString(StandardCharsets.UTF_8).contains("no device matches"), err.toString(StandardCharsets.UTF_8));
             assertEquals(2, Main.run("bench", "--device", "cpu", "--reps", "0"));
             assertTrue(err.toString(StandardCharsets.UTF_8).contains("--reps must be positive"), err.toString(StandardCharsets.UTF_8));
+            assertEquals(2, Main.run("bench", "--device", "cpu", "--only", "train,trian"));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown workload 'trian'; valid: gemm, ops, train, transfer"),
+                    err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setErr(oldErr);
         }
