@@ -44,6 +44,9 @@
 #ifndef CPU_WGM
 #define CPU_WGM 16   // work-items per work-group along M
 #endif
+#ifndef CPU_DWGM
+#define CPU_DWGM 2   // the same for gemm_cpu_direct (small products: few row blocks to spread)
+#endif
 
 #if CPU_VW == 4
 #define floatv float4
@@ -190,7 +193,7 @@ inline void gemm_cpu_store_range(__global float *restrict cr, const floatv acc, 
 #define ACC_STORE_D(r) \
     if (i0 + r < M) gemm_cpu_store_range(c + (size_t) (i0 + r) * N + j0, acc##r, own - j0, min(CPU_VW, N - j0), alpha, beta);
 
-__kernel __attribute__((reqd_work_group_size(CPU_WGN, CPU_WGM, 1)))
+__kernel __attribute__((reqd_work_group_size(CPU_WGN, CPU_DWGM, 1)))
 void gemm_cpu_direct(const int M, const int N, const int K, const float alpha, const int trans_a, const int trans_b,
                      __global const float *restrict a, __global const float *restrict b,
                      const float beta, __global float *restrict c) {

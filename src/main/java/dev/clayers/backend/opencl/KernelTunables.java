@@ -20,12 +20,13 @@ import java.util.Map;
  * @param cpuVw    CPU gemm: C columns per work-item, the vector width (4, 8 or 16)
  * @param cpuWgn   CPU gemm: work-items per work-group along N
  * @param cpuWgm   CPU gemm: work-items per work-group along M
+ * @param cpuDwgm  CPU gemm, the unpacked kernel for small products: work-items per work-group along M
  * @param reduceWg 1-D reductions: work-group size (power of two)
  * @param sumColsX column sums: columns per work-group
  * @param sumColsY column sums: row lanes per column (power of two)
  */
 public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wptm, int wptn,
-                             int cpuRm, int cpuVw, int cpuWgn, int cpuWgm,
+                             int cpuRm, int cpuVw, int cpuWgn, int cpuWgm, int cpuDwgm,
                              int reduceWg, int sumColsX, int sumColsY) {
     public static final String PROPERTY = "clayers.kernel.defines";
 
@@ -48,8 +49,9 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
                     + " WPTM=" + wptm + " TSN=" + tsn + " WPTN=" + wptn);
         }
         if (cpuVw != 4 && cpuVw != 8 && cpuVw != 16) throw new IllegalArgumentException("CPU_VW must be 4, 8 or 16, got " + cpuVw);
-        if (cpuRm < 1 || cpuWgn < 1 || cpuWgm < 1) {
-            throw new IllegalArgumentException("CPU_RM, CPU_WGN and CPU_WGM must be positive, got " + cpuRm + ", " + cpuWgn + ", " + cpuWgm);
+        if (cpuRm < 1 || cpuWgn < 1 || cpuWgm < 1 || cpuDwgm < 1) {
+            throw new IllegalArgumentException("CPU_RM, CPU_WGN, CPU_WGM and CPU_DWGM must be positive, got " + cpuRm + ", " + cpuWgn
+                    + ", " + cpuWgm + ", " + cpuDwgm);
         }
         if (Integer.bitCount(reduceWg) != 1 || Integer.bitCount(sumColsY) != 1) {
             throw new IllegalArgumentException("REDUCE_WG and SUM_COLS_Y must be powers of two, got " + reduceWg + ", " + sumColsY);
@@ -67,7 +69,9 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
      * (12 AVX2 accumulators, the shape of BLIS's Haswell micro-kernel), 4 row blocks per work-group
      * (a panel of B is reused from cache by each; more, smaller groups balance better over the
      * cores: on PoCL, 2 cores, 100x1000x784 ran at 92-103 GFLOP/s with 4 and 48-64 with 16, and
-     * 1024 at 123-136 against 111). Other devices get the largest gemm tile (64, 32, then
+     * 1024 at 123-136 against 111); the unpacked kernel for small products, whose few row blocks
+     * spread better in still finer groups, 2 (PoCL, medians of six alternating runs: 100x100x784
+     * 52 GFLOP/s with 2 against 49 with 4, 784x100x100 64 against 60). Other devices get the largest gemm tile (64, 32, then
      * 16 square, 4x4 outputs per work-item) whose work-group and local-memory slabs fit. Reductions
      * use up to 256 work-items.
      */
@@ -84,7 +88,8 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
         int reduce = Integer.highestOneBit((int) Math.min(256, Math.min(maxWorkGroup, maxItemSizes[0])));
         int sumX = Math.min(16, reduce);
         int sumY = Math.max(1, Integer.highestOneBit((int) Math.min(reduce / sumX, maxItemSizes[1])));
-        return new KernelTunables(cpu ? GemmVariant.CPU : GemmVariant.TILED, ts, ts, tsk, wpt, wpt, 6, 16, 1, wgm,
+        int dwgm = (int) Math.max(1, Math.min(2, Math.min(maxWorkGroup, maxItemSizes[1])));
+        return new KernelTunables(cpu ? GemmVariant.CPU : GemmVariant.TILED, ts, ts, tsk, wpt, wpt, 6, 16, 1, wgm, dwgm,
                 reduce, sumX, sumY);
     }
 
@@ -117,7 +122,7 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
             }
         }
         return new KernelTunables(variant, m.get("TSM"), m.get("TSN"), m.get("TSK"), m.get("WPTM"), m.get("WPTN"),
-                m.get("CPU_RM"), m.get("CPU_VW"), m.get("CPU_WGN"), m.get("CPU_WGM"),
+                m.get("CPU_RM"), m.get("CPU_VW"), m.get("CPU_WGN"), m.get("CPU_WGM"), m.get("CPU_DWGM"),
                 m.get("REDUCE_WG"), m.get("SUM_COLS_X"), m.get("SUM_COLS_Y"));
     }
 
@@ -146,6 +151,7 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
         m.put("CPU_VW", cpuVw);
         m.put("CPU_WGN", cpuWgn);
         m.put("CPU_WGM", cpuWgm);
+        m.put("CPU_DWGM", cpuDwgm);
         return m;
     }
 

@@ -513,13 +513,13 @@ public final class OpenClBackend extends AbstractBackend {
     private void cpuGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Matrix a, Matrix b, float beta, Matrix c) {
         int rm = tunables.cpuRm(), vw = tunables.cpuVw();
         int panelsA = (m + rm - 1) / rm, panelsB = (n + vw - 1) / vw;
-        int wgn = tunables.cpuWgn(), wgm = tunables.cpuWgm();
-        long[] global = {roundUp(panelsB, wgn), roundUp(panelsA, wgm)};
+        int wgn = tunables.cpuWgn(), wgm = tunables.cpuWgm(), dwgm = tunables.cpuDwgm();
         if ((!transB || k <= CPU_DIRECT_TRANS_B_K) && (long) m * n * k <= CPU_DIRECT_FLOPS) {
-            launch("gemm_cpu_direct", global, new long[] {wgn, wgm}, m, n, k, alpha, transA ? 1 : 0, transB ? 1 : 0, mem(a), mem(b),
-                    beta, mem(c));
+            launch("gemm_cpu_direct", new long[] {roundUp(panelsB, wgn), roundUp(panelsA, dwgm)}, new long[] {wgn, dwgm}, m, n, k, alpha,
+                    transA ? 1 : 0, transB ? 1 : 0, mem(a), mem(b), beta, mem(c));
             return;
         }
+        long[] global = {roundUp(panelsB, wgn), roundUp(panelsA, wgm)};
         cl_mem ap = packAScratch((long) panelsA * rm * k);
         cl_mem bp = packBScratch((long) panelsB * vw * k);
         long rowsA = (long) panelsA * rm, colsB = (long) panelsB * vw;
