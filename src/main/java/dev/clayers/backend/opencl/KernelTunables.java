@@ -163,9 +163,15 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
         return m;
     }
 
-    /** The gemm choice alone, as an override spec ({@code "GEMM=cpu,CPU_RM=6,..."}): what the tuner stores. */
+    /**
+     * The gemm choice alone, as an override spec ({@code "GEMM=cpu,CPU_RM=6,..."}): what the tuner
+     * searches and stores. CPU_DWGM stays out: the tuner times large (packed) products, which do
+     * not use it.
+     */
     public String gemmSpec() {
-        return "GEMM=" + gemm.name().toLowerCase(Locale.ROOT) + "," + join(gemm == GemmVariant.CPU ? cpuDefines() : tiledDefines(), ",");
+        Map<String, Integer> tuned = gemm == GemmVariant.CPU ? cpuDefines() : tiledDefines();
+        tuned.remove("CPU_DWGM");
+        return "GEMM=" + gemm.name().toLowerCase(Locale.ROOT) + "," + join(tuned, ",");
     }
 
     /**
