@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Pure-Java single-precision GEMM on row-major arrays: {@code C = alpha op(A) op(B) + beta C}.
@@ -41,6 +42,9 @@ public final class CpuGemm {
      * GEMMs (100 x 784 x 100 and its transposes) spent as long packing as multiplying.
      */
     static final long DIRECT_FLOPS = Long.getLong("clayers.gemm.directFlops", 1L << 25);
+
+    /** Strips per thread on the unpacked path, handed out from a counter. */
+    static final int DIRECT_STRIPS_PER_THREAD = Integer.getInteger("clayers.gemm.directStrips", 4);
 
     /** Below this many multiply-adds the fork/join overhead outweighs a second core. */
     static final long PARALLEL_FLOPS = Long.getLong("clayers.gemm.parallelFlops", 1L << 18);
@@ -132,15 +136,27 @@ public final class CpuGemm {
         int len = byRows ? m : n, unit = byRows ? kernel.mr() : kernel.nr();
         int units = (len + unit - 1) / unit;
         parts = Math.min(parts, units);
-        Runnable[] strips = new Runnable[parts];
-        for (int t = 0; t < parts; t++) {
-            int s0 = Math.min(len, (int) ((long) units * t / parts) * unit);
-            int s1 = Math.min(len, (int) ((long) units * (t + 1) / parts) * unit);
+        // Packed strips each pack their own B, so one strip per thread; unpacked ones are cut finer
+        // and taken from a counter, so a thread that loses its core for a while (a shared machine)
+        // holds up the product by one small strip instead of half of it.
+        int pieces = direct ? Math.min(units, parts * DIRECT_STRIPS_PER_THREAD) : parts;
+        Runnable[] strips = new Runnable[pieces];
+        for (int t = 0; t < pieces; t++) {
+            int s0 = Math.min(len, (int) ((long) units * t / pieces) * unit);
+            int s1 = Math.min(len, (int) ((long) units * (t + 1) / pieces) * unit);
             strips[t] = byRows ? () -> pr.run(s0, s1, 0, n) : () -> pr.run(0, m, s0, s1);
         }
-        if (POOL != null && parts <= POOL.width() && POOL.tryRun(strips)) return;
+        Runnable[] runners = strips;
+        if (pieces > parts) {
+            AtomicInteger next = new AtomicInteger();
+            runners = new Runnable[parts];
+            Arrays.fill(runners, (Runnable) () -> {
+                for (int i; (i = next.getAndIncrement()) < pieces; ) strips[i].run();
+            });
+        }
+        if (POOL != null && parts <= POOL.width() && POOL.tryRun(runners)) return;
         // The spin pool is busy (another thread's GEMM) or too narrow: fork/join instead.
-        List<RecursiveAction> tasks = new ArrayList<>(parts);
+        List<RecursiveAction> tasks = new ArrayList<>(pieces);
         for (Runnable strip : strips) {
             tasks.add(new RecursiveAction() {
                 @Override protected void compute() { strip.run(); }
