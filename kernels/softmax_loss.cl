@@ -15,7 +15,9 @@
  * batch (hence 1/N), and the backward divides by N for the same reason.
  *
  * Mapping: softmax_xent_rows is one work-item per row (rows are short class vectors, batches
- * long). softmax_xent_mean is a single work-group of REDUCE_WG work-items: each sums a strided
+ * long); on CPU devices a batch of up to 1,024 rows runs as softmax_xent_serial instead, one
+ * work-item for the rows and the mean (one launch where the driver's per-launch cost exceeds the
+ * arithmetic). softmax_xent_mean is a single work-group of REDUCE_WG work-items: each sums a strided
  * share of the rows, then a local-memory tree reduction; the host reads back only out[0..1].
  * softmax_xent_backward is one work-item per element on a 2-D range (cols, rows).
  */
@@ -27,41 +29,15 @@
 // Keep a*b+c as two roundings, as the Java reference computes it.
 #pragma OPENCL FP_CONTRACT OFF
 
-__kernel void softmax_xent_rows(const int rows, const int cols, __global const float *x,
-                                __global const int *labels, __global float *probs,
-                                __global float *row_loss) {
-    const int i = get_global_id(0);
-    if (i >= rows) return;
-    __global const float *xr = x + (size_t) i * cols;
-    __global float *pr = probs + (size_t) i * cols;
+/*
+ * One row: probs (and, when gr is not null, the gradient scale_over_n * (p - [j == label]) from
+ * the float p just stored); returns the row's loss, 0 for a label outside 0..cols-1 (the mean
+ * kernels count those). pr may be xr: the label's logit is read before probs are written.
+ */
+inline float softmax_row(const int cols, __global const float *xr, const int label, __global float *pr,
+                         __global float *gr, const float scale_over_n) {
     float mx = xr[0];
     for (int j = 1; j < cols; j++) mx = fmax(mx, xr[j]);
-    const int label = labels[i];
-    // Read the label's logit before probs is written: probs may alias x.
-    const float shifted = (label >= 0 && label < cols) ? xr[label] - mx : 0.0f;
-    float sum = 0.0f;
-    for (int j = 0; j < cols; j++) {
-        const float e = exp(xr[j] - mx);
-        pr[j] = e;
-        sum += e;
-    }
-    const float inv = 1.0f / sum;
-    for (int j = 0; j < cols; j++) pr[j] = pr[j] * inv;
-    row_loss[i] = log(sum) - shifted;
-}
-
-__kernel void softmax_xent_rows_grad(const int rows, const int cols, __global const float *x,
-                                     __global const int *labels, __global float *probs,
-                                     __global float *row_loss, const float scale_over_n,
-                                     __global float *dx) {
-    const int i = get_global_id(0);
-    if (i >= rows) return;
-    __global const float *xr = x + (size_t) i * cols;
-    __global float *pr = probs + (size_t) i * cols;
-    __global float *gr = dx + (size_t) i * cols;
-    float mx = xr[0];
-    for (int j = 1; j < cols; j++) mx = fmax(mx, xr[j]);
-    const int label = labels[i];
     const float shifted = (label >= 0 && label < cols) ? xr[label] - mx : 0.0f;
     float sum = 0.0f;
     for (int j = 0; j < cols; j++) {
@@ -73,9 +49,53 @@ __kernel void softmax_xent_rows_grad(const int rows, const int cols, __global co
     for (int j = 0; j < cols; j++) {
         const float p = pr[j] * inv;
         pr[j] = p;
-        gr[j] = scale_over_n * (p - (j == label ? 1.0f : 0.0f));
+        if (gr) gr[j] = scale_over_n * (p - (j == label ? 1.0f : 0.0f));
     }
-    row_loss[i] = log(sum) - shifted;
+    return log(sum) - shifted;
+}
+
+__kernel void softmax_xent_rows(const int rows, const int cols, __global const float *x,
+                                __global const int *labels, __global float *probs,
+                                __global float *row_loss) {
+    const int i = get_global_id(0);
+    if (i >= rows) return;
+    row_loss[i] = softmax_row(cols, x + (size_t) i * cols, labels[i], probs + (size_t) i * cols, 0, 0.0f);
+}
+
+__kernel void softmax_xent_rows_grad(const int rows, const int cols, __global const float *x,
+                                     __global const int *labels, __global float *probs,
+                                     __global float *row_loss, const float scale_over_n,
+                                     __global float *dx) {
+    const int i = get_global_id(0);
+    if (i >= rows) return;
+    row_loss[i] = softmax_row(cols, x + (size_t) i * cols, labels[i], probs + (size_t) i * cols, dx + (size_t) i * cols,
+                              scale_over_n);
+}
+
+/*
+ * Everything in one work-item, for a training batch on a CPU device: the rows, the gradient
+ * (when with_grad) and the mean, with no second launch. Sums in blocks of 64 rows as
+ * softmax_xent_mean_serial does.
+ */
+__kernel void softmax_xent_serial(const int rows, const int cols, __global const float *x,
+                                  __global const int *labels, __global float *probs, const int with_grad,
+                                  const float scale_over_n, __global float *dx, __global float *out) {
+    if (get_global_id(0) != 0) return;
+    float s = 0.0f;
+    int b = 0;
+    for (int i0 = 0; i0 < rows; i0 += 64) {
+        const int end = min(rows, i0 + 64);
+        float t = 0.0f;
+        for (int i = i0; i < end; i++) {
+            const int label = labels[i];
+            t += softmax_row(cols, x + (size_t) i * cols, label, probs + (size_t) i * cols,
+                             with_grad ? dx + (size_t) i * cols : 0, scale_over_n);
+            b += (label < 0 || label >= cols);
+        }
+        s += t;
+    }
+    out[0] = s / (float) rows;
+    out[1] = (float) b;
 }
 
 __kernel void softmax_xent_mean_serial(const int rows, const int cols, __global const float *row_loss,

@@ -133,7 +133,7 @@ public final class OpenClBackend extends AbstractBackend {
                     "count_correct_partial", "sum_ints_final");
             ks.build(ctx, device, "activations.cl", opts, "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward");
             ks.build(ctx, device, "softmax_loss.cl", opts, "softmax_xent_rows", "softmax_xent_mean", "softmax_xent_backward",
-                    "softmax_xent_rows_grad", "softmax_xent_mean_serial");
+                    "softmax_xent_rows_grad", "softmax_xent_mean_serial", "softmax_xent_serial");
             ks.build(ctx, device, "optim.cl", opts, "axpy", "momentum_step", "adagrad_step", "adam_step");
             ks.build(ctx, device, "memory.cl", opts, "fill", "gather_rows", "gather_ints");
             ks.build(ctx, device, "random.cl", opts, "dropout_mask", "multiply", "gather_rows_shifted",
@@ -618,6 +618,10 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs) {
         int rows = x.rows(), cols = x.cols();
+        if (cpuShaped && rows <= SERIAL_SOFTMAX_ROWS) {
+            launch1("softmax_xent_serial", 1, rows, cols, mem(x), mem(labels), mem(probs), 0, 0f, mem(probs), lossOut);
+            return lossRead(rows, cols).get();
+        }
         cl_mem rl = rowLossScratch(rows);
         launch1("softmax_xent_rows", rows, rows, cols, mem(x), mem(labels), mem(probs), rl);
         return meanLoss(rows, cols, rl, labels).get();
@@ -631,8 +635,12 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected Pending doSoftmaxCrossEntropyWithGradientAsync(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx) {
         int rows = x.rows(), cols = x.cols();
-        cl_mem rl = rowLossScratch(rows);
         // The same float division as the Java reference, so both scale by the identical value.
+        if (cpuShaped && rows <= SERIAL_SOFTMAX_ROWS) {
+            launch1("softmax_xent_serial", 1, rows, cols, mem(x), mem(labels), mem(probs), 1, scale / rows, mem(dx), lossOut);
+            return lossRead(rows, cols);
+        }
+        cl_mem rl = rowLossScratch(rows);
         launch1("softmax_xent_rows_grad", rows, rows, cols, mem(x), mem(labels), mem(probs), rl, scale / rows, mem(dx));
         return meanLoss(rows, cols, rl, labels);
     }
@@ -650,10 +658,18 @@ public final class OpenClBackend extends AbstractBackend {
             launch("softmax_xent_mean", new long[] {tunables.reduceWg()}, new long[] {tunables.reduceWg()},
                     rows, cols, rl, mem(labels), lossOut);
         }
+        return lossRead(rows, cols);
+    }
+
+    /** Starts reading lossOut back (see {@link #meanLoss}). */
+    private LossRead lossRead(int rows, int cols) {
         boolean gathers = gatherPending;
         gatherPending = false;
         return new LossRead(rows, cols, gathers);
     }
+
+    /** Up to this many rows, a softmax on a CPU device is one work-item and one launch. */
+    private static final int SERIAL_SOFTMAX_ROWS = 1024;
 
     /**
      * A loss read in flight: the device writes into direct buffers of its own, which this backend
