@@ -165,9 +165,14 @@ public final class OpenClBackend extends AbstractBackend {
 
     /** Tuned gemm from the cache, else the device-type defaults; then the system-property overrides. */
     private static KernelTunables chooseTunables(DeviceInfo info, cl_device_id device, String gemmSpec) {
-        KernelTunables t = KernelTunables.forDevice(info.type().contains("CPU") && !info.isGpuLike(),
-                OpenClDevices.sizeT(device, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE),
-                OpenClDevices.sizeTs(device, CL.CL_DEVICE_MAX_WORK_ITEM_SIZES, 3), info.localMemBytes());
+        long maxGroup = OpenClDevices.sizeT(device, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE);
+        long[] maxItems = OpenClDevices.sizeTs(device, CL.CL_DEVICE_MAX_WORK_ITEM_SIZES, 3);
+        if (maxGroup < 1 || maxItems[0] < 1 || maxItems[1] < 1) {
+            throw new IllegalStateException(info.id() + " reports a maximum work-group size of " + maxGroup + " and work-item sizes "
+                    + Arrays.toString(maxItems) + "; the driver's answers are unusable (check it with clinfo)");
+        }
+        KernelTunables t = KernelTunables.forDevice(info.type().contains("CPU") && !info.isGpuLike(), maxGroup, maxItems,
+                info.localMemBytes());
         if (gemmSpec != null) {
             t = KernelTunables.withOverrides(t, gemmSpec);
             log.debug("{}: gemm candidate {}", info.id(), t.gemmSpec());

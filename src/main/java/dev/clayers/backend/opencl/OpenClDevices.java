@@ -92,6 +92,7 @@ public final class OpenClDevices {
         CL.clGetPlatformIDs(platforms.length, platforms, null);
         List<String> problems = new ArrayList<>();
         for (int p = 0; p < platforms.length; p++) {
+            SignalChaining.warnIfMissing(platformName(platforms[p]));
             int[] nd = new int[1];
             try {
                 CL.clGetDeviceIDs(platforms[p], CL.CL_DEVICE_TYPE_ALL, 0, null, nd);
@@ -130,6 +131,21 @@ public final class OpenClDevices {
         int len = buf.length;
         while (len > 0 && buf[len - 1] == 0) len--;
         return new String(buf, 0, len, StandardCharsets.UTF_8).trim();
+    }
+
+    /** The platform's name, "" when it cannot be read. */
+    private static String platformName(cl_platform_id p) {
+        try {
+            long[] size = new long[1];
+            CL.clGetPlatformInfo(p, CL.CL_PLATFORM_NAME, 0, null, size);
+            byte[] buf = new byte[(int) size[0]];
+            CL.clGetPlatformInfo(p, CL.CL_PLATFORM_NAME, buf.length, Pointer.to(buf), null);
+            int len = buf.length;
+            while (len > 0 && buf[len - 1] == 0) len--;
+            return new String(buf, 0, len, StandardCharsets.UTF_8).trim();
+        } catch (CLException e) {
+            return "";
+        }
     }
 
     static int uint(cl_device_id d, int param) {
