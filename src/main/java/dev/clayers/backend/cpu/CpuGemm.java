@@ -20,9 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link VectorGemmKernel} when {@code jdk.incubator.vector} is in the boot layer, otherwise
  * {@link ScalarGemmKernel}.
  *
- * <p>Threads: C is cut into as many row (or column, whichever is longer) strips as there are
- * cores, each with its own packing buffers, run on the common pool with the caller taking one
- * strip. Problems under {@link #PARALLEL_FLOPS} multiply-adds stay on the calling thread.
+ * <p>Threads: C is cut into row (or column, whichever is longer) strips, one per core when
+ * packed (each strip packs its own B), {@link #DIRECT_STRIPS_PER_THREAD} per core when not (taken
+ * from a counter); the caller runs one share and {@link SpinPool} workers the others (fork/join
+ * when the pool is busy). Problems under {@link #PARALLEL_FLOPS} multiply-adds stay on the
+ * calling thread.
  *
  * <p>Tunables (system properties, read once): {@code clayers.gemm.kc}, {@code .mc}, {@code .nc},
  * {@code clayers.gemm.directFlops} (0: always pack), {@code clayers.gemm.vector=false} to force
