@@ -110,6 +110,29 @@ class LayerContractTest {
 
     @ParameterizedTest
     @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void softmaxWithGradientMatchesForwardThenBackward(String id) {
+        try (Backend be = TestDevices.open(id); SoftmaxWithLoss fused = new SoftmaxWithLoss(be); SoftmaxWithLoss plain = new SoftmaxWithLoss(be);
+             Matrix x = be.upload(new float[] {1, 2, 3, 0, -1, 0.5f, 4, 4, 4}, 3, 3);
+             IntVector t = be.uploadInts(new int[] {2, 0, 1})) {
+            float lossPlain = plain.forward(x, t);
+            float[] dxPlain = be.download(plain.backward(1f));
+            float loss = fused.forwardWithGradient(x, t, 1f);
+            assertEquals(lossPlain, loss);
+            assertArrayEquals(dxPlain, be.download(fused.backward(1f)));   // the gradient from the fused pass
+            // Another dout is computed afresh, not taken from the fused pass.
+            assertArrayEquals(be.download(plain.backward(0.5f)), be.download(fused.backward(0.5f)));
+            // The deferred form: backward first, then the loss; a NaN loss still throws from get().
+            Backend.Pending pending = fused.forwardWithGradientAsync(x, t, 1f);
+            assertArrayEquals(dxPlain, be.download(fused.backward(1f)));
+            assertEquals(lossPlain, pending.get());
+            try (Matrix bad = be.upload(new float[] {Float.NaN, 0, 1, 0, 0, 0, 0, 0, 0}, 3, 3)) {
+                assertThrows(NonFiniteLossException.class, () -> fused.forwardWithGradientAsync(bad, t, 1f).get());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
     void softmaxIsStableForHugeLogits(String id) {
         try (Backend be = TestDevices.open(id); SoftmaxWithLoss swl = new SoftmaxWithLoss(be);
              Matrix x = be.upload(new float[] {1000, 0, -1000}, 1, 3);
