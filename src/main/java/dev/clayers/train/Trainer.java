@@ -7,6 +7,7 @@ import dev.clayers.layer.NonFiniteLossException;
 import dev.clayers.layer.Param;
 import dev.clayers.net.Sequential;
 
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -101,6 +102,10 @@ public final class Trainer implements AutoCloseable {
         }
         optimizer.setLearningRate(config.learningRate(epoch));
         listener.epochStarted(epoch, iters * batch);
+        // Weight decay adds wd * W to every weight matrix's gradient (not the biases'): one list op a step.
+        List<Param> weights = net.params().stream().filter(p -> p.name().endsWith(".W")).toList();
+        List<Matrix> decayW = weights.stream().map(Param::value).toList();
+        List<Matrix> decayGrads = weights.stream().map(Param::grad).toList();
         long t0 = System.nanoTime();
         double lossSum = 0;
         for (long it = 0; it < iters; it++) {
@@ -127,11 +132,7 @@ public final class Trainer implements AutoCloseable {
                 throw new NonFiniteLossException("training diverged in epoch " + epoch + ", iteration " + (it + 1)
                         + ": loss is not finite; lower the learning rate (now " + optimizer.learningRate() + ")");
             }
-            if (config.weightDecay() > 0) {
-                for (Param p : net.params()) {
-                    if (p.name().endsWith(".W")) be.axpy(config.weightDecay(), p.value(), p.grad());
-                }
-            }
+            if (config.weightDecay() > 0) be.axpy(config.weightDecay(), decayW, decayGrads);
             optimizer.step(net.params());
             lossSum += loss;
             listener.progress((it + 1) * batch);

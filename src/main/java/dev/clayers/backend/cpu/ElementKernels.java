@@ -35,12 +35,15 @@ class ElementKernels {
      * {@code b - 0x7f800001} are both set exactly then.
      */
     void reluForward(float[] xs, float[] os, float[] ms, int from, int to) {
-        for (int i = from; i < to; i++) {
-            int b = Float.floatToRawIntBits(xs[i]);
-            int on = ((-b) & (b - 0x7f800001)) >> 31;
-            os[i] = Float.intBitsToFloat(b & on);
-            ms[i] = Float.intBitsToFloat(0x3f800000 & on);
-        }
+        for (int i = from; i < to; i++) relu(xs[i], os, ms, i);
+    }
+
+    /** {@code os[i] = z > 0 ? z : 0; ms[i] = z > 0 ? 1 : 0} on the bits, as described at {@link #reluForward}. */
+    private static void relu(float z, float[] os, float[] ms, int i) {
+        int b = Float.floatToRawIntBits(z);
+        int on = ((-b) & (b - 0x7f800001)) >> 31;
+        os[i] = Float.intBitsToFloat(b & on);
+        ms[i] = Float.intBitsToFloat(0x3f800000 & on);
     }
 
     /** {@link #addBias} then {@link #reluForward} on each element; out may be x, mask may not. */
@@ -51,12 +54,7 @@ class ElementKernels {
     /** {@link #addBiasRelu} on columns [from, cols) of every row. */
     final void addBiasRelu(float[] xs, float[] bs, float[] os, float[] ms, int rows, int cols, int from) {
         for (int i = 0, base = 0; i < rows; i++, base += cols) {
-            for (int j = from; j < cols; j++) {
-                int b = Float.floatToRawIntBits(xs[base + j] + bs[j]);
-                int on = ((-b) & (b - 0x7f800001)) >> 31;
-                os[base + j] = Float.intBitsToFloat(b & on);
-                ms[base + j] = Float.intBitsToFloat(0x3f800000 & on);
-            }
+            for (int j = from; j < cols; j++) relu(xs[base + j] + bs[j], os, ms, base + j);
         }
     }
 
