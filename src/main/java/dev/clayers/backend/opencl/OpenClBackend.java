@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -74,6 +75,8 @@ public final class OpenClBackend extends AbstractBackend {
     private boolean gatherPending;
     /** Loss reads enqueued and not yet known complete; their host buffers must stay reachable. */
     private final Set<LossRead> readsInFlight = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Direct host buffers of finished loss reads, for the next ones. */
+    private final ArrayDeque<ByteBuffer> spareHostBuffers = new ArrayDeque<>();
     private cl_mem packA;                // CPU gemm: k-major, zero-padded copy of op(A), grown on demand
     private long packAFloats;
     private cl_mem packB;                // CPU gemm: zero-padded copy of op(B), grown on demand
@@ -677,26 +680,33 @@ public final class OpenClBackend extends AbstractBackend {
     private static final int SERIAL_SOFTMAX_ROWS = 1024;
 
     /**
-     * A loss read in flight: the device writes into direct buffers of its own, which this backend
-     * keeps reachable ({@link #readsInFlight}) until the value has been taken or the queue finished.
+     * A loss read in flight: the device writes into a direct host buffer (loss, bad-label count,
+     * gather flag: 12 bytes), which this backend keeps reachable ({@link #readsInFlight}) until the
+     * read is known complete, and takes back for the next read once the numbers are out of it, so
+     * a training step allocates no direct memory.
      */
     private final class LossRead implements Pending {
         private final int rows;
         private final int cols;
         private final boolean gathers;
-        private final ByteBuffer loss = ByteBuffer.allocateDirect(2 * Sizeof.cl_float).order(ByteOrder.nativeOrder());
-        private final ByteBuffer flag = ByteBuffer.allocateDirect(Sizeof.cl_int).order(ByteOrder.nativeOrder());
+        private ByteBuffer host = spareHostBuffers.isEmpty()
+                ? ByteBuffer.allocateDirect(3 * Sizeof.cl_float).order(ByteOrder.nativeOrder()) : spareHostBuffers.pop();
         private cl_event done = new cl_event();
-        private Float value;
+        private float loss;
+        private float bad;
+        private int flag;
 
         LossRead(int rows, int cols, boolean gathers) {
             this.rows = rows;
             this.cols = cols;
             this.gathers = gathers;
             try {
-                CL.clEnqueueReadBuffer(queue, lossOut, CL.CL_FALSE, 0, 2L * Sizeof.cl_float, Pointer.to(loss), 0, null,
+                CL.clEnqueueReadBuffer(queue, lossOut, CL.CL_FALSE, 0, 2L * Sizeof.cl_float, Pointer.to(host), 0, null,
                         gathers ? null : done);
-                if (gathers) CL.clEnqueueReadBuffer(queue, gatherError, CL.CL_FALSE, 0, Sizeof.cl_int, Pointer.to(flag), 0, null, done);
+                if (gathers) {
+                    CL.clEnqueueReadBuffer(queue, gatherError, CL.CL_FALSE, 0, Sizeof.cl_int,
+                            Pointer.to(host).withByteOffset(2L * Sizeof.cl_float), 0, null, done);
+                }
             } catch (CLException e) {
                 throw ClErrors.wrap("read the loss on " + id(), e);
             }
@@ -712,30 +722,32 @@ public final class OpenClBackend extends AbstractBackend {
 
         @Override
         public float get() {
-            if (value != null) return value;
-            if (done != null) {
-                try {
-                    CL.clWaitForEvents(1, new cl_event[] {done});
-                } catch (CLException e) {
-                    throw ClErrors.wrap("read the loss on " + id(), e);
-                } finally {
-                    complete();
+            if (host != null) {
+                if (done != null) {
+                    try {
+                        CL.clWaitForEvents(1, new cl_event[] {done});
+                    } catch (CLException e) {
+                        throw ClErrors.wrap("read the loss on " + id(), e);
+                    } finally {
+                        complete();
+                    }
                 }
+                loss = host.getFloat(0);
+                bad = host.getFloat(Sizeof.cl_float);
+                flag = gathers ? host.getInt(2 * Sizeof.cl_float) : 0;
+                spareHostBuffers.push(host);
+                host = null;
+                if (flag != 0) resetGatherError();
             }
-            if (gathers && flag.getInt(0) != 0) {
-                int position = flag.getInt(0) - 1;
-                flag.putInt(0, 0);
-                resetGatherError();
-                throw new IndexOutOfBoundsException("gather on " + id() + ": the index at position " + position
+            if (flag != 0) {
+                throw new IndexOutOfBoundsException("gather on " + id() + ": the index at position " + (flag - 1)
                         + " is outside the source; the gathered rows got NaN (ints -1)");
             }
-            float bad = loss.getFloat(Sizeof.cl_float);
             if (bad != 0f) {
                 throw new IllegalArgumentException("softmaxCrossEntropy: " + (long) bad + " of " + rows
                         + " labels are outside 0.." + (cols - 1));
             }
-            value = loss.getFloat(0);
-            return value;
+            return loss;
         }
     }
 
