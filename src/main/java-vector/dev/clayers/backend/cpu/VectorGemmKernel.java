@@ -57,7 +57,11 @@ final class VectorGemmKernel implements GemmKernel {
         else throw new IllegalArgumentException("A strides " + ars + ", " + acs + ": one must be 1");
     }
 
-    /** {@link #tile} with A(r, p) at {@code a[ao + p * acs + r]} and B rows {@code ldb} apart. */
+    /**
+     * {@link #tile} with A(r, p) at {@code a[ao + p * acs + r]} and B rows {@code ldb} apart. Not
+     * merged with {@link #tile}: with strides that are not constants C2 keeps a bounds check per
+     * load, and the packed path (large products) is where the kernel must run at full speed.
+     */
     private static void tileByColumns(int kc, float[] a, int ao, int acs, float[] b, int bo, int ldb, float[] out) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
