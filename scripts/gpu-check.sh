@@ -15,11 +15,11 @@ Runs, one after another, and records in ONE Markdown report:
   and for each device:
   clayers verify    --device ID
   clayers gradcheck --device ID
-  clayers bench     --quick --device cpu,ID      (the Java cpu backend as the reference; not with --quick)
+  clayers bench     --quick --device cpu,ID    (the Java cpu backend as the reference; not with --quick)
   clayers train     --device ID --epochs 2 --no-progress
 Without --device the devices are every OpenCL device whose type is GPU or ACCELERATOR in
-`clayers devices --json`; CPU devices and simulators (name or vendor says Oclgrind, simulator or
-emulator) are skipped. A device named with --device is always run, whatever its type.
+`clayers devices --json`; CPU devices and simulators (name or vendor contains Oclgrind, simulat
+or emulat: simulator, emulation, ...) are skipped. A device named with --device is always run, whatever its type.
 A failing step does not stop the others.
 
 The report (default ./gpu-report-<host>-<YYYY-MM-DD>.md) has a summary table at the top (command,
@@ -71,12 +71,12 @@ step_timeout=1800
 while [ $# -gt 0 ]; do
     case "$1" in
         -h | --help) usage; exit 0 ;;
-        --device) [ $# -ge 2 ] && [ -n "$2" ] || die_usage "--device needs an id (see: clayers devices)"
+        --device) if [ $# -lt 2 ] || [ -z "$2" ]; then die_usage "--device needs an id (see: clayers devices)"; fi
                   devices+=("$2"); shift 2 ;;
         --device=*) [ -n "${1#--device=}" ] || die_usage "--device needs an id (see: clayers devices)"
                     devices+=("${1#--device=}"); shift ;;
         --quick) quick=1; shift ;;
-        --out) [ $# -ge 2 ] && [ -n "$2" ] || die_usage "--out needs a file name"
+        --out) if [ $# -lt 2 ] || [ -z "$2" ]; then die_usage "--out needs a file name"; fi
                out="$2"; shift 2 ;;
         --out=*) out="${1#--out=}"; [ -n "$out" ] || die_usage "--out needs a file name"; shift ;;
         --step-timeout) [ $# -ge 2 ] || die_usage "--step-timeout needs a number of seconds"
@@ -138,22 +138,21 @@ if [ "$pack" = 1 ]; then
     jdk="$(dirname "$(dirname "$java_bin")")"
     jlink="$jdk/bin/jlink"
     jdeps="$jdk/bin/jdeps"
-    [ -x "$jlink" ] && [ -x "$jdeps" ] || die_usage "no jlink/jdeps beside $java_bin (needs a full JDK, not a JRE)"
+    if [ ! -x "$jlink" ] || [ ! -x "$jdeps" ]; then die_usage "no jlink/jdeps beside $java_bin (needs a full JDK, not a JRE)"; fi
     [ -d "$jdk/jmods" ] || die_usage "$jdk has no jmods/ folder, which jlink needs (Debian: apt-get install openjdk-17-jdk)"
     # jdeps sees the static dependencies. Added by hand, as jdeps cannot see them: the Vector API
     # (loaded with --add-modules for the fast CPU gemm) and jdk.unsupported (sun.misc.Unsafe,
     # which Gson and other libraries look up by reflection). JOCL's native part needs only libc,
     # libstdc++ and the libOpenCL it opens at run time; slf4j needs java.base only.
     modules="$("$jdeps" --multi-release 17 --print-module-deps --ignore-missing-deps "$jar")"
-    modules="$modules,jdk.incubator.vector,jdk.unsupported"
-    jver="$("$java_bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
-    if [ "${jver%%.*}" -ge 21 ] 2>/dev/null; then compress=--compress=zip-6; else compress=--compress=2; fi
+    modules="$(printf '%s\n' "${modules//,/$'\n'}" jdk.incubator.vector jdk.unsupported | sort -u | paste -sd, -)"
     stage="$(mktemp -d "${TMPDIR:-/tmp}/gpu-check-pack.XXXXXX")"
     trap 'rm -rf "$stage"' EXIT
     dir="$stage/clayers-gpu-check"
     mkdir -p "$dir"
     echo "gpu-check: jlink $modules ..." >&2
-    "$jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages "$compress" \
+    # No jlink --compress: gzip packs the plain modules file better (the tarball: 34 MB, not 40).
+    "$jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
         --output "$dir/runtime" 2>&1 | grep -v '^WARNING: Using incubator modules' >&2 || true
     [ -x "$dir/runtime/bin/java" ] || die_usage "jlink failed (see above)"
     [ -f "$dir/runtime/lib/libjsig.so" ] || echo "gpu-check: warning: the runtime has no lib/libjsig.so" >&2
@@ -246,7 +245,8 @@ jsig="$java_home/lib/libjsig.so"
 java_preload="${LD_PRELOAD:-}"
 if [ -f "$jsig" ]; then java_preload="$jsig${java_preload:+:$java_preload}"; fi
 read -r -a extra_opts <<<"${CLAYERS_JAVA_OPTS:-}"
-java_cmd=("$java_bin" --add-modules jdk.incubator.vector "${extra_opts[@]}" -jar "$jar")
+# ${a[@]+"${a[@]}"}: an empty array under set -u, which bash before 4.4 calls unbound.
+java_cmd=("$java_bin" --add-modules jdk.incubator.vector ${extra_opts[@]+"${extra_opts[@]}"} -jar "$jar")
 timeout_cmd=()
 if command -v timeout >/dev/null 2>&1; then timeout_cmd=(timeout -k 30 "$step_timeout"); fi
 
@@ -254,7 +254,7 @@ if command -v timeout >/dev/null 2>&1; then timeout_cmd=(timeout -k 30 "$step_ti
 java_env=(LD_PRELOAD="$java_preload")
 [ -z "$java_ld_path" ] || java_env+=(LD_LIBRARY_PATH="$java_ld_path")
 clayers_run() { # clayers_run ARGS... : one clayers command, stdout and stderr to the caller's stdout
-    "${timeout_cmd[@]}" env "${java_env[@]}" "${java_cmd[@]}" "$@" 2>&1 </dev/null
+    ${timeout_cmd[@]+"${timeout_cmd[@]}"} env "${java_env[@]}" "${java_cmd[@]}" "$@" 2>&1 </dev/null
 }
 
 now() {
@@ -361,7 +361,7 @@ write_report() {
         echo "* host: $(uname -n 2>/dev/null || echo "$host") ($(uname -srm 2>/dev/null || echo unknown))"
         echo "* clayers: $version_line"
         echo "* java: \`$java_bin\`"
-        echo "* script: \`$self ${script_args[*]}\`"
+        echo "* script: \`$self${script_args[*]+ ${script_args[*]}}\`"
         echo
         echo "## Devices"
         echo
@@ -390,7 +390,7 @@ script_args=()
 
 # Discovery: `devices --json`, pretty or compact, read without jq: each object starts at "id".
 rc=0
-"${timeout_cmd[@]}" env "${java_env[@]}" "${java_cmd[@]}" devices --json >"$work/devices.json" 2>"$work/devices.err" </dev/null || rc=$?
+${timeout_cmd[@]+"${timeout_cmd[@]}"} env "${java_env[@]}" "${java_cmd[@]}" devices --json >"$work/devices.json" 2>"$work/devices.err" </dev/null || rc=$?
 discovered="$(grep -o '"\(id\|name\|vendor\|type\)" *: *"[^"]*"' "$work/devices.json" 2>/dev/null |
     sed 's/^"\([a-z]*\)" *: *"\(.*\)"$/\1\t\2/' |
     awk -F'\t' '$1 == "id" { if (id != "") print id "\t" name "\t" vendor "\t" type; id = $2; name = vendor = type = "" }
@@ -418,7 +418,7 @@ else
         [ -n "$id" ] || continue
         skip=""
         case "$type" in *GPU* | *ACCELERATOR*) ;; *) skip="type $type" ;; esac
-        if [ -z "$skip" ] && printf '%s %s' "$name" "$vendor" | grep -qiE 'oclgrind|simulator|emulator'; then
+        if [ -z "$skip" ] && printf '%s %s' "$name" "$vendor" | grep -qiE 'oclgrind|simulat|emulat'; then
             skip="a simulator"
         fi
         if [ -z "$skip" ]; then chosen+=("$id"); else echo "* skipped \`$id\` $name ($vendor): $skip" >>"$work/devices.md"; fi
@@ -428,7 +428,7 @@ else
 fi
 echo >>"$work/devices.md"
 [ ${#chosen[@]} -eq 0 ] && echo "* none" >>"$work/devices.md"
-for d in "${chosen[@]}"; do echo "* \`$d\` $(describe "$d")" >>"$work/devices.md"; done
+for d in ${chosen[@]+"${chosen[@]}"}; do echo "* \`$d\` $(describe "$d")" >>"$work/devices.md"; done
 devices_section="$(cat "$work/devices.md")"
 
 run_step all devices
@@ -442,7 +442,9 @@ fi
 for d in "${chosen[@]}"; do
     run_step "$d" verify --device "$d"
     run_step "$d" gradcheck --device "$d"
-    [ "$quick" = 1 ] || run_step "cpu,$d" bench --quick --device "cpu,$d"
+    if [ "$quick" = 0 ]; then
+        if [ "$d" = cpu ]; then run_step cpu bench --quick --device cpu; else run_step "cpu,$d" bench --quick --device "cpu,$d"; fi
+    fi
     run_step "$d" train --device "$d" --epochs 2 --no-progress
 done
 
