@@ -17,6 +17,10 @@
  * skipped, so the host rounds the global size up to whole tiles.
  *
  * beta == 0 ignores the old C entirely (no read), so NaN or garbage in C never propagates.
+ *
+ * The slab loops count with an unsigned index: with power-of-two tiles its / and % become a
+ * shift and a mask; with a signed one LLVM pairs the division and remainder through a `freeze`
+ * instruction, which Oclgrind's uninitialised-value checker cannot interpret.
  */
 
 #ifndef TSM
@@ -63,7 +67,7 @@
         for (int j = 0; j < WPTN; j++) acc[i][j] = 0.0f;                                    \
     for (int k0 = 0; k0 < K; k0 += TSK) {                                                   \
         /* Stage op(A)[row0.., k0..]: consecutive work-items read consecutive addresses. */ \
-        for (int e = tid; e < TSM * TSK; e += nthreads) {                                   \
+        for (uint e = tid; e < TSM * TSK; e += nthreads) {                                  \
             int kk, mm;                                                                     \
             if (TA) { mm = e % TSM; kk = e / TSM; } else { kk = e % TSK; mm = e / TSK; }    \
             const int gm = row0 + mm, gk = k0 + kk;                                         \
@@ -73,7 +77,7 @@
             asub[kk][mm] = v;                                                               \
         }                                                                                   \
         /* Stage op(B)[k0.., col0..]. */                                                    \
-        for (int e = tid; e < TSK * TSN; e += nthreads) {                                   \
+        for (uint e = tid; e < TSK * TSN; e += nthreads) {                                  \
             int kk, nn;                                                                     \
             if (TB) { kk = e % TSK; nn = e / TSK; } else { nn = e % TSN; kk = e / TSN; }    \
             const int gk = k0 + kk, gn = col0 + nn;                                         \

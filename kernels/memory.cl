@@ -7,8 +7,9 @@
  * fill: EW_CHUNK consecutive elements per work-item; gather_ints: one per element (1-D). gather_rows: a 2-D range
  * (cols, rows of dst), dimension 0 along a row so reads and writes are contiguous.
  *
- * Kernels cannot throw, so an index outside src is reported through error[0]: the first
- * offending position + 1 is stored there (any racing writer stores a valid position) and
+ * Kernels cannot throw, so an index outside src is reported through error[0]: an offending
+ * position + 1 is stored there by atomic_cmpxchg from 0, so the first report stays (plain stores
+ * from several work-items were a write-write race, which Oclgrind's race detector reported), and
  * the destination gets NaN / -1, never a silently clamped row. The host checks error[0]
  * when it next waits for the device.
  */
@@ -34,7 +35,7 @@ __kernel void gather_rows(const int rows, const int cols, const int src_rows,
     const int from = indices[offset + r];
     float v;
     if (from < 0 || from >= src_rows) {
-        error[0] = offset + r + 1;
+        atomic_cmpxchg(error, 0, offset + r + 1);   // the first report stays; plain stores would race
         v = NAN;
     } else {
         v = src[(size_t) from * cols + j];
@@ -49,7 +50,7 @@ __kernel void gather_ints(const int n, const int src_length, __global const int 
     if (r >= n) return;
     const int from = indices[offset + r];
     if (from < 0 || from >= src_length) {
-        error[0] = offset + r + 1;
+        atomic_cmpxchg(error, 0, offset + r + 1);   // the first report stays; plain stores would race
         dst[r] = -1;
     } else {
         dst[r] = src[from];

@@ -57,7 +57,7 @@ __kernel void gather_rows_shifted(const int rows, const int width, const int hei
     if (c >= cols || r >= rows) return;
     const int from = idx[offset + r];
     if (from < 0 || from >= src_rows) {
-        error[0] = offset + r + 1;
+        atomic_cmpxchg(error, 0, offset + r + 1);   // the first report stays; plain stores would race
         dst[(size_t)r * cols + c] = NAN;
         return;
     }

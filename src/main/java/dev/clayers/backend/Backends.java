@@ -1,6 +1,7 @@
 package dev.clayers.backend;
 
 import dev.clayers.backend.cpu.CpuBackend;
+import dev.clayers.backend.opencl.DeviceProfile;
 import dev.clayers.backend.opencl.OpenClBackend;
 import dev.clayers.backend.opencl.OpenClDevices;
 import org.slf4j.Logger;
@@ -15,11 +16,14 @@ import java.util.regex.Pattern;
 
 /**
  * Device discovery and selection by id: {@code auto}, {@code cpu}, {@code opencl:P:D}, or a
- * case-insensitive substring of a device name. Discovery never throws, even without libOpenCL.
+ * case-insensitive substring of a device name. An OpenCL id or name may end in {@code @cpu} or
+ * {@code @gpu} to run that kernel shape instead of the device's own ({@link DeviceProfile}): the
+ * tests run the GPU-shaped kernels on a CPU device so. Discovery never throws, even without libOpenCL.
  */
 public final class Backends {
     private static final Logger log = LoggerFactory.getLogger(Backends.class);
     private static final Pattern OPENCL_ID = Pattern.compile("opencl:(\\d+):(\\d+)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SHAPE_SUFFIX = Pattern.compile("(.+)@(cpu|gpu)", Pattern.CASE_INSENSITIVE);
 
     private Backends() {}
 
@@ -54,8 +58,20 @@ public final class Backends {
         String s = spec == null || spec.isBlank() ? "auto" : spec.trim();
         if (s.equalsIgnoreCase("auto")) return openAuto();
         if (s.equalsIgnoreCase(CpuBackend.ID)) return new CpuBackend();
+        DeviceProfile.Shape shape = null;
+        Matcher suffix = SHAPE_SUFFIX.matcher(s);
+        if (suffix.matches()) {
+            shape = DeviceProfile.Shape.parse(suffix.group(2));
+            s = suffix.group(1).trim();
+            if (s.equalsIgnoreCase("auto") || s.equalsIgnoreCase(CpuBackend.ID)) {
+                throw new IllegalArgumentException("'" + spec + "': @cpu and @gpu choose the kernel shape of an OpenCL device; "
+                        + "name one (opencl:P:D or part of its name)");
+            }
+        }
         Matcher m = OPENCL_ID.matcher(s);
-        if (m.matches()) return openExplicit(s.toLowerCase(Locale.ROOT), Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+        if (m.matches()) {
+            return openExplicit(s.toLowerCase(Locale.ROOT), Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), shape);
+        }
 
         List<DeviceInfo> all = list();
         String needle = s.toLowerCase(Locale.ROOT);
@@ -67,7 +83,7 @@ public final class Backends {
             throw new IllegalArgumentException("'" + spec + "' matches several devices: "
                     + hits.stream().map(d -> d.id() + " (" + d.name() + ")").toList() + "; use one of their ids");
         }
-        return open(hits.get(0).id());
+        return open(hits.get(0).id() + (shape == null ? "" : "@" + shape.label()));
     }
 
     /** Opens every device of {@link #list()} ({@code --device all}), the Java backend first. */
@@ -89,7 +105,7 @@ public final class Backends {
         return String.join(", ", ids);
     }
 
-    private static Backend openExplicit(String id, int platform, int device) {
+    private static Backend openExplicit(String id, int platform, int device, DeviceProfile.Shape shape) {
         OpenClDevices.Discovery d = OpenClDevices.discover();
         boolean present = d.devices().stream().anyMatch(x -> x.id().equals(id));
         if (!present) {
@@ -100,7 +116,7 @@ public final class Backends {
                     + "; valid: " + validIds(all));
         }
         try {
-            return OpenClBackend.open(platform, device);
+            return OpenClBackend.open(platform, device, shape);
         } catch (RuntimeException e) {
             List<DeviceInfo> all = new ArrayList<>();
             all.add(cpuInfo());
@@ -111,8 +127,10 @@ public final class Backends {
 
     /**
      * Picks the device expected to be fastest: a GPU or accelerator (most compute units x clock),
-     * else an OpenCL CPU device, else the Java backend. Falls back with a WARN when OpenCL is
-     * unusable or the chosen device fails to open; an explicit id never falls back.
+     * else an OpenCL CPU device, else the Java backend. Simulators and emulators (Oclgrind, FPGA
+     * emulators: {@link DeviceProfile#isSimulator}) are never picked, only opened when named.
+     * Falls back with a WARN when OpenCL is unusable or the chosen device fails to open; an
+     * explicit id never falls back.
      */
     private static Backend openAuto() {
         OpenClDevices.Discovery d = OpenClDevices.discover();
@@ -120,8 +138,13 @@ public final class Backends {
             log.warn("auto: OpenCL is not usable ({}); using the Java cpu backend", d.problem());
             return new CpuBackend();
         }
+        List<DeviceInfo> ranked = new ArrayList<>(d.devices().stream().filter(x -> !DeviceProfile.isSimulator(x)).toList());
+        if (ranked.isEmpty()) {
+            log.warn("auto: the only OpenCL devices are simulators ({}), which auto never picks; using the Java cpu backend",
+                    d.devices().stream().map(x -> x.id() + " " + x.name()).toList());
+            return new CpuBackend();
+        }
         Comparator<DeviceInfo> speed = Comparator.comparingLong(x -> (long) x.computeUnits() * Math.max(1, x.clockMhz()));
-        List<DeviceInfo> ranked = new ArrayList<>(d.devices());
         ranked.sort(Comparator.comparing((DeviceInfo x) -> !x.isGpuLike()).thenComparing(speed.reversed()));
         for (DeviceInfo cand : ranked) {
             Matcher m = OPENCL_ID.matcher(cand.id());

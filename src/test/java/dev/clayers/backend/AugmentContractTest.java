@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AugmentContractTest {
 
     @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void shiftedGatherMatchesHostFormula(String id) {
         int w = 28, h = 28, n = 33, batch = 7, maxShift = 2, seed = 77;
         Random rng = new Random(8);
@@ -45,7 +45,7 @@ class AugmentContractTest {
 
     /** Batches sampled on the device: the host formula exactly, in range, and spread over the range. */
     @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void randomIndicesMatchHostFormula(String id) {
         int n = 1000, bound = 60000, seed = -123456;
         try (Backend be = TestDevices.open(id); IntVector out = be.allocInts(n)) {
@@ -63,7 +63,7 @@ class AugmentContractTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void badIndexOrShiftIsAnError(String id) {
         try (Backend be = TestDevices.open(id); Matrix s = be.alloc(3, 16); IntVector ix = be.uploadInts(new int[] {0, 9});
              Matrix dst = be.alloc(2, 16)) {

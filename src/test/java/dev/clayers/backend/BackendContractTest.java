@@ -19,9 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The op contract, written once and run on every device of {@link TestDevices#ids()}: each op is
- * compared with the Java reference on seeded random data over shapes with 1, odd sizes, and
- * non-multiples of any tile (1, 7, 33, 100, 784, 1000). Tolerances are the per-op ones of
+ * The op contract, written once and run on every device of {@link TestDevices#contractIds()} (each
+ * real OpenCL device in both kernel shapes, then simulators): each op is compared with the Java
+ * reference on seeded random data over shapes with 1, odd sizes, and non-multiples of any tile
+ * (1, 7, 33, 100, 784, 1000); on a simulator over the small ones of {@link #shapes} and
+ * {@link #gemmShapes}, still past a tile edge and with several work-groups per reduction. Tolerances are the per-op ones of
  * {@link Verifier} (its class comment states and justifies them): gemm abs 2e-6·sqrt(K)·|alpha|·max|A|·max|B|;
  * element-wise arithmetic rel 1e-6; sigmoid rel 2e-6; softmax probabilities and loss rel 1e-5;
  * column sums abs 1e-6·sqrt(rows)·max|x|; moves and integer results exact.
@@ -49,28 +51,33 @@ class BackendContractTest {
 
     private static final int[][] GEMM_SHAPES = {{1, 1, 1}, {7, 33, 100}, {100, 784, 100}, {33, 1000, 7}, {784, 100, 100},
             {1, 100, 784}, {100, 1, 33}, {65, 63, 17}};
+    /** On simulators: still 1, odd sizes and one past a 64-tile edge in each of M and N. */
+    private static final int[][] SMALL_GEMM_SHAPES = {{1, 1, 1}, {7, 33, 10}, {65, 3, 17}, {3, 65, 7}, {1, 7, 33}};
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    private static int[][] gemmShapes(String id) { return TestDevices.small(id) ? SMALL_GEMM_SHAPES : GEMM_SHAPES; }
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void gemmAllTransposesAndShapes(String id) {
         Random rnd = new Random(1);
         try (Verifier.Pair p = new Verifier.Pair(device(id))) {
             for (boolean ta : new boolean[] {false, true}) {
                 for (boolean tb : new boolean[] {false, true}) {
-                    for (int[] s : GEMM_SHAPES) check(p.gemm(rnd, ta, tb, s[0], s[1], s[2], 1f, 0f, false));
+                    for (int[] s : gemmShapes(id)) check(p.gemm(rnd, ta, tb, s[0], s[1], s[2], 1f, 0f, false));
                 }
             }
         }
     }
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void gemmAlphaBeta(String id) {
         Random rnd = new Random(2);
         try (Verifier.Pair p = new Verifier.Pair(device(id))) {
             for (boolean ta : new boolean[] {false, true}) {
                 for (boolean tb : new boolean[] {false, true}) {
-                    check(p.gemm(rnd, ta, tb, 33, 100, 7, -0.5f, 1f, false));     // accumulate, as dW += x^T dout
-                    check(p.gemm(rnd, ta, tb, 100, 33, 784, 2f, 0.25f, false));
-                    check(p.gemm(rnd, ta, tb, 7, 1000, 33, 1f, 0f, true));        // beta 0: NaN in C must not leak
+                    boolean small = TestDevices.small(id);
+                    check(p.gemm(rnd, ta, tb, 33, small ? 10 : 100, 7, -0.5f, 1f, false));     // accumulate, as dW += x^T dout
+                    check(p.gemm(rnd, ta, tb, small ? 10 : 100, 33, small ? 17 : 784, 2f, 0.25f, false));
+                    check(p.gemm(rnd, ta, tb, 7, small ? 70 : 1000, small ? 3 : 33, 1f, 0f, true));   // beta 0: NaN in C must not leak
                     check(p.gemm(rnd, ta, tb, 1, 1, 1, 0f, 0f, true));
                 }
             }
@@ -78,66 +85,72 @@ class BackendContractTest {
     }
 
     private static final int[][] SHAPES = {{1, 1}, {1, 7}, {7, 33}, {100, 10}, {33, 1000}, {1000, 7}, {100, 784}};
+    private static final int[][] SMALL_SHAPES = {{1, 1}, {1, 7}, {7, 33}, {100, 10}, {3, 100}};
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    private static int[][] shapes(String id) { return TestDevices.small(id) ? SMALL_SHAPES : SHAPES; }
+
+    /** Rows for the many-row cases: past one work-group on every device, fewer on a simulator. */
+    private static int manyRows(String id, int rows) { return TestDevices.small(id) ? 600 : rows; }
+
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void biasAndColumnSums(String id) {
         Random rnd = new Random(3);
         try (Verifier.Pair p = new Verifier.Pair(device(id))) {
-            for (int[] s : SHAPES) {
+            for (int[] s : shapes(id)) {
                 check(p.addBias(rnd, s[0], s[1], false));
                 check(p.addBias(rnd, s[0], s[1], true));
                 p.addBiasRelu(rnd, s[0], s[1]).forEach(BackendContractTest::check);
                 check(p.sumColumns(rnd, s[0], s[1]));
             }
-            check(p.sumColumns(rnd, 10_000, 10));   // many rows: several row blocks and the second pass
-            check(p.sumColumns(rnd, 60_000, 1));
+            check(p.sumColumns(rnd, manyRows(id, 10_000), 10));   // many rows: several row blocks and the second pass
+            check(p.sumColumns(rnd, manyRows(id, 60_000), 1));
         }
     }
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void elementwiseActivationsAndOptimizers(String id) {
         Random rnd = new Random(4);
         try (Verifier.Pair p = new Verifier.Pair(device(id))) {
-            for (int[] s : SHAPES) {
+            for (int[] s : shapes(id)) {
                 for (String op : Verifier.Pair.ELEMENTWISE) check(p.elementwise(rnd, op, s[0], s[1]));
             }
             for (String op : Verifier.Pair.OPTIMIZERS) p.optimizerList(rnd, op).forEach(BackendContractTest::check);
         }
     }
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void softmaxCrossEntropyForwardBackward(String id) {
         Random rnd = new Random(5);
         try (Verifier.Pair p = new Verifier.Pair(device(id))) {
-            for (int[] s : SHAPES) p.softmax(rnd, s[0], s[1], 1f).forEach(BackendContractTest::check);
+            for (int[] s : shapes(id)) p.softmax(rnd, s[0], s[1], 1f).forEach(BackendContractTest::check);
             p.softmax(rnd, 100, 10, 1000f).forEach(BackendContractTest::check);   // huge logits: no overflow
-            p.softmax(rnd, 1000, 10, 30f).forEach(BackendContractTest::check);
-            for (int[] s : SHAPES) p.softmaxWithGradient(rnd, s[0], s[1], 1f).forEach(BackendContractTest::check);
+            p.softmax(rnd, manyRows(id, 1000), 10, 30f).forEach(BackendContractTest::check);
+            for (int[] s : shapes(id)) p.softmaxWithGradient(rnd, s[0], s[1], 1f).forEach(BackendContractTest::check);
             p.softmaxWithGradient(rnd, 100, 10, 0.25f).forEach(BackendContractTest::check);
-            p.softmaxWithGradient(rnd, 10_000, 10, 1f).forEach(BackendContractTest::check);   // many rows: the mean
+            p.softmaxWithGradient(rnd, manyRows(id, 10_000), 10, 1f).forEach(BackendContractTest::check);   // many rows: the mean
         }
     }
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void argmaxAndCountCorrect(String id) {
         Random rnd = new Random(6);
         try (Verifier.Pair p = new Verifier.Pair(device(id))) {
-            for (int[] s : SHAPES) p.argmax(rnd, s[0], s[1]).forEach(BackendContractTest::check);
-            p.argmax(rnd, 60_000, 10).forEach(BackendContractTest::check);   // more rows than one pass of groups
+            for (int[] s : shapes(id)) p.argmax(rnd, s[0], s[1]).forEach(BackendContractTest::check);
+            p.argmax(rnd, manyRows(id, 60_000), 10).forEach(BackendContractTest::check);   // more rows than one pass of groups
         }
     }
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void gatherCopyFill(String id) {
         Random rnd = new Random(7);
         try (Verifier.Pair p = new Verifier.Pair(device(id))) {
-            for (int[] s : SHAPES) p.memory(rnd, s[0], s[1]).forEach(BackendContractTest::check);
+            for (int[] s : shapes(id)) p.memory(rnd, s[0], s[1]).forEach(BackendContractTest::check);
         }
     }
 
     // ---- hand values (pin the reference too) -------------------------------------------------------
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void handValues(String id) {
         Backend b = device(id);
         try (Matrix a = b.upload(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
@@ -175,7 +188,7 @@ class BackendContractTest {
 
     // ---- lifecycle and errors ------------------------------------------------------------------------
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void closingEverythingLeavesNoLiveBuffers(String id) {
         Backend b = TestDevices.open(id);
         Random rnd = new Random(8);
@@ -196,7 +209,7 @@ class BackendContractTest {
      * Device buffers left open are released when the backend closes. Not yet asked of the Java
      * backend, whose arrays the garbage collector frees and whose close does not reset its count.
      */
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void closingTheBackendReleasesOpenBuffers(String id) {
         Assumptions.assumeFalse(id.equals("cpu"), "the Java backend leaves heap arrays to the GC");
         Backend b = TestDevices.open(id);
@@ -210,7 +223,7 @@ class BackendContractTest {
         assertEquals(0, b.liveBuffers());
     }
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void matrixOfAnotherBackendIsRejected(String id) {
         Backend b = device(id);
         try (Backend other = TestDevices.open("cpu");
@@ -220,7 +233,7 @@ class BackendContractTest {
         }
     }
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void closedMatrixIsRejected(String id) {
         Backend b = device(id);
         Matrix m = b.alloc(3, 3);
@@ -229,7 +242,7 @@ class BackendContractTest {
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void mismatchedShapesNameBothShapes(String id) {
         Backend b = device(id);
         try (Matrix a = b.alloc(3, 4); Matrix c = b.alloc(4, 3); Matrix d = b.alloc(5, 5)) {
@@ -240,7 +253,7 @@ class BackendContractTest {
         }
     }
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void fusedOpsRejectAnOutputThatIsAnInput(String id) {
         Backend b = device(id);
         try (Matrix x = b.alloc(2, 3); Matrix bias = b.alloc(1, 3); Matrix out = b.alloc(2, 3); Matrix m = b.alloc(2, 3);
@@ -258,7 +271,7 @@ class BackendContractTest {
         }
     }
 
-    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @ParameterizedTest @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void outOfRangeIndicesAndLabelsFailLoudly(String id) {
         Backend b = device(id);
         try (Matrix src = b.alloc(4, 3); Matrix dst = b.alloc(2, 3); IntVector idx = b.uploadInts(new int[] {0, 9})) {

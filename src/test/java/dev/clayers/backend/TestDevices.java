@@ -1,5 +1,6 @@
 package dev.clayers.backend;
 
+import dev.clayers.backend.opencl.DeviceProfile;
 import dev.clayers.backend.opencl.OpenClDevices;
 
 import java.util.ArrayList;
@@ -7,23 +8,55 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The devices every contract test runs on: the Java {@code cpu} backend and every OpenCL device
- * present. Use as {@code @MethodSource("dev.clayers.backend.TestDevices#ids")}.
+ * The devices the tests run on. {@link #ids()}: the Java {@code cpu} backend and every real OpenCL
+ * device twice, once with its own kernel shape and once with the other ({@code opencl:0:0@gpu} on
+ * PoCL runs the tiled gemm, one element per work-item and the parallel reductions and softmax a
+ * GPU takes), so every kernel variant runs here. {@link #contractIds()} adds the simulators
+ * (Oclgrind), for the op, layer and optimizer contracts at the small shapes of {@link #small}.
+ * Use as {@code @MethodSource("dev.clayers.backend.TestDevices#ids")}.
  */
 public final class TestDevices {
     private TestDevices() {}
 
-    /** Device ids to run contract tests on: {@code cpu}, then every OpenCL device found. */
+    /** Device ids for every test that runs on all hardware: {@code cpu}, then each real OpenCL device in both shapes. */
     public static Stream<String> ids() {
         List<String> ids = new ArrayList<>();
         ids.add("cpu");
-        ids.addAll(openClIds());
+        for (DeviceInfo d : openClDevices()) {
+            if (DeviceProfile.isSimulator(d)) continue;
+            ids.add(d.id());
+            ids.add(d.id() + "@" + DeviceProfile.naturalShape(d).other().label());
+        }
         return ids.stream();
     }
 
-    /** The OpenCL device ids found here (empty without OpenCL). */
+    /** {@link #ids()} and then every simulator in its own shape: the contract tests, at small shapes there. */
+    public static Stream<String> contractIds() {
+        return Stream.concat(ids(), simulatorIds().stream());
+    }
+
+    /** The simulators found here (Oclgrind), each in its own shape. */
+    public static List<String> simulatorIds() {
+        return openClDevices().stream().filter(DeviceProfile::isSimulator).map(DeviceInfo::id).toList();
+    }
+
+    /**
+     * Whether a test on this device should keep to small shapes: simulators interpret every
+     * instruction (Oclgrind with its checks runs about a million a second), so the contract's
+     * 784 x 1000 cases would take hours there.
+     */
+    public static boolean small(String id) {
+        String base = id.contains("@") ? id.substring(0, id.indexOf('@')) : id;
+        return simulatorIds().contains(base);
+    }
+
+    /** The OpenCL device ids found here (empty without OpenCL), simulators included. */
     public static List<String> openClIds() {
-        return OpenClDevices.discover().devices().stream().map(DeviceInfo::id).toList();
+        return openClDevices().stream().map(DeviceInfo::id).toList();
+    }
+
+    private static List<DeviceInfo> openClDevices() {
+        return OpenClDevices.discover().devices();
     }
 
     /** Why no OpenCL device was found, or null. */

@@ -18,7 +18,7 @@ class LayerContractTest {
     private static final float TOL = 1e-6f;
 
     @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void relu(String id) {
         try (Backend be = TestDevices.open(id); Relu relu = new Relu(be, "relu1");
              Matrix x = be.upload(new float[] {1, -0.5f, 0, 2, -3, 0.25f}, 2, 3);
@@ -30,7 +30,7 @@ class LayerContractTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void sigmoid(String id) {
         try (Backend be = TestDevices.open(id); Sigmoid sig = new Sigmoid(be, "sigmoid1");
              Matrix x = be.upload(new float[] {0, 2, -2, 100, -100, 1}, 1, 6);
@@ -45,7 +45,7 @@ class LayerContractTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void affine(String id) {
         try (Backend be = TestDevices.open(id)) {
             // x 2x3, W 3x2, b 1x2
@@ -70,7 +70,7 @@ class LayerContractTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void firstAffineSkipsInputGradient(String id) {
         try (Backend be = TestDevices.open(id);
              Affine affine = new Affine(be, "affine1", be.alloc(3, 2), be.alloc(1, 2), false);
@@ -81,7 +81,7 @@ class LayerContractTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void affineRejectsWrongInputWidth(String id) {
         try (Backend be = TestDevices.open(id);
              Affine affine = new Affine(be, "affine1", be.alloc(3, 2), be.alloc(1, 2), true);
@@ -92,7 +92,7 @@ class LayerContractTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void softmaxWithLoss(String id) {
         try (Backend be = TestDevices.open(id); SoftmaxWithLoss swl = new SoftmaxWithLoss(be);
              Matrix x = be.upload(new float[] {1, 2, 3, 0, 0, 0}, 2, 3);
@@ -109,7 +109,7 @@ class LayerContractTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void softmaxWithGradientMatchesForwardThenBackward(String id) {
         try (Backend be = TestDevices.open(id); SoftmaxWithLoss fused = new SoftmaxWithLoss(be); SoftmaxWithLoss plain = new SoftmaxWithLoss(be);
              Matrix x = be.upload(new float[] {1, 2, 3, 0, -1, 0.5f, 4, 4, 4}, 3, 3);
@@ -132,7 +132,7 @@ class LayerContractTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void softmaxIsStableForHugeLogits(String id) {
         try (Backend be = TestDevices.open(id); SoftmaxWithLoss swl = new SoftmaxWithLoss(be);
              Matrix x = be.upload(new float[] {1000, 0, -1000}, 1, 3);
@@ -144,7 +144,7 @@ class LayerContractTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void nanLossStopsWithAMessage(String id) {
         try (Backend be = TestDevices.open(id); SoftmaxWithLoss swl = new SoftmaxWithLoss(be);
              Matrix x = be.upload(new float[] {Float.NaN, 0, 1}, 1, 3);

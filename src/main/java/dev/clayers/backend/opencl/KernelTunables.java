@@ -65,17 +65,18 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
     public long gemmLocalBytes() { return 4L * tsk * (tsm + tsn); }
 
     /**
-     * Defaults for a device. CPUs get the register-blocked gemm: 6 rows x 16 columns per work-item
+     * Defaults for a device profile. The CPU shape gets the register-blocked gemm: 6 rows x 16 columns per work-item
      * (12 AVX2 accumulators, the shape of BLIS's Haswell micro-kernel), 4 row blocks per work-group
      * (a panel of B is reused from cache by each; more, smaller groups balance better over the
      * cores: on PoCL, 2 cores, 100x1000x784 ran at 92-103 GFLOP/s with 4 and 48-64 with 16, and
      * 1024 at 123-136 against 111); the unpacked kernel for small products, whose few row blocks
      * spread better in still finer groups, 2 (PoCL, medians of six alternating runs: 100x100x784
-     * 52 GFLOP/s with 2 against 49 with 4, 784x100x100 64 against 60). Other devices get the largest gemm tile (64, 32, then
+     * 52 GFLOP/s with 2 against 49 with 4, 784x100x100 64 against 60). The GPU shape gets the largest gemm tile (64, 32, then
      * 16 square, 4x4 outputs per work-item) whose work-group and local-memory slabs fit. Reductions
      * use up to 256 work-items.
      */
-    public static KernelTunables forDevice(boolean cpu, long maxWorkGroup, long[] maxItemSizes, long localMemBytes) {
+    public static KernelTunables forDevice(DeviceProfile profile, long maxWorkGroup, long[] maxItemSizes, long localMemBytes) {
+        boolean cpu = profile.cpuGemm();
         int[][] gemmChoices = {{64, 16, 4}, {32, 16, 4}, {16, 8, 4}, {8, 8, 8}};   // {TS, TSK, WPT}
         int ts = 8, tsk = 8, wpt = 8;
         for (int[] c : gemmChoices) {

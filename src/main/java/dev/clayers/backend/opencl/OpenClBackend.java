@@ -49,13 +49,9 @@ public final class OpenClBackend extends AbstractBackend {
 
     private final DeviceInfo info;
     private final KernelTunables tunables;
-    /** A CPU device (PoCL, a CPU runtime): kernels without local memory or barriers where there is a choice. */
-    private final boolean cpuShaped;
-    /**
-     * Elements per work-item of the element-wise kernels (EW_CHUNK): 16 on CPU devices, where a
-     * work-item per element ran at about 1.2 ns each on PoCL (ReLU 100 x 1000: 125 us, 35 us
-     * with 16), and 1 on GPUs, which want one thread per element.
-     */
+    /** Which kernel shape this backend runs and the device's quirks: the only source of device differences. */
+    private final DeviceProfile profile;
+    /** Elements per work-item of the element-wise kernels, {@link DeviceProfile#elemChunk()}. */
     private final int elemChunk;
     private final long maxAllocBytes;
     private final cl_context context;
@@ -88,7 +84,16 @@ public final class OpenClBackend extends AbstractBackend {
      * then the {@value KernelTunables#PROPERTY} overrides. Logs (INFO) which it used.
      */
     public static OpenClBackend open(int platform, int device) {
-        return open(platform, device, null);
+        return open(platform, device, null, null);
+    }
+
+    /**
+     * Opens {@code opencl:platform:device} with the kernels of {@code shape} (null: the device's
+     * own), so a CPU device can run the GPU-shaped kernels and back. A forced shape uses that
+     * shape's defaults, not the tuning cache (whose entry was tuned for the device's own shape).
+     */
+    public static OpenClBackend open(int platform, int device, DeviceProfile.Shape shape) {
+        return open(platform, device, null, shape);
     }
 
     /**
@@ -96,6 +101,10 @@ public final class OpenClBackend extends AbstractBackend {
      * system property); null means as {@link #open(int, int)}. The tuner's way in.
      */
     static OpenClBackend open(int platform, int device, String gemmSpec) {
+        return open(platform, device, gemmSpec, null);
+    }
+
+    private static OpenClBackend open(int platform, int device, String gemmSpec, DeviceProfile.Shape shape) {
         OpenClDevices.Handle h;
         try {
             h = OpenClDevices.find(platform, device);
@@ -103,20 +112,20 @@ public final class OpenClBackend extends AbstractBackend {
             throw ClErrors.wrap("OpenCL discovery", e);
         }
         if (h == null) throw new IllegalArgumentException("no OpenCL device " + OpenClDevices.id(platform, device));
-        return new OpenClBackend(h, gemmSpec);
+        return new OpenClBackend(h, gemmSpec, DeviceProfile.forDevice(h.info(), shape));
     }
 
-    private OpenClBackend(OpenClDevices.Handle h, String gemmSpec) {
+    private OpenClBackend(OpenClDevices.Handle h, String gemmSpec, DeviceProfile profile) {
         this.info = h.info();
+        this.profile = profile;
         cl_device_id device = h.device();
         cl_context ctx = null;
         cl_command_queue q = null;
         Kernels ks = new Kernels(info.id(), info.name(), info.driver(), BinaryCache.openDefault());
         long t0 = System.nanoTime();
         try {
-            this.tunables = chooseTunables(info, device, gemmSpec);
-            this.cpuShaped = info.type().contains("CPU") && !info.isGpuLike();
-            this.elemChunk = cpuShaped ? 16 : 1;
+            this.tunables = chooseTunables(info, profile, device, gemmSpec);
+            this.elemChunk = profile.elemChunk();
             this.maxAllocBytes = OpenClDevices.ulong(device, CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE);
             cl_context_properties props = new cl_context_properties();
             props.addProperty(CL.CL_CONTEXT_PLATFORM, h.platform());
@@ -167,22 +176,21 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     /** Tuned gemm from the cache, else the device-type defaults; then the system-property overrides. */
-    private static KernelTunables chooseTunables(DeviceInfo info, cl_device_id device, String gemmSpec) {
+    private static KernelTunables chooseTunables(DeviceInfo info, DeviceProfile profile, cl_device_id device, String gemmSpec) {
         long maxGroup = OpenClDevices.sizeT(device, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE);
         long[] maxItems = OpenClDevices.sizeTs(device, CL.CL_DEVICE_MAX_WORK_ITEM_SIZES, 3);
         if (maxGroup < 1 || maxItems[0] < 1 || maxItems[1] < 1) {
             throw new IllegalStateException(info.id() + " reports a maximum work-group size of " + maxGroup + " and work-item sizes "
                     + Arrays.toString(maxItems) + "; the driver's answers are unusable (check it with clinfo)");
         }
-        KernelTunables t = KernelTunables.forDevice(info.type().contains("CPU") && !info.isGpuLike(), maxGroup, maxItems,
-                info.localMemBytes());
+        KernelTunables t = KernelTunables.forDevice(profile, maxGroup, maxItems, info.localMemBytes());
         if (gemmSpec != null) {
             t = KernelTunables.withOverrides(t, gemmSpec);
             log.debug("{}: gemm candidate {}", info.id(), t.gemmSpec());
             return t;
         }
-        String source = "defaults for a " + info.type() + " device";
-        TuningCache.Entry e = TuningCache.lookup(info);
+        String source = "defaults for " + profile.describe();
+        TuningCache.Entry e = profile.natural() ? TuningCache.lookup(info) : null;
         if (e != null) {
             try {
                 t = KernelTunables.withOverrides(t, e.gemm());
@@ -209,7 +217,11 @@ public final class OpenClBackend extends AbstractBackend {
     /** Kernel programs this backend built from source. */
     int programsFromSource() { return kernels.programsFromSource(); }
 
-    @Override public String id() { return info.id(); }
+    /** The device id, with {@code @cpu} or {@code @gpu} when the kernel shape was forced. */
+    @Override public String id() { return profile.natural() ? info.id() : info.id() + "@" + profile.shape().label(); }
+
+    /** The device's profile: kernel shape and quirks. */
+    public DeviceProfile profile() { return profile; }
     @Override public DeviceInfo info() { return info; }
 
     /** The {@code -D} values this backend's kernels were built with. */
@@ -570,7 +582,7 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void doSumColumns(Matrix x, Matrix out) {
         int rows = x.rows(), cols = x.cols();
-        if (cpuShaped) {
+        if (profile.serialColumnSums()) {
             launch1("sum_columns_rows", cols, rows, cols, mem(x), mem(out));
             return;
         }
@@ -626,7 +638,7 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs) {
         int rows = x.rows(), cols = x.cols();
-        if (cpuShaped && rows <= SERIAL_SOFTMAX_ROWS) {
+        if (rows <= profile.serialSoftmaxRows()) {
             launch1("softmax_xent_serial", 1, rows, cols, mem(x), mem(labels), mem(probs), 0, 0f, mem(probs), lossOut);
             return lossRead(rows, cols).get();
         }
@@ -644,7 +656,7 @@ public final class OpenClBackend extends AbstractBackend {
     protected Pending doSoftmaxCrossEntropyWithGradientAsync(Matrix x, IntVector labels, Matrix probs, float scale, Matrix dx) {
         int rows = x.rows(), cols = x.cols();
         // The same float division as the Java reference, so both scale by the identical value.
-        if (cpuShaped && rows <= SERIAL_SOFTMAX_ROWS) {
+        if (rows <= profile.serialSoftmaxRows()) {
             launch1("softmax_xent_serial", 1, rows, cols, mem(x), mem(labels), mem(probs), 1, scale / rows, mem(dx), lossOut);
             return lossRead(rows, cols);
         }
@@ -660,7 +672,7 @@ public final class OpenClBackend extends AbstractBackend {
      * host buffers of its own, so several may be in flight.
      */
     private Pending meanLoss(int rows, int cols, cl_mem rl, IntVector labels) {
-        if (cpuShaped) {
+        if (profile.serialSoftmaxRows() > 0) {
             launch1("softmax_xent_mean_serial", 1, rows, cols, rl, mem(labels), lossOut);
         } else {
             launch("softmax_xent_mean", new long[] {tunables.reduceWg()}, new long[] {tunables.reduceWg()},
@@ -675,9 +687,6 @@ public final class OpenClBackend extends AbstractBackend {
         gatherPending = false;
         return new LossRead(rows, cols, gathers);
     }
-
-    /** Up to this many rows, a softmax on a CPU device is one work-item and one launch. */
-    private static final int SERIAL_SOFTMAX_ROWS = 1024;
 
     /**
      * A loss read in flight: the device writes into a direct host buffer (loss, bad-label count,
@@ -700,11 +709,14 @@ public final class OpenClBackend extends AbstractBackend {
             this.rows = rows;
             this.cols = cols;
             this.gathers = gathers;
+            // Blocking reads where the profile asks for them (Oclgrind): then there is no event to wait for.
+            boolean blocking = profile.blockingReads();
+            if (blocking) done = null;
             try {
-                CL.clEnqueueReadBuffer(queue, lossOut, CL.CL_FALSE, 0, 2L * Sizeof.cl_float, Pointer.to(host), 0, null,
+                CL.clEnqueueReadBuffer(queue, lossOut, blocking, 0, 2L * Sizeof.cl_float, Pointer.to(host), 0, null,
                         gathers ? null : done);
                 if (gathers) {
-                    CL.clEnqueueReadBuffer(queue, gatherError, CL.CL_FALSE, 0, Sizeof.cl_int,
+                    CL.clEnqueueReadBuffer(queue, gatherError, blocking, 0, Sizeof.cl_int,
                             Pointer.to(host).withByteOffset(2L * Sizeof.cl_float), 0, null, done);
                 }
             } catch (CLException e) {
@@ -879,5 +891,5 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     @Override
-    public String toString() { return "OpenClBackend[" + id() + " " + info.name() + "]"; }
+    public String toString() { return "OpenClBackend[" + id() + " " + info.name() + ", " + profile.describe() + "]"; }
 }

@@ -10,11 +10,19 @@ import org.jocl.cl_platform_id;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
  * OpenCL device discovery. Never throws: when OpenCL cannot be used at all (libOpenCL missing,
  * no platform, no device) the result carries an empty list and the reason.
+ *
+ * <p>Ids are {@code opencl:P:D}. The ICD loader lists platforms in the order it happens to read
+ * its {@code .icd} files, so registering a driver could renumber the others (Oclgrind's ICD moved
+ * PoCL from platform 0 to 1). Here P counts platforms sorted by name, simulators (see
+ * {@link DeviceProfile#isSimulator}) after all real drivers, and D is the driver's own device
+ * order: adding or removing a simulator never changes a real device's id; adding a real driver
+ * renumbers only the platforms whose names sort after it. A name substring never changes.
  */
 public final class OpenClDevices {
     private OpenClDevices() {}
@@ -91,23 +99,40 @@ public final class OpenClDevices {
         cl_platform_id[] platforms = new cl_platform_id[n[0]];
         CL.clGetPlatformIDs(platforms.length, platforms, null);
         List<String> problems = new ArrayList<>();
-        for (int p = 0; p < platforms.length; p++) {
-            SignalChaining.warnIfMissing(platformName(platforms[p]));
+        List<Platform> found = new ArrayList<>();
+        for (cl_platform_id platform : platforms) {
+            String name = platformName(platform);
+            SignalChaining.warnIfMissing(name);
             int[] nd = new int[1];
             try {
-                CL.clGetDeviceIDs(platforms[p], CL.CL_DEVICE_TYPE_ALL, 0, null, nd);
+                CL.clGetDeviceIDs(platform, CL.CL_DEVICE_TYPE_ALL, 0, null, nd);
             } catch (CLException e) {
-                problems.add("platform " + p + " has no device (" + ClErrors.name(e.getStatus()) + ")");
+                problems.add("platform '" + name + "' has no device (" + ClErrors.name(e.getStatus()) + ")");
                 continue;
             }
             cl_device_id[] devices = new cl_device_id[nd[0]];
-            CL.clGetDeviceIDs(platforms[p], CL.CL_DEVICE_TYPE_ALL, devices.length, devices, null);
-            for (int d = 0; d < devices.length; d++) {
-                out.add(new Handle(info(id(p, d), devices[d]), platforms[p], devices[d]));
+            CL.clGetDeviceIDs(platform, CL.CL_DEVICE_TYPE_ALL, devices.length, devices, null);
+            found.add(new Platform(name, platform, devices, isSimulator(name, devices)));
+        }
+        found.sort(Comparator.comparing(Platform::simulator).thenComparing(Platform::name));
+        for (int p = 0; p < found.size(); p++) {
+            Platform pl = found.get(p);
+            for (int d = 0; d < pl.devices().length; d++) {
+                out.add(new Handle(info(id(p, d), pl.devices()[d]), pl.platform(), pl.devices()[d]));
             }
         }
         if (out.isEmpty()) return problems.isEmpty() ? "no OpenCL device found" : String.join("; ", problems);
         return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    /** A platform as the ICD loader listed it, before numbering. */
+    private record Platform(String name, cl_platform_id platform, cl_device_id[] devices, boolean simulator) {}
+
+    /** A simulator platform: its name or any of its devices says so. */
+    private static boolean isSimulator(String platformName, cl_device_id[] devices) {
+        if (DeviceProfile.isSimulatorName(platformName)) return true;
+        for (cl_device_id d : devices) if (DeviceProfile.isSimulator(info("opencl:?", d))) return true;
+        return false;
     }
 
     static DeviceInfo info(String id, cl_device_id d) {

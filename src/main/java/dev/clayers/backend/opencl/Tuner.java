@@ -54,7 +54,7 @@ public final class Tuner {
      * {@code quick} keeps a handful.
      */
     public static List<String> grid(DeviceInfo info, boolean quick) {
-        boolean cpu = info.type().contains("CPU") && !info.isGpuLike();
+        boolean cpu = DeviceProfile.naturalShape(info) == DeviceProfile.Shape.CPU;
         List<String> cpuBlocks = quick ? List.of("6,16", "4,16", "8,8") : List.of("6,16", "4,16", "8,8", "12,8", "4,8", "2,16");
         List<String> cpuGroups = quick ? List.of("1,16", "1,4") : List.of("1,16", "1,4", "1,64", "4,4", "8,1");
         List<String> tiled = quick ? List.of("64,16,4", "32,16,4") : List.of("64,16,4", "32,16,4", "32,8,4", "64,8,8", "16,8,4");

@@ -7,13 +7,13 @@ import org.junit.jupiter.api.Assumptions;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The first OpenCL device for the cache tests (skipped without OpenCL, except under CI=true) and a temp cache dir. */
+/** The first real (not simulated) OpenCL device for the cache tests (skipped without OpenCL, except under CI=true) and a temp cache dir. */
 final class OpenClTestSupport {
     private OpenClTestSupport() {}
 
     /** {platform, device} of the first OpenCL device. */
     static int[] firstDevice() {
-        List<String> ids = TestDevices.openClIds();
+        List<String> ids = TestDevices.openClIds().stream().filter(id -> !TestDevices.small(id)).toList();
         if (!"true".equals(System.getenv("CI"))) {
             Assumptions.assumeFalse(ids.isEmpty(), () -> "no OpenCL device: " + TestDevices.openClProblem());
         }
