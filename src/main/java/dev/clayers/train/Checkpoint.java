@@ -76,7 +76,7 @@ public final class Checkpoint {
         Path f = file(dir);
         if (!Files.isRegularFile(f)) {
             throw new java.nio.file.NoSuchFileException(f.toString(), null, "no checkpoint to resume from (expected "
-                    + FILE + " written by train --checkpoint-dir)");
+                    + FILE + ", written by a run with a checkpoint directory)");
         }
         SafetensorsFile sf = Safetensors.read(f);
         List<Tensor> weights = new ArrayList<>();
