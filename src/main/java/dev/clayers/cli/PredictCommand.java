@@ -61,7 +61,13 @@ final class PredictCommand implements Callable<Integer> {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("image", images.get(i).toString());
                 List<Map<String, Object>> top = new ArrayList<>();
-                for (int r = 0; r < k; r++) top.add(Map.of("class", order[r], "probability", p[order[r]]));
+                for (int r = 0; r < k; r++) {
+                    // A LinkedHashMap, not Map.of, whose iteration order changes from run to run.
+                    Map<String, Object> entry = new LinkedHashMap<>();
+                    entry.put("class", order[r]);
+                    entry.put("probability", p[order[r]]);
+                    top.add(entry);
+                }
                 o.put("top", top);
                 System.out.println(new Gson().toJson(o));
             } else {
