@@ -137,7 +137,17 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** How the network was made: the settings a saved model and a checkpoint record besides the fit options. */
-    private record NetSettings(Architecture architecture, List<LayerSpec> layers, String init, float dropout) {}
+    private record NetSettings(List<LayerSpec> layers, String init, float dropout) {
+        /** {@code 784-512-10 relu} for a perceptron (a checkpoint written by the library may hold any layer list). */
+        String describe() {
+            return Architecture.of(layers).map(Architecture::toString).orElse(LayerSpec.describe(layers));
+        }
+
+        /** {@code 784-512-10}, for the plot's title. */
+        String widths() {
+            return Architecture.of(layers).map(Architecture::describe).orElse(LayerSpec.describe(layers));
+        }
+    }
 
     private int train() throws Exception {
         CommandLine.ParseResult pr = spec.commandLine().getParseResult();
@@ -162,7 +172,7 @@ final class TrainCommand implements Callable<Integer> {
             ModelFile.Model model = resumed.model();
             // Checkpoints written before model files recorded the layer list hold the dropout ratio only in the settings.
             List<LayerSpec> layers = model.metadata().containsKey("layers") ? model.layers() : model.architecture().layers(drop);
-            netSettings = new NetSettings(model.architecture(), layers, resumed.settings().getOrDefault("init", "?"), drop);
+            netSettings = new NetSettings(layers, resumed.settings().getOrDefault("init", "not recorded"), drop);
         } else {
             options = null;
             netSettings = null;
@@ -178,7 +188,7 @@ final class TrainCommand implements Callable<Integer> {
                     if (pr.hasMatchedOption(o)) throw new IllegalArgumentException(o + " cannot be combined with --book");
                 }
                 Architecture arch = new Architecture(input, new int[] {50}, classes, Activation.RELU);
-                netSettings = new NetSettings(arch, arch.layers(0f), WeightInit.BOOK.toString(), 0f);
+                netSettings = new NetSettings(arch.layers(0f), WeightInit.BOOK.toString(), 0f);
                 options = FitOptions.book(split.train().size()).seed(seed).build();
             } else {
                 Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);   // before any device work
@@ -187,7 +197,7 @@ final class TrainCommand implements Callable<Integer> {
                 options = FitOptions.builder().optimizer(kind).learningRate(lr).batch(batch).epochs(epochs).seed(seed)
                         .weightDecay(weightDecay).augment(augment).schedule(Schedule.parse(schedule)).build();
                 if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
-                netSettings = new NetSettings(arch, arch.layers(dropout), wi.toString(), dropout);
+                netSettings = new NetSettings(arch.layers(dropout), wi.toString(), dropout);
             }
         }
         if (resumed != null && resumed.epoch() >= options.epochs()) {
@@ -207,7 +217,7 @@ final class TrainCommand implements Callable<Integer> {
              Sequential net = resumed == null
                      ? Sequential.of(be, WeightInit.parse(netSettings.init()), options.seed(), netSettings.layers())
                      : Sequential.fromWeights(be, netSettings.layers(), resumed.model().weights())) {
-            EpochPrinter printer = new EpochPrinter(be, net, options, netSettings, dataSpec, split, resumed);
+            EpochPrinter printer = new EpochPrinter(be, options, netSettings, dataSpec, split, resumed);
             FitOptions run = options.toBuilder().listener(printer).checkpointDir(checkpointDir)
                     .checkpointMetadata(checkpointMeta).stopAfterEpoch(stopAfter == null ? 0 : stopAfter).build();
             History history = resumed == null ? Training.fit(net, split.train(), split.test(), run)
@@ -253,7 +263,7 @@ final class TrainCommand implements Callable<Integer> {
         private final ProgressReporter progress;
         private boolean started;
 
-        EpochPrinter(Backend be, Sequential net, FitOptions options, NetSettings settings, String dataSpec, DataSplit split,
+        EpochPrinter(Backend be, FitOptions options, NetSettings settings, String dataSpec, DataSplit split,
                      Checkpoint.State resumed) {
             this.be = be;
             this.options = options;
@@ -270,7 +280,7 @@ final class TrainCommand implements Callable<Integer> {
                 started = true;
                 int iterationsPerEpoch = Math.max(split.train().size() / options.batch(), 1);
                 System.out.printf("training %s (init %s%s%s%s) with %s lr %s%s, batch %d, %s, seed %d%n",
-                        settings.architecture(), settings.init(), settings.dropout() > 0 ? ", dropout " + settings.dropout() : "",
+                        settings.describe(), settings.init(), settings.dropout() > 0 ? ", dropout " + settings.dropout() : "",
                         options.weightDecay() > 0 ? ", weight decay " + options.weightDecay() : "",
                         options.augment() > 0 ? ", shifts up to " + options.augment() + " px" : "",
                         options.optimizer().id(), options.learningRate(),
@@ -298,7 +308,7 @@ final class TrainCommand implements Callable<Integer> {
         public void epochFinished(EpochMetrics m, List<EpochMetrics> history) {
             try {
                 if (metrics != null) writeMetrics(metrics, history);
-                if (plot != null) TrainingPlot.write(plot, settings.architecture().describe() + " " + options.optimizer().id(), history);
+                if (plot != null) TrainingPlot.write(plot, settings.widths() + " " + options.optimizer().id(), history);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

@@ -12,7 +12,7 @@ package dev.clayers.data;
  * read-only. (As with any record holding arrays, {@code equals} compares array identity.)
  *
  * @param name    a short name for logs and reports, e.g. {@code "fashion-mnist/train"}
- * @param images  {@code labels.length * rows * cols} values in [0, 1], image after image
+ * @param images  {@code labels.length * rows * cols} values, image (row) after image; pixels in [0, 1]
  * @param labels  one class index per image
  * @param rows    image height in pixels (28 for MNIST)
  * @param cols    image width in pixels (28 for MNIST)
