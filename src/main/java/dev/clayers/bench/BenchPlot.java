@@ -18,7 +18,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** One bar chart per workload (medians, devices side by side), stacked into one PNG. */
+/**
+ * One bar chart per workload (medians, devices side by side), stacked into one PNG. Needs XChart,
+ * an optional dependency of the library (the CLI jar has it): add {@code org.knowm.xchart:xchart}
+ * to use this from another project.
+ */
 public final class BenchPlot {
     private BenchPlot() {}
 

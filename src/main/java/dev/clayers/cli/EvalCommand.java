@@ -6,8 +6,8 @@ import dev.clayers.backend.Backends;
 import dev.clayers.data.DataSplit;
 import dev.clayers.data.Dataset;
 import dev.clayers.io.ModelFile;
+import dev.clayers.net.Evaluation;
 import dev.clayers.net.Sequential;
-import dev.clayers.train.DeviceDataset;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,24 +39,24 @@ final class EvalCommand implements Callable<Integer> {
         String dataSpec = data != null ? data : m.metadata().getOrDefault("data", "bundled");
         DataSplit split = Cli.loadData(dataSpec);
         Dataset test = split.test();
-        if (test.features() != m.architecture().input()) {
-            throw new IllegalArgumentException(model + " expects " + m.architecture().input() + " inputs but " + dataSpec
+        if (test.features() != m.inputs()) {
+            throw new IllegalArgumentException(model + " expects " + m.inputs() + " inputs but " + dataSpec
                     + " has images of " + test.rows() + "x" + test.cols() + " (" + test.features() + ")");
         }
-        if (test.classes() > m.architecture().output()) {
-            throw new IllegalArgumentException(model + " has " + m.architecture().output() + " outputs but " + dataSpec
+        if (test.classes() > m.outputs()) {
+            throw new IllegalArgumentException(model + " has " + m.outputs() + " outputs but " + dataSpec
                     + " has " + test.classes() + " classes");
         }
-        DeviceDataset.Evaluation ev;
+        Evaluation ev;
         String deviceId;
-        try (Backend be = Backends.open(device); Sequential net = m.build(be); DeviceDataset dd = new DeviceDataset(be, test)) {
-            ev = dd.evaluate(net, 1000, true);
+        try (Backend be = Backends.open(device); Sequential net = m.build(be)) {
+            ev = net.evaluate(test);
             deviceId = be.id();
         }
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("model", model.toString());
-            o.put("architecture", m.architecture().toString());
+            o.put("architecture", m.describe());
             o.put("data", dataSpec);
             o.put("device", deviceId);
             o.put("images", ev.total());
@@ -67,7 +67,7 @@ final class EvalCommand implements Callable<Integer> {
             System.out.println(new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(o));
             return 0;
         }
-        System.out.printf("model %s (%s) on %s test split, device %s%n", model, m.architecture(), dataSpec, deviceId);
+        System.out.printf("model %s (%s) on %s test split, device %s%n", model, m.describe(), dataSpec, deviceId);
         System.out.printf("loss %.4f  accuracy %.4f (%d/%d)%n", ev.loss(), ev.accuracy(), ev.correct(), ev.total());
         System.out.println("confusion matrix (rows: true class, columns: predicted):");
         long[][] cm = ev.confusion();

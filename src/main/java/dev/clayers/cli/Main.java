@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import java.util.Map;
 
 /**
  * {@code clayers}: results on stdout, diagnostics on stderr. Bad input exits 2 with one line
@@ -41,10 +42,31 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
+    /**
+     * The CLI's log format (slf4j-simple): diagnostics on stderr, short logger names, no thread
+     * names or dates. Set here rather than in a {@code simplelogger.properties} on the classpath,
+     * because that file would ship in the library jar and configure its users' logging too. A
+     * property the user set ({@code -Dorg.slf4j.simpleLogger.showDateTime=true}) wins. This must
+     * run before the first logger is created; slf4j-simple reads the properties once.
+     */
+    private static final Map<String, String> LOG_DEFAULTS = Map.of(
+            "org.slf4j.simpleLogger.logFile", "System.err",
+            "org.slf4j.simpleLogger.defaultLogLevel", "info",
+            "org.slf4j.simpleLogger.showThreadName", "false",
+            "org.slf4j.simpleLogger.showShortLogName", "true",
+            "org.slf4j.simpleLogger.showDateTime", "false");
+
+    static void configureLogging(boolean verbose) {
+        if (verbose) System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+        LOG_DEFAULTS.forEach((k, v) -> {
+            if (System.getProperty(k) == null) System.setProperty(k, v);
+        });
+    }
+
     /** Runs the CLI and returns the exit code (tests call this). */
     public static int run(String... args) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
-        if (verbose) System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+        configureLogging(verbose);
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         // Every command takes --verbose; it is read from args above, before any logger exists.

@@ -3,7 +3,6 @@ package dev.clayers.cli;
 import com.google.gson.Gson;
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.Backends;
-import dev.clayers.backend.Matrix;
 import dev.clayers.data.DigitImage;
 import dev.clayers.io.ModelFile;
 import dev.clayers.net.Sequential;
@@ -42,20 +41,18 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelFile.Model m = ModelFile.load(model);
-        if (m.architecture().input() != DigitImage.SIZE * DigitImage.SIZE) {
-            throw new IllegalArgumentException(model + " expects " + m.architecture().input() + " inputs, not 28x28 images");
+        if (m.inputs() != DigitImage.SIZE * DigitImage.SIZE) {
+            throw new IllegalArgumentException(model + " expects " + m.inputs() + " inputs, not 28x28 images");
         }
         List<float[]> inputs = new ArrayList<>();
         for (Path p : images) inputs.add(DigitImage.load(p, invert));   // every file checked before any output
-        int n = inputs.size(), features = m.architecture().input(), classes = m.architecture().output();
-        float[] x = new float[n * features];
-        for (int i = 0; i < n; i++) System.arraycopy(inputs.get(i), 0, x, i * features, features);
-        float[] logits;
-        try (Backend be = Backends.open(device); Sequential net = m.build(be); Matrix xm = be.upload(x, n, features)) {
-            logits = be.download(net.predict(xm));
+        int n = inputs.size(), classes = m.outputs();
+        double[][] probabilities;
+        try (Backend be = Backends.open(device); Sequential net = m.build(be)) {
+            probabilities = net.predictProbabilities(inputs.toArray(new float[0][]));
         }
         for (int i = 0; i < n; i++) {
-            double[] p = softmax(logits, i * classes, classes);
+            double[] p = probabilities[i];
             Integer[] order = new Integer[classes];
             for (int j = 0; j < classes; j++) order[j] = j;
             java.util.Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
@@ -64,7 +61,13 @@ final class PredictCommand implements Callable<Integer> {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("image", images.get(i).toString());
                 List<Map<String, Object>> top = new ArrayList<>();
-                for (int r = 0; r < k; r++) top.add(Map.of("class", order[r], "probability", p[order[r]]));
+                for (int r = 0; r < k; r++) {
+                    // A LinkedHashMap, not Map.of, whose iteration order changes from run to run.
+                    Map<String, Object> entry = new LinkedHashMap<>();
+                    entry.put("class", order[r]);
+                    entry.put("probability", p[order[r]]);
+                    top.add(entry);
+                }
                 o.put("top", top);
                 System.out.println(new Gson().toJson(o));
             } else {
@@ -74,15 +77,5 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static double[] softmax(float[] z, int base, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) max = Math.max(max, z[base + j]);
-        double[] p = new double[n];
-        double sum = 0;
-        for (int j = 0; j < n; j++) sum += p[j] = Math.exp(z[base + j] - max);
-        for (int j = 0; j < n; j++) p[j] /= sum;
-        return p;
     }
 }

@@ -10,19 +10,21 @@ import dev.clayers.net.Activation;
 import dev.clayers.net.Architecture;
 import dev.clayers.net.Sequential;
 import dev.clayers.net.WeightInit;
+import dev.clayers.net.LayerSpec;
 import dev.clayers.train.Checkpoint;
-import dev.clayers.train.DeviceDataset;
 import dev.clayers.train.EpochMetrics;
+import dev.clayers.train.FitOptions;
+import dev.clayers.train.History;
+import dev.clayers.train.InvalidOptionException;
 import dev.clayers.train.Optimizer;
-import dev.clayers.train.TrainConfig;
+import dev.clayers.train.Schedule;
 import dev.clayers.train.Trainer;
-import dev.clayers.train.TrainingPlot;
+import dev.clayers.train.Training;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,11 +120,40 @@ final class TrainCommand implements Callable<Integer> {
     private static final List<String> FIXED_BY_CHECKPOINT = List.of("--hidden", "--activation", "--init", "--optimizer",
             "--lr", "--batch", "--seed", "--book", "--weight-decay", "--dropout", "--augment", "--schedule");
 
+    /** The flag of each {@link FitOptions} setting, so library messages come out in the CLI's words. */
+    private static final Map<String, String> FLAGS = Map.of("epochs", "--epochs", "batch", "--batch",
+            "optimizer", "--optimizer", "learningRate", "--lr", "schedule", "--schedule", "weightDecay", "--weight-decay",
+            "augment", "--augment", "seed", "--seed", "stopAfterEpoch", "--stop-after", "checkpointDir", "--checkpoint-dir");
+
     @Override
     public Integer call() throws Exception {
+        try {
+            return train();
+        } catch (InvalidOptionException e) {
+            String flag = FLAGS.get(e.option());
+            if (flag == null) throw e;
+            throw new IllegalArgumentException(flag + " " + e.problem(), e);
+        }
+    }
+
+    /** How the network was made: the settings a saved model and a checkpoint record besides the fit options. */
+    private record NetSettings(List<LayerSpec> layers, String init, float dropout) {
+        /** {@code 784-512-10 relu} for a perceptron (a checkpoint written by the library may hold any layer list). */
+        String describe() {
+            return Architecture.of(layers).map(Architecture::toString).orElse(LayerSpec.describe(layers));
+        }
+
+        /** {@code 784-512-10}, for the plot's title. */
+        String widths() {
+            return Architecture.of(layers).map(Architecture::describe).orElse(LayerSpec.describe(layers));
+        }
+    }
+
+    private int train() throws Exception {
         CommandLine.ParseResult pr = spec.commandLine().getParseResult();
         Checkpoint.State resumed = null;
-        TrainConfig config;
+        FitOptions options;
+        NetSettings netSettings;
         String dataSpec = data == null ? "bundled" : data;
         if (resume != null) {
             for (String o : FIXED_BY_CHECKPOINT) {
@@ -131,80 +162,76 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
             resumed = Checkpoint.load(resume);
-            config = resumed.config();
+            options = resumed.options();
             if (pr.hasMatchedOption("--epochs")) {
-                config = config.withEpochs(epochs);
+                options = options.toBuilder().epochs(epochs).build();
             }
-            if (data == null) dataSpec = resumed.data();
+            if (data == null) dataSpec = resumed.data("bundled");
             if (checkpointDir == null) checkpointDir = resume;
+            float drop = Float.parseFloat(resumed.settings().getOrDefault("dropout", "0"));
+            ModelFile.Model model = resumed.model();
+            // Checkpoints written before model files recorded the layer list hold the dropout ratio only in the settings.
+            List<LayerSpec> layers = model.metadata().containsKey("layers") ? model.layers() : model.architecture().layers(drop);
+            netSettings = new NetSettings(layers, resumed.settings().getOrDefault("init", "not recorded"), drop);
         } else {
-            config = null;
+            options = null;
+            netSettings = null;
         }
 
         DataSplit split = Cli.loadData(dataSpec);
         int input = split.train().features();
         int classes = split.train().classes();
-        if (config == null) {
+        if (options == null) {
             if (book) {
                 for (String o : List.of("--hidden", "--activation", "--init", "--optimizer", "--lr", "--batch", "--epochs",
                         "--weight-decay", "--dropout", "--augment", "--schedule")) {
                     if (pr.hasMatchedOption(o)) throw new IllegalArgumentException(o + " cannot be combined with --book");
                 }
-                config = TrainConfig.book(input, classes, split.train().size(), seed);
+                Architecture arch = new Architecture(input, new int[] {50}, classes, Activation.RELU);
+                netSettings = new NetSettings(arch.layers(0f), WeightInit.BOOK.toString(), 0f);
+                options = FitOptions.book(split.train().size()).seed(seed).build();
             } else {
-                Optimizer.checkKind(optimizer);   // before any device work
-                config = new TrainConfig(new Architecture(input, Architecture.parseHidden(hidden), classes,
-                        Activation.parse(activation)), WeightInit.parse(init), optimizer, lr, batch, epochs, seed, 0, weightDecay, dropout, augment, schedule);
+                Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);   // before any device work
+                Architecture arch = new Architecture(input, Architecture.parseHidden(hidden), classes, Activation.parse(activation));
+                WeightInit wi = WeightInit.parse(init);
+                options = FitOptions.builder().optimizer(kind).learningRate(lr).batch(batch).epochs(epochs).seed(seed)
+                        .weightDecay(weightDecay).augment(augment).schedule(Schedule.parse(schedule)).build();
+                if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+                netSettings = new NetSettings(arch.layers(dropout), wi.toString(), dropout);
             }
         }
-        if (resumed != null && resumed.epoch() >= config.epochs()) {
+        if (resumed != null && resumed.epoch() >= options.epochs()) {
             throw new IllegalArgumentException("the checkpoint in " + resume + " already finished epoch " + resumed.epoch()
-                    + " of " + config.epochs() + "; pass --epochs N with N > " + resumed.epoch() + " to train further");
+                    + " of " + options.epochs() + "; pass --epochs N with N > " + resumed.epoch() + " to train further");
         }
 
         if (stopAfter != null && (checkpointDir == null || stopAfter < 1)) {
             throw new IllegalArgumentException("--stop-after needs --checkpoint-dir and an epoch >= 1");
         }
-        List<EpochMetrics> history = new ArrayList<>(resumed == null ? List.of() : resumed.metrics());
+        Map<String, String> runSettings = new LinkedHashMap<>();
+        runSettings.put("init", netSettings.init());
+        runSettings.put("dropout", Float.toString(netSettings.dropout()));
+        Map<String, String> checkpointMeta = new LinkedHashMap<>(runSettings);
+        checkpointMeta.put("data", dataSpec);
         try (Backend be = Backends.open(device);
              Sequential net = resumed == null
-                     ? Sequential.create(be, config.architecture(), config.init(), config.seed(), config.dropout())
-                     : Sequential.fromWeights(be, config.architecture(), resumed.model().weights(), config.dropout());
-             Optimizer opt = Optimizer.create(config.optimizer(), be, config.learningRate());
-             DeviceDataset train = new DeviceDataset(be, split.train());
-             DeviceDataset test = new DeviceDataset(be, split.test());
-             Trainer trainer = new Trainer(net, opt, train, test, config)) {
-            if (resumed != null) Checkpoint.restore(resumed, net, opt);
-            int first = resumed == null ? 1 : resumed.epoch() + 1;
-            System.out.printf("training %s (init %s%s%s%s) with %s lr %s%s, batch %d, %s, seed %d%n", config.architecture(),
-                    config.init(), config.dropout() > 0 ? ", dropout " + config.dropout() : "",
-                    config.weightDecay() > 0 ? ", weight decay " + config.weightDecay() : "",
-                    config.augment() > 0 ? ", shifts up to " + config.augment() + " px" : "",
-                    config.optimizer(), config.learningRate(), config.schedule().equals("cosine") ? " (cosine decay)" : "",
-                    config.batch(),
-                    config.book() ? config.bookIterations() + " iterations sampled with replacement ("
-                            + trainer.iterationsPerEpoch() + " per epoch)" : config.epochs() + " epochs", config.seed());
-            System.out.printf("device %s (%s); data %s: %,d train / %,d test images%s%n", be.id(), be.info().name(), dataSpec,
-                    train.size(), test.size(), resumed == null ? "" : "; resuming after epoch " + resumed.epoch());
-            ProgressReporter progress = new ProgressReporter(System.err, !noProgress, config.epochs());
-            for (int epoch = first; epoch <= config.epochs(); epoch++) {
-                EpochMetrics m = trainer.runEpoch(epoch, progress);
-                history.add(m);
-                System.out.printf("epoch %3d/%d  iter %6d  loss %.4f  train acc %.4f  test acc %.4f  %,9.0f img/s  %6.2f s%n",
-                        m.epoch(), config.epochs(), m.iterations(), m.trainLoss(), m.trainAccuracy(), m.testAccuracy(),
-                        m.samplesPerSecond(), m.seconds());
-                if (metrics != null) writeMetrics(metrics, history);
-                if (checkpointDir != null) Checkpoint.save(checkpointDir, net, opt, config, dataSpec, epoch, history);
-                if (plot != null) TrainingPlot.write(plot, config.architecture().describe() + " " + config.optimizer(), history);
-                if (stopAfter != null && epoch >= stopAfter && epoch < config.epochs()) {
-                    System.out.printf("stopped after epoch %d as asked; continue with: clayers train --resume %s%n", epoch,
-                            checkpointDir);
-                    return 0;
-                }
+                     ? Sequential.of(be, WeightInit.parse(netSettings.init()), options.seed(), netSettings.layers())
+                     : Sequential.fromWeights(be, netSettings.layers(), resumed.model().weights())) {
+            EpochPrinter printer = new EpochPrinter(be, options, netSettings, dataSpec, split, resumed);
+            FitOptions run = options.toBuilder().listener(printer).checkpointDir(checkpointDir)
+                    .checkpointMetadata(checkpointMeta).stopAfterEpoch(stopAfter == null ? 0 : stopAfter).build();
+            History history = resumed == null ? Training.fit(net, split.train(), split.test(), run)
+                    : Training.resume(net, split.train(), split.test(), run, resumed);
+            if (history.stopped() == History.Stop.STOP_AFTER) {
+                System.out.printf("stopped after epoch %d as asked; continue with: clayers train --resume %s%n",
+                        history.last().epoch(), checkpointDir);
+                return 0;
             }
-            EpochMetrics last = history.get(history.size() - 1);
+            EpochMetrics last = history.last();
             if (save != null) {
-                Map<String, String> meta = Checkpoint.settingsMetadata(config, dataSpec);
+                Map<String, String> meta = new LinkedHashMap<>(runSettings);
+                meta.putAll(options.settings());
+                meta.put("data", dataSpec);
                 meta.put("epochs_trained", Integer.toString(last.epoch()));
                 meta.put("train_accuracy", Double.toString(last.trainAccuracy()));
                 meta.put("test_accuracy", Double.toString(last.testAccuracy()));
@@ -212,12 +239,80 @@ final class TrainCommand implements Callable<Integer> {
                 meta.put("device", be.id() + " " + be.info().name());
                 ModelFile.save(save, net, meta);
             }
-            double seconds = history.stream().mapToDouble(EpochMetrics::seconds).sum();
+            double seconds = history.epochs().stream().mapToDouble(EpochMetrics::seconds).sum();
+            int testSize = split.test().size();
             System.out.printf("final test accuracy %.4f (%d/%d), train accuracy %.4f, training time %.1f s%s%n",
-                    last.testAccuracy(), Math.round(last.testAccuracy() * test.size()), test.size(), last.trainAccuracy(),
+                    last.testAccuracy(), Math.round(last.testAccuracy() * testSize), testSize, last.trainAccuracy(),
                     seconds, save == null ? "" : "; model saved to " + save);
         }
         return 0;
+    }
+
+    /**
+     * The CLI's view of a run: the two header lines when the first epoch starts (so that settings
+     * the data rejects fail before any output), the progress bar, one line per epoch, and the
+     * metrics file and plot after each.
+     */
+    private final class EpochPrinter implements Trainer.Listener {
+        private final Backend be;
+        private final FitOptions options;
+        private final NetSettings settings;
+        private final String dataSpec;
+        private final DataSplit split;
+        private final Checkpoint.State resumed;
+        private final ProgressReporter progress;
+        private boolean started;
+
+        EpochPrinter(Backend be, FitOptions options, NetSettings settings, String dataSpec, DataSplit split,
+                     Checkpoint.State resumed) {
+            this.be = be;
+            this.options = options;
+            this.settings = settings;
+            this.dataSpec = dataSpec;
+            this.split = split;
+            this.resumed = resumed;
+            this.progress = new ProgressReporter(System.err, !noProgress, options.epochs());
+        }
+
+        @Override
+        public void epochStarted(int epoch, long samples) {
+            if (!started) {
+                started = true;
+                int iterationsPerEpoch = Math.max(split.train().size() / options.batch(), 1);
+                System.out.printf("training %s (init %s%s%s%s) with %s lr %s%s, batch %d, %s, seed %d%n",
+                        settings.describe(), settings.init(), settings.dropout() > 0 ? ", dropout " + settings.dropout() : "",
+                        options.weightDecay() > 0 ? ", weight decay " + options.weightDecay() : "",
+                        options.augment() > 0 ? ", shifts up to " + options.augment() + " px" : "",
+                        options.optimizer().id(), options.learningRate(),
+                        options.schedule() == Schedule.COSINE ? " (cosine decay)" : "", options.batch(),
+                        options.sampled() ? options.sampledIterations() + " iterations sampled with replacement ("
+                                + iterationsPerEpoch + " per epoch)" : options.epochs() + " epochs", options.seed());
+                System.out.printf("device %s (%s); data %s: %,d train / %,d test images%s%n", be.id(), be.info().name(),
+                        dataSpec, split.train().size(), split.test().size(),
+                        resumed == null ? "" : "; resuming after epoch " + resumed.epoch());
+            }
+            progress.epochStarted(epoch, samples);
+        }
+
+        @Override public void progress(long samplesDone) { progress.progress(samplesDone); }
+
+        @Override
+        public void epochEnded(EpochMetrics m) {
+            progress.epochEnded(m);
+            System.out.printf("epoch %3d/%d  iter %6d  loss %.4f  train acc %.4f  test acc %.4f  %,9.0f img/s  %6.2f s%n",
+                    m.epoch(), options.epochs(), m.iterations(), m.trainLoss(), m.trainAccuracy(), m.testAccuracy(),
+                    m.samplesPerSecond(), m.seconds());
+        }
+
+        @Override
+        public void epochFinished(EpochMetrics m, List<EpochMetrics> history) {
+            try {
+                if (metrics != null) writeMetrics(metrics, history);
+                if (plot != null) TrainingPlot.write(plot, settings.widths() + " " + options.optimizer().id(), history);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     private static void writeMetrics(Path file, List<EpochMetrics> history) throws java.io.IOException {

@@ -1,7 +1,9 @@
 package dev.clayers.data;
 
 /**
- * A labelled image set held in host memory, ready to be cut into batches and uploaded.
+ * A labelled set held in host memory, ready to be cut into batches and uploaded: images, or
+ * plain rows of features ({@link #of(float[][], int[])}: stored as 1-pixel-high images, so
+ * that everything which reads rows reads them the same way).
  *
  * <p>{@code images} is a row-major {@code size() x features()} float matrix with pixel
  * values scaled to [0, 1] (byte / 255), the input scale the book's networks expect;
@@ -10,7 +12,7 @@ package dev.clayers.data;
  * read-only. (As with any record holding arrays, {@code equals} compares array identity.)
  *
  * @param name    a short name for logs and reports, e.g. {@code "fashion-mnist/train"}
- * @param images  {@code labels.length * rows * cols} values in [0, 1], image after image
+ * @param images  {@code labels.length * rows * cols} values, image (row) after image; pixels in [0, 1]
  * @param labels  one class index per image
  * @param rows    image height in pixels (28 for MNIST)
  * @param cols    image width in pixels (28 for MNIST)
@@ -59,6 +61,52 @@ public record Dataset(String name, float[] images, int[] labels, int rows, int c
         return new Dataset(name, scaled, labels, images.rows(), images.cols(), classes);
     }
 
+    /**
+     * Rows of features with a class label each, e.g. a table: {@code x[i]} is row i, {@code y[i]}
+     * its class. The classes are {@code 0 .. max(y)}. The rows are copied into one array.
+     */
+    public static Dataset of(float[][] x, int[] y) {
+        return of("data", x, y, classesOf(y));
+    }
+
+    /** As {@link #of(float[][], int[])} with a name for messages and the number of classes. */
+    public static Dataset of(String name, float[][] x, int[] y, int classes) {
+        if (x.length != y.length) {
+            throw new IllegalArgumentException(name + ": " + x.length + " rows but " + y.length + " labels");
+        }
+        if (x.length == 0) throw new IllegalArgumentException(name + ": a dataset needs at least one row");
+        int features = x[0].length;
+        float[] flat = new float[x.length * features];
+        for (int i = 0; i < x.length; i++) {
+            if (x[i].length != features) {
+                throw new IllegalArgumentException(name + ": row " + i + " has " + x[i].length + " features but row 0 has "
+                        + features);
+            }
+            System.arraycopy(x[i], 0, flat, i * features, features);
+        }
+        return new Dataset(name, flat, y, 1, features, classes);
+    }
+
+    /**
+     * Rows of {@code features} values each, row after row in one array ({@code y.length * features}
+     * values), with a class label each; the classes are {@code 0 .. max(y)}. The array is shared.
+     */
+    public static Dataset of(float[] x, int features, int[] y) {
+        return new Dataset("data", x, y, 1, features, classesOf(y));
+    }
+
+    private static int classesOf(int[] y) {
+        int max = -1;
+        for (int v : y) {
+            if (v < 0) throw new IllegalArgumentException("labels must be >= 0, got " + v);
+            max = Math.max(max, v);
+        }
+        return max + 1;
+    }
+
+    /** Whether rows are images (more than one pixel high), which training may shift ({@code augment}). */
+    public boolean isImage() { return rows > 1; }
+
     /** Number of images. */
     public int size() { return labels.length; }
 
@@ -67,6 +115,7 @@ public record Dataset(String name, float[] images, int[] labels, int rows, int c
 
     @Override
     public String toString() {
-        return "Dataset[" + name + ": " + size() + " images of " + rows + "x" + cols + ", " + classes + " classes]";
+        return "Dataset[" + name + ": " + size() + (isImage() ? " images of " + rows + "x" + cols : " rows of " + cols + " features")
+                + ", " + classes + " classes]";
     }
 }

@@ -4,6 +4,7 @@ import dev.clayers.backend.Backend;
 import dev.clayers.layer.Param;
 import dev.clayers.net.Activation;
 import dev.clayers.net.Architecture;
+import dev.clayers.net.LayerSpec;
 import dev.clayers.net.Sequential;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,8 +19,10 @@ import java.util.Map;
 /**
  * A network saved as safetensors: tensors {@code affine1.W} (in x out, the book's {@code x W}
  * layout), {@code affine1.b} (1 x out, or [out] from other writers), ... and, in
- * {@code __metadata__}, the architecture plus whatever the caller adds (training settings,
- * accuracies).
+ * {@code __metadata__}, the layer list ({@code layers}: {@code affine(784,256) relu affine(256,10)}),
+ * the widths ({@code architecture}: {@code 784-256-10}), for a perceptron its {@code activation},
+ * plus whatever the caller adds (training settings, accuracies). Files written before the layer
+ * list was recorded (or by other tools) are read as perceptrons from their tensor shapes.
  */
 public final class ModelFile {
     private static final Logger log = LoggerFactory.getLogger(ModelFile.class);
@@ -28,19 +31,50 @@ public final class ModelFile {
 
     private ModelFile() {}
 
-    /** A loaded model: the architecture, the weights by name and the file's metadata. */
-    public record Model(Architecture architecture, Map<String, float[]> weights, Map<String, String> metadata) {
+    /** A loaded model: the layer list, the weights by name and the file's metadata. */
+    public record Model(List<LayerSpec> layers, Map<String, float[]> weights, Map<String, String> metadata) {
+        public Model {
+            layers = List.copyOf(layers);
+        }
+
+        /** The network on {@code backend}; close it when done. */
         public Sequential build(Backend backend) {
-            return Sequential.fromWeights(backend, architecture, weights);
+            return Sequential.fromWeights(backend, layers, weights);
+        }
+
+        /** The perceptron the layers describe (as {@link Architecture#of}); fails for other compositions. */
+        public Architecture architecture() {
+            return Architecture.of(layers).orElseThrow(() -> new IllegalStateException("the model is not a perceptron: "
+                    + LayerSpec.describe(layers)));
+        }
+
+        /** Features per input row. */
+        public int inputs() { return ((LayerSpec.Affine) layers.stream().filter(l -> l instanceof LayerSpec.Affine)
+                .findFirst().orElseThrow()).inputs(); }
+
+        /** Class scores per row. */
+        public int outputs() { return ((LayerSpec.Affine) layers.get(layers.size() - 1)).outputs(); }
+
+        /** {@code 784-512-10 relu} for a perceptron, else the layer list. */
+        public String describe() {
+            return Architecture.of(layers).map(Architecture::toString).orElse(LayerSpec.describe(layers));
         }
     }
 
-    /** Metadata describing an architecture. */
-    public static Map<String, String> architectureMetadata(Architecture a) {
+    /** Metadata describing a network's layers. */
+    public static Map<String, String> architectureMetadata(List<LayerSpec> layers) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
-        m.put("architecture", a.describe());
-        m.put("activation", a.activation().id());
+        StringBuilder widths = new StringBuilder();
+        for (LayerSpec l : layers) {
+            if (l instanceof LayerSpec.Affine a) {
+                if (widths.length() == 0) widths.append(a.inputs());
+                widths.append('-').append(a.outputs());
+            }
+        }
+        m.put("architecture", widths.toString());
+        Architecture.of(layers).ifPresent(a -> m.put("activation", a.activation().id()));
+        m.put("layers", LayerSpec.describe(layers));
         return m;
     }
 
@@ -55,7 +89,7 @@ public final class ModelFile {
 
     /** Saves atomically (temp file, then rename): a crash never leaves a half-written model. */
     public static void save(Path file, Sequential net, Map<String, String> extraMetadata) throws IOException {
-        Map<String, String> meta = architectureMetadata(net.architecture());
+        Map<String, String> meta = architectureMetadata(net.layerSpecs());
         meta.putAll(extraMetadata);
         Safetensors.write(file, meta, tensors(net));
     }
@@ -102,6 +136,37 @@ public final class ModelFile {
             weights.put(b.name(), b.data());
         }
         Map<String, String> meta = sf.metadata();
+        String declaredWidths = meta.get("architecture");
+        String describedWidths = java.util.Arrays.stream(widths).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining("-"));
+        if (declaredWidths != null && !declaredWidths.equals(describedWidths)) {
+            throw new SafetensorsFormatException(file, "metadata says architecture " + declaredWidths + " but the tensors are "
+                    + describedWidths);
+        }
+        if (meta.containsKey("layers")) {
+            List<LayerSpec> specs;
+            try {
+                specs = LayerSpec.parseList(meta.get("layers"));
+            } catch (IllegalArgumentException e) {
+                throw new SafetensorsFormatException(file, "metadata layers: " + e.getMessage());
+            }
+            List<LayerSpec.Affine> affine = specs.stream().filter(l -> l instanceof LayerSpec.Affine)
+                    .map(l -> (LayerSpec.Affine) l).toList();
+            if (affine.size() != layers) {
+                throw new SafetensorsFormatException(file, "metadata layers has " + affine.size() + " affine layers but the"
+                        + " file has tensors for " + layers);
+            }
+            for (int i = 0; i < layers; i++) {
+                if (affine.get(i).inputs() != widths[i] || affine.get(i).outputs() != widths[i + 1]) {
+                    throw new SafetensorsFormatException(file, "metadata layers says " + affine.get(i).id() + " but affine"
+                            + (i + 1) + ".W is " + widths[i] + "x" + widths[i + 1]);
+                }
+            }
+            if (!(specs.get(specs.size() - 1) instanceof LayerSpec.Affine)) {
+                throw new SafetensorsFormatException(file, "metadata layers does not end in an affine layer: " + meta.get("layers"));
+            }
+            return new Model(specs, weights, meta);
+        }
         Activation act = Activation.RELU;
         if (meta.containsKey("activation")) {
             try {
@@ -114,11 +179,6 @@ public final class ModelFile {
         }
         int[] hidden = java.util.Arrays.copyOfRange(widths, 1, widths.length - 1);
         Architecture arch = new Architecture(widths[0], hidden, widths[widths.length - 1], act);
-        String declared = meta.get("architecture");
-        if (declared != null && !declared.equals(arch.describe())) {
-            throw new SafetensorsFormatException(file, "metadata says architecture " + declared + " but the tensors are "
-                    + arch.describe());
-        }
-        return new Model(arch, weights, meta);
+        return new Model(arch.layers(0f), weights, meta);
     }
 }

@@ -1,6 +1,9 @@
 package dev.clayers.net;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -38,6 +41,54 @@ public record Architecture(int input, int[] hidden, int output, Activation activ
         System.arraycopy(hidden, 0, w, 1, hidden.length);
         w[w.length - 1] = output;
         return w;
+    }
+
+    /**
+     * The layer list of this perceptron: {@code affine, activation, [dropout,] ..., affine}, with
+     * dropout after every hidden activation when {@code dropout > 0}.
+     */
+    public List<LayerSpec> layers(float dropout) {
+        int[] w = widths();
+        List<LayerSpec> out = new ArrayList<>();
+        for (int i = 0; i + 1 < w.length; i++) {
+            out.add(LayerSpec.affine(w[i], w[i + 1]));
+            if (i + 2 < w.length) {
+                out.add(LayerSpec.activation(activation));
+                if (dropout > 0f) out.add(LayerSpec.dropout(dropout));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The perceptron a layer list describes, when it is one: affine layers with one activation
+     * kind between them (dropout layers are ignored: they do not change what the network computes
+     * when predicting). Empty for any other composition. Without hidden layers the activation is
+     * reported as relu, as model files without one are read.
+     */
+    public static Optional<Architecture> of(List<? extends LayerSpec> layers) {
+        List<Integer> widths = new ArrayList<>();
+        Activation act = null;
+        boolean needActivation = false;
+        for (LayerSpec l : layers) {
+            if (l instanceof LayerSpec.Affine a) {
+                if (needActivation) return Optional.empty();
+                if (!widths.isEmpty() && widths.get(widths.size() - 1) != a.inputs()) return Optional.empty();
+                if (widths.isEmpty()) widths.add(a.inputs());
+                widths.add(a.outputs());
+                needActivation = true;
+            } else if (l instanceof LayerSpec.Activate v) {
+                if (!needActivation || (act != null && act != v.activation())) return Optional.empty();
+                act = v.activation();
+                needActivation = false;
+            } else if (l instanceof LayerSpec.Dropout) {
+                if (needActivation) return Optional.empty();
+            }
+        }
+        if (widths.size() < 2 || !needActivation) return Optional.empty();
+        int[] hidden = widths.subList(1, widths.size() - 1).stream().mapToInt(Integer::intValue).toArray();
+        return Optional.of(new Architecture(widths.get(0), hidden, widths.get(widths.size() - 1),
+                act == null ? Activation.RELU : act));
     }
 
     /** {@code 784-50-10}. */

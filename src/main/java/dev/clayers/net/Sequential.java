@@ -3,54 +3,57 @@ package dev.clayers.net;
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
+import dev.clayers.data.Dataset;
 import dev.clayers.layer.Affine;
 import dev.clayers.layer.Dropout;
 import dev.clayers.layer.Layer;
 import dev.clayers.layer.Param;
 import dev.clayers.layer.Relu;
-import dev.clayers.layer.Sigmoid;
 import dev.clayers.layer.SoftmaxWithLoss;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 /**
- * A stack {@code Affine -> activation -> ... -> Affine} ending in {@link SoftmaxWithLoss}, on one
- * backend. Parameters are named {@code affine1.W}, {@code affine1.b}, {@code affine2.W}, ...; the
- * same names serve gradient checks, optimizers and saved models.
+ * A network: the layers the user lists ({@link LayerSpec}), bound to one backend, ending in
+ * {@link SoftmaxWithLoss}. The list must end in an affine layer, whose outputs are the class
+ * scores (logits). Parameters are named {@code affine1.W}, {@code affine1.b}, {@code affine2.W},
+ * ... in the order of the affine layers; the same names serve gradient checks, optimizers and
+ * saved models.
+ *
+ * <pre>{@code
+ * import static dev.clayers.net.LayerSpec.*;
+ * try (Sequential net = Sequential.of(backend, affine(784, 256), relu(), dropout(0.2f), affine(256, 10))) {
+ *     System.out.println(net.summary());
+ * }
+ * }</pre>
  */
 public final class Sequential implements AutoCloseable {
+    /** Seed of {@link #of(Backend, LayerSpec...)}'s initial weights. */
+    public static final long DEFAULT_SEED = 42;
+    /** Rows per upload when predicting or evaluating host data. */
+    private static final int CHUNK = 1000;
+
     private final Backend backend;
-    private final Architecture architecture;
+    private final List<LayerSpec> specs;
     private final List<Layer> layers;
     private final SoftmaxWithLoss lastLayer;
     private final List<Param> params;
     private Matrix logits;
 
-    private Sequential(Backend backend, Architecture architecture, Map<String, float[]> weights, float dropout) {
+    private Sequential(Backend backend, List<? extends LayerSpec> specs, Map<String, float[]> weights) {
         this.backend = backend;
-        this.architecture = architecture;
-        int[] widths = architecture.widths();
+        this.specs = List.copyOf(checkChain(specs));
         List<Layer> ls = new ArrayList<>();
+        Map<String, Integer> counts = new HashMap<>();
         try {
-            for (int i = 0; i + 1 < widths.length; i++) {
-                String name = "affine" + (i + 1);
-                float[] w = weights.get(name + ".W");
-                float[] b = weights.get(name + ".b");
-                checkLength(name + ".W", w, widths[i] * widths[i + 1]);
-                checkLength(name + ".b", b, widths[i + 1]);
-                Matrix wm = backend.upload(w, widths[i], widths[i + 1]);
-                Matrix bm = backend.upload(b, 1, widths[i + 1]);
-                ls.add(new Affine(backend, name, wm, bm, i > 0));
-                if (i + 2 < widths.length) {
-                    String act = architecture.activation().id() + (i + 1);
-                    ls.add(architecture.activation() == Activation.RELU ? new Relu(backend, act) : new Sigmoid(backend, act));
-                    if (dropout > 0f) ls.add(new Dropout(backend, "dropout" + (i + 1), dropout));
-                }
+            for (LayerSpec spec : this.specs) {
+                ls.add(bind(spec, counts, weights));
             }
         } catch (RuntimeException e) {
             ls.forEach(Layer::close);
@@ -63,6 +66,58 @@ public final class Sequential implements AutoCloseable {
         this.params = Collections.unmodifiableList(ps);
     }
 
+    /** The one place a specification becomes a layer on this backend. */
+    private Layer bind(LayerSpec spec, Map<String, Integer> counts, Map<String, float[]> weights) {
+        if (spec instanceof LayerSpec.Affine a) {
+            int n = counts.merge("affine", 1, Integer::sum);
+            String name = "affine" + n;
+            float[] w = weights.get(name + ".W");
+            float[] b = weights.get(name + ".b");
+            checkLength(name + ".W", w, a.inputs() * a.outputs());
+            checkLength(name + ".b", b, a.outputs());
+            Matrix wm = backend.upload(w, a.inputs(), a.outputs());
+            Matrix bm;
+            try {
+                bm = backend.upload(b, 1, a.outputs());
+            } catch (RuntimeException e) {
+                wm.close();
+                throw e;
+            }
+            // The first affine layer's input is the data (layers before it have no parameters),
+            // so it skips computing dx.
+            return new Affine(backend, name, wm, bm, n > 1);
+        } else if (spec instanceof LayerSpec.Activate v) {
+            String id = v.activation().id();
+            return v.activation().newLayer(backend, id + counts.merge(id, 1, Integer::sum));
+        } else if (spec instanceof LayerSpec.Dropout d) {
+            return new Dropout(backend, "dropout" + counts.merge("dropout", 1, Integer::sum), d.ratio());
+        }
+        throw new AssertionError(spec);
+    }
+
+    /** Fails early, naming the layer, when sizes do not chain or the list does not end in affine. */
+    private static List<? extends LayerSpec> checkChain(List<? extends LayerSpec> specs) {
+        if (specs.isEmpty()) throw new IllegalArgumentException("a network needs at least one layer");
+        int width = -1;
+        for (int i = 0; i < specs.size(); i++) {
+            LayerSpec s = specs.get(i);
+            if (s == null) throw new IllegalArgumentException("layer " + (i + 1) + " is null");
+            if (s instanceof LayerSpec.Affine a) {
+                if (width >= 0 && a.inputs() != width) {
+                    throw new IllegalArgumentException("layer " + (i + 1) + " " + a.id() + " takes " + a.inputs()
+                            + " inputs but the layer before it gives " + width);
+                }
+                width = a.outputs();
+            }
+        }
+        LayerSpec last = specs.get(specs.size() - 1);
+        if (!(last instanceof LayerSpec.Affine)) {
+            throw new IllegalArgumentException("the last layer must be affine (its outputs are the class scores that"
+                    + " softmax-with-loss reads), got " + last.id());
+        }
+        return specs;
+    }
+
     private static void checkLength(String name, float[] v, int expected) {
         if (v == null) throw new IllegalArgumentException("missing parameter " + name);
         if (v.length != expected) {
@@ -70,17 +125,35 @@ public final class Sequential implements AutoCloseable {
         }
     }
 
-    /** A freshly initialised network: weights N(0, std^2) from {@code init}, biases zero, drawn from {@code seed}. */
+    /**
+     * A network of these layers with fresh weights: He initialisation (std sqrt(2 / fan-in)),
+     * biases zero, drawn from seed {@value #DEFAULT_SEED}.
+     */
+    public static Sequential of(Backend backend, LayerSpec... layers) {
+        return of(backend, WeightInit.HE, DEFAULT_SEED, List.of(layers));
+    }
+
+    /** A network of these layers with weights N(0, std^2) from {@code init}, biases zero, drawn from {@code seed}. */
+    public static Sequential of(Backend backend, WeightInit init, long seed, List<? extends LayerSpec> layers) {
+        return new Sequential(backend, layers, initialWeights(checkChain(layers), init, seed));
+    }
+
+    /** A network of these layers with the given parameter values (name to row-major data), e.g. from a saved model. */
+    public static Sequential fromWeights(Backend backend, List<? extends LayerSpec> layers, Map<String, float[]> weights) {
+        return new Sequential(backend, layers, weights);
+    }
+
+    /** A freshly initialised perceptron: weights N(0, std^2) from {@code init}, biases zero, drawn from {@code seed}. */
     public static Sequential create(Backend backend, Architecture architecture, WeightInit init, long seed) {
         return create(backend, architecture, init, seed, 0f);
     }
 
     /** As {@link #create(Backend, Architecture, WeightInit, long)}, with dropout after every hidden activation. */
     public static Sequential create(Backend backend, Architecture architecture, WeightInit init, long seed, float dropout) {
-        return new Sequential(backend, architecture, initialWeights(architecture, init, seed), dropout);
+        return of(backend, init, seed, architecture.layers(dropout));
     }
 
-    /** A network with the given parameter values (name to row-major data), e.g. from a saved model. */
+    /** A perceptron with the given parameter values (name to row-major data). */
     public static Sequential fromWeights(Backend backend, Architecture architecture, Map<String, float[]> weights) {
         return fromWeights(backend, architecture, weights, 0f);
     }
@@ -88,26 +161,49 @@ public final class Sequential implements AutoCloseable {
     /** As {@link #fromWeights(Backend, Architecture, Map)}, with dropout in training passes. */
     public static Sequential fromWeights(Backend backend, Architecture architecture, Map<String, float[]> weights,
                                          float dropout) {
-        return new Sequential(backend, architecture, weights, dropout);
+        return new Sequential(backend, architecture.layers(dropout), weights);
     }
 
-    /** The initial weights as host arrays; deterministic for a seed, whatever the backend. */
+    /** The initial weights of a perceptron as host arrays; deterministic for a seed, whatever the backend. */
     public static Map<String, float[]> initialWeights(Architecture architecture, WeightInit init, long seed) {
+        return initialWeights(architecture.layers(0f), init, seed);
+    }
+
+    /**
+     * The initial weights as host arrays, drawn from one generator in layer order (so a seed gives
+     * the same network on every backend); biases zero.
+     */
+    public static Map<String, float[]> initialWeights(List<? extends LayerSpec> layers, WeightInit init, long seed) {
         Random rng = new Random(seed);
-        int[] widths = architecture.widths();
         Map<String, float[]> weights = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < widths.length; i++) {
-            double std = init.std(widths[i]);
-            float[] w = new float[widths[i] * widths[i + 1]];
+        int n = 0;
+        for (LayerSpec s : layers) {
+            if (!(s instanceof LayerSpec.Affine a)) continue;
+            n++;
+            double std = init.std(a.inputs());
+            float[] w = new float[a.inputs() * a.outputs()];
             for (int j = 0; j < w.length; j++) w[j] = (float) (std * rng.nextGaussian());
-            weights.put("affine" + (i + 1) + ".W", w);
-            weights.put("affine" + (i + 1) + ".b", new float[widths[i + 1]]);
+            weights.put("affine" + n + ".W", w);
+            weights.put("affine" + n + ".b", new float[a.outputs()]);
         }
         return weights;
     }
 
     public Backend backend() { return backend; }
-    public Architecture architecture() { return architecture; }
+    /** The layer list this network was built from. */
+    public List<LayerSpec> layerSpecs() { return specs; }
+
+    /** Features per input row (the first affine layer's inputs). */
+    public int inputs() {
+        for (LayerSpec s : specs) if (s instanceof LayerSpec.Affine a) return a.inputs();
+        throw new AssertionError("checked: the last layer is affine");
+    }
+
+    /** Class scores per row (the last affine layer's outputs). */
+    public int outputs() { return ((LayerSpec.Affine) specs.get(specs.size() - 1)).outputs(); }
+
+    /** The perceptron this network is, when it is one (see {@link Architecture#of}). */
+    public java.util.Optional<Architecture> architecture() { return Architecture.of(specs); }
     public List<Layer> layers() { return layers; }
     /** Every parameter in layer order, each with its gradient buffer. */
     public List<Param> params() { return params; }
@@ -175,6 +271,101 @@ public final class Sequential implements AutoCloseable {
     /** {@link #gradient(Matrix, IntVector, int)} with dropout seed 0 (plain backprop when there is no dropout). */
     public float gradient(Matrix x, IntVector t) {
         return gradient(x, t, 0);
+    }
+
+    /**
+     * The most likely class of each row of {@code x} (rows of {@link #inputs()} features), computed
+     * on this network's device in chunks.
+     */
+    public int[] predictClasses(float[][] x) {
+        double[][] p = predictProbabilities(x);
+        int[] out = new int[p.length];
+        for (int i = 0; i < p.length; i++) {
+            int best = 0;
+            for (int j = 1; j < p[i].length; j++) if (p[i][j] > p[i][best]) best = j;
+            out[i] = best;
+        }
+        return out;
+    }
+
+    /** The class probabilities (softmax of the logits) of each row of {@code x}: one row of {@link #outputs()} per input row. */
+    public double[][] predictProbabilities(float[][] x) {
+        int features = inputs(), classes = outputs();
+        double[][] out = new double[x.length][];
+        for (int start = 0; start < x.length; start += CHUNK) {
+            int n = Math.min(CHUNK, x.length - start);
+            float[] flat = new float[n * features];
+            for (int i = 0; i < n; i++) {
+                float[] row = x[start + i];
+                if (row.length != features) {
+                    throw new IllegalArgumentException("row " + (start + i) + " has " + row.length + " features but the network"
+                            + " takes " + features);
+                }
+                System.arraycopy(row, 0, flat, i * features, features);
+            }
+            double[][] p = predictProbabilities(flat, n);
+            System.arraycopy(p, 0, out, start, n);
+        }
+        return out;
+    }
+
+    /** The class probabilities of {@code rows} row-major input rows in {@code x}. */
+    public double[][] predictProbabilities(float[] x, int rows) {
+        if ((long) rows * inputs() != x.length) {
+            throw new IllegalArgumentException(rows + " rows of " + inputs() + " features need " + (long) rows * inputs()
+                    + " values, got " + x.length);
+        }
+        try (Matrix xm = backend.upload(x, rows, inputs())) {
+            return Softmax.rows(backend.download(predict(xm)), rows, outputs());
+        }
+    }
+
+    /** Loss, accuracy and confusion matrix on a labelled dataset (uploaded for the call, then released). */
+    public Evaluation evaluate(Dataset data) {
+        checkData(data);
+        try (DeviceDataset d = new DeviceDataset(backend, data)) {
+            return d.evaluate(this, CHUNK, true);
+        }
+    }
+
+    /** Fails, naming both sizes, when the data does not fit this network. */
+    public void checkData(Dataset data) {
+        if (data.features() != inputs()) {
+            throw new IllegalArgumentException(data.name() + " has " + data.features() + " features per row but the network"
+                    + " takes " + inputs());
+        }
+        if (data.classes() > outputs()) {
+            throw new IllegalArgumentException(data.name() + " has " + data.classes() + " classes but the network has "
+                    + outputs() + " outputs");
+        }
+    }
+
+    /**
+     * A table of the layers: name, output shape per batch of N rows, parameter count; then the
+     * total. For example:
+     * <pre>
+     * layer       output      params
+     * affine1     [N, 256]   200,960
+     * relu1       [N, 256]         0
+     * affine2     [N, 10]      2,570
+     * softmax     [N, 10]          0
+     * total                  203,530
+     * </pre>
+     */
+    public String summary() {
+        StringBuilder sb = new StringBuilder(String.format("%-11s %-10s %9s%n", "layer", "output", "params"));
+        int width = inputs();
+        long total = 0;
+        for (int i = 0; i < layers.size(); i++) {
+            if (specs.get(i) instanceof LayerSpec.Affine a) width = a.outputs();
+            long count = 0;
+            for (Param p : layers.get(i).params()) count += (long) p.value().rows() * p.value().cols();
+            total += count;
+            sb.append(String.format("%-11s %-10s %,9d%n", layers.get(i).name(), "[N, " + width + "]", count));
+        }
+        sb.append(String.format("%-11s %-10s %,9d%n", "softmax", "[N, " + width + "]", 0));
+        sb.append(String.format("%-11s %-10s %,9d%n", "total", "", total));
+        return sb.toString();
     }
 
     /** Parameter values copied to the host, by name in layer order. */

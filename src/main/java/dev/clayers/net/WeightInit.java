@@ -11,6 +11,10 @@ import java.util.Locale;
  */
 public record WeightInit(String kind, double value) {
     public static final WeightInit BOOK = new WeightInit("std", 0.01);
+    /** He: std sqrt(2 / fan-in), for ReLU networks; the default of {@link Sequential#of(dev.clayers.backend.Backend, LayerSpec...)}. */
+    public static final WeightInit HE = new WeightInit("he", 0);
+    /** Xavier: std sqrt(1 / fan-in), for sigmoid networks. */
+    public static final WeightInit XAVIER = new WeightInit("xavier", 0);
 
     public WeightInit {
         if (!kind.equals("std") && !kind.equals("he") && !kind.equals("xavier")) {

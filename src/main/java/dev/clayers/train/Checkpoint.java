@@ -10,9 +10,7 @@ import dev.clayers.io.Safetensors;
 import dev.clayers.io.SafetensorsFile;
 import dev.clayers.io.SafetensorsFormatException;
 import dev.clayers.io.Tensor;
-import dev.clayers.net.Architecture;
 import dev.clayers.net.Sequential;
-import dev.clayers.net.WeightInit;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,17 +30,28 @@ import java.util.Map;
 public final class Checkpoint {
     public static final String FILE = "checkpoint.safetensors";
     private static final String OPT = "optimizer/";
-    private static final Gson GSON = new Gson();
+    // NaN is kept: an epoch without a validation set has no validation loss.
+    private static final Gson GSON = new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private Checkpoint() {}
 
-    /** What a checkpoint holds, read back. */
-    public record State(TrainConfig config, String data, int epoch, long optimizerSteps, List<EpochMetrics> metrics,
-                        ModelFile.Model model, Map<String, float[]> optimizerState) {}
+    /**
+     * What a checkpoint holds, read back.
+     *
+     * @param options  the run's options (listener, checkpoint directory and stop epoch are not kept)
+     * @param settings the options as saved, plus the run's {@link FitOptions#checkpointMetadata()}
+     *                 (and {@code data}, where the data came from, when it was given)
+     */
+    public record State(FitOptions options, Map<String, String> settings, int epoch, long optimizerSteps,
+                        List<EpochMetrics> metrics, ModelFile.Model model, Map<String, float[]> optimizerState) {
+        /** {@link #settings()}'s {@code data}, or {@code fallback}. */
+        public String data(String fallback) { return settings.getOrDefault("data", fallback); }
+    }
 
     public static Path file(Path dir) { return dir.resolve(FILE); }
 
-    public static void save(Path dir, Sequential net, Optimizer opt, TrainConfig config, String data, int epoch,
+    /** Saves atomically: the network, the optimizer state, the options, the epoch just finished and the metrics so far. */
+    public static void save(Path dir, Sequential net, Optimizer opt, FitOptions options, int epoch,
                             List<EpochMetrics> metrics) throws IOException {
         List<Tensor> tensors = new ArrayList<>(ModelFile.tensors(net));
         Backend be = net.backend();
@@ -50,11 +59,14 @@ public final class Checkpoint {
             Matrix m = e.getValue();
             tensors.add(Tensor.matrix(OPT + e.getKey(), m.rows(), m.cols(), be.download(m)));
         }
-        Map<String, String> meta = ModelFile.architectureMetadata(net.architecture());
+        Map<String, String> meta = ModelFile.architectureMetadata(net.layerSpecs());
         meta.put("checkpoint_epoch", Integer.toString(epoch));
         meta.put("optimizer_steps", Long.toString(opt.steps()));
-        meta.put("config", GSON.toJson(configMap(config)));
-        meta.put("data", data);
+        Map<String, String> config = new LinkedHashMap<>(options.checkpointMetadata());
+        String data = config.remove("data");
+        config.putAll(options.settings());
+        meta.put("config", GSON.toJson(config));
+        if (data != null) meta.put("data", data);
         meta.put("metrics", GSON.toJson(metrics));
         Files.createDirectories(dir);
         Safetensors.write(file(dir), meta, tensors);
@@ -64,7 +76,7 @@ public final class Checkpoint {
         Path f = file(dir);
         if (!Files.isRegularFile(f)) {
             throw new java.nio.file.NoSuchFileException(f.toString(), null, "no checkpoint to resume from (expected "
-                    + FILE + " written by train --checkpoint-dir)");
+                    + FILE + ", written by a run with a checkpoint directory)");
         }
         SafetensorsFile sf = Safetensors.read(f);
         List<Tensor> weights = new ArrayList<>();
@@ -79,9 +91,11 @@ public final class Checkpoint {
             int epoch = Integer.parseInt(require(f, meta, "checkpoint_epoch"));
             long steps = Long.parseLong(require(f, meta, "optimizer_steps"));
             Map<String, String> cm = GSON.fromJson(require(f, meta, "config"), new TypeToken<Map<String, String>>() {}.getType());
-            TrainConfig config = config(cm, model.architecture());
+            FitOptions options = FitOptions.fromSettings(cm).build();
+            Map<String, String> settings = new LinkedHashMap<>(cm);
+            if (meta.containsKey("data")) settings.put("data", meta.get("data"));
             EpochMetrics[] ms = GSON.fromJson(require(f, meta, "metrics"), EpochMetrics[].class);
-            return new State(config, require(f, meta, "data"), epoch, steps, List.of(ms), model, optState);
+            return new State(options, settings, epoch, steps, List.of(ms), model, optState);
         } catch (NumberFormatException | JsonParseException | NullPointerException e) {
             throw new SafetensorsFormatException(f, "checkpoint metadata is damaged: " + e.getMessage());
         }
@@ -105,36 +119,4 @@ public final class Checkpoint {
         if (v == null) throw new SafetensorsFormatException(f, "not a checkpoint: metadata lacks " + key);
         return v;
     }
-
-    private static Map<String, String> configMap(TrainConfig c) {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("init", c.init().toString());
-        m.put("optimizer", c.optimizer());
-        m.put("lr", Float.toString(c.learningRate()));
-        m.put("batch", Integer.toString(c.batch()));
-        m.put("epochs", Integer.toString(c.epochs()));
-        m.put("seed", Long.toString(c.seed()));
-        m.put("book_iterations", Integer.toString(c.bookIterations()));
-        m.put("weight_decay", Float.toString(c.weightDecay()));
-        m.put("dropout", Float.toString(c.dropout()));
-        m.put("augment", Integer.toString(c.augment()));
-        m.put("schedule", c.schedule());
-        return m;
-    }
-
-    private static TrainConfig config(Map<String, String> m, Architecture arch) {
-        return new TrainConfig(arch, WeightInit.parse(m.get("init")), m.get("optimizer"), Float.parseFloat(m.get("lr")),
-                Integer.parseInt(m.get("batch")), Integer.parseInt(m.get("epochs")), Long.parseLong(m.get("seed")),
-                Integer.parseInt(m.get("book_iterations")), Float.parseFloat(m.get("weight_decay")),
-                Float.parseFloat(m.get("dropout")), Integer.parseInt(m.get("augment")),
-                m.get("schedule"));
-    }
-
-    /** Settings as metadata strings for a saved model. */
-    public static Map<String, String> settingsMetadata(TrainConfig c, String data) {
-        Map<String, String> m = new LinkedHashMap<>(configMap(c));
-        m.put("data", data);
-        return m;
-    }
-
 }

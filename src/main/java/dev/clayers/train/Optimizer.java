@@ -31,26 +31,43 @@ public abstract sealed class Optimizer implements AutoCloseable
         this.lr = lr;
     }
 
-    /** The optimizer names {@link #create} accepts. */
-    public static final List<String> KINDS = List.of("sgd", "momentum", "adagrad", "adam");
+    /**
+     * The optimizers, each with the book's defaults for its other settings (momentum 0.9; Adam's
+     * beta1 0.9, beta2 0.999). The one place a name becomes an optimizer.
+     */
+    public enum Kind {
+        SGD {
+            @Override public Optimizer create(Backend backend, float lr) { return new Sgd(backend, lr); }
+        },
+        MOMENTUM {
+            @Override public Optimizer create(Backend backend, float lr) { return new Momentum(backend, lr, 0.9f); }
+        },
+        ADAGRAD {
+            @Override public Optimizer create(Backend backend, float lr) { return new AdaGrad(backend, lr); }
+        },
+        ADAM {
+            @Override public Optimizer create(Backend backend, float lr) { return new Adam(backend, lr, 0.9f, 0.999f); }
+        };
 
-    /** Throws {@link IllegalArgumentException} naming the valid kinds when {@code kind} is not one. */
-    public static void checkKind(String kind) {
-        if (!KINDS.contains(kind.toLowerCase(Locale.ROOT))) {
-            throw new IllegalArgumentException("unknown optimizer '" + kind + "'; valid: " + String.join(", ", KINDS));
+        /** A new optimizer of this kind with step size {@code lr}; close it when done (it holds device state). */
+        public abstract Optimizer create(Backend backend, float lr);
+
+        /** {@code sgd}, {@code momentum}, {@code adagrad}, {@code adam}. */
+        public String id() { return name().toLowerCase(Locale.ROOT); }
+
+        /** Parses an {@link #id()} (case-insensitive), naming the valid ones when it is none. */
+        public static Kind parse(String s) {
+            for (Kind k : values()) if (k.id().equals(s.trim().toLowerCase(Locale.ROOT))) return k;
+            throw new IllegalArgumentException("unknown optimizer '" + s + "'; valid: " + String.join(", ", KINDS));
         }
     }
 
+    /** The optimizer names {@link Kind#parse} accepts. */
+    public static final List<String> KINDS = java.util.Arrays.stream(Kind.values()).map(Kind::id).toList();
+
     /** Creates {@code sgd}, {@code momentum}, {@code adagrad} or {@code adam} with the book's defaults for the rest. */
     public static Optimizer create(String kind, Backend backend, float lr) {
-        checkKind(kind);
-        return switch (kind.toLowerCase(Locale.ROOT)) {
-            case "sgd" -> new Sgd(backend, lr);
-            case "momentum" -> new Momentum(backend, lr, 0.9f);
-            case "adagrad" -> new AdaGrad(backend, lr);
-            case "adam" -> new Adam(backend, lr, 0.9f, 0.999f);
-            default -> throw new AssertionError(kind);
-        };
+        return Kind.parse(kind).create(backend, lr);
     }
 
     /** {@code sgd}, {@code momentum}, ... */

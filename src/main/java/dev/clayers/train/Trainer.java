@@ -5,13 +5,16 @@ import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 import dev.clayers.layer.NonFiniteLossException;
 import dev.clayers.layer.Param;
+import dev.clayers.net.DeviceDataset;
+import dev.clayers.net.Evaluation;
 import dev.clayers.net.Sequential;
 
 import java.util.List;
 import java.util.Random;
 
 /**
- * Runs epochs of mini-batch training on the network's device. The datasets, the batch buffers
+ * Runs epochs of mini-batch training on the network's device ({@link Training#fit} runs a whole
+ * training run with it). The datasets, the batch buffers
  * and the permutation live on the device; per step only the loss comes back.
  *
  * <p>The order of batches in epoch {@code e} depends only on the seed and {@code e}, so a run
@@ -20,34 +23,48 @@ import java.util.Random;
 public final class Trainer implements AutoCloseable {
     /** Receives progress; called on the training thread. */
     public interface Listener {
+        /** An epoch starts; it will train on {@code samples} rows. */
         default void epochStarted(int epoch, long samples) {}
+        /** Rows trained so far in this epoch. */
         default void progress(long samplesDone) {}
+        /** The epoch's steps and evaluation are done. */
         default void epochEnded(EpochMetrics metrics) {}
+        /** {@link Training#fit} finished the epoch, its checkpoint included; {@code history} holds every epoch so far. */
+        default void epochFinished(EpochMetrics metrics, List<EpochMetrics> history) {}
     }
 
     private final Sequential net;
     private final Optimizer optimizer;
     private final DeviceDataset train;
     private final DeviceDataset test;
-    private final TrainConfig config;
+    private final FitOptions config;
     private final Matrix xBatch;
     private final IntVector tBatch;
     private final IntVector order;
     private final int evalBatch;
 
-    public Trainer(Sequential net, Optimizer optimizer, DeviceDataset train, DeviceDataset test, TrainConfig config) {
+    /**
+     * @param test the validation set evaluated after every epoch, or null for none
+     */
+    public Trainer(Sequential net, Optimizer optimizer, DeviceDataset train, DeviceDataset test, FitOptions config) {
+        boolean images = train.host().isImage();
         if (config.batch() > train.size()) {
-            throw new IllegalArgumentException("--batch " + config.batch() + " is larger than the " + train.size()
-                    + " training images");
+            throw new InvalidOptionException("batch", config.batch() + " is larger than the " + train.size()
+                    + (images ? " training images" : " training rows"));
         }
-        if (train.host().features() != net.architecture().input()) {
+        if (config.augment() > 0 && !images) {
+            throw new InvalidOptionException("augment", "shifts images, but " + train.host().name() + " is rows of "
+                    + train.host().features() + " features");
+        }
+        if (train.host().features() != net.inputs()) {
             throw new IllegalArgumentException("the data has " + train.host().features() + " features per image but the"
-                    + " network expects " + net.architecture().input());
+                    + " network expects " + net.inputs());
         }
-        if (train.host().classes() > net.architecture().output()) {
+        if (train.host().classes() > net.outputs()) {
             throw new IllegalArgumentException("the data has " + train.host().classes() + " classes but the network has "
-                    + net.architecture().output() + " outputs");
+                    + net.outputs() + " outputs");
         }
+        if (test != null) net.checkData(test.host());
         this.net = net;
         this.optimizer = optimizer;
         this.train = train;
@@ -56,13 +73,13 @@ public final class Trainer implements AutoCloseable {
         Backend be = net.backend();
         this.xBatch = be.alloc(config.batch(), train.host().features());
         this.tBatch = be.allocInts(config.batch());
-        this.order = be.allocInts(config.book() ? config.batch() : train.size());
+        this.order = be.allocInts(config.sampled() ? config.batch() : train.size());
         this.evalBatch = Math.max(config.batch(), 1000);
     }
 
     /** Iterations in one epoch (the book's iter_per_epoch in book mode). */
     public int iterationsPerEpoch() {
-        return config.book() ? Math.max(train.size() / config.batch(), 1) : train.size() / config.batch();
+        return config.sampled() ? Math.max(train.size() / config.batch(), 1) : train.size() / config.batch();
     }
 
     /** How many epochs the configuration asks for. */
@@ -93,9 +110,9 @@ public final class Trainer implements AutoCloseable {
         Backend be = net.backend();
         int batch = config.batch();
         long iters;
-        if (config.book()) {
+        if (config.sampled()) {
             long first = (long) (epoch - 1) * iterationsPerEpoch();
-            iters = Math.max(0, Math.min(iterationsPerEpoch(), config.bookIterations() - first));
+            iters = Math.max(0, Math.min(iterationsPerEpoch(), config.sampledIterations() - first));
         } else {
             iters = iterationsPerEpoch();
             be.writeInts(order, permutation(train.size(), epochRandom(config.seed(), epoch)));
@@ -110,7 +127,7 @@ public final class Trainer implements AutoCloseable {
         double lossSum = 0;
         for (long it = 0; it < iters; it++) {
             int offset;
-            if (config.book()) {
+            if (config.sampled()) {
                 // The book's np.random.choice(train_size, batch_size): with replacement, drawn on
                 // the device from (seed, step), so no indices cross from the host.
                 be.randomIndices(order, train.size(), stepSeed(config.seed(), optimizer.steps(), Stream.BATCH));
@@ -140,11 +157,12 @@ public final class Trainer implements AutoCloseable {
         be.finish();
         double seconds = (System.nanoTime() - t0) / 1e9;
         long e0 = System.nanoTime();
-        DeviceDataset.Evaluation tr = train.evaluate(net, evalBatch, false);
-        DeviceDataset.Evaluation te = test.evaluate(net, evalBatch, false);
+        Evaluation tr = train.evaluate(net, evalBatch, false);
+        Evaluation te = test == null ? null : test.evaluate(net, evalBatch, false);
         double evalSeconds = (System.nanoTime() - e0) / 1e9;
         EpochMetrics m = new EpochMetrics(epoch, optimizer.steps(), iters == 0 ? Double.NaN : lossSum / iters,
-                tr.accuracy(), te.loss(), te.accuracy(), iters * batch / Math.max(seconds, 1e-9), seconds, evalSeconds);
+                tr.accuracy(), te == null ? Double.NaN : te.loss(),
+                te == null ? Double.NaN : te.accuracy(), iters * batch / Math.max(seconds, 1e-9), seconds, evalSeconds);
         listener.epochEnded(m);
         return m;
     }

@@ -35,4 +35,23 @@ class DatasetTest {
         Dataset b = new Dataset("b", new float[9], new int[] {0}, 3, 3, 10);
         assertThrows(IllegalArgumentException.class, () -> new DataSplit(a, b));
     }
+
+    @Test
+    void rowsOfFeaturesFromPlainArrays() {
+        Dataset d = Dataset.of(new float[][] {{1, 2, 3}, {4, 5, 6}}, new int[] {0, 2});
+        assertEquals(2, d.size());
+        assertEquals(3, d.features());
+        assertEquals(3, d.classes());
+        assertEquals(false, d.isImage());
+        assertEquals(6f, d.images()[5]);
+        assertEquals("Dataset[data: 2 rows of 3 features, 3 classes]", d.toString());
+        Dataset flat = Dataset.of(new float[] {1, 2, 3, 4}, 2, new int[] {1, 0});
+        assertEquals(2, flat.features());
+        assertEquals(2, flat.classes());
+        IllegalArgumentException ragged = assertThrows(IllegalArgumentException.class,
+                () -> Dataset.of(new float[][] {{1, 2}, {3}}, new int[] {0, 1}));
+        assertEquals("data: row 1 has 1 features but row 0 has 2", ragged.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Dataset.of(new float[][] {{1}}, new int[] {0, 1}));
+        assertThrows(IllegalArgumentException.class, () -> Dataset.of(new float[][] {{1}}, new int[] {-1}));
+    }
 }

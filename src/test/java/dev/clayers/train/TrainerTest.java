@@ -6,6 +6,7 @@ import dev.clayers.data.DataSplit;
 import dev.clayers.data.MnistDataset;
 import dev.clayers.net.Activation;
 import dev.clayers.net.Architecture;
+import dev.clayers.net.DeviceDataset;
 import dev.clayers.net.Sequential;
 import dev.clayers.net.WeightInit;
 import dev.clayers.layer.NonFiniteLossException;
@@ -27,16 +28,18 @@ class TrainerTest {
         data = MnistDataset.bundled();
     }
 
-    private static TrainConfig config(String optimizer, float lr, int epochs) {
-        return new TrainConfig(new Architecture(784, new int[] {64}, 10, Activation.RELU), WeightInit.parse("he"),
-                optimizer, lr, 100, epochs, 42, 0, 0f, 0f, 0, "constant");
+    private static final Architecture ARCH = new Architecture(784, new int[] {64}, 10, Activation.RELU);
+
+    private static FitOptions config(String optimizer, float lr, int epochs) {
+        return FitOptions.builder().optimizer(Optimizer.Kind.parse(optimizer)).learningRate(lr).batch(100).epochs(epochs)
+                .seed(42).schedule(Schedule.CONSTANT).build();
     }
 
     /** Runs {@code body} with a trainer for {@code c} on device {@code id}; closes everything after. */
-    private static void withTrainer(String id, TrainConfig c, java.util.function.Consumer<Trainer> body) {
+    private static void withTrainer(String id, FitOptions c, java.util.function.Consumer<Trainer> body) {
         try (Backend be = TestDevices.open(id);
-             Sequential net = Sequential.create(be, c.architecture(), c.init(), c.seed());
-             Optimizer opt = Optimizer.create(c.optimizer(), be, c.learningRate());
+             Sequential net = Sequential.create(be, ARCH, WeightInit.parse("he"), c.seed());
+             Optimizer opt = c.optimizer().create(be, c.learningRate());
              DeviceDataset train = new DeviceDataset(be, data.train());
              DeviceDataset test = new DeviceDataset(be, data.test());
              Trainer trainer = new Trainer(net, opt, train, test, c)) {

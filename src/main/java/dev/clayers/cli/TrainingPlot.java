@@ -1,6 +1,7 @@
-package dev.clayers.train;
+package dev.clayers.cli;
 
 import dev.clayers.io.AtomicFiles;
+import dev.clayers.train.EpochMetrics;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -13,11 +14,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Loss and accuracy curves per epoch, side by side in one PNG. */
-public final class TrainingPlot {
+/** Loss and accuracy curves per epoch, side by side in one PNG (train --plot; XChart is a CLI-only dependency). */
+final class TrainingPlot {
     private TrainingPlot() {}
 
-    public static void write(Path png, String title, List<EpochMetrics> metrics) throws IOException {
+    static void write(Path png, String title, List<EpochMetrics> metrics) throws IOException {
         System.setProperty("java.awt.headless", "true");
         double[] epochs = metrics.stream().mapToDouble(EpochMetrics::epoch).toArray();
         XYChart loss = new XYChartBuilder().width(640).height(420).title(title + ": loss").xAxisTitle("epoch")

@@ -1,14 +1,14 @@
-package dev.clayers.train;
+package dev.clayers.net;
 
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 import dev.clayers.data.Dataset;
-import dev.clayers.net.Sequential;
 
 /**
  * A dataset uploaded once to a device, so mini-batches are gathered there and a training step
- * moves no images between host and device.
+ * moves no images between host and device. (It lives beside {@link Sequential} because
+ * evaluating a network is running it over one.)
  */
 public final class DeviceDataset implements AutoCloseable {
     private final Dataset host;
@@ -33,14 +33,9 @@ public final class DeviceDataset implements AutoCloseable {
     public IntVector labels() { return labels; }
     public int size() { return host.size(); }
 
-    /** Loss, accuracy and (optionally) the confusion matrix of a network on this whole dataset. */
-    public record Evaluation(double loss, int correct, int total, long[][] confusion) {
-        public double accuracy() { return (double) correct / total; }
-    }
-
     /**
-     * Runs the network over the dataset in chunks of {@code batch} rows (the last chunk may be
-     * smaller).
+     * Loss, accuracy and (optionally) the confusion matrix of a network on this whole dataset:
+     * runs it over the dataset in chunks of {@code batch} rows (the last chunk may be smaller).
      *
      * @param confusion whether to build the confusion matrix (downloads one int per row)
      */
@@ -51,7 +46,8 @@ public final class DeviceDataset implements AutoCloseable {
             for (int i = 0; i < idx.length; i++) idx[i] = i;
             identity = be.uploadInts(idx);
         }
-        int classes = host.classes();
+        // Sized by the network too: it may have more outputs than the data has classes.
+        int classes = Math.max(host.classes(), net.outputs());
         long[][] cm = confusion ? new long[classes][classes] : null;
         double lossSum = 0;
         int correct = 0;

@@ -1,0 +1,170 @@
+package dev.clayers.train;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How {@link Training#fit} trains: every setting besides the network and the data, with
+ * defaults, checked when built.
+ *
+ * <pre>{@code
+ * FitOptions options = FitOptions.builder().epochs(20).batch(100)
+ *         .optimizer(Optimizer.Kind.ADAM).learningRate(0.002f).build();
+ * }</pre>
+ *
+ * @param epochs                passes over the training set (with {@code sampledIterations}: epoch-equivalents to report)
+ * @param batch                 mini-batch size
+ * @param optimizer             the update rule
+ * @param learningRate          positive step size at the start of the schedule
+ * @param schedule              how the step size changes over the epochs
+ * @param weightDecay           L2 penalty {@code (lambda/2) sum W^2} on the weights (not biases), added to
+ *                              the gradient as {@code lambda W}; 0 for none
+ * @param augment               largest random translation in pixels of training images (image data only); 0 for none
+ * @param seed                  seeds the order of batches, dropout masks and shifts (the weights are the network's)
+ * @param sampledIterations     0: each epoch is a shuffled pass without replacement; else the book's
+ *                              recipe: this many iterations of batches sampled with replacement
+ * @param earlyStoppingPatience stop when the validation loss (the training loss without a validation
+ *                              set) has not improved for this many epochs; 0 never stops early
+ * @param stopAfterEpoch        stop after this epoch, leaving the checkpoint to resume (time-limited
+ *                              jobs; needs {@code checkpointDir}); 0 for none
+ * @param checkpointDir         keep the latest checkpoint here after every epoch; null for none
+ * @param checkpointMetadata    extra settings stored in the checkpoints (how the network was made,
+ *                              where the data came from), given back by {@link Checkpoint#load}
+ * @param listener              told of progress, on the training thread
+ */
+public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float learningRate, Schedule schedule,
+                         float weightDecay, int augment, long seed, int sampledIterations, int earlyStoppingPatience,
+                         int stopAfterEpoch, Path checkpointDir, Map<String, String> checkpointMetadata,
+                         Trainer.Listener listener) {
+    /** Largest {@link #augment} shift: beyond this a 28x28 digit leaves the frame. */
+    public static final int MAX_SHIFT = 8;
+
+    public FitOptions {
+        if (batch <= 0) throw new InvalidOptionException("batch", "must be positive, got " + batch);
+        if (epochs <= 0) throw new InvalidOptionException("epochs", "must be positive, got " + epochs);
+        if (optimizer == null) throw new InvalidOptionException("optimizer", "must be set");
+        if (!(learningRate > 0) || !Float.isFinite(learningRate)) {
+            throw new InvalidOptionException("learningRate", "must be a positive number, got " + learningRate);
+        }
+        if (schedule == null) throw new InvalidOptionException("schedule", "must be set");
+        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) {
+            throw new InvalidOptionException("weightDecay", "must be >= 0, got " + weightDecay);
+        }
+        if (augment < 0 || augment > MAX_SHIFT) {
+            throw new InvalidOptionException("augment", "must be 0.." + MAX_SHIFT + " pixels, got " + augment);
+        }
+        if (sampledIterations < 0) throw new InvalidOptionException("sampledIterations", "must be >= 0, got " + sampledIterations);
+        if (earlyStoppingPatience < 0) {
+            throw new InvalidOptionException("earlyStoppingPatience", "must be >= 0, got " + earlyStoppingPatience);
+        }
+        if (stopAfterEpoch < 0 || (stopAfterEpoch > 0 && checkpointDir == null)) {
+            throw new InvalidOptionException("stopAfterEpoch", "needs a checkpointDir and an epoch >= 1, got " + stopAfterEpoch);
+        }
+        checkpointMetadata = Map.copyOf(checkpointMetadata == null ? Map.of() : checkpointMetadata);
+        if (listener == null) listener = new Trainer.Listener() {};
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    /** A builder holding these options, to change some. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.epochs = epochs;
+        b.batch = batch;
+        b.optimizer = optimizer;
+        b.learningRate = learningRate;
+        b.schedule = schedule;
+        b.weightDecay = weightDecay;
+        b.augment = augment;
+        b.seed = seed;
+        b.sampledIterations = sampledIterations;
+        b.earlyStoppingPatience = earlyStoppingPatience;
+        b.stopAfterEpoch = stopAfterEpoch;
+        b.checkpointDir = checkpointDir;
+        b.checkpointMetadata = checkpointMetadata;
+        b.listener = listener;
+        return b;
+    }
+
+    /** Whether batches are sampled with replacement (the book's recipe). */
+    public boolean sampled() { return sampledIterations > 0; }
+
+    /** The learning rate of epoch {@code epoch} (1-based) under the schedule. */
+    public float learningRate(int epoch) { return schedule.rate(learningRate, epoch, epochs); }
+
+    /**
+     * The book's recipe (SGD lr 0.1, batch 100, 10,000 iterations of batches sampled with
+     * replacement, constant rate), reported every epoch-equivalent of a training set this large.
+     */
+    public static Builder book(int trainSize) {
+        int iterPerEpoch = Math.max(trainSize / 100, 1);
+        return builder().optimizer(Optimizer.Kind.SGD).learningRate(0.1f).batch(100).schedule(Schedule.CONSTANT)
+                .sampledIterations(10_000).epochs((10_000 + iterPerEpoch - 1) / iterPerEpoch);
+    }
+
+    /** The settings that decide the numbers, as strings (checkpoints and saved models keep them). */
+    public Map<String, String> settings() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("optimizer", optimizer.id());
+        m.put("lr", Float.toString(learningRate));
+        m.put("batch", Integer.toString(batch));
+        m.put("epochs", Integer.toString(epochs));
+        m.put("seed", Long.toString(seed));
+        m.put("book_iterations", Integer.toString(sampledIterations));
+        m.put("weight_decay", Float.toString(weightDecay));
+        m.put("augment", Integer.toString(augment));
+        m.put("schedule", schedule.id());
+        return m;
+    }
+
+    /** Reads what {@link #settings()} wrote into a builder. */
+    public static Builder fromSettings(Map<String, String> m) {
+        return builder().optimizer(Optimizer.Kind.parse(m.get("optimizer"))).learningRate(Float.parseFloat(m.get("lr")))
+                .batch(Integer.parseInt(m.get("batch"))).epochs(Integer.parseInt(m.get("epochs")))
+                .seed(Long.parseLong(m.get("seed"))).sampledIterations(Integer.parseInt(m.get("book_iterations")))
+                .weightDecay(Float.parseFloat(m.get("weight_decay"))).augment(Integer.parseInt(m.get("augment")))
+                .schedule(Schedule.parse(m.get("schedule")));
+    }
+
+    /** Settings with defaults: 20 epochs, batch 100, Adam, lr 0.002, cosine schedule, seed 42, nothing else. */
+    public static final class Builder {
+        private int epochs = 20;
+        private int batch = 100;
+        private Optimizer.Kind optimizer = Optimizer.Kind.ADAM;
+        private float learningRate = 0.002f;
+        private Schedule schedule = Schedule.COSINE;
+        private float weightDecay;
+        private int augment;
+        private long seed = 42;
+        private int sampledIterations;
+        private int earlyStoppingPatience;
+        private int stopAfterEpoch;
+        private Path checkpointDir;
+        private Map<String, String> checkpointMetadata = Map.of();
+        private Trainer.Listener listener;
+
+        private Builder() {}
+
+        public Builder epochs(int v) { epochs = v; return this; }
+        public Builder batch(int v) { batch = v; return this; }
+        public Builder optimizer(Optimizer.Kind v) { optimizer = v; return this; }
+        public Builder learningRate(float v) { learningRate = v; return this; }
+        public Builder schedule(Schedule v) { schedule = v; return this; }
+        public Builder weightDecay(float v) { weightDecay = v; return this; }
+        public Builder augment(int v) { augment = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder sampledIterations(int v) { sampledIterations = v; return this; }
+        public Builder earlyStoppingPatience(int v) { earlyStoppingPatience = v; return this; }
+        public Builder stopAfterEpoch(int v) { stopAfterEpoch = v; return this; }
+        public Builder checkpointDir(Path v) { checkpointDir = v; return this; }
+        public Builder checkpointMetadata(Map<String, String> v) { checkpointMetadata = v; return this; }
+        public Builder listener(Trainer.Listener v) { listener = v; return this; }
+
+        /** @throws InvalidOptionException naming the first option with a value it cannot take */
+        public FitOptions build() {
+            return new FitOptions(epochs, batch, optimizer, learningRate, schedule, weightDecay, augment, seed,
+                    sampledIterations, earlyStoppingPatience, stopAfterEpoch, checkpointDir, checkpointMetadata, listener);
+        }
+    }
+}

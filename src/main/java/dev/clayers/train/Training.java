@@ -1,0 +1,97 @@
+package dev.clayers.train;
+
+import dev.clayers.backend.Backend;
+import dev.clayers.data.Dataset;
+import dev.clayers.net.DeviceDataset;
+import dev.clayers.net.Sequential;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A whole training run in one call: the data goes to the network's device once, then epochs of
+ * mini-batch steps ({@link Trainer}), each followed by evaluation, a checkpoint when asked, the
+ * listener, and the early-stopping check.
+ *
+ * <pre>{@code
+ * History h = Training.fit(net, train, test, FitOptions.builder().epochs(5).build());
+ * }</pre>
+ */
+public final class Training {
+    private static final Logger log = LoggerFactory.getLogger(Training.class);
+
+    private Training() {}
+
+    /**
+     * Trains {@code net} in place and returns the metrics of every epoch. Each call starts a fresh
+     * optimizer (its moments at zero); to continue a run exactly, checkpoint it and {@link #resume}.
+     * Early stopping leaves the weights of the last epoch trained, not of the best one.
+     *
+     * @param validation evaluated after every epoch (the metrics' test columns), or null for none
+     * @throws InvalidOptionException when an option does not fit the data (a batch larger than the set)
+     * @throws dev.clayers.layer.NonFiniteLossException when training diverges
+     * @throws UncheckedIOException when a checkpoint cannot be written
+     */
+    public static History fit(Sequential net, Dataset train, Dataset validation, FitOptions options) {
+        return run(net, train, validation, options, null);
+    }
+
+    /**
+     * Continues the run checkpointed in {@code state} (from {@link Checkpoint#load}) on {@code net},
+     * built from {@code state.model()}: restores the optimizer and trains epochs
+     * {@code state.epoch() + 1 .. options.epochs()}. The returned history includes the earlier epochs.
+     * Use the checkpoint's options ({@code state.options()}, with a larger epoch count if wanted)
+     * for the numbers of an uninterrupted run.
+     */
+    public static History resume(Sequential net, Dataset train, Dataset validation, FitOptions options,
+                                 Checkpoint.State state) {
+        if (state.epoch() >= options.epochs()) {
+            throw new InvalidOptionException("epochs", options.epochs() + " is not more than the " + state.epoch()
+                    + " epochs the checkpoint already finished");
+        }
+        return run(net, train, validation, options, state);
+    }
+
+    private static History run(Sequential net, Dataset train, Dataset validation, FitOptions options,
+                               Checkpoint.State resumed) {
+        Backend be = net.backend();
+        net.checkData(train);
+        List<EpochMetrics> history = new ArrayList<>(resumed == null ? List.of() : resumed.metrics());
+        try (Optimizer opt = options.optimizer().create(be, options.learningRate());
+             DeviceDataset tr = new DeviceDataset(be, train);
+             DeviceDataset va = validation == null ? null : new DeviceDataset(be, validation);
+             Trainer trainer = new Trainer(net, opt, tr, va, options)) {
+            if (resumed != null) Checkpoint.restore(resumed, net, opt);
+            int first = resumed == null ? 1 : resumed.epoch() + 1;
+            double best = Double.POSITIVE_INFINITY;
+            int sinceBest = 0;
+            for (int epoch = first; epoch <= options.epochs(); epoch++) {
+                EpochMetrics m = trainer.runEpoch(epoch, options.listener());
+                history.add(m);
+                if (options.checkpointDir() != null) {
+                    Checkpoint.save(options.checkpointDir(), net, opt, options, epoch, history);
+                }
+                options.listener().epochFinished(m, history);
+                double monitored = validation != null ? m.testLoss() : m.trainLoss();
+                if (monitored < best) {
+                    best = monitored;
+                    sinceBest = 0;
+                } else if (options.earlyStoppingPatience() > 0 && ++sinceBest >= options.earlyStoppingPatience()) {
+                    log.info("stopping after epoch {}: the {} loss has not improved on {} for {} epochs", epoch,
+                            validation != null ? "validation" : "training", best, sinceBest);
+                    if (epoch < options.epochs()) return new History(history, History.Stop.EARLY_STOPPING);
+                }
+                if (options.stopAfterEpoch() > 0 && epoch >= options.stopAfterEpoch() && epoch < options.epochs()) {
+                    return new History(history, History.Stop.STOP_AFTER);
+                }
+            }
+            return new History(history, History.Stop.COMPLETED);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the checkpoint in " + options.checkpointDir(), e);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.clayers.net;
+
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.TestDevices;
+import dev.clayers.layer.Layer;
+import org.junit.jupiter.api.Test;
+
+import java.util.Locale;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ActivationTest {
+    /** Each constant builds its own layer class, and its name reads back as the same constant. */
+    @Test
+    void everyActivationBuildsTheLayerItNames() {
+        try (Backend be = TestDevices.open("cpu")) {
+            for (Activation a : Activation.values()) {
+                try (Layer l = a.newLayer(be, a.id() + "1")) {
+                    assertEquals(a.id(), l.getClass().getSimpleName().toLowerCase(Locale.ROOT));
+                    assertEquals(a.id() + "1", l.name());
+                }
+                assertEquals(a, Activation.parse(a.id().toUpperCase(Locale.ROOT)));
+                assertEquals(new LayerSpec.Activate(a), LayerSpec.parse(a.id()));
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Activation.parse("tanh"));
+        assertTrue(e.getMessage().contains("valid: relu, sigmoid"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LayerSpec.parse("conv(3)"));
+        assertEquals("unknown layer 'conv(3)'; valid: affine(IN,OUT), dropout(RATIO) or relu, sigmoid", e.getMessage());
+    }
+}
