@@ -86,11 +86,24 @@ public final class Backends {
         return open(hits.get(0).id() + (shape == null ? "" : "@" + shape.label()));
     }
 
-    /** Opens every device of {@link #list()} ({@code --device all}), the Java backend first. */
+    /**
+     * The ids {@code --device all} means: every device of {@link #list()} but simulators, which
+     * run only when named (Oclgrind takes minutes for what PoCL does in a second).
+     */
+    public static List<String> allIds() {
+        List<String> ids = new ArrayList<>();
+        for (DeviceInfo d : list()) {
+            if (DeviceProfile.isSimulator(d)) log.info("all: leaving out {} ({}), a simulator; name it to use it", d.id(), d.name());
+            else ids.add(d.id());
+        }
+        return ids;
+    }
+
+    /** Opens every device of {@link #allIds()} ({@code --device all}), the Java backend first. */
     public static List<Backend> openAll() {
         List<Backend> out = new ArrayList<>();
         try {
-            for (DeviceInfo d : list()) out.add(open(d.id()));
+            for (String id : allIds()) out.add(open(id));
         } catch (RuntimeException e) {
             out.forEach(Backend::close);
             throw e;

@@ -2,7 +2,6 @@ package dev.clayers.cli;
 
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.Backends;
-import dev.clayers.backend.DeviceInfo;
 import dev.clayers.bench.Bench;
 import dev.clayers.bench.BenchCase;
 import dev.clayers.bench.BenchCases;
@@ -101,7 +100,7 @@ public final class BenchCommand implements Callable<Integer> {
     static List<Bench.Opened> open(List<String> specs) {
         List<String> ids = new ArrayList<>();
         if (specs.size() == 1 && specs.get(0).trim().equalsIgnoreCase("all")) {
-            Backends.list().stream().map(DeviceInfo::id).forEach(ids::add);
+            ids.addAll(Backends.allIds());
         } else {
             for (String s : specs) {
                 if (s.isBlank()) throw new IllegalArgumentException("--device has an empty entry in '" + String.join(",", specs) + "'");

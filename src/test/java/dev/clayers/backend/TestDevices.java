@@ -12,7 +12,7 @@ import java.util.stream.Stream;
  * device twice, once with its own kernel shape and once with the other ({@code opencl:0:0@gpu} on
  * PoCL runs the tiled gemm, one element per work-item and the parallel reductions and softmax a
  * GPU takes), so every kernel variant runs here. {@link #contractIds()} adds the simulators
- * (Oclgrind), for the op, layer and optimizer contracts at the small shapes of {@link #small}.
+ * (Oclgrind) in both shapes, for the op, layer and optimizer contracts at the small shapes of {@link #small}.
  * Use as {@code @MethodSource("dev.clayers.backend.TestDevices#ids")}.
  */
 public final class TestDevices {
@@ -30,9 +30,18 @@ public final class TestDevices {
         return ids.stream();
     }
 
-    /** {@link #ids()} and then every simulator in its own shape: the contract tests, at small shapes there. */
+    /**
+     * {@link #ids()} and then every simulator in both shapes: the contract tests, at small shapes
+     * there. The CPU-shaped kernels run under Oclgrind's race and bounds checks too.
+     */
     public static Stream<String> contractIds() {
-        return Stream.concat(ids(), simulatorIds().stream());
+        List<String> sims = new ArrayList<>();
+        for (DeviceInfo d : openClDevices()) {
+            if (!DeviceProfile.isSimulator(d)) continue;
+            sims.add(d.id());
+            sims.add(d.id() + "@" + DeviceProfile.naturalShape(d).other().label());
+        }
+        return Stream.concat(ids(), sims.stream());
     }
 
     /** The simulators found here (Oclgrind), each in its own shape. */
