@@ -1,15 +1,12 @@
 package dev.clayers.train;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.Backends;
 import dev.clayers.backend.DeviceInfo;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
-import dev.clayers.io.AtomicFiles;
 import dev.clayers.io.CacheDir;
+import dev.clayers.io.JsonCache;
 import dev.clayers.net.LayerSpec;
 import dev.clayers.net.Sequential;
 import dev.clayers.net.WeightInit;
@@ -17,13 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,7 +36,6 @@ import java.util.Random;
  */
 public final class DeviceChoice {
     private static final Logger log = LoggerFactory.getLogger(DeviceChoice.class);
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
     /** Time each device gets to show its speed, beyond opening it. */
     static final long PROBE_MILLIS = 250;
 
@@ -60,11 +52,6 @@ public final class DeviceChoice {
 
     /** One cache entry. */
     record Entry(String device, String driver, String network, int batch, double samplesPerSecond, String measuredAt) {}
-
-    private static final class FileBody {
-        int version = 1;
-        Map<String, Entry> entries = new LinkedHashMap<>();
-    }
 
     /** The cache file now ({@code clayers.cache.dir} may differ between calls). */
     public static Path file() { return CacheDir.root().resolve("auto.json"); }
@@ -209,34 +196,12 @@ public final class DeviceChoice {
     }
 
     private static Map<String, Entry> read() {
-        Path f = file();
-        String text;
-        try {
-            text = Files.readString(f, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return new LinkedHashMap<>();
-        } catch (IOException e) {
-            log.warn("cannot read the auto-choice cache {}: {}; measuring again", f, e.toString());
-            return new LinkedHashMap<>();
-        }
-        try {
-            FileBody body = GSON.fromJson(text, FileBody.class);
-            if (body == null || body.entries == null) throw new JsonParseException("no entries");
-            if (body.version != 1) throw new JsonParseException("version " + body.version + ", expected 1");
-            Map<String, Entry> m = new LinkedHashMap<>();
-            body.entries.forEach((k, v) -> { if (k != null && v != null) m.put(k, v); });
-            return m;
-        } catch (JsonParseException | IllegalStateException e) {
-            log.warn("ignoring corrupt auto-choice cache {} ({}); measuring again", f, String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
-            return new LinkedHashMap<>();
-        }
+        return JsonCache.read(file(), Entry.class, e -> e.samplesPerSecond() > 0, "auto-choice cache");
     }
 
     private static void write(Map<String, Entry> entries) {
-        FileBody body = new FileBody();
-        body.entries = entries;
         try {
-            AtomicFiles.writeString(file(), GSON.toJson(body) + "\n");
+            JsonCache.write(file(), entries);
         } catch (IOException e) {
             log.warn("cannot write the auto-choice cache {}: {}; the next run measures again", file(), e.toString());
         }

@@ -1,20 +1,12 @@
 package dev.clayers.backend.opencl;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
 import dev.clayers.backend.DeviceInfo;
-import dev.clayers.io.AtomicFiles;
 import dev.clayers.io.CacheDir;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.clayers.io.JsonCache;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -31,17 +23,10 @@ import java.util.Map;
  * or malformed file is ignored with a WARN (and replaced by the next {@code tune}).
  */
 public final class TuningCache {
-    private static final Logger log = LoggerFactory.getLogger(TuningCache.class);
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     /** One tuned device. */
     public record Entry(String device, String driver, String sourceSha256, String gemm, double gflops, String benchmark,
                         String tunedAt) {}
-
-    private static final class FileBody {
-        int version = 1;
-        Map<String, Entry> entries = new LinkedHashMap<>();
-    }
 
     private TuningCache() {}
 
@@ -67,33 +52,10 @@ public final class TuningCache {
     static void store(DeviceInfo info, Entry e) throws IOException {
         Map<String, Entry> all = read();
         all.put(key(info, e.sourceSha256()), e);
-        FileBody body = new FileBody();
-        body.entries = all;
-        AtomicFiles.writeString(file(), GSON.toJson(body) + "\n");
+        JsonCache.write(file(), all);
     }
 
     private static Map<String, Entry> read() {
-        Path f = file();
-        String text;
-        try {
-            text = Files.readString(f, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return new LinkedHashMap<>();
-        } catch (IOException e) {
-            log.warn("cannot read tuning cache {}: {}; using defaults", f, e.toString());
-            return new LinkedHashMap<>();
-        }
-        try {
-            FileBody body = GSON.fromJson(text, FileBody.class);
-            if (body == null || body.entries == null) throw new JsonParseException("no entries");
-            if (body.version != 1) throw new JsonParseException("version " + body.version + ", expected 1");
-            Map<String, Entry> m = new LinkedHashMap<>();
-            body.entries.forEach((k, v) -> { if (k != null && v != null && v.gemm() != null) m.put(k, v); });
-            return m;
-        } catch (JsonParseException | IllegalStateException e) {
-            String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-            log.warn("ignoring corrupt tuning cache {} ({}); using defaults", f, why);
-            return new LinkedHashMap<>();
-        }
+        return JsonCache.read(file(), Entry.class, e -> e.gemm() != null, "tuning cache");
     }
 }
