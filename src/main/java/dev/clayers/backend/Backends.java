@@ -93,7 +93,7 @@ public final class Backends {
     public static List<String> allIds() {
         List<String> ids = new ArrayList<>();
         for (DeviceInfo d : list()) {
-            if (DeviceProfile.isSimulator(d)) log.info("all: leaving out {} ({}), a simulator; name it to use it", d.id(), d.name());
+            if (DeviceProfile.isSimulator(d)) log.debug("all: leaving out {} ({}), a simulator; name it to use it", d.id(), d.name());
             else ids.add(d.id());
         }
         return ids;

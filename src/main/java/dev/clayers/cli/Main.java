@@ -51,7 +51,11 @@ public final class Main implements Runnable {
      */
     private static final Map<String, String> LOG_DEFAULTS = Map.of(
             "org.slf4j.simpleLogger.logFile", "System.err",
-            "org.slf4j.simpleLogger.defaultLogLevel", "info",
+            // Quiet by default: warnings, plus the one line of context a run needs, which device
+            // auto chose and why (Backends, DeviceChoice); --verbose shows everything down to DEBUG.
+            "org.slf4j.simpleLogger.defaultLogLevel", "warn",
+            "org.slf4j.simpleLogger.log.dev.clayers.backend.Backends", "info",
+            "org.slf4j.simpleLogger.log.dev.clayers.train.DeviceChoice", "info",
             "org.slf4j.simpleLogger.showThreadName", "false",
             "org.slf4j.simpleLogger.showShortLogName", "true",
             "org.slf4j.simpleLogger.showDateTime", "false");
@@ -73,7 +77,7 @@ public final class Main implements Runnable {
         for (CommandLine sub : cl.getSubcommands().values()) {
             if (sub.getCommandSpec().findOption("--verbose") == null) {
                 sub.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("--verbose")
-                        .description("Debug logs and stack traces.").build());
+                        .description("All logs (INFO and DEBUG: kernel choices, caches, timings) and stack traces.").build());
             }
         }
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
