@@ -112,9 +112,9 @@ class BackendContractTest {
         Random rnd = new Random(4);
         try (Verifier.Pair p = new Verifier.Pair(device(id))) {
             for (int[] s : shapes(id)) {
-                for (String op : Verifier.Pair.ELEMENTWISE) check(p.elementwise(rnd, op, s[0], s[1]));
+                for (Op op : Op.all()) check(p.elementwise(rnd, op, s[0], s[1]));
             }
-            for (String op : Verifier.Pair.OPTIMIZERS) p.optimizerList(rnd, op).forEach(BackendContractTest::check);
+            for (UpdateOp op : UpdateOp.values()) p.optimizerList(rnd, op).forEach(BackendContractTest::check);
         }
     }
 
