@@ -377,6 +377,21 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
+    public final void tanhForward(Matrix x, Matrix out) {
+        checkOpen();
+        own("x", x);
+        own("out", out);
+        sameShape("tanhForward", "x", x, "out", out);
+        doTanhForward(x, out);
+    }
+
+    @Override
+    public final void tanhBackward(Matrix dout, Matrix y, Matrix dx) {
+        elementwise("tanhBackward", "dout", dout, "y", y, "dx", dx);
+        doTanhBackward(dout, y, dx);
+    }
+
+    @Override
     public final void multiply(Matrix a, Matrix b, Matrix out) {
         elementwise("multiply", "a", a, "b", b, "out", out);
         doMultiply(a, b, out);
@@ -579,6 +594,8 @@ public abstract class AbstractBackend implements Backend {
     protected abstract void doReluBackward(Matrix dout, Matrix mask, Matrix dx);
     protected abstract void doSigmoidForward(Matrix x, Matrix out);
     protected abstract void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx);
+    protected abstract void doTanhForward(Matrix x, Matrix out);
+    protected abstract void doTanhBackward(Matrix dout, Matrix y, Matrix dx);
     protected abstract void doMultiply(Matrix a, Matrix b, Matrix out);
     protected abstract void doDropoutMask(Matrix mask, float ratio, int seed);
     protected abstract float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs);

@@ -118,6 +118,16 @@ public interface Backend extends AutoCloseable {
     /** Sigmoid backward from the forward output y: {@code dx = dout * y * (1 - y)}. {@code dx} Modified. */
     void sigmoidBackward(Matrix dout, Matrix y, Matrix dx);
 
+    /**
+     * Hyperbolic tangent {@code out = tanh(x) = (1 - e^-2x) / (1 + e^-2x)}, evaluated without
+     * overflow for large |x| (saturating to +-1) and without cancellation for small |x|.
+     * {@code out} Modified (may be x).
+     */
+    void tanhForward(Matrix x, Matrix out);
+
+    /** Tanh backward from the forward output y: {@code dx = dout * (1 - y * y)}. {@code dx} Modified (may be dout). */
+    void tanhBackward(Matrix dout, Matrix y, Matrix dx);
+
     /** Element-wise product {@code out = a * b} (dropout forward and backward). {@code out} Modified (may alias a or b). */
     void multiply(Matrix a, Matrix b, Matrix out);
 

@@ -25,6 +25,12 @@ public enum ElementOp implements Op {
     },
     SIGMOID_BACKWARD("sigmoidBackward", List.of(UNIFORM, UNIT, UNIFORM), List.of(2), ARITH, 3) { // dout, y in; dx out
         @Override public void run(Backend b, List<Matrix> m, float rate) { b.sigmoidBackward(m.get(0), m.get(1), m.get(2)); }
+    },
+    TANH_FORWARD("tanhForward", List.of(WIDE, UNIFORM), List.of(1), TRANSCENDENTAL, 2) {        // x in; out out
+        @Override public void run(Backend b, List<Matrix> m, float rate) { b.tanhForward(m.get(0), m.get(1)); }
+    },
+    TANH_BACKWARD("tanhBackward", List.of(UNIFORM, UNIFORM, UNIFORM), List.of(2), ARITH, 3) {   // dout, y in [-1, 1); dx out
+        @Override public void run(Backend b, List<Matrix> m, float rate) { b.tanhBackward(m.get(0), m.get(1), m.get(2)); }
     };
 
     private final String id;

@@ -4,6 +4,7 @@ import dev.clayers.backend.Backend;
 import dev.clayers.layer.Layer;
 import dev.clayers.layer.Relu;
 import dev.clayers.layer.Sigmoid;
+import dev.clayers.layer.Tanh;
 
 import java.util.Arrays;
 import java.util.List;
@@ -23,7 +24,8 @@ import java.util.function.BiFunction;
  */
 public enum Activation {
     RELU(Relu::new, 1e-2),
-    SIGMOID(Sigmoid::new, 4e-2);
+    SIGMOID(Sigmoid::new, 4e-2),
+    TANH(Tanh::new, 1e-2);
 
     private final BiFunction<Backend, String, Layer> layer;
     private final double gradientCheckStep;

@@ -175,6 +175,16 @@ class BackendContractTest {
             assertEquals(0.5f, y[1]);
             assertEquals(1f, y[2]);
         }
+        // Tanh saturates to exactly +-1 far out (no inf/inf), and keeps its relative accuracy near 0 (no 1 - exp cancellation).
+        try (Matrix s = b.upload(new float[] {-100, -1e-4f, 0, 3e-6f, 100}, 1, 5); Matrix out = b.alloc(1, 5)) {
+            b.tanhForward(s, out);
+            float[] y = b.download(out);
+            assertEquals(-1f, y[0]);
+            assertEquals((float) Math.tanh(-1e-4), y[1], 1e-6f * 1e-4f);
+            assertEquals(0f, y[2]);
+            assertEquals((float) Math.tanh(3e-6), y[3], 1e-6f * 3e-6f);
+            assertEquals(1f, y[4]);
+        }
         // Ties: argmax takes the first.
         try (Matrix t = b.upload(new float[] {3, 5, 5, 1}, 1, 4); IntVector out = b.allocInts(1)) {
             b.argmaxRows(t, out);

@@ -143,7 +143,8 @@ public final class OpenClBackend extends AbstractBackend {
             ks.build(ctx, device, "bias.cl", opts, "add_bias", "add_bias_relu");
             ks.build(ctx, device, "reduce.cl", opts, "sum_columns_partial", "sum_columns_final", "sum_columns_rows", "argmax_rows",
                     "count_correct_partial", "sum_ints_final");
-            ks.build(ctx, device, "activations.cl", opts, "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward");
+            ks.build(ctx, device, "activations.cl", opts, "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward",
+                    "tanh_forward", "tanh_backward");
             ks.build(ctx, device, "softmax_loss.cl", opts, "softmax_xent_rows", "softmax_xent_mean", "softmax_xent_backward",
                     "softmax_xent_rows_grad", "softmax_xent_mean_serial", "softmax_xent_serial");
             ks.build(ctx, device, "optim.cl", opts, "axpy", "momentum_step", "adagrad_step", "adam_step");
@@ -621,6 +622,16 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx) {
         launchElems("sigmoid_backward", dout.size(), dout.size(), mem(dout), mem(y), mem(dx));
+    }
+
+    @Override
+    protected void doTanhForward(Matrix x, Matrix out) {
+        launchElems("tanh_forward", x.size(), x.size(), mem(x), mem(out));
+    }
+
+    @Override
+    protected void doTanhBackward(Matrix dout, Matrix y, Matrix dx) {
+        launchElems("tanh_backward", dout.size(), dout.size(), mem(dout), mem(y), mem(dx));
     }
 
     @Override
