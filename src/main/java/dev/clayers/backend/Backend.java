@@ -203,6 +203,9 @@ public interface Backend extends AutoCloseable {
     /** {@link #adagradStep(Matrix, Matrix, Matrix, float, float)} on each parameter. */
     void adagradStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float eps);
 
+    /** {@link #rmspropStep(Matrix, Matrix, Matrix, float, float, float)} on each parameter. */
+    void rmspropStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float decay, float eps);
+
     /** {@link #adamStep(Matrix, Matrix, Matrix, Matrix, float, float, float, float)} on each parameter. */
     void adamStep(List<Matrix> p, List<Matrix> g, List<Matrix> m, List<Matrix> v, float lrT, float beta1, float beta2, float eps);
 
@@ -211,6 +214,13 @@ public interface Backend extends AutoCloseable {
 
     /** AdaGrad: {@code h += g*g; p -= lr * g / (sqrt(h) + eps)}. {@code p}, {@code h} Modified. */
     void adagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps);
+
+    /**
+     * RMSprop: {@code h = decay * h + (1 - decay) * g * g; p -= lr * g / (sqrt(h) + eps)}, AdaGrad
+     * with a moving average of squared gradients instead of their sum, so the step does not
+     * shrink forever. {@code p}, {@code h} Modified.
+     */
+    void rmspropStep(Matrix p, Matrix g, Matrix h, float lr, float decay, float eps);
 
     /**
      * Adam (the book's form, bias correction folded into the step size): {@code m += (1-beta1)(g-m);

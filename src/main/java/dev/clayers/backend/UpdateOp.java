@@ -9,7 +9,7 @@ import static dev.clayers.backend.Op.Input.UNIFORM;
 /**
  * The parameter updates in the {@link Op} catalogue: each has a one-tensor form and a list form
  * over many tensors, which must agree exactly. The fixed settings are the book's defaults
- * (momentum 0.9; Adam's beta1 0.9, beta2 0.999; eps 1e-7); {@code rate} is the step size.
+ * (momentum 0.9; RMSprop's decay 0.99; Adam's beta1 0.9, beta2 0.999; eps 1e-7); {@code rate} is the step size.
  * {@code clayers bench} times them on a 784x100 (and 784x1000) weight matrix.
  */
 public enum UpdateOp implements Op {
@@ -32,6 +32,15 @@ public enum UpdateOp implements Op {
         }
         @Override public void runList(Backend b, List<List<Matrix>> m, float rate) {
             b.adagradStep(m.get(0), m.get(1), m.get(2), rate, 1e-7f);
+        }
+    },
+    /** decay 0.99 as in the book's common/optimizer.py. */
+    RMSPROP_STEP("rmspropStep", List.of(UNIFORM, UNIFORM, NON_NEGATIVE), List.of(0, 2), 5, 0.01f) {   // p, g, h in; p, h out
+        @Override public void run(Backend b, List<Matrix> m, float rate) {
+            b.rmspropStep(m.get(0), m.get(1), m.get(2), rate, 0.99f, 1e-7f);
+        }
+        @Override public void runList(Backend b, List<List<Matrix>> m, float rate) {
+            b.rmspropStep(m.get(0), m.get(1), m.get(2), rate, 0.99f, 1e-7f);
         }
     },
     /** rate is Adam's lrT (the bias correction folded in). */

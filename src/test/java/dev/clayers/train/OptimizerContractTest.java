@@ -75,6 +75,10 @@ class OptimizerContractTest {
                         s1[i] += (double) g[i] * g[i];
                         yield p[i] - lr * g[i] / (Math.sqrt(s1[i]) + 1e-7);
                     }
+                    case RMSPROP -> {
+                        s1[i] = 0.99 * s1[i] + (1 - 0.99) * g[i] * g[i];
+                        yield p[i] - lr * g[i] / (Math.sqrt(s1[i]) + 1e-7);
+                    }
                     case ADAM -> {
                         double lrT = lr * Math.sqrt(1 - Math.pow(0.999, t)) / (1 - Math.pow(0.9, t));
                         s1[i] += (1 - 0.9) * (g[i] - s1[i]);

@@ -307,6 +307,16 @@ public final class CpuBackend extends AbstractBackend {
     }
 
     @Override
+    protected void doRmspropStep(Matrix p, Matrix g, Matrix h, float lr, float decay, float eps) {
+        float[] ps = d(p), gs = d(g), hs = d(h);
+        for (int i = 0; i < ps.length; i++) {
+            float gi = gs[i];
+            hs[i] = decay * hs[i] + (1f - decay) * gi * gi;
+            ps[i] -= lr * gi / ((float) Math.sqrt(hs[i]) + eps);
+        }
+    }
+
+    @Override
     protected void doAdamStep(Matrix p, Matrix g, Matrix m, Matrix v, float lrT, float beta1, float beta2, float eps) {
         float[] ps = d(p), gs = d(g), ms = d(m), vs = d(v);
         for (int i = 0; i < ps.length; i++) {
