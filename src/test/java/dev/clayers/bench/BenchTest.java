@@ -51,6 +51,17 @@ class BenchTest {
         }
     }
 
+    /** The standard run times every op of the catalogue, in both --quick and full runs. */
+    @Test
+    void standardRunsCoverTheOpCatalogue() {
+        for (boolean quick : new boolean[] {true, false}) {
+            List<String> names = BenchCases.standard(quick).stream().map(BenchCase::name).toList();
+            for (Op op : Op.all()) {
+                assertTrue(names.stream().anyMatch(n -> n.startsWith(op.id() + " ")), op.id() + " in " + names);
+            }
+        }
+    }
+
     @Test
     void tinyRunGivesOneWellFormedFigurePerCase() {
         List<BenchCase> cases = tinyCases();

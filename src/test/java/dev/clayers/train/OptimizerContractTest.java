@@ -91,6 +91,19 @@ class OptimizerContractTest {
         return p;
     }
 
+    /** Each kind builds the optimizer it names, whose kind() (in checkpoint messages) is the same id. */
+    @org.junit.jupiter.api.Test
+    void everyKindNamesItself() {
+        try (Backend be = TestDevices.open("cpu")) {
+            for (Optimizer.Kind k : Optimizer.Kind.values()) {
+                try (Optimizer o = k.create(be, 0.1f)) {
+                    assertEquals(k.id(), o.kind());
+                    assertEquals(k, Optimizer.Kind.parse(k.id().toUpperCase(java.util.Locale.ROOT)));
+                }
+            }
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void rejectsBadSettings() {
         try (Backend be = TestDevices.open("cpu")) {
