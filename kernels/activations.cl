@@ -4,6 +4,8 @@
  *     relu_backward:    dx = dout * mask
  *     sigmoid_forward:  out = 1 / (1 + exp(-x)), without overflow for large |x|
  *     sigmoid_backward: dx = dout * y * (1 - y)   (y = the forward output)
+ *     tanh_forward:     out = tanh(x), without overflow for large |x| or cancellation near 0
+ *     tanh_backward:    dx = dout * (1 - y * y)     (y = the forward output)
  *
  * EW_CHUNK consecutive elements per work-item on a 1-D range (FOR_CHUNK below; 1 on GPUs, 16
  * on CPU devices); the host rounds the range up, so each kernel stops at n. Outputs may alias
@@ -54,5 +56,28 @@ __kernel void sigmoid_backward(const int n, __global const float *dout, __global
     FOR_CHUNK(i, n) {
         const float yi = y[i];
         dx[i] = dout[i] * yi * (1.0f - yi);
+    }
+}
+
+/*
+ * tanh(x) = sign(x) * (1 - e^-2|x|) / (1 + e^-2|x|). With e = expm1(-2|x|) in (-1, 0] that is
+ * sign(x) * -e / (2 + e): exp is only taken of a non-positive number, so it cannot overflow and
+ * large |x| gives exactly +-1; expm1 keeps full relative accuracy near 0, where 1 - exp(-2|x|)
+ * would cancel to a few correct bits.
+ */
+__kernel void tanh_forward(const int n, __global const float *x, __global float *out) {
+    FOR_CHUNK(i, n) {
+        const float v = x[i];
+        const float e = expm1(-2.0f * fabs(v));
+        const float t = -e / (2.0f + e);
+        out[i] = v < 0.0f ? -t : t;
+    }
+}
+
+__kernel void tanh_backward(const int n, __global const float *dout, __global const float *y,
+                            __global float *dx) {
+    FOR_CHUNK(i, n) {
+        const float yi = y[i];
+        dx[i] = dout[i] * (1.0f - yi * yi);
     }
 }

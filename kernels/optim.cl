@@ -4,6 +4,7 @@
  *     axpy:          y += alpha * x
  *     momentum_step: v = momentum * v - lr * g;  p += v
  *     adagrad_step:  h += g * g;  p -= lr * g / (sqrt(h) + eps)
+ *     rmsprop_step:  h = decay * h + (1 - decay) * g * g;  p -= lr * g / (sqrt(h) + eps)
  *     adam_step:     m += (1 - beta1)(g - m);  v += (1 - beta2)(g*g - v);
  *                    p -= lrT * m / (sqrt(v) + eps)      (lrT carries the bias correction)
  *
@@ -77,6 +78,23 @@ __kernel void adagrad_step(COUNTS, const float lr, const float eps,
     FOR_ELEMENTS(i) {
         const float gi = g[i];
         const float hi = h[i] + gi * gi;
+        h[i] = hi;
+        p[i] -= lr * gi / (sqrt(hi) + eps);
+    }
+}
+
+__kernel void rmsprop_step(COUNTS, const float lr, const float decay, const float eps,
+                           __global float *p0, __global const float *g0, __global float *h0,
+                           __global float *p1, __global const float *g1, __global float *h1,
+                           __global float *p2, __global const float *g2, __global float *h2,
+                           __global float *p3, __global const float *g3, __global float *h3) {
+    LOCATE
+    __global float *p = PICK(p);
+    __global const float *g = PICK(g);
+    __global float *h = PICK(h);
+    FOR_ELEMENTS(i) {
+        const float gi = g[i];
+        const float hi = decay * h[i] + (1.0f - decay) * gi * gi;
         h[i] = hi;
         p[i] -= lr * gi / (sqrt(hi) + eps);
     }

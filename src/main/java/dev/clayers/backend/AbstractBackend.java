@@ -377,6 +377,21 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
+    public final void tanhForward(Matrix x, Matrix out) {
+        checkOpen();
+        own("x", x);
+        own("out", out);
+        sameShape("tanhForward", "x", x, "out", out);
+        doTanhForward(x, out);
+    }
+
+    @Override
+    public final void tanhBackward(Matrix dout, Matrix y, Matrix dx) {
+        elementwise("tanhBackward", "dout", dout, "y", y, "dx", dx);
+        doTanhBackward(dout, y, dx);
+    }
+
+    @Override
     public final void multiply(Matrix a, Matrix b, Matrix out) {
         elementwise("multiply", "a", a, "b", b, "out", out);
         doMultiply(a, b, out);
@@ -492,6 +507,12 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
+    public final void rmspropStep(Matrix p, Matrix g, Matrix h, float lr, float decay, float eps) {
+        elementwise("rmspropStep", "p", p, "g", g, "h", h);
+        doRmspropStep(p, g, h, lr, decay, eps);
+    }
+
+    @Override
     public final void adamStep(Matrix p, Matrix g, Matrix m, Matrix v, float lrT, float beta1, float beta2, float eps) {
         adamChecks(p, g, m, v);
         doAdamStep(p, g, m, v, lrT, beta1, beta2, eps);
@@ -527,6 +548,13 @@ public abstract class AbstractBackend implements Backend {
         parallel("adagradStep", p, g, h);
         for (int i = 0; i < p.size(); i++) elementwise("adagradStep", "p", p.get(i), "g", g.get(i), "h", h.get(i));
         doAdagradStep(p, g, h, lr, eps);
+    }
+
+    @Override
+    public final void rmspropStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float decay, float eps) {
+        parallel("rmspropStep", p, g, h);
+        for (int i = 0; i < p.size(); i++) elementwise("rmspropStep", "p", p.get(i), "g", g.get(i), "h", h.get(i));
+        doRmspropStep(p, g, h, lr, decay, eps);
     }
 
     @Override
@@ -579,6 +607,8 @@ public abstract class AbstractBackend implements Backend {
     protected abstract void doReluBackward(Matrix dout, Matrix mask, Matrix dx);
     protected abstract void doSigmoidForward(Matrix x, Matrix out);
     protected abstract void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx);
+    protected abstract void doTanhForward(Matrix x, Matrix out);
+    protected abstract void doTanhBackward(Matrix dout, Matrix y, Matrix dx);
     protected abstract void doMultiply(Matrix a, Matrix b, Matrix out);
     protected abstract void doDropoutMask(Matrix mask, float ratio, int seed);
     protected abstract float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs);
@@ -606,6 +636,7 @@ public abstract class AbstractBackend implements Backend {
     protected abstract int doCountCorrect(Matrix x, IntVector labels);
     protected abstract void doMomentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum);
     protected abstract void doAdagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps);
+    protected abstract void doRmspropStep(Matrix p, Matrix g, Matrix h, float lr, float decay, float eps);
     protected abstract void doAdamStep(Matrix p, Matrix g, Matrix m, Matrix v, float lrT, float beta1, float beta2, float eps);
 
     // The list forms, one tensor at a time unless a backend has a grouped kernel.
@@ -620,6 +651,10 @@ public abstract class AbstractBackend implements Backend {
 
     protected void doAdagradStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float eps) {
         for (int i = 0; i < p.size(); i++) doAdagradStep(p.get(i), g.get(i), h.get(i), lr, eps);
+    }
+
+    protected void doRmspropStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float decay, float eps) {
+        for (int i = 0; i < p.size(); i++) doRmspropStep(p.get(i), g.get(i), h.get(i), lr, decay, eps);
     }
 
     protected void doAdamStep(List<Matrix> p, List<Matrix> g, List<Matrix> m, List<Matrix> v, float lrT, float beta1, float beta2,

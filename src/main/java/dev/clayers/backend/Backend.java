@@ -118,6 +118,16 @@ public interface Backend extends AutoCloseable {
     /** Sigmoid backward from the forward output y: {@code dx = dout * y * (1 - y)}. {@code dx} Modified. */
     void sigmoidBackward(Matrix dout, Matrix y, Matrix dx);
 
+    /**
+     * Hyperbolic tangent {@code out = tanh(x) = (1 - e^-2x) / (1 + e^-2x)}, evaluated without
+     * overflow for large |x| (saturating to +-1) and without cancellation for small |x|.
+     * {@code out} Modified (may be x).
+     */
+    void tanhForward(Matrix x, Matrix out);
+
+    /** Tanh backward from the forward output y: {@code dx = dout * (1 - y * y)}. {@code dx} Modified (may be dout). */
+    void tanhBackward(Matrix dout, Matrix y, Matrix dx);
+
     /** Element-wise product {@code out = a * b} (dropout forward and backward). {@code out} Modified (may alias a or b). */
     void multiply(Matrix a, Matrix b, Matrix out);
 
@@ -193,6 +203,9 @@ public interface Backend extends AutoCloseable {
     /** {@link #adagradStep(Matrix, Matrix, Matrix, float, float)} on each parameter. */
     void adagradStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float eps);
 
+    /** {@link #rmspropStep(Matrix, Matrix, Matrix, float, float, float)} on each parameter. */
+    void rmspropStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float decay, float eps);
+
     /** {@link #adamStep(Matrix, Matrix, Matrix, Matrix, float, float, float, float)} on each parameter. */
     void adamStep(List<Matrix> p, List<Matrix> g, List<Matrix> m, List<Matrix> v, float lrT, float beta1, float beta2, float eps);
 
@@ -201,6 +214,13 @@ public interface Backend extends AutoCloseable {
 
     /** AdaGrad: {@code h += g*g; p -= lr * g / (sqrt(h) + eps)}. {@code p}, {@code h} Modified. */
     void adagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps);
+
+    /**
+     * RMSprop: {@code h = decay * h + (1 - decay) * g * g; p -= lr * g / (sqrt(h) + eps)}, AdaGrad
+     * with a moving average of squared gradients instead of their sum, so the step does not
+     * shrink forever. {@code p}, {@code h} Modified.
+     */
+    void rmspropStep(Matrix p, Matrix g, Matrix h, float lr, float decay, float eps);
 
     /**
      * Adam (the book's form, bias correction folded into the step size): {@code m += (1-beta1)(g-m);

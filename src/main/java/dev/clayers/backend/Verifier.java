@@ -13,7 +13,8 @@ import java.util.Random;
  * random data, with a tolerance stated per op. Shared by the contract tests and
  * {@code clayers verify}, so both hold devices to the same numbers.
  *
- * <p>Data is uniform in [-1, 1) unless an op needs otherwise (labels, indices, positive h).
+ * <p>Data is uniform in [-1, 1) unless an op needs otherwise (labels, indices; the element-wise
+ * ops of the {@link Op} catalogue say what each argument holds).
  * An element passes when {@code |got - ref| <= abs + rel * |ref|}; NaN passes only against NaN.
  *
  * <p>Tolerances (float32, unit roundoff u = 6e-8):
@@ -29,8 +30,8 @@ import java.util.Random;
  *   <li>{@link #ARITH}: abs 1e-7 * max|ref| , rel 1e-6, element-wise ops of + - * (a few roundings each;
  *       the kernels keep FP_CONTRACT off, so they usually match bit for bit) and of / and sqrt,
  *       which OpenCL 1.2 allows to be 2.5 and 3 ulp off.</li>
- *   <li>{@link #TRANSCENDENTAL}: abs 1e-7, rel 2e-6, for sigmoid: OpenCL's exp may be 3 ulp off and the
- *       reference evaluates in double.</li>
+ *   <li>{@link #TRANSCENDENTAL}: abs 1e-7, rel 2e-6, for sigmoid and tanh: OpenCL's exp and expm1
+ *       may be 3 ulp off, the division after them 2.5 more, and the reference evaluates in double.</li>
  *   <li>{@link #sumColumns}: {@code abs = 1e-6 * sqrt(rows) * max|x|}, rel 1e-6: the device sums
  *       in float in a tree, the reference in double.</li>
  *   <li>{@link #SOFTMAX}: abs 1e-7, rel 1e-5, for probabilities and the mean loss: exp and log at
@@ -230,63 +231,29 @@ public final class Verifier {
             }
         }
 
-        /** Element-wise ops on one shape: name is one of {@link #ELEMENTWISE}. */
-        public Result elementwise(Random rnd, String name, int rows, int cols) {
+        /**
+         * One op of the {@link Op} catalogue on one shape, its inputs drawn as the op says: every
+         * output it modifies against the reference's, with the op's tolerance. Returns the first
+         * failing output, else the one with the largest error.
+         */
+        public Result elementwise(Random rnd, Op op, int rows, int cols) {
             int n = rows * cols;
-            float[] x = random(rnd, n), y = random(rnd, n), z = random(rnd, n), w = random(rnd, n);
-            float[] sig = new float[n];
-            for (int i = 0; i < n; i++) sig[i] = 0.5f * (x[i] + 1f);           // a valid sigmoid output in [0, 1)
-            float[] mask = new float[n];
-            for (int i = 0; i < n; i++) mask[i] = y[i] > 0 ? 1f : 0f;
-            float[] wide = new float[n];
-            for (int i = 0; i < n; i++) wide[i] = x[i] * 120f;                  // sigmoid far into both tails
-            float[] h = new float[n];
-            for (int i = 0; i < n; i++) h[i] = Math.abs(z[i]);                  // AdaGrad/Adam accumulators are >= 0
-            float lr = 0.01f;
+            List<float[]> in = new ArrayList<>();
+            for (Op.Input input : op.inputs()) in.add(input.draw(rnd, n));
             try (Scope sc = new Scope()) {
-                Matrix[] d = new Matrix[4], r = new Matrix[4];
-                float[][] in;
-                switch (name) {
-                    case "reluForward": in = new float[][] {x, y, z}; break;
-                    case "reluBackward": in = new float[][] {x, mask, z}; break;
-                    case "sigmoidForward": in = new float[][] {wide, y}; break;
-                    case "sigmoidBackward": in = new float[][] {x, sig, z}; break;
-                    case "axpy": in = new float[][] {x, y}; break;
-                    case "momentumStep": in = new float[][] {x, y, z}; break;
-                    case "adagradStep": in = new float[][] {x, y, h}; break;
-                    case "adamStep": in = new float[][] {x, y, w, h}; break;
-                    default: throw new IllegalArgumentException("unknown element-wise op " + name);
-                }
-                for (int i = 0; i < in.length; i++) {
-                    d[i] = sc.add(dev.upload(in[i], rows, cols));
-                    r[i] = sc.add(ref.upload(in[i], rows, cols));
-                }
                 List<float[]> refOut = new ArrayList<>(), devOut = new ArrayList<>();
                 for (int side = 0; side < 2; side++) {
                     Backend b = side == 0 ? ref : dev;
-                    Matrix[] v = side == 0 ? r : d;
-                    List<float[]> out = side == 0 ? refOut : devOut;
-                    switch (name) {
-                        case "reluForward" -> { b.reluForward(v[0], v[1], v[2]); out.add(b.download(v[1])); out.add(b.download(v[2])); }
-                        case "reluBackward" -> { b.reluBackward(v[0], v[1], v[2]); out.add(b.download(v[2])); }
-                        case "sigmoidForward" -> { b.sigmoidForward(v[0], v[1]); out.add(b.download(v[1])); }
-                        case "sigmoidBackward" -> { b.sigmoidBackward(v[0], v[1], v[2]); out.add(b.download(v[2])); }
-                        case "axpy" -> { b.axpy(-0.37f, v[0], v[1]); out.add(b.download(v[1])); }
-                        case "momentumStep" -> { b.momentumStep(v[0], v[1], v[2], lr, 0.9f); out.add(b.download(v[0])); out.add(b.download(v[2])); }
-                        case "adagradStep" -> { b.adagradStep(v[0], v[1], v[2], lr, 1e-7f); out.add(b.download(v[0])); out.add(b.download(v[2])); }
-                        default -> {
-                            b.adamStep(v[0], v[1], v[2], v[3], lr * 0.3f, 0.9f, 0.999f, 1e-8f);
-                            out.add(b.download(v[0])); out.add(b.download(v[2])); out.add(b.download(v[3]));
-                        }
-                    }
+                    List<Matrix> v = new ArrayList<>();
+                    for (float[] data : in) v.add(sc.add(b.upload(data, rows, cols)));
+                    op.run(b, v, op instanceof UpdateOp u ? u.checkRate() : 0f);
+                    for (int k : op.outputs()) (side == 0 ? refOut : devOut).add(b.download(v.get(k)));
                 }
                 Result worst = null;
                 for (int i = 0; i < refOut.size(); i++) {
                     float[] rr = refOut.get(i);
-                    Result res = name.startsWith("sigmoidForward")
-                            ? compare(name, dev.id(), s(rows, cols), rr, devOut.get(i), TRANSCENDENTAL)
-                            : compare(name, dev.id(), s(rows, cols), rr, devOut.get(i), arith(rr), ARITH);
-                    // Report the first failing output, else the one with the largest error.
+                    Result res = compare(op.id(), dev.id(), s(rows, cols), rr, devOut.get(i), op.accuracy().tolerance(rr),
+                            op.accuracy().text());
                     if (worst == null || (worst.pass() && (!res.pass() || res.maxAbs() > worst.maxAbs()))) worst = res;
                 }
                 return worst;
@@ -294,31 +261,24 @@ public final class Verifier {
         }
 
         /**
-         * The list form of an optimizer op ({@code axpy}, {@code momentumStep}, {@code adagradStep},
-         * {@code adamStep}) over five tensors of odd shapes (so a group of four and a group of one):
-         * against the reference's list form, and exactly against the device's own one-tensor calls.
+         * The list form of a parameter update over five tensors of odd shapes (so a group of four
+         * and a group of one): against the reference's list form, and exactly against the device's
+         * own one-tensor calls.
          */
-        public List<Result> optimizerList(Random rnd, String name) {
+        public List<Result> optimizerList(Random rnd, UpdateOp op) {
             int[][] shapes = {{1, 1}, {7, 33}, {1, 100}, {100, 10}, {33, 17}};
-            int nState = switch (name) {
-                case "axpy" -> 0;
-                case "momentumStep", "adagradStep" -> 1;
-                case "adamStep" -> 2;
-                default -> throw new IllegalArgumentException("unknown optimizer op " + name);
-            };
+            int args = op.inputs().size();
             try (Scope sc = new Scope()) {
-                // [side][buffer][tensor]: side 0 the reference's list form, 1 the device's list form, 2 the device one by one.
+                // [side][argument][tensor]: side 0 the reference's list form, 1 the device's list form, 2 the device one by one.
                 List<List<List<Matrix>>> sides = new ArrayList<>();
                 for (int side = 0; side < 3; side++) {
                     List<List<Matrix>> bufs = new ArrayList<>();
-                    for (int k = 0; k < 2 + nState; k++) bufs.add(new ArrayList<>());
+                    for (int k = 0; k < args; k++) bufs.add(new ArrayList<>());
                     sides.add(bufs);
                 }
                 for (int[] sh : shapes) {
-                    int n = sh[0] * sh[1];
-                    for (int k = 0; k < 2 + nState; k++) {
-                        float[] data = random(rnd, n);
-                        if (k >= 2) for (int i = 0; i < n; i++) data[i] = Math.abs(data[i]);   // accumulators are >= 0
+                    for (int k = 0; k < args; k++) {
+                        float[] data = op.inputs().get(k).draw(rnd, sh[0] * sh[1]);
                         for (int side = 0; side < 3; side++) {
                             Backend b = side == 0 ? ref : dev;
                             sides.get(side).get(k).add(sc.add(b.upload(data, sh[0], sh[1])));
@@ -329,21 +289,12 @@ public final class Verifier {
                     Backend b = side == 0 ? ref : dev;
                     List<List<Matrix>> v = sides.get(side);
                     if (side < 2) {
-                        switch (name) {
-                            case "axpy" -> b.axpy(-0.37f, v.get(1), v.get(0));
-                            case "momentumStep" -> b.momentumStep(v.get(0), v.get(1), v.get(2), 0.01f, 0.9f);
-                            case "adagradStep" -> b.adagradStep(v.get(0), v.get(1), v.get(2), 0.01f, 1e-7f);
-                            default -> b.adamStep(v.get(0), v.get(1), v.get(2), v.get(3), 0.003f, 0.9f, 0.999f, 1e-8f);
-                        }
+                        op.runList(b, v, op.checkRate());
                     } else {
                         for (int t = 0; t < shapes.length; t++) {
-                            Matrix p0 = v.get(0).get(t), g0 = v.get(1).get(t);
-                            switch (name) {
-                                case "axpy" -> b.axpy(-0.37f, g0, p0);
-                                case "momentumStep" -> b.momentumStep(p0, g0, v.get(2).get(t), 0.01f, 0.9f);
-                                case "adagradStep" -> b.adagradStep(p0, g0, v.get(2).get(t), 0.01f, 1e-7f);
-                                default -> b.adamStep(p0, g0, v.get(2).get(t), v.get(3).get(t), 0.003f, 0.9f, 0.999f, 1e-8f);
-                            }
+                            List<Matrix> one = new ArrayList<>();
+                            for (List<Matrix> arg : v) one.add(arg.get(t));
+                            op.run(b, one, op.checkRate());
                         }
                     }
                 }
@@ -351,24 +302,16 @@ public final class Verifier {
                 for (int side = 0; side < 3; side++) {
                     Backend b = side == 0 ? ref : dev;
                     List<float[]> parts = new ArrayList<>();
-                    for (int k = 0; k < 2 + nState; k++) {
-                        if (k == 1) continue;   // gradients are inputs
+                    for (int k : op.outputs()) {
                         for (Matrix m : sides.get(side).get(k)) parts.add(b.download(m));
                     }
                     flat[side] = concat(parts.toArray(new float[0][]));
                 }
                 String shape = shapes.length + " tensors";
-                return List.of(compare(name + " list", dev.id(), shape, flat[0], flat[1], arith(flat[0]), ARITH),
-                        compare(name + " list = one by one", dev.id(), shape, flat[2], flat[1], EXACT));
+                return List.of(compare(op.id() + " list", dev.id(), shape, flat[0], flat[1], arith(flat[0]), ARITH),
+                        compare(op.id() + " list = one by one", dev.id(), shape, flat[2], flat[1], EXACT));
             }
         }
-
-        /** The optimizer ops {@link #optimizerList} knows. */
-        public static final List<String> OPTIMIZERS = List.of("axpy", "momentumStep", "adagradStep", "adamStep");
-
-        /** The element-wise ops {@link #elementwise} knows. */
-        public static final List<String> ELEMENTWISE = List.of("reluForward", "reluBackward", "sigmoidForward", "sigmoidBackward",
-                "axpy", "momentumStep", "adagradStep", "adamStep");
 
         /** Softmax forward (probabilities and mean loss) and backward; returns three results. */
         public List<Result> softmax(Random rnd, int rows, int cols, float logitScale) {
@@ -520,13 +463,13 @@ public final class Verifier {
                 out.add(p.addBias(rnd, s[0], s[1], false));
                 out.addAll(p.addBiasRelu(rnd, s[0], s[1]));
                 out.add(p.sumColumns(rnd, s[0], s[1]));
-                for (String op : Pair.ELEMENTWISE) out.add(p.elementwise(rnd, op, s[0], s[1]));
+                for (Op op : Op.all()) out.add(p.elementwise(rnd, op, s[0], s[1]));
                 out.addAll(p.softmax(rnd, s[0], s[1], 1f));
                 out.addAll(p.softmaxWithGradient(rnd, s[0], s[1], 1f));
                 out.addAll(p.argmax(rnd, s[0], s[1]));
                 out.addAll(p.memory(rnd, s[0], s[1]));
             }
-            for (String op : Pair.OPTIMIZERS) out.addAll(p.optimizerList(rnd, op));
+            for (UpdateOp op : UpdateOp.values()) out.addAll(p.optimizerList(rnd, op));
             out.add(p.sumColumns(rnd, 10_000, 7));
             out.addAll(p.softmax(rnd, 64, 10, 1000f));
         }

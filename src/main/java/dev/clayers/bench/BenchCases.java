@@ -1,8 +1,11 @@
 package dev.clayers.bench;
 
 import dev.clayers.backend.Backend;
+import dev.clayers.backend.ElementOp;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
+import dev.clayers.backend.Op;
+import dev.clayers.backend.UpdateOp;
 import dev.clayers.backend.Verifier;
 import dev.clayers.net.Activation;
 import dev.clayers.net.Architecture;
@@ -50,20 +53,13 @@ public final class BenchCases {
             out.add(addBias(batch, 100));
             out.add(sumColumns(batch, 784));
             out.add(sumColumns(batch, 100));
-            out.add(elementwise("reluForward", batch, 100));
-            out.add(elementwise("reluBackward", batch, 100));
-            out.add(elementwise("sigmoidForward", batch, 100));
-            out.add(elementwise("sigmoidBackward", batch, 100));
+            for (ElementOp op : ElementOp.values()) out.add(elementwise(op, batch, 100));
             out.add(softmax(batch, 10));
             out.add(softmaxBackward(batch, 10));
         }
         // Optimizer steps act on parameters, not batches: W1 of 784-100-10, and of 784-1000-10.
-        out.add(elementwise("axpy", 784, 100));
-        out.add(elementwise("adamStep", 784, 100));
-        if (!quick) {
-            out.add(elementwise("axpy", 784, 1000));
-            out.add(elementwise("adamStep", 784, 1000));
-        }
+        for (UpdateOp op : UpdateOp.values()) out.add(elementwise(op, 784, 100));
+        if (!quick) for (UpdateOp op : UpdateOp.values()) out.add(elementwise(op, 784, 1000));
 
         for (int batch : TRAIN_BATCHES) {
             for (int h : HIDDEN) {
@@ -115,36 +111,17 @@ public final class BenchCases {
         });
     }
 
-    /** Element-wise ops by name; bytes counted as the matrices each one reads plus those it writes. */
-    public static BenchCase elementwise(String op, int rows, int cols) {
-        int touched = switch (op) {
-            case "reluForward" -> 3;      // x in; out, mask out
-            case "reluBackward" -> 3;     // dout, mask in; dx out
-            case "sigmoidForward" -> 2;   // x in; out out
-            case "sigmoidBackward" -> 3;  // dout, y in; dx out
-            case "axpy" -> 3;             // x, y in; y out
-            case "adamStep" -> 7;         // p, g, m, v in; p, m, v out
-            default -> throw new IllegalArgumentException("no bench for element-wise op '" + op + "'");
-        };
+    /** Step size of timed parameter updates: tiny, so thousands of repeats stay far from overflow. */
+    static final float UPDATE_RATE = 1e-6f;
+
+    /** An op of the catalogue; bytes counted as the matrices it reads plus those it writes ({@link Op#touched()}). */
+    public static BenchCase elementwise(Op op, int rows, int cols) {
         int n = rows * cols;
-        return new BenchCase(Workload.OPS, op + " " + rows + "x" + cols, 4.0 * touched * n, b -> {
+        return new BenchCase(Workload.OPS, op.id() + " " + rows + "x" + cols, 4.0 * op.touched() * n, b -> {
             Random rnd = new Random(9);
-            Matrix x = b.upload(Verifier.random(rnd, n), rows, cols);
-            Matrix y = b.upload(Verifier.random(rnd, n), rows, cols);
-            float[] pos = Verifier.random(rnd, n);
-            for (int i = 0; i < n; i++) pos[i] = Math.abs(pos[i]);    // Adam's v and a sigmoid output are >= 0
-            Matrix z = b.upload(pos, rows, cols);
-            Matrix w = b.upload(pos, rows, cols);
-            Runnable call = switch (op) {
-                case "reluForward" -> () -> b.reluForward(x, y, z);
-                case "reluBackward" -> () -> b.reluBackward(x, z, y);
-                case "sigmoidForward" -> () -> b.sigmoidForward(x, y);
-                case "sigmoidBackward" -> () -> b.sigmoidBackward(x, z, y);
-                // A tiny step so thousands of repeats stay far from overflow.
-                case "axpy" -> () -> b.axpy(-1e-6f, x, y);
-                default -> () -> b.adamStep(y, x, w, z, 1e-6f, 0.9f, 0.999f, 1e-7f);
-            };
-            return run(call, x, y, z, w);
+            List<Matrix> m = new ArrayList<>();
+            for (Op.Input input : op.inputs()) m.add(b.upload(input.draw(rnd, n), rows, cols));
+            return run(() -> op.run(b, m, UPDATE_RATE), m.toArray(new AutoCloseable[0]));
         });
     }
 

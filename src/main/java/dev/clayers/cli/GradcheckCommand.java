@@ -29,7 +29,8 @@ final class GradcheckCommand implements Callable<Integer> {
     @Option(names = "--hidden", defaultValue = "50", description = "Hidden layer sizes, e.g. 50 or 64,32 (default: ${DEFAULT-VALUE}).")
     String hidden;
 
-    @Option(names = "--activation", defaultValue = "relu", description = "relu or sigmoid (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--activation", defaultValue = "relu", completionCandidates = Choices.Activations.class,
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String activation;
 
     @Option(names = "--batch", defaultValue = "3", description = "Batch size (default: ${DEFAULT-VALUE}, as in the book).")
@@ -43,7 +44,7 @@ final class GradcheckCommand implements Callable<Integer> {
     String init;
 
     @Option(names = "--h", paramLabel = "H",
-            description = "Finite-difference step (default: 0.01 for relu, 0.04 for sigmoid, whose float32 outputs are noisier).")
+            description = "Finite-difference step (default: the activation's own, shown in the report's first line).")
     Double h;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for weights, data and sampled entries (default: ${DEFAULT-VALUE}).")
@@ -70,7 +71,7 @@ final class GradcheckCommand implements Callable<Integer> {
         try (Backend backend = Backends.open(device);
              Sequential net = Sequential.create(backend, arch, wi, seed);
              Matrix x = backend.upload(xs, batch, arch.input())) {
-            double step = h != null ? h : GradientCheck.defaultStep(arch.activation());
+            double step = h != null ? h : arch.activation().gradientCheckStep();
             if (!(step > 0 && step < 1)) throw new IllegalArgumentException("--h must be in (0, 1), got " + step);
             report = GradientCheck.run(net, x, labels, entries, step, seed);
         }

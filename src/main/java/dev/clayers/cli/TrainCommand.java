@@ -54,13 +54,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--hidden", defaultValue = "512", description = "Hidden layer sizes, e.g. 100 or 256,128 (default: ${DEFAULT-VALUE}).")
     String hidden;
 
-    @Option(names = "--activation", defaultValue = "relu", description = "relu or sigmoid (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--activation", defaultValue = "relu", completionCandidates = Choices.Activations.class,
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String activation;
 
     @Option(names = "--init", defaultValue = "he", description = "Weight init: he, xavier, or a std such as 0.01 (default: ${DEFAULT-VALUE}).")
     String init;
 
-    @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, momentum, adagrad or adam (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--optimizer", defaultValue = "adam", completionCandidates = Choices.Optimizers.class,
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
     @Option(names = "--lr", defaultValue = "0.002", description = "Learning rate (default: ${DEFAULT-VALUE}).")

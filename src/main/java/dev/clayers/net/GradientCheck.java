@@ -25,15 +25,6 @@ public final class GradientCheck {
     public static final double MEAN_ABS_TOLERANCE = 1e-5;
     /** Max relative error at most this; see {@link #relativeError}. */
     public static final double MAX_REL_TOLERANCE = 2e-2;
-    /**
-     * Finite-difference step: large enough that float32 rounding of the logits (about 1e-8 of
-     * loss) divided by h stays small, small enough that few ReLUs flip. Sigmoid outputs near 0.5
-     * round more coarsely than small ReLU outputs, so sigmoid nets take a larger step; the
-     * five-point stencil keeps the truncation error at O(h^4).
-     */
-    public static double defaultStep(Activation activation) {
-        return activation == Activation.SIGMOID ? 4e-2 : 1e-2;
-    }
     /** Offsets of the five-point stencil, in units of h (the centre term has weight 0). */
     private static final double[] STEPS = {1, -1, 2, -2};
 

@@ -61,6 +61,7 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
     static Affine affine(int inputs, int outputs) { return new Affine(inputs, outputs); }
     static Activate relu() { return new Activate(Activation.RELU); }
     static Activate sigmoid() { return new Activate(Activation.SIGMOID); }
+    static Activate tanh() { return new Activate(Activation.TANH); }
     static Activate activation(Activation activation) { return new Activate(activation); }
     static Dropout dropout(float ratio) { return new Dropout(ratio); }
 

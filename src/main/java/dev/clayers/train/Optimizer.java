@@ -15,7 +15,7 @@ import java.util.Map;
  * ({@code affine1.W.v}) so checkpoints can save and restore it.
  */
 public abstract sealed class Optimizer implements AutoCloseable
-        permits Optimizer.Sgd, Optimizer.Momentum, Optimizer.AdaGrad, Optimizer.Adam {
+        permits Optimizer.Sgd, Optimizer.Momentum, Optimizer.AdaGrad, Optimizer.RmsProp, Optimizer.Adam {
 
     protected final Backend backend;
     protected float lr;
@@ -32,8 +32,8 @@ public abstract sealed class Optimizer implements AutoCloseable
     }
 
     /**
-     * The optimizers, each with the book's defaults for its other settings (momentum 0.9; Adam's
-     * beta1 0.9, beta2 0.999). The one place a name becomes an optimizer.
+     * The optimizers, each with the book's defaults for its other settings (momentum 0.9; RMSprop's
+     * decay 0.99; Adam's beta1 0.9, beta2 0.999). The one place a name becomes an optimizer.
      */
     public enum Kind {
         SGD {
@@ -45,6 +45,9 @@ public abstract sealed class Optimizer implements AutoCloseable
         ADAGRAD {
             @Override public Optimizer create(Backend backend, float lr) { return new AdaGrad(backend, lr); }
         },
+        RMSPROP {
+            @Override public Optimizer create(Backend backend, float lr) { return new RmsProp(backend, lr, 0.99f); }
+        },
         ADAM {
             @Override public Optimizer create(Backend backend, float lr) { return new Adam(backend, lr, 0.9f, 0.999f); }
         };
@@ -52,7 +55,7 @@ public abstract sealed class Optimizer implements AutoCloseable
         /** A new optimizer of this kind with step size {@code lr}; close it when done (it holds device state). */
         public abstract Optimizer create(Backend backend, float lr);
 
-        /** {@code sgd}, {@code momentum}, {@code adagrad}, {@code adam}. */
+        /** {@code sgd}, {@code momentum}, {@code adagrad}, {@code rmsprop}, {@code adam}. */
         public String id() { return name().toLowerCase(Locale.ROOT); }
 
         /** Parses an {@link #id()} (case-insensitive), naming the valid ones when it is none. */
@@ -65,7 +68,7 @@ public abstract sealed class Optimizer implements AutoCloseable
     /** The optimizer names {@link Kind#parse} accepts. */
     public static final List<String> KINDS = java.util.Arrays.stream(Kind.values()).map(Kind::id).toList();
 
-    /** Creates {@code sgd}, {@code momentum}, {@code adagrad} or {@code adam} with the book's defaults for the rest. */
+    /** Creates an optimizer by its {@link Kind#id()} with the book's defaults for the rest. */
     public static Optimizer create(String kind, Backend backend, float lr) {
         return Kind.parse(kind).create(backend, lr);
     }
@@ -167,6 +170,26 @@ public abstract sealed class Optimizer implements AutoCloseable
         @Override protected List<String> stateSuffixes() { return List.of("h"); }
         @Override protected void update(List<Param> ps) {
             backend.adagradStep(values(ps), grads(ps), states(ps, "h"), lr, EPS);
+        }
+    }
+
+    /**
+     * RMSprop: like AdaGrad, but h is a moving average of squared gradients (weight {@code decay}
+     * on the past), so old gradients are forgotten and the step does not shrink towards zero.
+     */
+    public static final class RmsProp extends Optimizer {
+        /** Keeps the first division finite when h is still zero (the book's 1e-7). */
+        private static final float EPS = 1e-7f;
+        private final float decay;
+        public RmsProp(Backend backend, float lr, float decay) {
+            super(backend, lr);
+            if (!(decay >= 0f && decay < 1f)) throw new IllegalArgumentException("RMSprop decay must be in [0, 1), got " + decay);
+            this.decay = decay;
+        }
+        @Override public String kind() { return "rmsprop"; }
+        @Override protected List<String> stateSuffixes() { return List.of("h"); }
+        @Override protected void update(List<Param> ps) {
+            backend.rmspropStep(values(ps), grads(ps), states(ps, "h"), lr, decay, EPS);
         }
     }
 

@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.clayers.backend.Op;
 import dev.clayers.backend.cpu.CpuBackend;
 import dev.clayers.cli.Main;
 import org.junit.jupiter.api.Test;
@@ -32,9 +33,7 @@ class BenchTest {
         cases.add(BenchCases.gemm(new GemmShape("tn", 6, 4, 9, true, false)));
         cases.add(BenchCases.addBias(4, 8));
         cases.add(BenchCases.sumColumns(5, 3));
-        for (String op : List.of("reluForward", "reluBackward", "sigmoidForward", "sigmoidBackward", "axpy", "adamStep")) {
-            cases.add(BenchCases.elementwise(op, 3, 4));
-        }
+        for (Op op : Op.all()) cases.add(BenchCases.elementwise(op, 3, 4));
         cases.add(BenchCases.softmax(4, 3));
         cases.add(BenchCases.softmaxBackward(4, 3));
         cases.add(BenchCases.trainStep(20, 5, 3, 4));
@@ -49,6 +48,17 @@ class BenchTest {
                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
             assertEquals(0, cpu.liveBuffers(), "every case closes its buffers");
             return r;
+        }
+    }
+
+    /** The standard run times every op of the catalogue, in both --quick and full runs. */
+    @Test
+    void standardRunsCoverTheOpCatalogue() {
+        for (boolean quick : new boolean[] {true, false}) {
+            List<String> names = BenchCases.standard(quick).stream().map(BenchCase::name).toList();
+            for (Op op : Op.all()) {
+                assertTrue(names.stream().anyMatch(n -> n.startsWith(op.id() + " ")), op.id() + " in " + names);
+            }
         }
     }
 

@@ -41,6 +41,27 @@ class ModelFileTest {
         }
     }
 
+    /** Every activation's network saves, loads as the same activation, and predicts the same logits. */
+    @Test
+    void everyActivationLoadsAndPredictsAlike(@TempDir Path dir) throws Exception {
+        float[] xs = new float[4 * 33];
+        for (int i = 0; i < xs.length; i++) xs[i] = (i % 17) / 17f;
+        for (Activation a : Activation.values()) {
+            Architecture arch = new Architecture(33, new int[] {7, 5}, 10, a);
+            Path f = dir.resolve(a.id() + ".safetensors");
+            try (Backend be = TestDevices.open("cpu"); Sequential net = Sequential.create(be, arch, WeightInit.parse("xavier"), 3);
+                 var x = be.upload(xs, 4, 33)) {
+                ModelFile.save(f, net, Map.of());
+                ModelFile.Model m = ModelFile.load(f);
+                assertEquals(a, m.architecture().activation());
+                float[] before = be.download(net.predict(x));
+                try (Sequential back = m.build(be)) {
+                    assertArrayEquals(before, be.download(back.predict(x)), 0f, a.id());
+                }
+            }
+        }
+    }
+
     /** A file written elsewhere: no metadata, rank-1 biases. Loads as a relu network. */
     @Test
     void foreignFileWithVectorBiasesLoads(@TempDir Path dir) throws Exception {

@@ -46,6 +46,19 @@ class LayerContractTest {
 
     @ParameterizedTest
     @MethodSource("dev.clayers.backend.TestDevices#contractIds")
+    void tanh(String id) {
+        try (Backend be = TestDevices.open(id); Tanh tanh = new Tanh(be, "tanh1");
+             Matrix x = be.upload(new float[] {0, 0.5f, -0.5f, 100, -100, 1}, 1, 6);
+             Matrix dout = be.upload(new float[] {1, 1, 1, 1, 1, 2}, 1, 6)) {
+            float t5 = (float) Math.tanh(0.5), t1 = (float) Math.tanh(1);
+            assertArrayEquals(new float[] {0, t5, -t5, 1, -1, t1}, be.download(tanh.forward(x)), TOL);
+            assertArrayEquals(new float[] {1, 1 - t5 * t5, 1 - t5 * t5, 0, 0, 2 * (1 - t1 * t1)},
+                    be.download(tanh.backward(dout)), TOL);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void affine(String id) {
         try (Backend be = TestDevices.open(id)) {
             // x 2x3, W 3x2, b 1x2

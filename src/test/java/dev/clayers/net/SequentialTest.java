@@ -6,10 +6,12 @@ import dev.clayers.backend.Matrix;
 import dev.clayers.backend.TestDevices;
 import dev.clayers.layer.Param;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,16 +47,21 @@ class SequentialTest {
         }
     }
 
-    @ParameterizedTest
-    @MethodSource("dev.clayers.backend.TestDevices#ids")
-    void deepSigmoidGradientCheck(String id) {
+    static Stream<Arguments> devicesAndActivations() {
+        return TestDevices.ids().flatMap(id -> Stream.of(Activation.values()).map(a -> Arguments.of(id, a)));
+    }
+
+    /** A deeper net of every activation, with the step that activation's gradient check takes. */
+    @ParameterizedTest(name = "{1} on {0}")
+    @MethodSource("devicesAndActivations")
+    void deepGradientCheck(String id, Activation activation) {
         Random rng = new Random(2);
-        Architecture arch = new Architecture(20, new int[] {16, 12}, 5, Activation.SIGMOID);
+        Architecture arch = new Architecture(20, new int[] {16, 12}, 5, activation);
         try (Backend be = TestDevices.open(id);
              Sequential net = Sequential.create(be, arch, WeightInit.parse("xavier"), 5);
              Matrix x = be.upload(randomInputs(rng, 4 * 20), 4, 20)) {
             int[] t = {0, 4, 2, 2};
-            GradientCheck.Report r = GradientCheck.run(net, x, t, 0, GradientCheck.defaultStep(Activation.SIGMOID), 3);
+            GradientCheck.Report r = GradientCheck.run(net, x, t, 0, activation.gradientCheckStep(), 3);
             assertEquals(6, r.params().size());
             r.params().forEach(p -> assertTrue(p.pass(), p.toString()));
         }

@@ -185,6 +185,19 @@ public final class CpuBackend extends AbstractBackend {
         for (int i = 0; i < g.length; i++) o[i] = g[i] * ys[i] * (1f - ys[i]);
     }
 
+    /** In double, rounded once: Math.tanh saturates to +-1 for large |x| and keeps full relative accuracy near 0. */
+    @Override
+    protected void doTanhForward(Matrix x, Matrix out) {
+        float[] xs = d(x), os = d(out);
+        for (int i = 0; i < xs.length; i++) os[i] = (float) Math.tanh(xs[i]);
+    }
+
+    @Override
+    protected void doTanhBackward(Matrix dout, Matrix y, Matrix dx) {
+        float[] g = d(dout), ys = d(y), o = d(dx);
+        for (int i = 0; i < g.length; i++) o[i] = g[i] * (1f - ys[i] * ys[i]);
+    }
+
     @Override
     protected void doMultiply(Matrix a, Matrix b, Matrix out) {
         float[] as = d(a), bs = d(b), os = d(out);
@@ -290,6 +303,16 @@ public final class CpuBackend extends AbstractBackend {
         for (int i = 0; i < ps.length; i++) {
             hs[i] += gs[i] * gs[i];
             ps[i] -= lr * gs[i] / ((float) Math.sqrt(hs[i]) + eps);
+        }
+    }
+
+    @Override
+    protected void doRmspropStep(Matrix p, Matrix g, Matrix h, float lr, float decay, float eps) {
+        float[] ps = d(p), gs = d(g), hs = d(h);
+        for (int i = 0; i < ps.length; i++) {
+            float gi = gs[i];
+            hs[i] = decay * hs[i] + (1f - decay) * gi * gi;
+            ps[i] -= lr * gi / ((float) Math.sqrt(hs[i]) + eps);
         }
     }
 

@@ -143,10 +143,11 @@ public final class OpenClBackend extends AbstractBackend {
             ks.build(ctx, device, "bias.cl", opts, "add_bias", "add_bias_relu");
             ks.build(ctx, device, "reduce.cl", opts, "sum_columns_partial", "sum_columns_final", "sum_columns_rows", "argmax_rows",
                     "count_correct_partial", "sum_ints_final");
-            ks.build(ctx, device, "activations.cl", opts, "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward");
+            ks.build(ctx, device, "activations.cl", opts, "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward",
+                    "tanh_forward", "tanh_backward");
             ks.build(ctx, device, "softmax_loss.cl", opts, "softmax_xent_rows", "softmax_xent_mean", "softmax_xent_backward",
                     "softmax_xent_rows_grad", "softmax_xent_mean_serial", "softmax_xent_serial");
-            ks.build(ctx, device, "optim.cl", opts, "axpy", "momentum_step", "adagrad_step", "adam_step");
+            ks.build(ctx, device, "optim.cl", opts, "axpy", "momentum_step", "adagrad_step", "rmsprop_step", "adam_step");
             ks.build(ctx, device, "memory.cl", opts, "fill", "gather_rows", "gather_ints");
             ks.build(ctx, device, "random.cl", opts, "dropout_mask", "multiply", "gather_rows_shifted",
                     "random_indices");
@@ -624,6 +625,16 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     @Override
+    protected void doTanhForward(Matrix x, Matrix out) {
+        launchElems("tanh_forward", x.size(), x.size(), mem(x), mem(out));
+    }
+
+    @Override
+    protected void doTanhBackward(Matrix dout, Matrix y, Matrix dx) {
+        launchElems("tanh_backward", dout.size(), dout.size(), mem(dout), mem(y), mem(dx));
+    }
+
+    @Override
     protected void doMultiply(Matrix a, Matrix b, Matrix out) {
         launchElems("multiply", a.size(), a.size(), mem(a), mem(b), mem(out));
     }
@@ -811,6 +822,11 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     @Override
+    protected void doRmspropStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float decay, float eps) {
+        launchTensors("rmsprop_step", new Object[] {lr, decay, eps}, p, g, h);
+    }
+
+    @Override
     protected void doAdamStep(List<Matrix> p, List<Matrix> g, List<Matrix> m, List<Matrix> v, float lrT, float beta1, float beta2,
                               float eps) {
         launchTensors("adam_step", new Object[] {lrT, beta1, beta2, eps}, p, g, m, v);
@@ -849,6 +865,11 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void doAdagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps) {
         doAdagradStep(List.of(p), List.of(g), List.of(h), lr, eps);
+    }
+
+    @Override
+    protected void doRmspropStep(Matrix p, Matrix g, Matrix h, float lr, float decay, float eps) {
+        doRmspropStep(List.of(p), List.of(g), List.of(h), lr, decay, eps);
     }
 
     @Override
