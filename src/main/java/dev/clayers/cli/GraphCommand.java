@@ -101,6 +101,10 @@ final class GraphCommand implements Callable<Integer> {
             checkOutputs();
             String title = title();
             Graph g = build();
+            if (!Double.isFinite(g.output().value().sum())) {
+                System.err.println("clayers graph: the output is " + g.output().value() + ": exp overflowed or a log met 0;"
+                        + " the book's node-by-node graph has no safeguards (the fused layers subtract the row max)");
+            }
             diagram = Diagram.of(g, title);
             text = GraphText.describe(g, title);
         }
