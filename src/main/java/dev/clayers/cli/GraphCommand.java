@@ -105,7 +105,12 @@ final class GraphCommand implements Callable<Integer> {
                 System.err.println("clayers graph: the output is " + g.output().value() + ": exp overflowed or a log met 0;"
                         + " the book's node-by-node graph has no safeguards (the fused layers subtract the row max)");
             }
-            diagram = Diagram.of(g, title);
+            diagram = Diagram.of(g, title, switch (name) {
+                case "sigmoid" -> BookGraphs.SIGMOID_RULES;
+                case "affine" -> BookGraphs.AFFINE_RULES;
+                case "softmax-loss" -> BookGraphs.softmaxLossRules(g.inputs().size());
+                default -> Map.<String, String>of();
+            });
             text = GraphText.describe(g, title);
         }
         boolean picture = png != null || svg != null || dot != null;
@@ -146,7 +151,7 @@ final class GraphCommand implements Callable<Integer> {
             case "apple-orange" -> "apple-orange: " + n(appleNum, 2) + " apples at " + n(apple, 100) + ", "
                     + n(orangeNum, 3) + " oranges at " + n(orange, 150) + ", tax " + n(tax, 1.1);
             case "sigmoid" -> "sigmoid: y = 1 / (1 + exp(-x)), x = " + n(x, 1);
-            case "affine" -> "affine: Y = X·W + B, N = 2; backward dX = dY·Wᵀ, dW = Xᵀ·dY, dB = column sums of dY";
+            case "affine" -> "affine: Y = X·W + B for a batch of N = 2";
             case "softmax-loss" -> "softmax-with-loss: scores " + (scores == null ? "0.3, 2.9, 4" : String.join(", ",
                     java.util.Arrays.stream(scores).mapToObj(Numbers::format).toList())) + ", label "
                     + (label == null ? (scores == null ? 2 : scores.length - 1) : label);

@@ -1,7 +1,9 @@
 package dev.clayers.graph;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The book's computational-graph figures (chapter 5 and appendix A), built on {@link Graph} and
@@ -48,6 +50,19 @@ public final class BookGraphs {
         Graph.Variable d = g.apply("add_one", new Op.Shift(1), "1+exp(-x)", e);
         g.apply("divide", new Op.Reciprocal(), "y", d);
         return g.forward().backward();
+    }
+
+    /** The book's formulas for the sigmoid figure's input gradient, to write beside the number the graph computed. */
+    public static final Map<String, String> SIGMOID_RULES = Map.of("x", "dL/dy·y(1-y)");
+
+    /** The book's formulas for the Affine figure's gradients. */
+    public static final Map<String, String> AFFINE_RULES = Map.of("X", "dL/dY·Wᵀ", "W", "Xᵀ·dL/dY", "B", "Σ rows of dL/dY");
+
+    /** The softmax-with-loss figure's input gradients are {@code y_k - t_k}. */
+    public static Map<String, String> softmaxLossRules(int classes) {
+        Map<String, String> rules = new LinkedHashMap<>();
+        for (int k = 1; k <= classes; k++) rules.put("a" + k, "y" + k + " - t" + k);
+        return rules;
     }
 
     /** The book's batch for the Affine figure: N = 2 rows of 2 features, 3 outputs. */

@@ -60,6 +60,14 @@ public record Diagram(String title, List<Box> boxes, List<Wire> wires) {
      * the total of its edges' gradients.
      */
     public static Diagram of(Graph g, String title) {
+        return of(g, title, Map.of());
+    }
+
+    /**
+     * {@link #of(Graph, String)} with a formula written over the gradient of some variables
+     * ({@code "X" -> "dL/dY·Wᵀ"} draws {@code = dL/dY·Wᵀ} above X's gradient numbers).
+     */
+    public static Diagram of(Graph g, String title, Map<String, String> gradientRules) {
         List<Box> boxes = new ArrayList<>();
         Map<Object, Integer> index = new HashMap<>();
         for (Graph.Variable v : g.inputs()) {
@@ -82,7 +90,10 @@ public record Diagram(String title, List<Box> boxes, List<Wire> wires) {
         for (Graph.Variable v : vars) {
             int from = index.get(v.isInput() ? v : v.producer());
             List<Integer> to = v.consumers().stream().map(index::get).toList();
-            wires.add(new Wire(from, to, valueLines(v.name(), v.value()), gradLines(v.grad())));
+            List<String> below = new ArrayList<>(gradLines(v.grad()));
+            String rule = v.name() == null ? null : gradientRules.get(v.name());
+            if (rule != null && !below.isEmpty()) below.add(0, "dL/d" + v.name() + " = " + rule);
+            wires.add(new Wire(from, to, valueLines(v.name(), v.value()), below));
         }
         return new Diagram(title, boxes, wires);
     }

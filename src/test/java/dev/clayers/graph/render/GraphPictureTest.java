@@ -30,6 +30,8 @@ class GraphPictureTest {
                 Diagram.of(BookGraphs.appleOrange(100, 2, 150, 3, 1.1), "apple-orange"),
                 Diagram.of(BookGraphs.sigmoid(1), "sigmoid"),
                 Diagram.of(BookGraphs.affine(), "affine"),
+                Diagram.of(BookGraphs.affine(), "affine with the book's formulas", BookGraphs.AFFINE_RULES),
+                Diagram.of(BookGraphs.sigmoid(-2), "sigmoid", BookGraphs.SIGMOID_RULES),
                 Diagram.of(BookGraphs.softmaxLoss(), "softmax-loss"),
                 Diagram.of(BookGraphs.softmaxLoss(new double[] {1e-3, 123456.789, -42, 7, 0.5}, 3), "five classes"),
                 LayerDiagram.of(List.of(LayerSpec.affine(784, 512), LayerSpec.relu(), LayerSpec.dropout(0.2f),
