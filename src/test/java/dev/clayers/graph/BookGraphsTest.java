@@ -98,8 +98,24 @@ class BookGraphsTest {
         assertThrows(IllegalArgumentException.class, () -> BookGraphs.softmaxLoss(a, 3));
     }
 
+    /** A graph that uses every op, so each backward rule meets central differences. */
+    static Graph everyOp() {
+        Graph g = new Graph();
+        Graph.Variable x = g.input("X", Value.matrix(2, 3, 0.5, -1, 2, 0.25, 1.5, -0.75));
+        Graph.Variable w = g.input("W", Value.matrix(2, 2, 0.3, -0.2, 0.1, 0.4));
+        Graph.Variable b = g.input("b", Value.vector(0.1, -0.3));
+        Graph.Variable xt = g.apply("transpose", new Op.Transpose(), "Xᵀ", x);
+        Graph.Variable z = g.apply("dot", new Op.Dot(), "XᵀW", xt, w);
+        Graph.Variable zb = g.apply("bias", new Op.Add(), "XᵀW+b", z, b);
+        Graph.Variable e = g.apply("exp", new Op.Exp(), null, g.apply("half", new Op.Scale(0.5), null, zb));
+        Graph.Variable r = g.apply("recip", new Op.Reciprocal(), null, g.apply("shift", new Op.Shift(2), null, e));
+        Graph.Variable l = g.apply("log", new Op.Log(), null, g.apply("times", new Op.Mul(), null, r, e));
+        g.apply("sum", new Op.Sum(), "L", l);
+        return g.forward().backward();
+    }
+
     static Stream<Graph> everyFigure() {
-        return Stream.of(BookGraphs.apple(100, 2, 1.1), BookGraphs.appleOrange(100, 2, 150, 3, 1.1),
+        return Stream.of(everyOp(), BookGraphs.apple(100, 2, 1.1), BookGraphs.appleOrange(100, 2, 150, 3, 1.1),
                 BookGraphs.sigmoid(0.7), BookGraphs.affine(), BookGraphs.softmaxLoss(),
                 BookGraphs.softmaxLoss(new double[] {-1, 0.5, 2, 0}, 1));
     }
