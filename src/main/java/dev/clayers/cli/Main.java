@@ -16,6 +16,7 @@ import java.util.Map;
         description = "Trains neural networks layer by layer on OpenCL devices, with a pure-Java CPU path.",
         subcommands = {
                 AppleCommand.class,
+                GraphCommand.class,
                 GradcheckCommand.class,
                 TrainCommand.class,
                 EvalCommand.class,

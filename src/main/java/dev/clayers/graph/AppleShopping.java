@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The book's two shopping examples as computational graphs, recording each node's forward value
- * and backward gradients so the CLI can show the passes node by node.
+ * The book's two shopping examples, run on {@link Graph} ({@link BookGraphs#apple},
+ * {@link BookGraphs#appleOrange}), as the node-by-node lines {@code clayers apple} prints.
  */
 public final class AppleShopping {
     private AppleShopping() {}
@@ -21,65 +21,36 @@ public final class AppleShopping {
 
     /** 2 apples at 100 with 10% tax. */
     public static Result apples(double apple, double appleNum, double tax) {
-        MulLayer mulAppleLayer = new MulLayer();
-        MulLayer mulTaxLayer = new MulLayer();
-        List<Step> fwd = new ArrayList<>();
-        List<Step> bwd = new ArrayList<>();
-
-        double applePrice = mulAppleLayer.forward(apple, appleNum);
-        fwd.add(new Step("mul_apple", fmt(apple) + " * " + fmt(appleNum) + " = " + fmt(applePrice)));
-        double price = mulTaxLayer.forward(applePrice, tax);
-        fwd.add(new Step("mul_tax", fmt(applePrice) + " * " + fmt(tax) + " = " + fmt(price)));
-
-        double dprice = 1;
-        double[] t = mulTaxLayer.backward(dprice);
-        bwd.add(new Step("mul_tax", "dout " + fmt(dprice) + " -> d apple_price " + fmt(t[0]) + ", d tax " + fmt(t[1])));
-        double[] a = mulAppleLayer.backward(t[0]);
-        bwd.add(new Step("mul_apple", "dout " + fmt(t[0]) + " -> d apple " + fmt(a[0]) + ", d apple_num " + fmt(a[1])));
-
-        return new Result("2 apples at 100, 10% tax", fwd, bwd, price,
-                List.of(new Gradient("apple", a[0]), new Gradient("apple_num", a[1]), new Gradient("tax", t[1])));
+        return result("2 apples at 100, 10% tax", BookGraphs.apple(apple, appleNum, tax));
     }
 
     /** 2 apples at 100 and 3 oranges at 150 with 10% tax. */
     public static Result applesAndOranges(double apple, double appleNum, double orange, double orangeNum, double tax) {
-        MulLayer mulAppleLayer = new MulLayer();
-        MulLayer mulOrangeLayer = new MulLayer();
-        AddLayer addAppleOrangeLayer = new AddLayer();
-        MulLayer mulTaxLayer = new MulLayer();
-        List<Step> fwd = new ArrayList<>();
-        List<Step> bwd = new ArrayList<>();
-
-        double applePrice = mulAppleLayer.forward(apple, appleNum);
-        fwd.add(new Step("mul_apple", fmt(apple) + " * " + fmt(appleNum) + " = " + fmt(applePrice)));
-        double orangePrice = mulOrangeLayer.forward(orange, orangeNum);
-        fwd.add(new Step("mul_orange", fmt(orange) + " * " + fmt(orangeNum) + " = " + fmt(orangePrice)));
-        double allPrice = addAppleOrangeLayer.forward(applePrice, orangePrice);
-        fwd.add(new Step("add_apple_orange", fmt(applePrice) + " + " + fmt(orangePrice) + " = " + fmt(allPrice)));
-        double price = mulTaxLayer.forward(allPrice, tax);
-        fwd.add(new Step("mul_tax", fmt(allPrice) + " * " + fmt(tax) + " = " + fmt(price)));
-
-        double dprice = 1;
-        double[] t = mulTaxLayer.backward(dprice);
-        bwd.add(new Step("mul_tax", "dout " + fmt(dprice) + " -> d all_price " + fmt(t[0]) + ", d tax " + fmt(t[1])));
-        double[] s = addAppleOrangeLayer.backward(t[0]);
-        bwd.add(new Step("add_apple_orange", "dout " + fmt(t[0]) + " -> d apple_price " + fmt(s[0]) + ", d orange_price " + fmt(s[1])));
-        double[] o = mulOrangeLayer.backward(s[1]);
-        bwd.add(new Step("mul_orange", "dout " + fmt(s[1]) + " -> d orange " + fmt(o[0]) + ", d orange_num " + fmt(o[1])));
-        double[] a = mulAppleLayer.backward(s[0]);
-        bwd.add(new Step("mul_apple", "dout " + fmt(s[0]) + " -> d apple " + fmt(a[0]) + ", d apple_num " + fmt(a[1])));
-
-        return new Result("2 apples at 100 and 3 oranges at 150, 10% tax", fwd, bwd, price,
-                List.of(new Gradient("apple", a[0]), new Gradient("apple_num", a[1]),
-                        new Gradient("orange", o[0]), new Gradient("orange_num", o[1]), new Gradient("tax", t[1])));
+        return result("2 apples at 100 and 3 oranges at 150, 10% tax",
+                BookGraphs.appleOrange(apple, appleNum, orange, orangeNum, tax));
     }
 
-    /**
-     * Formats a double with at most 10 significant decimals, so binary noise such as
-     * 220.00000000000003 prints as the book's 220.
-     */
+    /** The steps of a forward-and-backward-run graph of scalar + and × nodes. */
+    static Result result(String title, Graph g) {
+        List<Step> fwd = new ArrayList<>();
+        for (Graph.Node n : g.nodes()) {
+            String op = n.op() instanceof Op.Mul ? " * " : " + ";
+            fwd.add(new Step(n.name(), String.join(op, n.inputs().stream().map(v -> fmt(v.value().scalarValue())).toList())
+                    + " = " + fmt(n.output().value().scalarValue())));
+        }
+        List<Step> bwd = new ArrayList<>();
+        for (int i = g.nodes().size() - 1; i >= 0; i--) {
+            Graph.Node n = g.nodes().get(i);
+            List<String> ds = new ArrayList<>();
+            for (int k = 0; k < n.inputs().size(); k++) ds.add("d " + n.inputs().get(k).name() + " " + fmt(n.inputGrad(k).scalarValue()));
+            bwd.add(new Step(n.name(), "dout " + fmt(n.output().grad().scalarValue()) + " -> " + String.join(", ", ds)));
+        }
+        List<Gradient> grads = g.inputs().stream().map(v -> new Gradient(v.name(), v.grad().scalarValue())).toList();
+        return new Result(title, fwd, bwd, g.output().value().scalarValue(), grads);
+    }
+
+    /** {@link Numbers#format}: 220.00000000000003 prints as the book's 220. */
     public static String fmt(double v) {
-        java.math.BigDecimal d = new java.math.BigDecimal(v).round(new java.math.MathContext(10)).stripTrailingZeros();
-        return d.scale() < 0 ? d.setScale(0).toPlainString() : d.toPlainString();
+        return Numbers.format(v);
     }
 }

@@ -1,0 +1,209 @@
+package dev.clayers.cli;
+
+import dev.clayers.graph.BookGraphs;
+import dev.clayers.graph.Graph;
+import dev.clayers.graph.GraphText;
+import dev.clayers.graph.Numbers;
+import dev.clayers.graph.render.Diagram;
+import dev.clayers.graph.render.Dot;
+import dev.clayers.graph.render.GraphPainter;
+import dev.clayers.graph.render.LayerDiagram;
+import dev.clayers.graph.render.Layout;
+import dev.clayers.graph.render.SvgOutput;
+import dev.clayers.io.AtomicFiles;
+import dev.clayers.io.ModelFile;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** The book's computational graphs, run forward and backward, as text or as a picture. */
+@Command(name = "graph", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Draws a computational graph with the forward value over every edge and dL/d(edge) under it.",
+                "NAME: apple, apple-orange, sigmoid, affine, softmax-loss; or --model FILE for a saved network's layers.",
+                "Text on stdout unless --png, --svg or --dot is given."})
+final class GraphCommand implements Callable<Integer> {
+    static final List<String> NAMES = List.of("apple", "apple-orange", "sigmoid", "affine", "softmax-loss");
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "apple, apple-orange, sigmoid, affine or softmax-loss.")
+    String name;
+
+    @Option(names = "--model", paramLabel = "FILE.safetensors", description = "Draw a saved network's layer graph instead.")
+    Path model;
+
+    @Option(names = "--png", paramLabel = "FILE", description = "Write a PNG picture.")
+    Path png;
+
+    @Option(names = "--svg", paramLabel = "FILE", description = "Write an SVG picture.")
+    Path svg;
+
+    @Option(names = "--dot", paramLabel = "FILE", description = "Write Graphviz text (dot -Tpng FILE).")
+    Path dot;
+
+    @Option(names = "--apple", paramLabel = "PRICE", description = "apple, apple-orange: price of an apple (default: 100).")
+    Double apple;
+
+    @Option(names = "--apple-num", paramLabel = "N", description = "apple, apple-orange: apples bought (default: 2).")
+    Double appleNum;
+
+    @Option(names = "--orange", paramLabel = "PRICE", description = "apple-orange: price of an orange (default: 150).")
+    Double orange;
+
+    @Option(names = "--orange-num", paramLabel = "N", description = "apple-orange: oranges bought (default: 3).")
+    Double orangeNum;
+
+    @Option(names = "--tax", paramLabel = "FACTOR", description = "apple, apple-orange: tax factor (default: 1.1).")
+    Double tax;
+
+    @Option(names = "--x", paramLabel = "V", description = "sigmoid: the input (default: 1).")
+    Double x;
+
+    @Option(names = "--scores", split = ",", paramLabel = "A1,A2,A3", description = "softmax-loss: the scores (default: 0.3,2.9,4.0).")
+    double[] scores;
+
+    @Option(names = "--label", paramLabel = "K", description = "softmax-loss: the true class, 0-based (default: 2).")
+    Integer label;
+
+    /** Which graph each option applies to, so an option given to another graph is an error, not ignored. */
+    private static final Map<String, List<String>> OPTION_GRAPHS = Map.of(
+            "--apple", List.of("apple", "apple-orange"), "--apple-num", List.of("apple", "apple-orange"),
+            "--tax", List.of("apple", "apple-orange"), "--orange", List.of("apple-orange"),
+            "--orange-num", List.of("apple-orange"), "--x", List.of("sigmoid"),
+            "--scores", List.of("softmax-loss"), "--label", List.of("softmax-loss"));
+
+    @Override
+    public Integer call() throws Exception {
+        Diagram diagram;
+        String text;
+        if (model != null) {
+            if (name != null) throw new IllegalArgumentException("give a graph NAME or --model, not both");
+            checkOptions("the --model graph");
+            checkOutputs();
+            ModelFile.Model m = ModelFile.load(model);
+            diagram = LayerDiagram.of(m.layers(), model.getFileName().toString());
+            text = layerText(m, diagram.title());
+        } else {
+            if (name == null) throw new IllegalArgumentException("give a graph NAME (" + String.join(", ", NAMES) + ") or --model FILE");
+            if (!NAMES.contains(name)) {
+                throw new IllegalArgumentException("unknown graph '" + name + "'; choose " + String.join(", ", NAMES) + " or --model FILE");
+            }
+            checkOptions(name);
+            checkOutputs();
+            String title = title();
+            Graph g = build();
+            if (!Double.isFinite(g.output().value().sum())) {
+                System.err.println("clayers graph: the output is " + g.output().value() + ": exp overflowed or a log met 0;"
+                        + " the book's node-by-node graph has no safeguards (the fused layers subtract the row max)");
+            }
+            diagram = Diagram.of(g, title, switch (name) {
+                case "sigmoid" -> BookGraphs.SIGMOID_RULES;
+                case "affine" -> BookGraphs.AFFINE_RULES;
+                case "softmax-loss" -> BookGraphs.softmaxLossRules(g.inputs().size());
+                default -> Map.<String, String>of();
+            });
+            text = GraphText.describe(g, title);
+        }
+        boolean picture = png != null || svg != null || dot != null;
+        if (picture) {
+            Layout layout = Layout.of(diagram);
+            if (png != null) AtomicFiles.write(png, GraphPainter.png(layout));
+            if (svg != null) AtomicFiles.write(svg, SvgOutput.svg(layout));
+            if (dot != null) AtomicFiles.write(dot, Dot.of(diagram).getBytes(StandardCharsets.UTF_8));
+            for (Path p : new Path[] {png, svg, dot}) if (p != null) System.err.println("wrote " + p);
+        } else {
+            System.out.print(text);
+        }
+        return 0;
+    }
+
+    private Graph build() {
+        return switch (name) {
+            case "apple" -> BookGraphs.apple(num("--apple", apple, 100), num("--apple-num", appleNum, 2), num("--tax", tax, 1.1));
+            case "apple-orange" -> BookGraphs.appleOrange(num("--apple", apple, 100), num("--apple-num", appleNum, 2),
+                    num("--orange", orange, 150), num("--orange-num", orangeNum, 3), num("--tax", tax, 1.1));
+            case "sigmoid" -> BookGraphs.sigmoid(num("--x", x, 1));
+            case "affine" -> BookGraphs.affine();
+            case "softmax-loss" -> {
+                double[] a = scores == null ? new double[] {0.3, 2.9, 4.0} : scores;
+                for (double v : a) num("--scores", v, 0);
+                if (a.length < 2) throw new IllegalArgumentException("--scores needs at least 2 numbers, got " + a.length);
+                int k = label == null ? a.length - 1 : label;
+                if (k < 0 || k >= a.length) throw new IllegalArgumentException("--label must be 0 to " + (a.length - 1) + ", got " + k);
+                yield BookGraphs.softmaxLoss(a, k);
+            }
+            default -> throw new IllegalStateException(name);
+        };
+    }
+
+    private String title() {
+        return switch (name) {
+            case "apple" -> "apple: " + n(appleNum, 2) + " apples at " + n(apple, 100) + ", tax " + n(tax, 1.1);
+            case "apple-orange" -> "apple-orange: " + n(appleNum, 2) + " apples at " + n(apple, 100) + ", "
+                    + n(orangeNum, 3) + " oranges at " + n(orange, 150) + ", tax " + n(tax, 1.1);
+            case "sigmoid" -> "sigmoid: y = 1 / (1 + exp(-x)), x = " + n(x, 1);
+            case "affine" -> "affine: Y = X·W + B for a batch of N = 2";
+            case "softmax-loss" -> "softmax-with-loss: scores " + (scores == null ? "0.3, 2.9, 4" : String.join(", ",
+                    java.util.Arrays.stream(scores).mapToObj(Numbers::format).toList())) + ", label "
+                    + (label == null ? (scores == null ? 2 : scores.length - 1) : label);
+            default -> name;
+        };
+    }
+
+    private static String n(Double v, double dflt) {
+        return Numbers.format(v == null ? dflt : v);
+    }
+
+    private static double num(String option, Double v, double dflt) {
+        double d = v == null ? dflt : v;
+        if (!Double.isFinite(d)) throw new IllegalArgumentException(option + " must be a finite number, got " + d);
+        return d;
+    }
+
+    private void checkOptions(String graph) {
+        CommandLine.ParseResult pr = spec.commandLine().getParseResult();
+        OPTION_GRAPHS.forEach((opt, graphs) -> {
+            if (pr.hasMatchedOption(opt) && !graphs.contains(graph)) {
+                throw new IllegalArgumentException(opt + " applies to " + String.join(" and ", graphs) + ", not to " + graph);
+            }
+        });
+    }
+
+    /** Before any work: every output path must be writable (its folder exists, it is not a folder). */
+    private void checkOutputs() {
+        for (Map.Entry<String, Path> e : new java.util.LinkedHashMap<>(Map.of("--png", opt(png), "--svg", opt(svg), "--dot", opt(dot))).entrySet()) {
+            Path p = e.getValue();
+            if (p.toString().isEmpty()) continue;
+            if (Files.isDirectory(p)) throw new IllegalArgumentException(e.getKey() + " " + p + " is a folder, not a file");
+            Path folder = p.toAbsolutePath().getParent();
+            if (folder == null || !Files.isDirectory(folder)) throw new IllegalArgumentException(e.getKey() + " " + p + ": no folder " + folder);
+            if (!Files.isWritable(folder)) throw new IllegalArgumentException(e.getKey() + " " + p + ": folder " + folder + " is not writable");
+            if (Files.exists(p) && !Files.isWritable(p)) throw new IllegalArgumentException(e.getKey() + " " + p + " is not writable");
+        }
+    }
+
+    private static Path opt(Path p) {
+        return p == null ? Path.of("") : p;
+    }
+
+    private static String layerText(ModelFile.Model m, String title) {
+        StringBuilder sb = new StringBuilder("== " + title + "\n");
+        sb.append(String.format("%-18s %-12s %12s%n", "layer", "output", "params"));
+        sb.append(String.format("%-18s %-12s %12s%n", "input", "(N, " + m.inputs() + ")", ""));
+        long total = 0;
+        for (LayerDiagram.Row r : LayerDiagram.rows(m.layers())) {
+            sb.append(String.format("%-18s %-12s %,12d%n", r.layer(), r.output(), r.params()));
+            total += r.params();
+        }
+        return sb.append(String.format("%-18s %-12s %,12d%n", "total", "", total)).toString();
+    }
+}
