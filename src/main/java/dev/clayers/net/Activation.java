@@ -23,17 +23,22 @@ import java.util.function.BiFunction;
  * five-point stencil keeps the truncation error at O(h^4).
  */
 public enum Activation {
-    RELU(Relu::new, 1e-2),
-    SIGMOID(Sigmoid::new, 4e-2),
-    TANH(Tanh::new, 1e-2);
+    RELU("ReLU", Relu::new, 1e-2),
+    SIGMOID("Sigmoid", Sigmoid::new, 4e-2),
+    TANH("Tanh", Tanh::new, 1e-2);
 
+    private final String title;
     private final BiFunction<Backend, String, Layer> layer;
     private final double gradientCheckStep;
 
-    Activation(BiFunction<Backend, String, Layer> layer, double gradientCheckStep) {
+    Activation(String title, BiFunction<Backend, String, Layer> layer, double gradientCheckStep) {
+        this.title = title;
         this.layer = layer;
         this.gradientCheckStep = gradientCheckStep;
     }
+
+    /** The name as the book writes it ({@code ReLU}, {@code Sigmoid}), for pictures and summaries. */
+    public String title() { return title; }
 
     /** The finite-difference step {@link GradientCheck} takes for networks of this activation (see the class comment). */
     public double gradientCheckStep() { return gradientCheckStep; }

@@ -55,10 +55,7 @@ public final class LayerDiagram {
                 boxes.add(Diagram.Box.node("Affine", "W (" + a.inputs() + ", " + a.outputs() + "), b (" + a.outputs() + ")",
                         String.format("%,d params", r.params())));
             } else if (s instanceof LayerSpec.Activate act) {
-                boxes.add(Diagram.Box.node(switch (act.activation()) {
-                    case RELU -> "ReLU";
-                    case SIGMOID -> "Sigmoid";
-                }));
+                boxes.add(Diagram.Box.node(act.activation().title()));
             } else if (s instanceof LayerSpec.Dropout d) {
                 boxes.add(Diagram.Box.node("Dropout", "ratio " + d.ratio()));
             }
