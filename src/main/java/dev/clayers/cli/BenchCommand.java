@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
  * beyond tolerance.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Throughput of every chosen device, side by side: gemm (GFLOP/s), element-wise and reduction ops (GB/s), "
+        description = {"Measures the throughput of every chosen device, side by side: gemm (GFLOP/s), element-wise and reduction ops (GB/s), "
                 + "a full training step (samples/s) and host<->device transfers (GB/s).",
                 "Each figure is the median of the timed samples (min and max too) after a warm-up of at least 0.2 s that goes on "
                         + "while the JIT is still compiling (at most 3 s; 0.05-1 s with --quick); the device is waited for "

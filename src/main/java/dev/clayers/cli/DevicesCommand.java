@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
  * simulators are marked, since {@code auto} never picks them.
  */
 @Command(name = "devices", mixinStandardHelpOptions = true,
-        description = {"List the compute devices (Java cpu and every OpenCL device) and their ids for --device.",
+        description = {"Lists the compute devices (Java cpu and every OpenCL device) and their ids for --device.",
                 "Simulators and emulators (such as Oclgrind) are marked with *: auto never picks them; name one to use it.",
                 "An OpenCL id or name may end in @cpu or @gpu to run that kernel shape instead of the device's own."})
 public final class DevicesCommand implements Callable<Integer> {

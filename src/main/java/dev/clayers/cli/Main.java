@@ -121,7 +121,20 @@ public final class Main implements Runnable {
         @Override
         public String[] getVersion() {
             String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"clayers " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+            String built = buildTime();
+            return new String[] {"clayers " + (v == null ? "(not from a packaged jar: no version)" : v)
+                    + (built == null ? "" : ", built " + built) + " (Java " + Runtime.version() + ")"};
+        }
+
+        /** The jar manifest's Build-Time (set by the shade plugin), or null outside the jar. */
+        private static String buildTime() {
+            java.net.URL url = Main.class.getResource("/META-INF/MANIFEST.MF");
+            if (url == null) return null;
+            try (java.io.InputStream in = url.openStream()) {
+                return new java.util.jar.Manifest(in).getMainAttributes().getValue("Build-Time");
+            } catch (IOException e) {
+                return null;
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
  * fastest in the per-user tuning cache that every later run on that device uses.
  */
 @Command(name = "tune", mixinStandardHelpOptions = true,
-        description = "Find the fastest correct gemm kernel parameters for an OpenCL device and remember them "
+        description = "Finds the fastest correct gemm kernel parameters for an OpenCL device and remember them "
                 + "(~/.cache/clayers/tuning.json, or $XDG_CACHE_HOME/clayers).")
 public final class TuneCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "OpenCL device id, name substring, or auto (default: ${DEFAULT-VALUE}).")

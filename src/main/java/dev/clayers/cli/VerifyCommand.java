@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
  * on the chosen devices against the Java reference; exit code 1 on any FAIL.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = "Check every op on a device against the Java reference backend (max abs/rel error, tolerance, PASS/FAIL).")
+        description = {"Checks every op on a device against the Java reference backend (max abs/rel error, tolerance, PASS/FAIL).",
+                "--device all checks every device but the reference itself and simulators; name one to check it."})
 public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "Device id, name substring, auto, or all (default: ${DEFAULT-VALUE}).")
     String device;
@@ -36,7 +37,16 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<Backend> backends = device.equalsIgnoreCase("all") ? Backends.openAll() : List.of(Backends.open(device));
+        boolean all = device.equalsIgnoreCase("all");
+        List<Backend> backends = all ? Backends.openAll() : List.of(Backends.open(device));
+        if (all) {
+            // The Java backend is the reference: checking it against itself proves nothing new.
+            backends.stream().filter(b -> b.id().equals("cpu")).forEach(Backend::close);
+            backends = backends.stream().filter(b -> !b.id().equals("cpu")).toList();
+            if (backends.isEmpty()) throw new IllegalArgumentException("--device all found no device besides the Java reference cpu");
+        } else if (backends.get(0).id().equals("cpu")) {
+            System.err.println("verify: cpu is the reference; this checks it against a second Java backend (self-consistency)");
+        }
         List<Verifier.Result> results = new ArrayList<>();
         try {
             for (Backend b : backends) {
@@ -55,6 +65,11 @@ public final class VerifyCommand implements Callable<Integer> {
             for (Verifier.Result r : results) {
                 out.printf(fmt, r.op(), r.device(), r.shape(), String.format("%.3e", r.maxAbs()), String.format("%.3e", r.maxRel()),
                         r.tolerance(), r.pass() ? "PASS" : "FAIL " + r.detail());
+            }
+            for (Backend b : backends) {
+                List<Verifier.Result> mine = results.stream().filter(r -> r.device().equals(b.id())).toList();
+                long bad = mine.stream().filter(r -> !r.pass()).count();
+                out.printf("%s (%s): %d checks, %s%n", b.id(), b.info().name(), mine.size(), bad == 0 ? "all passed" : bad + " FAILED");
             }
             out.printf("%d checks, %d failed%n", results.size(), failed);
         }
