@@ -149,7 +149,7 @@ public final class Bench {
     public static String fmt(double v) {
         if (Double.isNaN(v)) return "NaN";
         double a = Math.abs(v);
-        if (a >= 100) return String.format(Locale.ROOT, "%.0f", v);
+        if (a >= 100) return String.format(Locale.ROOT, "%,.0f", v);   // 31,864 as train prints it
         if (a >= 10) return String.format(Locale.ROOT, "%.1f", v);
         if (a >= 1) return String.format(Locale.ROOT, "%.2f", v);
         if (a >= 0.01 || a == 0) return String.format(Locale.ROOT, "%.3f", v);
