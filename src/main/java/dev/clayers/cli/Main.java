@@ -94,7 +94,9 @@ public final class Main implements Runnable {
     /** One line naming what went wrong. */
     static String describe(Throwable ex) {
         Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
-        if (e instanceof NoSuchFileException n) return "no such file: " + n.getFile();
+        if (e instanceof NoSuchFileException n) {
+            return "no such file: " + n.getFile() + (n.getReason() == null ? "" : " (" + n.getReason() + ")");
+        }
         String msg = e.getMessage();
         if (msg == null || msg.isBlank()) msg = e.getClass().getSimpleName();
         if (e instanceof IOException && !(e.getClass().getName().startsWith("dev.clayers"))) {
