@@ -99,6 +99,7 @@ public final class Main implements Runnable {
         }
         String msg = e.getMessage();
         if (msg == null || msg.isBlank()) msg = e.getClass().getSimpleName();
+        if (e instanceof java.nio.file.FileSystemException f) return dev.clayers.io.OutputFiles.reason(f);
         if (e instanceof IOException && !(e.getClass().getName().startsWith("dev.clayers"))) {
             return e.getClass().getSimpleName() + ": " + msg;
         }

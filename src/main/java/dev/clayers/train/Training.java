@@ -2,6 +2,8 @@ package dev.clayers.train;
 
 import dev.clayers.backend.Backend;
 import dev.clayers.data.Dataset;
+import dev.clayers.io.AtomicFiles;
+import dev.clayers.io.OutputFiles;
 import dev.clayers.net.DeviceDataset;
 import dev.clayers.net.Sequential;
 import org.slf4j.Logger;
@@ -9,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -61,6 +64,7 @@ public final class Training {
         Backend be = net.backend();
         net.checkData(train);
         List<EpochMetrics> history = new ArrayList<>(resumed == null ? List.of() : resumed.metrics());
+        if (options.checkpointDir() != null) prepareCheckpointDir(options.checkpointDir());
         try (Optimizer opt = options.optimizer().create(be, options.learningRate());
              DeviceDataset tr = new DeviceDataset(be, train);
              DeviceDataset va = validation == null ? null : new DeviceDataset(be, validation);
@@ -92,6 +96,20 @@ public final class Training {
             return new History(history, History.Stop.COMPLETED);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the checkpoint in " + options.checkpointDir(), e);
+        }
+    }
+
+    /**
+     * Before the first epoch: a checkpoint folder that cannot be written fails now, not after an
+     * epoch of work; temporary files left by a run killed while writing its checkpoint go.
+     */
+    private static void prepareCheckpointDir(Path dir) {
+        try {
+            OutputFiles.checkFolder(dir, "checkpoint folder");
+            int stale = AtomicFiles.removeStaleTemps(dir, Checkpoint.FILE);
+            if (stale > 0) log.info("removed {} temporary file(s) left in {} by an interrupted checkpoint write", stale, dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
         }
     }
 }
