@@ -1,5 +1,7 @@
 package dev.clayers;
 
+import dev.clayers.backend.DeviceInfo;
+
 import java.text.NumberFormat;
 import java.util.Locale;
 
@@ -42,9 +44,53 @@ public final class Limits {
     /** Most tensors in one safetensors file (a network needs two per affine layer, a checkpoint up to four more). */
     public static final int MAX_TENSORS = (int) fromProperty("clayers.maxTensors", 10_000L);
 
+    /** A network or a run that would need more memory than the device or the Java heap has. */
+    public static final class OutOfMemoryException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        public OutOfMemoryException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Checks an estimate of the memory something needs before it is allocated, so a too-large
+     * network fails at once with one line instead of an {@link OutOfMemoryError} (or a device
+     * allocation failure) minutes later. The CPU backend keeps its "device" buffers on the Java
+     * heap, so there both estimates count against the heap.
+     *
+     * @param what        what needs it ("the network 784-900000-10")
+     * @param deviceBytes bytes of device buffers
+     * @param hostBytes   bytes of Java arrays alive at the same time
+     * @param advice      what to make smaller ("use narrower layers")
+     * @throws OutOfMemoryException when an estimate exceeds what is there
+     */
+    public static void checkMemory(String what, long deviceBytes, long hostBytes, DeviceInfo device, String advice) {
+        Runtime rt = Runtime.getRuntime();
+        long heapFree = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        boolean onHeap = "JAVA".equals(device.type());
+        long heapNeed = onHeap ? deviceBytes + hostBytes : hostBytes;
+        if (heapNeed > heapFree) {
+            throw new OutOfMemoryException(what + " needs about " + gigabytes(heapNeed) + " of Java heap"
+                    + (onHeap ? " on " + device.id() : " for its host copies") + ", but " + gigabytes(heapFree)
+                    + " is free; " + advice + ", or raise the heap with CLAYERS_JAVA_OPTS=-Xmx<size>");
+        }
+        if (!onHeap && device.globalMemBytes() > 0 && deviceBytes > device.globalMemBytes()) {
+            throw new OutOfMemoryException(what + " needs about " + gigabytes(deviceBytes) + " on " + device.id() + " ("
+                    + device.name() + "), which has " + gigabytes(device.globalMemBytes()) + "; " + advice
+                    + ", or choose a device with more memory (clayers devices)");
+        }
+    }
+
+    /** {@code 3.1 GB}. */
+    static String gigabytes(long bytes) {
+        return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GB", bytes / (double) (1L << 30))
+                : String.format(Locale.ROOT, "%.0f MB", Math.ceil(bytes / (double) (1L << 20)));
+    }
+
     /** "raise it with CLAYERS_JAVA_OPTS=-Dclayers.maxBatch=N" for a message. */
     public static String howToRaise(String property) {
-        return "raise it with CLAYERS_JAVA_OPTS=-D" + property + "=N (library: -D" + property + "=N)";
+        return "raise it with CLAYERS_JAVA_OPTS=-D" + property + "=N (a system property)";
     }
 
     /** {@code 40,000,000}. */

@@ -88,7 +88,16 @@ public final class Main implements Runnable {
             cmd.getErr().println("Run 'clayers " + (cmd == cl ? "" : cmd.getCommandName() + " ") + "--help' for usage.");
             return BAD_INPUT;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // The checks before allocating (Limits) catch the likely cases; this is the rest. The
+            // memory that failed is unreachable once the stack unwinds, so printing works again.
+            if (verbose) e.printStackTrace();
+            System.err.println("clayers: out of memory (Java heap of " + Runtime.getRuntime().maxMemory() / (1 << 20)
+                    + " MB): use smaller inputs, layers or batches, or raise the heap with CLAYERS_JAVA_OPTS=-Xmx<size>");
+            return BAD_INPUT;
+        }
     }
 
     /** One line naming what went wrong. */

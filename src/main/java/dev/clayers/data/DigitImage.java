@@ -50,6 +50,8 @@ public final class DigitImage {
         } catch (ImageTooLargeException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
+            // ImageIO's PNG reader wraps an OutOfMemoryError; it is not a broken file.
+            if (e.getCause() instanceof OutOfMemoryError oom) throw oom;
             String why = e.getMessage();
             if (why != null && why.startsWith(file.toString())) throw e;
             throw new IOException(file + ": not a readable image (" + why + ")");

@@ -1,10 +1,13 @@
 package dev.clayers.train;
 
+import dev.clayers.Limits;
 import dev.clayers.backend.Backend;
 import dev.clayers.data.Dataset;
 import dev.clayers.io.AtomicFiles;
 import dev.clayers.io.OutputFiles;
+import dev.clayers.net.Architecture;
 import dev.clayers.net.DeviceDataset;
+import dev.clayers.net.LayerSpec;
 import dev.clayers.net.Sequential;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +67,7 @@ public final class Training {
         Backend be = net.backend();
         net.checkData(train);
         List<EpochMetrics> history = new ArrayList<>(resumed == null ? List.of() : resumed.metrics());
+        checkMemory(net, train, validation, options);
         if (options.checkpointDir() != null) prepareCheckpointDir(options.checkpointDir());
         try (Optimizer opt = options.optimizer().create(be, options.learningRate());
              DeviceDataset tr = new DeviceDataset(be, train);
@@ -97,6 +101,32 @@ public final class Training {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the checkpoint in " + options.checkpointDir(), e);
         }
+    }
+
+    /**
+     * Estimates the device memory of the run before allocating it (a network that fits may not fit
+     * with Adam's two moment buffers and a large batch) and fails at once if the device lacks it.
+     * The estimate leaves out small buffers, so a run it lets through may still fail, with the
+     * device's out-of-memory error.
+     */
+    private static void checkMemory(Sequential net, Dataset train, Dataset validation, FitOptions options) {
+        int slots;
+        try (Optimizer probe = options.optimizer().create(net.backend(), options.learningRate())) {
+            slots = probe.stateBuffersPerParam();   // its buffers are made on first use, so the probe holds none
+        }
+        long params = Sequential.parameterCount(net.layerSpecs());
+        long widths = 0;
+        for (LayerSpec s : net.layerSpecs()) if (s instanceof LayerSpec.Affine a) widths += a.outputs();
+        long rows = Math.max(options.batch(), 1000);   // evaluation runs batches of at least 1000 rows
+        long data = (long) train.size() * (train.features() + 1) + (validation == null ? 0
+                : (long) validation.size() * (validation.features() + 1));
+        // Parameters: value and gradient (already there) plus the optimizer's buffers. Activations:
+        // each layer keeps its output and the gradient flowing back, twice for activation layers.
+        long added = Float.BYTES * (params * slots + data + 4 * rows * widths
+                + (long) options.batch() * train.features());
+        String name = Architecture.of(net.layerSpecs()).map(Architecture::describe).orElse(LayerSpec.describe(net.layerSpecs()));
+        Limits.checkMemory("training " + name + " with " + options.optimizer().id() + " and batch "
+                + options.batch(), added + 2 * params * Float.BYTES, 0, net.backend().info(), "use a smaller batch or narrower layers");
     }
 
     /**

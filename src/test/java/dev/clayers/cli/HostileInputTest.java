@@ -119,4 +119,39 @@ class HostileInputTest {
         assertFalse(r.err().contains("no such file"), r.err());
         assertTrue(r.err().contains("is a file, not a folder"), r.err());
     }
+
+    @Test
+    void hugeLayersAndBatchesFailAtOnceWithOneLine() {
+        for (String hidden : new String[] {"2000000", "2800000", "5500000", "100000000"}) {
+            long t0 = System.nanoTime();
+            CliRunner.Result r = CliRunner.run("train", "--device", "cpu", "--hidden", hidden, "--epochs", "1", "--no-progress");
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("limit of 1,000,000 units"), r.err());
+            assertEquals(1, r.err().lines().filter(l -> l.startsWith("clayers")).count(), r.err());
+            assertFalse(r.err().contains("Exception"), r.err());
+            assertTrue((System.nanoTime() - t0) / 1e9 < 10);
+        }
+        CliRunner.Result heap = CliRunner.run("train", "--device", "cpu", "--hidden", "1000000", "--epochs", "1", "--no-progress");
+        assertEquals(2, heap.code(), heap.toString());
+        assertTrue(heap.err().contains("Java heap") && heap.err().contains("-Xmx"), heap.err());
+        CliRunner.Result batch = CliRunner.run("train", "--device", "cpu", "--batch", "1000000", "--epochs", "1", "--no-progress");
+        assertEquals(2, batch.code(), batch.toString());
+        assertTrue(batch.err().contains("--batch") && batch.err().contains("65,536"), batch.err());
+    }
+
+    /** An OutOfMemoryError the checks did not foresee still ends in one line and exit 2 (a JVM with a tiny heap). */
+    @Test
+    void outOfMemoryErrorIsOneLine(@TempDir Path dir) throws Exception {
+        Path m = model(dir);
+        Path bomb = dir.resolve("bomb.png");
+        Files.write(bomb, blackPng(20_000, 20_000));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx48m",
+                "-Dclayers.maxImagePixels=1000000000", "-cp", System.getProperty("java.class.path"),
+                "dev.clayers.cli.Main", "predict", "--model", m.toString(), bomb.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(2, p.waitFor(), err);
+        assertTrue(err.contains("out of memory") && err.contains("-Xmx"), err);
+        assertFalse(err.contains("\tat "), "no stack trace: " + err);
+    }
 }
