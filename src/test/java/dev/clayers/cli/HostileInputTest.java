@@ -154,4 +154,56 @@ class HostileInputTest {
         assertTrue(err.contains("out of memory") && err.contains("-Xmx"), err);
         assertFalse(err.contains("\tat "), "no stack trace: " + err);
     }
+
+    @Test
+    void aTamperedCheckpointEpochIsRefusedAndTheCheckpointKept(@TempDir Path dir) throws Exception {
+        CliRunner.Result first = CliRunner.run("train", "--device", "cpu", "--hidden", "8", "--epochs", "2", "--stop-after", "1",
+                "--no-progress", "--checkpoint-dir", dir.toString());
+        assertEquals(0, first.code(), first.toString());
+        Path ckpt = dir.resolve(dev.clayers.train.Checkpoint.FILE);
+        dev.clayers.io.SafetensorsFile sf = dev.clayers.io.Safetensors.read(ckpt);
+        Map<String, String> meta = new java.util.LinkedHashMap<>(sf.metadata());
+        meta.put("checkpoint_epoch", "-5");
+        dev.clayers.io.Safetensors.write(ckpt, meta, sf.tensors());
+        byte[] tampered = Files.readAllBytes(ckpt);
+        CliRunner.Result r = CliRunner.run("train", "--resume", dir.toString(), "--device", "cpu", "--no-progress");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("checkpoint_epoch -5"), r.err());
+        assertFalse(r.out().contains("epoch  -4"), r.out());
+        assertTrue(java.util.Arrays.equals(tampered, Files.readAllBytes(ckpt)), "the checkpoint is not overwritten");
+    }
+
+    @Test
+    void nonFiniteWeightsAreRefusedAtLoad(@TempDir Path dir) throws Exception {
+        float[] w = new float[7840];
+        w[17] = Float.NaN;
+        Path nan = dir.resolve("nan.safetensors");
+        dev.clayers.io.Safetensors.write(nan, Map.of(), java.util.List.of(dev.clayers.io.Tensor.matrix("affine1.W", 784, 10, w),
+                dev.clayers.io.Tensor.matrix("affine1.b", 1, 10, new float[10])));
+        Path png = dir.resolve("digit.png");
+        Files.write(png, blackPng(28, 28));
+        for (String[] extra : new String[][] {{}, {"--json"}}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("predict", "--model", nan.toString()));
+            args.addAll(java.util.List.of(extra));
+            args.add(png.toString());
+            CliRunner.Result r = CliRunner.run(args.toArray(new String[0]));
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("affine1.W holds NaN at index 17"), r.err());
+            assertTrue(r.out().isEmpty(), r.out());
+        }
+        CliRunner.Result e = CliRunner.run("eval", "--model", nan.toString(), "--device", "cpu");
+        assertEquals(2, e.code(), e.toString());
+    }
+
+    @Test
+    void divergenceAdviceNamesTheLikelyCause() {
+        CliRunner.Result decay = CliRunner.run("train", "--device", "cpu", "--optimizer", "sgd", "--weight-decay", "1e30",
+                "--epochs", "1", "--no-progress", "--hidden", "16");
+        assertEquals(1, decay.code(), decay.toString());
+        assertTrue(decay.err().contains("weight decay 1.0E30 is too large"), decay.err());
+        CliRunner.Result init = CliRunner.run("train", "--device", "cpu", "--init", "1e30", "--epochs", "1", "--no-progress",
+                "--hidden", "16");
+        assertEquals(1, init.code(), init.toString());
+        assertTrue(init.err().contains("initial weights are too large"), init.err());
+    }
 }
