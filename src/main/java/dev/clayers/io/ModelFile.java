@@ -96,6 +96,7 @@ public final class ModelFile {
 
     /** Reads and validates a model file. */
     public static Model load(Path file) throws IOException {
+        InputFiles.requireRegularFile(file, "a model file (.safetensors, written by train --save)");
         return fromFile(file, Safetensors.read(file));
     }
 

@@ -106,6 +106,9 @@ class HostileInputTest {
             assertEquals(2, zero.code(), zero.toString());
             assertTrue(zero.err().contains("/dev/zero is a character device"), zero.err());
         }
+        CliRunner.Result model = CliRunner.run("predict", "--model", dir.toString(), dir.resolve("x.png").toString());
+        assertEquals(2, model.code(), model.toString());
+        assertTrue(model.err().contains(dir + " is a folder, not a model file"), model.err());
         CliRunner.Result missing = CliRunner.run("predict", "--model", m.toString(), dir.resolve("nope.png").toString());
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("no such file"), missing.err());
