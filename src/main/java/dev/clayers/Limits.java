@@ -66,6 +66,16 @@ public final class Limits {
      * @throws OutOfMemoryException when an estimate exceeds what is there
      */
     public static void checkMemory(String what, long deviceBytes, long hostBytes, DeviceInfo device, String advice) {
+        checkMemory(what, deviceBytes, 0, hostBytes, device, advice);
+    }
+
+    /**
+     * As {@link #checkMemory(String, long, long, DeviceInfo, String)}, for something that adds to
+     * buffers already there: {@code allocatedDeviceBytes} count against the device's total, but
+     * not against the free heap (on {@code cpu} they are already missing from it).
+     */
+    public static void checkMemory(String what, long deviceBytes, long allocatedDeviceBytes, long hostBytes,
+                                   DeviceInfo device, String advice) {
         Runtime rt = Runtime.getRuntime();
         long heapFree = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         boolean onHeap = "JAVA".equals(device.type());
@@ -75,8 +85,9 @@ public final class Limits {
                     + (onHeap ? " on " + device.id() : " for its host copies") + ", but " + gigabytes(heapFree)
                     + " is free; " + advice + ", or raise the heap with CLAYERS_JAVA_OPTS=-Xmx<size>");
         }
-        if (!onHeap && device.globalMemBytes() > 0 && deviceBytes > device.globalMemBytes()) {
-            throw new OutOfMemoryException(what + " needs about " + gigabytes(deviceBytes) + " on " + device.id() + " ("
+        long deviceNeed = deviceBytes + allocatedDeviceBytes;
+        if (!onHeap && device.globalMemBytes() > 0 && deviceNeed > device.globalMemBytes()) {
+            throw new OutOfMemoryException(what + " needs about " + gigabytes(deviceNeed) + " on " + device.id() + " ("
                     + device.name() + "), which has " + gigabytes(device.globalMemBytes()) + "; " + advice
                     + ", or choose a device with more memory (clayers devices)");
         }

@@ -42,6 +42,11 @@ class LimitsTest {
         assertTrue(e.getMessage().contains("6.0 GB") && e.getMessage().contains("4.0 GB")
                 && e.getMessage().contains("opencl:0:0") && e.getMessage().contains("use narrower layers"), e.getMessage());
         assertDoesNotThrow(() -> Limits.checkMemory("small", GB, 0, gpu(4 * GB), "x"));
+        // Buffers already allocated count against the device's total ...
+        assertThrows(Limits.OutOfMemoryException.class, () -> Limits.checkMemory("more", 2 * GB, 3 * GB, 0, gpu(4 * GB), "x"));
+        // ... but not twice against the heap, from which they are already gone.
+        DeviceInfo cpu = new DeviceInfo("cpu", "Java", "test", "JAVA", 2, 0, Runtime.getRuntime().maxMemory(), 0, "17", "vm");
+        assertDoesNotThrow(() -> Limits.checkMemory("more", 1 << 20, 1L << 50, 0, cpu, "x"));
         long heap = Runtime.getRuntime().maxMemory();
         Limits.OutOfMemoryException h = assertThrows(Limits.OutOfMemoryException.class,
                 () -> Limits.checkMemory("big", 0, heap + 1, gpu(4 * GB), "x"));

@@ -120,13 +120,14 @@ public final class Training {
         long rows = Math.max(options.batch(), 1000);   // evaluation runs batches of at least 1000 rows
         long data = (long) train.size() * (train.features() + 1) + (validation == null ? 0
                 : (long) validation.size() * (validation.features() + 1));
-        // Parameters: value and gradient (already there) plus the optimizer's buffers. Activations:
+        // Parameters: value and gradient (already allocated) plus the optimizer's buffers. Activations:
         // each layer keeps its output and the gradient flowing back, twice for activation layers.
         long added = Float.BYTES * (params * slots + data + 4 * rows * widths
                 + (long) options.batch() * train.features());
         String name = Architecture.of(net.layerSpecs()).map(Architecture::describe).orElse(LayerSpec.describe(net.layerSpecs()));
         Limits.checkMemory("training " + name + " with " + options.optimizer().id() + " and batch "
-                + options.batch(), added + 2 * params * Float.BYTES, 0, net.backend().info(), "use a smaller batch or narrower layers");
+                + options.batch(), added, 2 * params * Float.BYTES, 0, net.backend().info(),
+                "use a smaller batch or narrower layers");
     }
 
     /**

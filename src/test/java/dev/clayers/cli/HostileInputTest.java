@@ -137,6 +137,12 @@ class HostileInputTest {
         CliRunner.Result heap = CliRunner.run("train", "--device", "cpu", "--hidden", "1000000", "--epochs", "1", "--no-progress");
         assertEquals(2, heap.code(), heap.toString());
         assertTrue(heap.err().contains("Java heap") && heap.err().contains("-Xmx"), heap.err());
+        // The network fits; its activations for a batch of 8,000 (about 13 GB) do not.
+        CliRunner.Result run = CliRunner.run("train", "--device", "cpu", "--hidden", "100000", "--batch", "8000",
+                "--epochs", "1", "--no-progress");
+        assertEquals(2, run.code(), run.toString());
+        assertTrue(run.err().contains("training 784-100000-10 with adam and batch 8000")
+                && run.err().contains("use a smaller batch"), run.err());
         CliRunner.Result batch = CliRunner.run("train", "--device", "cpu", "--batch", "1000000", "--epochs", "1", "--no-progress");
         assertEquals(2, batch.code(), batch.toString());
         assertTrue(batch.err().contains("--batch") && batch.err().contains("65,536"), batch.err());
