@@ -183,8 +183,9 @@ public final class Trainer implements AutoCloseable {
         }
         float lr = optimizer.learningRate();
         if (config.weightDecay() > 0 && (config.weightDecay() >= 1 || (double) lr * config.weightDecay() >= 1)) {
-            return "the weight decay " + config.weightDecay() + " is too large (with learning rate " + lr
-                    + " each step scales the weights by " + (1 - (double) lr * config.weightDecay()) + "); lower it below 1";
+            return "the weight decay " + config.weightDecay() + " is too large: with learning rate " + lr
+                    + " each step multiplies the weights by 1 - lr * decay = " + (float) (1 - (double) lr * config.weightDecay())
+                    + "; lower it well below 1";
         }
         return "lower the learning rate (now " + lr + ")";
     }
