@@ -11,6 +11,7 @@ import dev.clayers.bench.BenchReport;
 import dev.clayers.bench.BenchSettings;
 import dev.clayers.bench.GemmReference;
 import dev.clayers.bench.Workload;
+import dev.clayers.io.OutputFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -19,8 +20,10 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -76,6 +79,15 @@ public final class BenchCommand implements Callable<Integer> {
             for (String w : only) keep.add(Workload.byKey(w));
             cases = cases.stream().filter(c -> keep.contains(c.workload())).toList();
         }
+        // Before the benchmark runs for minutes, not after.
+        if (json != null) OutputFiles.checkFile(json, "--json");
+        if (csv != null) OutputFiles.checkFile(csv, "--csv");
+        if (plot != null) OutputFiles.checkFile(plot, "--plot");
+        Map<String, Path> outputs = new LinkedHashMap<>();
+        outputs.put("--json", json);
+        outputs.put("--csv", csv);
+        outputs.put("--plot", plot);
+        OutputFiles.checkDistinct(outputs);
         long t0 = System.nanoTime();
         List<Bench.Opened> opened = open(devices);
         BenchReport report;

@@ -93,15 +93,27 @@ public final class Main implements Runnable {
             cmd.getErr().println("Run 'clayers " + (cmd == cl ? "" : cmd.getCommandName() + " ") + "--help' for usage.");
             return BAD_INPUT;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // The checks before allocating (Limits) catch the likely cases; this is the rest. The
+            // memory that failed is unreachable once the stack unwinds, so printing works again.
+            if (verbose) e.printStackTrace();
+            System.err.println("clayers: out of memory (Java heap of " + Runtime.getRuntime().maxMemory() / (1 << 20)
+                    + " MB): use smaller inputs, layers or batches, or raise the heap with CLAYERS_JAVA_OPTS=-Xmx<size>");
+            return BAD_INPUT;
+        }
     }
 
     /** One line naming what went wrong. */
     static String describe(Throwable ex) {
         Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
-        if (e instanceof NoSuchFileException n) return "no such file: " + n.getFile();
+        if (e instanceof NoSuchFileException n) {
+            return "no such file: " + n.getFile() + (n.getReason() == null ? "" : " (" + n.getReason() + ")");
+        }
         String msg = e.getMessage();
         if (msg == null || msg.isBlank()) msg = e.getClass().getSimpleName();
+        if (e instanceof java.nio.file.FileSystemException f) return dev.clayers.io.OutputFiles.reason(f);
         if (e instanceof IOException && !(e.getClass().getName().startsWith("dev.clayers"))) {
             return e.getClass().getSimpleName() + ": " + msg;
         }

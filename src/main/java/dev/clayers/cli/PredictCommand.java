@@ -51,6 +51,15 @@ final class PredictCommand implements Callable<Integer> {
         try (Backend be = Backends.open(device); Sequential net = m.build(be)) {
             probabilities = net.predictProbabilities(inputs.toArray(new float[0][]));
         }
+        // Finite weights can still overflow (|w| near the float maximum); say so rather than print NaN.
+        for (int i = 0; i < n; i++) {
+            for (double v : probabilities[i]) {
+                if (!Double.isFinite(v)) {
+                    throw new IllegalArgumentException(model + " gives non-finite probabilities for " + images.get(i)
+                            + ": its weights are too large to compute with; retrain it (a lower learning rate)");
+                }
+            }
+        }
         for (int i = 0; i < n; i++) {
             double[] p = probabilities[i];
             Integer[] order = new Integer[classes];

@@ -6,6 +6,7 @@ import dev.clayers.backend.Backends;
 import dev.clayers.data.DataSplit;
 import dev.clayers.io.AtomicFiles;
 import dev.clayers.io.ModelFile;
+import dev.clayers.io.OutputFiles;
 import dev.clayers.net.Activation;
 import dev.clayers.net.Architecture;
 import dev.clayers.net.Sequential;
@@ -183,6 +184,7 @@ final class TrainCommand implements Callable<Integer> {
             netSettings = null;
         }
 
+        checkOutputs();
         DataSplit split = Cli.loadData(dataSpec);
         int input = split.train().features();
         int classes = split.train().classes();
@@ -252,6 +254,26 @@ final class TrainCommand implements Callable<Integer> {
                     seconds, save == null ? "" : "; model saved to " + save);
         }
         return 0;
+    }
+
+    /**
+     * Every output path, before any work: a run that trains for an hour and then cannot write its
+     * model (or its first metrics line) has lost the hour. A model saved over the checkpoint would
+     * replace it, and --resume would then find a model file without optimizer state.
+     */
+    private void checkOutputs() throws java.io.IOException {
+        if (save != null) OutputFiles.checkFile(save, "--save");
+        if (metrics != null) OutputFiles.checkFile(metrics, "--metrics");
+        if (plot != null) OutputFiles.checkFile(plot, "--plot");
+        if (checkpointDir != null) {
+            OutputFiles.checkFolder(checkpointDir, resume != null && checkpointDir.equals(resume) ? "--resume" : "--checkpoint-dir");
+        }
+        Map<String, Path> outputs = new LinkedHashMap<>();
+        outputs.put("--save", save);
+        outputs.put("--metrics", metrics);
+        outputs.put("--plot", plot);
+        outputs.put("the checkpoint of --checkpoint-dir", checkpointDir == null ? null : Checkpoint.file(checkpointDir));
+        OutputFiles.checkDistinct(outputs);
     }
 
     /**

@@ -1,12 +1,17 @@
 package dev.clayers.data;
 
+import dev.clayers.Limits;
+import dev.clayers.io.InputFiles;
+
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import java.awt.Graphics2D;
 import java.awt.Image;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.util.Iterator;
 import java.nio.file.Path;
 
 /**
@@ -27,21 +32,55 @@ public final class DigitImage {
      * @throws IOException when the file is missing or not a readable image, naming the file
      */
     public static float[] load(Path file, boolean invert) throws IOException {
-        if (!Files.isRegularFile(file)) throw new java.nio.file.NoSuchFileException(file.toString());
+        InputFiles.requireRegularFile(file, "an image file (PNG, JPEG, GIF or BMP)");
         BufferedImage img;
-        try {
-            img = ImageIO.read(file.toFile());
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) throw new IOException(file + ": not a PNG, JPEG, GIF or BMP image");
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                // The header's size, checked before decoding: a few hundred bytes of PNG can claim
+                // 40000x40000 pixels, which would take gigabytes of heap and minutes to decode.
+                checkSize(file, reader.getWidth(0), reader.getHeight(0));
+                img = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageTooLargeException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
-            throw new IOException(file + ": not a readable image (" + e.getMessage() + ")");
+            // ImageIO's PNG reader wraps an OutOfMemoryError; it is not a broken file.
+            if (e.getCause() instanceof OutOfMemoryError oom) throw oom;
+            String why = e.getMessage();
+            if (why != null && why.startsWith(file.toString())) throw e;
+            throw new IOException(file + ": not a readable image (" + why + ")");
         }
-        if (img == null) throw new IOException(file + ": not a PNG, JPEG, GIF or BMP image");
         return fromImage(img, invert);
+    }
+
+    /** A picture larger than {@link Limits#MAX_IMAGE_PIXELS}. */
+    public static final class ImageTooLargeException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ImageTooLargeException(String message) {
+            super(message);
+        }
+    }
+
+    static void checkSize(Path file, int width, int height) throws ImageTooLargeException {
+        long pixels = (long) width * height;
+        if (width <= 0 || height <= 0 || pixels > Limits.MAX_IMAGE_PIXELS) {
+            throw new ImageTooLargeException(file + " is " + width + "x" + height + " pixels, more than the limit of "
+                    + Limits.format(Limits.MAX_IMAGE_PIXELS) + " pixels; scale it down (a digit needs no more than a few"
+                    + " hundred pixels a side) or " + Limits.howToRaise("clayers.maxImagePixels"));
+        }
     }
 
     /** See {@link #load}; {@code img} is not modified. */
     public static float[] fromImage(BufferedImage img, boolean invert) {
         int w = img.getWidth(), h = img.getHeight();
-        double[] gray = new double[w * h];
+        float[] gray = new float[w * h];   // checked: w * h <= Limits.MAX_IMAGE_PIXELS when loaded from a file
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 int argb = img.getRGB(x, y);
@@ -49,11 +88,11 @@ public final class DigitImage {
                 // ITU-R BT.601 luma; transparent pixels count as background.
                 double l = (0.299 * ((argb >> 16) & 0xff) + 0.587 * ((argb >> 8) & 0xff) + 0.114 * (argb & 0xff)) / 255.0;
                 double v = invert ? 1 - l : l;
-                gray[y * w + x] = v * a;
+                gray[y * w + x] = (float) (v * a);
             }
         }
         double max = 0;
-        for (double v : gray) max = Math.max(max, v);
+        for (float v : gray) max = Math.max(max, v);
         if (max <= 0) return new float[SIZE * SIZE];
         // Bounding box of the ink: pixels above a tenth of the brightest one.
         int x0 = w, y0 = h, x1 = -1, y1 = -1;

@@ -1,5 +1,7 @@
 package dev.clayers.data;
 
+import dev.clayers.io.InputFiles;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -48,10 +50,10 @@ public final class MnistDataset {
      *                               and label counts (or train and test image sizes) disagree
      */
     public static DataSplit load(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            throw new NoSuchFileException(dir.toString(), null,
-                    (Files.exists(dir) ? "not a folder; " : "no such folder; ") + EXPECTED);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new InputFiles.WrongFileKindException(dir + " is " + InputFiles.kind(dir) + ", not a folder; " + EXPECTED);
         }
+        if (!Files.isDirectory(dir)) throw new NoSuchFileException(dir.toString(), null, "no such folder; " + EXPECTED);
         Path trainImages = find(dir, TRAIN_IMAGES);
         Path trainLabels = find(dir, TRAIN_LABELS);
         Path testImages = find(dir, TEST_IMAGES);

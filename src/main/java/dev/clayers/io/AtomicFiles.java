@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,15 +23,59 @@ public final class AtomicFiles {
         void writeTo(FileChannel channel) throws IOException;
     }
 
+    /** A write that failed, naming the file ("No space left on device" alone does not). */
+    public static final class WriteFailedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        WriteFailedException(Path file, IOException cause) {
+            super("cannot write " + file + ": " + OutputFiles.reason(cause), cause);
+        }
+    }
+
+    /** The temporary files of {@code fileName} are {@code fileName.tmp-HEX}. */
+    private static final String TEMP_INFIX = ".tmp-";
+
     /**
      * Runs {@code body} against a fresh temporary file next to {@code file}, forces it to disk and
      * renames it over {@code file}; on any failure deletes the temporary file and rethrows.
+     *
+     * @throws WriteFailedException naming {@code file} when the file system fails (full disk,
+     *                              permissions, a file where a folder belongs)
      */
     public static void write(Path file, Body body) throws IOException {
+        try {
+            writeOrThrow(file, body);
+        } catch (WriteFailedException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new WriteFailedException(file, e);
+        }
+    }
+
+    /**
+     * Deletes the temporary files a killed writer left next to {@code folder/fileName}. Call when
+     * a run starts using the folder: a folder holds one run's files at a time, so no writer is
+     * still busy with them.
+     *
+     * @return how many were deleted
+     */
+    public static int removeStaleTemps(Path folder, String fileName) throws IOException {
+        if (!Files.isDirectory(folder)) return 0;
+        int n = 0;
+        String prefix = fileName + TEMP_INFIX;
+        try (DirectoryStream<Path> temps = Files.newDirectoryStream(folder, p -> p.getFileName().toString().startsWith(prefix))) {
+            for (Path t : temps) {
+                if (Files.isRegularFile(t, LinkOption.NOFOLLOW_LINKS) && Files.deleteIfExists(t)) n++;
+            }
+        }
+        return n;
+    }
+
+    private static void writeOrThrow(Path file, Body body) throws IOException {
         Path target = file.toAbsolutePath();
         Path folder = target.getParent();
         Files.createDirectories(folder);
-        Path temp = folder.resolve(target.getFileName() + ".tmp-"
+        Path temp = folder.resolve(target.getFileName() + TEMP_INFIX
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
         try {
             // CREATE_NEW: never write through a file (or link) that someone else put at this name.

@@ -96,6 +96,7 @@ public final class ModelFile {
 
     /** Reads and validates a model file. */
     public static Model load(Path file) throws IOException {
+        InputFiles.requireRegularFile(file, "a model file (.safetensors, written by train --save)");
         return fromFile(file, Safetensors.read(file));
     }
 
@@ -132,6 +133,8 @@ public final class ModelFile {
                 throw new SafetensorsFormatException(file, "affine" + i + ".b has shape " + java.util.Arrays.toString(b.shape())
                         + " but affine" + i + ".W has " + out + " outputs; expected [1, " + out + "] or [" + out + "]");
             }
+            requireFinite(file, w);
+            requireFinite(file, b);
             weights.put(w.name(), w.data());
             weights.put(b.name(), b.data());
         }
@@ -180,5 +183,19 @@ public final class ModelFile {
         int[] hidden = java.util.Arrays.copyOfRange(widths, 1, widths.length - 1);
         Architecture arch = new Architecture(widths[0], hidden, widths[widths.length - 1], act);
         return new Model(arch.layers(0f), weights, meta);
+    }
+
+    /**
+     * A NaN or infinite weight makes every prediction NaN: a model saved from a diverged run, or a
+     * damaged file. Refused at load, so predict never prints NaN probabilities.
+     */
+    private static void requireFinite(Path file, Tensor t) throws SafetensorsFormatException {
+        float[] v = t.data();
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new SafetensorsFormatException(file, t.name() + " holds " + v[i] + " at index " + i
+                        + "; weights must be finite numbers (a model saved from a diverged run, or a damaged file)");
+            }
+        }
     }
 }

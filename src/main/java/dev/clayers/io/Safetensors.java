@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
+import dev.clayers.Limits;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 
@@ -73,10 +74,11 @@ public final class Safetensors {
     public static final String METADATA_KEY = "__metadata__";
 
     /**
-     * Largest header we read. Real headers are kilobytes; the cap means a hostile length prefix
-     * cannot make us allocate gigabytes (the reference implementation uses the same 100 MB limit).
+     * Largest header we read ({@link Limits#MAX_SAFETENSORS_HEADER_BYTES}). Real headers are
+     * kilobytes; the cap means a hostile length prefix cannot make us allocate gigabytes, and a
+     * header of a million empty tensors cannot cost a minute of parsing.
      */
-    static final long MAX_HEADER_BYTES = 100_000_000L;
+    static final long MAX_HEADER_BYTES = Limits.MAX_SAFETENSORS_HEADER_BYTES;
 
     private static final String F32 = "F32";
     private static final int PREFIX_BYTES = 8;
@@ -192,7 +194,8 @@ public final class Safetensors {
             // Checked before allocating anything; compareUnsigned because the prefix is unsigned.
             if (Long.compareUnsigned(headerLength, MAX_HEADER_BYTES) > 0) {
                 throw new SafetensorsFormatException(file, "header length " + Long.toUnsignedString(headerLength)
-                        + " exceeds the " + MAX_HEADER_BYTES / 1_000_000 + " MB limit");
+                        + " bytes exceeds the limit of " + Limits.format(MAX_HEADER_BYTES) + " bytes; "
+                        + Limits.howToRaise("clayers.maxHeaderBytes"));
             }
             if (headerLength > size - PREFIX_BYTES) {
                 throw new SafetensorsFormatException(file, "header length " + headerLength
@@ -243,6 +246,7 @@ public final class Safetensors {
     }
 
     private static Header parseHeader(Path file, String text, long dataLength) throws SafetensorsFormatException {
+        checkTensorCount(file, text);
         JsonObject root = parseJsonObject(file, text);
         rejectDuplicateKeys(file, text);
 
@@ -259,6 +263,31 @@ public final class Safetensors {
         }
         checkCoverage(file, entries, dataLength);
         return new Header(metadata, entries);
+    }
+
+    /**
+     * Counts the header's entries with a streaming pass that stops at the cap, before the tree is
+     * built: a header of a million empty tensors would otherwise cost seconds and gigabytes.
+     * Malformed JSON is left to {@link #parseJsonObject} to report.
+     */
+    private static void checkTensorCount(Path file, String text) throws SafetensorsFormatException {
+        JsonReader reader = strictReader(text);
+        try {
+            if (reader.peek() != com.google.gson.stream.JsonToken.BEGIN_OBJECT) return;
+            reader.beginObject();
+            int n = 0;
+            while (reader.hasNext()) {
+                if (!reader.nextName().equals(METADATA_KEY) && ++n > Limits.MAX_TENSORS) {
+                    throw new SafetensorsFormatException(file, "header lists more tensors than the limit of "
+                            + Limits.format(Limits.MAX_TENSORS) + "; " + Limits.howToRaise("clayers.maxTensors"));
+                }
+                reader.skipValue();
+            }
+        } catch (SafetensorsFormatException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // malformed: reported by parseJsonObject with its own words
+        }
     }
 
     private static JsonObject parseJsonObject(Path file, String text) throws SafetensorsFormatException {

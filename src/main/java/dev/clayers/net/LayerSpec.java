@@ -1,5 +1,7 @@
 package dev.clayers.net;
 
+import dev.clayers.Limits;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -30,6 +32,17 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
         public Affine {
             if (inputs <= 0 || outputs <= 0) {
                 throw new IllegalArgumentException("affine sizes must be positive, got " + inputs + " -> " + outputs);
+            }
+            if (Math.max(inputs, outputs) > Limits.MAX_LAYER_WIDTH) {
+                throw new IllegalArgumentException("affine " + inputs + " -> " + outputs + " is wider than the limit of "
+                        + Limits.format(Limits.MAX_LAYER_WIDTH) + " units per layer; use narrower layers or "
+                        + Limits.howToRaise("clayers.maxLayerWidth"));
+            }
+            // Long arithmetic: 784 x 2,800,000 wraps an int to a negative size.
+            if ((long) inputs * outputs > Limits.MAX_MATRIX_ELEMENTS) {
+                throw new IllegalArgumentException("affine " + inputs + " -> " + outputs + " has "
+                        + Limits.format((long) inputs * outputs) + " weights, more than one matrix can hold ("
+                        + Limits.format(Limits.MAX_MATRIX_ELEMENTS) + "); use narrower layers");
             }
         }
 

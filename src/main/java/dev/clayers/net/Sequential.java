@@ -1,5 +1,6 @@
 package dev.clayers.net;
 
+import dev.clayers.Limits;
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
@@ -135,7 +136,22 @@ public final class Sequential implements AutoCloseable {
 
     /** A network of these layers with weights N(0, std^2) from {@code init}, biases zero, drawn from {@code seed}. */
     public static Sequential of(Backend backend, WeightInit init, long seed, List<? extends LayerSpec> layers) {
-        return new Sequential(backend, layers, initialWeights(checkChain(layers), init, seed));
+        checkChain(layers);
+        // Before the host arrays of initialWeights exist: a too-wide network fails here, in one line.
+        long bytes = parameterCount(layers) * Float.BYTES;
+        String name = Architecture.of(layers).map(Architecture::describe).orElse(LayerSpec.describe(layers));
+        Limits.checkMemory("the network " + name, 2 * bytes, bytes, backend.info(),
+                "use narrower layers");
+        return new Sequential(backend, layers, initialWeights(layers, init, seed));
+    }
+
+    /** Weights and biases of these layers (long: wide layers overflow an int). */
+    public static long parameterCount(List<? extends LayerSpec> layers) {
+        long n = 0;
+        for (LayerSpec s : layers) {
+            if (s instanceof LayerSpec.Affine a) n += (long) a.inputs() * a.outputs() + a.outputs();
+        }
+        return n;
     }
 
     /** A network of these layers with the given parameter values (name to row-major data), e.g. from a saved model. */

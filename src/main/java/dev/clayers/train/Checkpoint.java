@@ -95,9 +95,33 @@ public final class Checkpoint {
             Map<String, String> settings = new LinkedHashMap<>(cm);
             if (meta.containsKey("data")) settings.put("data", meta.get("data"));
             EpochMetrics[] ms = GSON.fromJson(require(f, meta, "metrics"), EpochMetrics[].class);
+            checkProgress(f, epoch, steps, options, ms);
             return new State(options, settings, epoch, steps, List.of(ms), model, optState);
         } catch (NumberFormatException | JsonParseException | NullPointerException e) {
             throw new SafetensorsFormatException(f, "checkpoint metadata is damaged: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The epoch, step count and metrics must describe a run that could have written them: a
+     * tampered epoch of -5 would train epochs -4, -3, ... and overwrite the checkpoint.
+     */
+    private static void checkProgress(Path f, int epoch, long steps, FitOptions options, EpochMetrics[] metrics)
+            throws SafetensorsFormatException {
+        String damaged = "checkpoint metadata is damaged: ";
+        if (epoch < 1 || epoch > options.epochs()) {
+            throw new SafetensorsFormatException(f, damaged + "checkpoint_epoch " + epoch + " is not in 1.." + options.epochs()
+                    + " (the run's epochs)");
+        }
+        if (steps < 0) throw new SafetensorsFormatException(f, damaged + "optimizer_steps " + steps + " is negative");
+        if (metrics == null || metrics.length != epoch) {
+            throw new SafetensorsFormatException(f, damaged + "metrics has " + (metrics == null ? 0 : metrics.length)
+                    + " epochs but checkpoint_epoch is " + epoch);
+        }
+        for (int i = 0; i < metrics.length; i++) {
+            if (metrics[i] == null || metrics[i].epoch() != i + 1) {
+                throw new SafetensorsFormatException(f, damaged + "metrics entry " + (i + 1) + " is not epoch " + (i + 1));
+            }
         }
     }
 

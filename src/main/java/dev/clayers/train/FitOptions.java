@@ -1,5 +1,7 @@
 package dev.clayers.train;
 
+import dev.clayers.Limits;
+
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,6 +44,10 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
 
     public FitOptions {
         if (batch <= 0) throw new InvalidOptionException("batch", "must be positive, got " + batch);
+        if (batch > Limits.MAX_BATCH) {
+            throw new InvalidOptionException("batch", "is " + batch + ", more than the limit of " + Limits.format(Limits.MAX_BATCH)
+                    + "; " + Limits.howToRaise("clayers.maxBatch"));
+        }
         if (epochs <= 0) throw new InvalidOptionException("epochs", "must be positive, got " + epochs);
         if (optimizer == null) throw new InvalidOptionException("optimizer", "must be set");
         if (!(learningRate > 0) || !Float.isFinite(learningRate)) {

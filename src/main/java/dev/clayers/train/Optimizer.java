@@ -112,6 +112,9 @@ public abstract sealed class Optimizer implements AutoCloseable
         return state.computeIfAbsent(p.name() + "." + suffix, k -> backend.alloc(p.value().rows(), p.value().cols()));
     }
 
+    /** How many buffers the size of a parameter this optimizer keeps per parameter (for memory estimates). */
+    public final int stateBuffersPerParam() { return stateSuffixes().size(); }
+
     /** Names of the state buffers this optimizer keeps for a parameter. */
     protected abstract List<String> stateSuffixes();
 

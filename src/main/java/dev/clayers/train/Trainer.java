@@ -147,7 +147,7 @@ public final class Trainer implements AutoCloseable {
                 loss = net.gradient(xBatch, tBatch, stepSeed(config.seed(), optimizer.steps(), Stream.DROPOUT));
             } catch (NonFiniteLossException e) {
                 throw new NonFiniteLossException("training diverged in epoch " + epoch + ", iteration " + (it + 1)
-                        + ": loss is not finite; lower the learning rate (now " + optimizer.learningRate() + ")");
+                        + ": loss is not finite; " + likelyCause());
             }
             if (config.weightDecay() > 0) be.axpy(config.weightDecay(), decayW, decayGrads);
             optimizer.step(net.params());
@@ -165,6 +165,29 @@ public final class Trainer implements AutoCloseable {
                 te == null ? Double.NaN : te.accuracy(), iters * batch / Math.max(seconds, 1e-9), seconds, evalSeconds);
         listener.epochEnded(m);
         return m;
+    }
+
+    /**
+     * Advice that names the setting most likely at fault: weights already huge before the first
+     * update come from the initialisation; a weight decay whose step {@code lr * lambda} exceeds 1
+     * flips and grows the weights each step; otherwise the learning rate is the usual culprit.
+     */
+    private String likelyCause() {
+        float maxWeight = 0;
+        for (Param p : net.params()) {
+            for (float v : net.backend().download(p.value())) maxWeight = Math.max(maxWeight, Math.abs(v));
+        }
+        if (optimizer.steps() == 0) {
+            return "the initial weights are too large (largest |w| " + maxWeight + "); initialise with a smaller std"
+                    + " (he or xavier, or a std such as 0.01)";
+        }
+        float lr = optimizer.learningRate();
+        if (config.weightDecay() > 0 && (config.weightDecay() >= 1 || (double) lr * config.weightDecay() >= 1)) {
+            return "the weight decay " + config.weightDecay() + " is too large: with learning rate " + lr
+                    + " each step multiplies the weights by 1 - lr * decay = " + (float) (1 - (double) lr * config.weightDecay())
+                    + "; lower it well below 1";
+        }
+        return "lower the learning rate (now " + lr + ")";
     }
 
     private static int[] permutation(int n, Random rng) {

@@ -1,14 +1,20 @@
 package dev.clayers.train;
 
+import dev.clayers.Limits;
 import dev.clayers.backend.Backend;
 import dev.clayers.data.Dataset;
+import dev.clayers.io.AtomicFiles;
+import dev.clayers.io.OutputFiles;
+import dev.clayers.net.Architecture;
 import dev.clayers.net.DeviceDataset;
+import dev.clayers.net.LayerSpec;
 import dev.clayers.net.Sequential;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -61,6 +67,8 @@ public final class Training {
         Backend be = net.backend();
         net.checkData(train);
         List<EpochMetrics> history = new ArrayList<>(resumed == null ? List.of() : resumed.metrics());
+        checkMemory(net, train, validation, options);
+        if (options.checkpointDir() != null) prepareCheckpointDir(options.checkpointDir());
         try (Optimizer opt = options.optimizer().create(be, options.learningRate());
              DeviceDataset tr = new DeviceDataset(be, train);
              DeviceDataset va = validation == null ? null : new DeviceDataset(be, validation);
@@ -92,6 +100,47 @@ public final class Training {
             return new History(history, History.Stop.COMPLETED);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the checkpoint in " + options.checkpointDir(), e);
+        }
+    }
+
+    /**
+     * Estimates the device memory of the run before allocating it (a network that fits may not fit
+     * with Adam's two moment buffers and a large batch) and fails at once if the device lacks it.
+     * The estimate leaves out small buffers, so a run it lets through may still fail, with the
+     * device's out-of-memory error.
+     */
+    private static void checkMemory(Sequential net, Dataset train, Dataset validation, FitOptions options) {
+        int slots;
+        try (Optimizer probe = options.optimizer().create(net.backend(), options.learningRate())) {
+            slots = probe.stateBuffersPerParam();   // its buffers are made on first use, so the probe holds none
+        }
+        long params = Sequential.parameterCount(net.layerSpecs());
+        long widths = 0;
+        for (LayerSpec s : net.layerSpecs()) if (s instanceof LayerSpec.Affine a) widths += a.outputs();
+        long rows = Math.max(options.batch(), 1000);   // evaluation runs batches of at least 1000 rows
+        long data = (long) train.size() * (train.features() + 1) + (validation == null ? 0
+                : (long) validation.size() * (validation.features() + 1));
+        // Parameters: value and gradient (already allocated) plus the optimizer's buffers. Activations:
+        // each layer keeps its output and the gradient flowing back, twice for activation layers.
+        long added = Float.BYTES * (params * slots + data + 4 * rows * widths
+                + (long) options.batch() * train.features());
+        String name = Architecture.of(net.layerSpecs()).map(Architecture::describe).orElse(LayerSpec.describe(net.layerSpecs()));
+        Limits.checkMemory("training " + name + " with " + options.optimizer().id() + " and batch "
+                + options.batch(), added, 2 * params * Float.BYTES, 0, net.backend().info(),
+                "use a smaller batch or narrower layers");
+    }
+
+    /**
+     * Before the first epoch: a checkpoint folder that cannot be written fails now, not after an
+     * epoch of work; temporary files left by a run killed while writing its checkpoint go.
+     */
+    private static void prepareCheckpointDir(Path dir) {
+        try {
+            OutputFiles.checkFolder(dir, "checkpoint folder");
+            int stale = AtomicFiles.removeStaleTemps(dir, Checkpoint.FILE);
+            if (stale > 0) log.info("removed {} temporary file(s) left in {} by an interrupted checkpoint write", stale, dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
         }
     }
 }

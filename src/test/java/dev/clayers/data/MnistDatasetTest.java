@@ -86,8 +86,9 @@ class MnistDatasetTest {
     @Test
     void aFileInsteadOfAFolder() throws IOException {
         Path file = Files.writeString(dir.resolve("mnist.zip"), "x");
-        assertContains(assertThrows(NoSuchFileException.class, () -> MnistDataset.load(file)).getMessage(),
-                file.toString(), "not a folder", "t10k-labels-idx1-ubyte[.gz]");
+        // What the path is, not "no such file": it exists.
+        assertContains(assertThrows(dev.clayers.io.InputFiles.WrongFileKindException.class, () -> MnistDataset.load(file))
+                .getMessage(), file.toString(), "is a file, not a folder", "t10k-labels-idx1-ubyte[.gz]");
     }
 
     @Test

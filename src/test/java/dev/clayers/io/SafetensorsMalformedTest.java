@@ -56,8 +56,8 @@ class SafetensorsMalformedTest {
         byte[] eight = new byte[8];
         return Stream.of(
                 arguments("too short", new byte[5], "5 bytes, shorter than the 8-byte header length"),
-                arguments("huge prefix", file(-1L, new byte[16]), "header length 18446744073709551615 exceeds the 100 MB limit"),
-                arguments("large prefix", file(200_000_000L, new byte[16]), "header length 200000000 exceeds the 100 MB limit"),
+                arguments("huge prefix", file(-1L, new byte[16]), "header length 18446744073709551615 bytes exceeds the limit of 16,000,000 bytes"),
+                arguments("large prefix", file(200_000_000L, new byte[16]), "header length 200000000 bytes exceeds the limit of 16,000,000 bytes"),
                 arguments("prefix past end", file(1000, new byte[20]), "header length 1000 is larger than the 20 bytes after"),
                 arguments("bad utf-8", file(4, new byte[] {'{', (byte) 0xff, (byte) 0xfe, '}'}), "header is not valid UTF-8"),
                 arguments("empty header", file("", new byte[0]), "header is empty"),

@@ -26,6 +26,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -178,7 +179,9 @@ class SafetensorsTest {
             throw new IOException("disk full");
         }));
 
-        assertEquals("disk full", failure.getMessage());
+        // The cause is kept; the message names the file, which "disk full" alone does not.
+        assertEquals("disk full", failure.getCause().getMessage());
+        assertEquals("cannot write " + file + ": disk full", failure.getMessage());
         assertOnlyFile(file, before);
     }
 
@@ -213,8 +216,10 @@ class SafetensorsTest {
         Path inside = Files.writeString(target.resolve("keep"), "x");
 
         // Linux reports EISDIR (a plain FileSystemException), other systems DirectoryNotEmptyException.
-        assertThrows(FileSystemException.class,
+        IOException e = assertThrows(AtomicFiles.WriteFailedException.class,
                 () -> Safetensors.write(target, Map.of(), List.of(Tensor.matrix("w", 1, 1, new float[] {1}))));
+        assertInstanceOf(FileSystemException.class, e.getCause());
+        assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
 
         assertEquals("x", Files.readString(inside));
         try (Stream<Path> files = Files.list(dir)) {

@@ -58,6 +58,41 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
         }
     }
 
+    /**
+     * Ranges a stored tuning choice must lie in: what the kernels' {@code #error} checks and the
+     * tuner's grid allow, with room. A cache entry outside them (edited by hand, or from another
+     * version) would otherwise fail the kernel build and disable the device.
+     */
+    private static final Map<String, int[]> TUNED_RANGES = Map.ofEntries(
+            Map.entry("TSM", new int[] {1, 128}), Map.entry("TSN", new int[] {1, 128}), Map.entry("TSK", new int[] {1, 64}),
+            Map.entry("WPTM", new int[] {1, 16}), Map.entry("WPTN", new int[] {1, 16}),
+            Map.entry("CPU_RM", new int[] {1, 16}), Map.entry("CPU_VW", new int[] {4, 16}),
+            Map.entry("CPU_WGN", new int[] {1, 256}), Map.entry("CPU_WGM", new int[] {1, 256}),
+            Map.entry("CPU_DWGM", new int[] {1, 256}));
+
+    /**
+     * Checks a stored gemm spec ({@link #gemmSpec()} form) against {@link #TUNED_RANGES}.
+     *
+     * @throws IllegalArgumentException naming the first value out of range
+     */
+    static void checkTunedRanges(String spec) {
+        for (String part : spec.split(",")) {
+            String[] kv = part.split("=", 2);
+            if (kv.length != 2) continue;   // withOverrides reports malformed parts
+            int[] range = TUNED_RANGES.get(kv[0].trim().toUpperCase(Locale.ROOT));
+            if (range == null) continue;
+            int v;
+            try {
+                v = Integer.parseInt(kv[1].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(part.trim() + " is not an integer");
+            }
+            if (v < range[0] || v > range[1]) {
+                throw new IllegalArgumentException(part.trim() + " is outside " + range[0] + ".." + range[1]);
+            }
+        }
+    }
+
     /** Work-items per tiled-gemm work-group. */
     public int gemmWorkGroup() { return (tsm / wptm) * (tsn / wptn); }
 

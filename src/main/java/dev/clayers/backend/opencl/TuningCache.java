@@ -20,7 +20,8 @@ import java.util.Map;
  *     "gflops": 120.5, "benchmark": "1024x1024x1024", "tunedAt": "2024-..."}}}
  * }</pre>
  * {@code gemm} is an override spec as {@link KernelTunables#withOverrides} reads it. An unreadable
- * or malformed file is ignored with a WARN (and replaced by the next {@code tune}).
+ * or malformed file, or an entry with a value out of range, is ignored with a WARN (and replaced
+ * by the next {@code tune}).
  */
 public final class TuningCache {
 
@@ -45,7 +46,17 @@ public final class TuningCache {
     /** The entry for this device and the current kernel sources, or null. */
     static Entry lookup(DeviceInfo info) {
         Map<String, Entry> all = read();
-        return all.get(key(info, gemmSourceHash()));
+        Entry e = all.get(key(info, gemmSourceHash()));
+        if (e == null) return null;
+        try {
+            KernelTunables.checkTunedRanges(e.gemm());
+        } catch (IllegalArgumentException bad) {
+            // Out of range, the kernel build would fail and take the device with it.
+            log.warn("ignoring tuning-cache entry '{}' for {} in {} ({}); using defaults (rerun clayers tune to replace it)",
+                    e.gemm(), info.name(), file(), bad.getMessage());
+            return null;
+        }
+        return e;
     }
 
     /** Adds (or replaces) the entry for its device, keeping the others; atomic. */
