@@ -3,6 +3,8 @@ package dev.clayers.backend.opencl;
 import dev.clayers.backend.DeviceInfo;
 import dev.clayers.io.CacheDir;
 import dev.clayers.io.JsonCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +26,7 @@ import java.util.Map;
  * by the next {@code tune}).
  */
 public final class TuningCache {
+    private static final Logger log = LoggerFactory.getLogger(TuningCache.class);
 
     /** One tuned device. */
     public record Entry(String device, String driver, String sourceSha256, String gemm, double gflops, String benchmark,
