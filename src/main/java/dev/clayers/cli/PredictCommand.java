@@ -25,8 +25,10 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE.safetensors", description = "Model written by train --save.")
     Path model;
 
-    @Option(names = "--invert", description = "The pictures show dark ink on a light background (paper); MNIST is light on dark.")
-    boolean invert;
+    @Option(names = "--invert", negatable = true,
+            description = {"--invert: the pictures show dark ink on a light background (paper); --no-invert: light on dark, as MNIST.",
+                    "Neither: decided per picture from its border (a light border means paper), and said on stderr."})
+    Boolean invert;
 
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "D", description = "Device (default: ${DEFAULT-VALUE}).")
     String device;
@@ -45,7 +47,14 @@ final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException(model + " expects " + m.inputs() + " inputs, not 28x28 images");
         }
         List<float[]> inputs = new ArrayList<>();
-        for (Path p : images) inputs.add(DigitImage.load(p, invert));   // every file checked before any output
+        for (Path p : images) {   // every file checked before any output
+            DigitImage.Loaded l = DigitImage.load(p, invert);
+            if (invert == null && l.inverted()) {
+                System.err.println("predict: " + p + " looks like dark ink on a light background (its border is light); "
+                        + "inverted it as MNIST is light on dark (--no-invert keeps it as it is)");
+            }
+            inputs.add(l.pixels());
+        }
         int n = inputs.size(), classes = m.outputs();
         double[][] probabilities;
         try (Backend be = Backends.open(device); Sequential net = m.build(be)) {

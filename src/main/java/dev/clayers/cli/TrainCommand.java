@@ -332,11 +332,23 @@ final class TrainCommand implements Callable<Integer> {
                     m.samplesPerSecond(), m.seconds());
         }
 
+        /** Two lines under the plot: the machine and device, then the command that made it. */
+        private String caption() {
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "this machine";
+            }
+            return String.format("%s, %d cores; device %s (%s); data %s", host, Runtime.getRuntime().availableProcessors(), be.id(),
+                    be.info().name(), dataSpec) + "\n" + "clayers " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        }
+
         @Override
         public void epochFinished(EpochMetrics m, List<EpochMetrics> history) {
             try {
                 if (metrics != null) writeMetrics(metrics, history);
-                if (plot != null) TrainingPlot.write(plot, settings.widths() + " " + options.optimizer().id(), history);
+                if (plot != null) TrainingPlot.write(plot, settings.widths() + " " + options.optimizer().id(), caption(), history);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

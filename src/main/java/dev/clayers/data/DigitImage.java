@@ -32,6 +32,55 @@ public final class DigitImage {
      * @throws IOException when the file is missing or not a readable image, naming the file
      */
     public static float[] load(Path file, boolean invert) throws IOException {
+        return fromImage(read(file), invert);
+    }
+
+    /** A loaded picture: the 784 model inputs and whether they were inverted (given or detected). */
+    public record Loaded(float[] pixels, boolean inverted) {}
+
+    /**
+     * As {@link #load(Path, boolean)}, with {@code invert} null meaning: decide from the picture
+     * ({@link #looksDarkOnLight}).
+     */
+    public static Loaded load(Path file, Boolean invert) throws IOException {
+        BufferedImage img = read(file);
+        boolean inv = invert != null ? invert : looksDarkOnLight(img);
+        return new Loaded(fromImage(img, inv), inv);
+    }
+
+    /**
+     * Whether the picture shows dark ink on a light background (paper), judged from its border:
+     * a digit is drawn in the middle, so the outer twentieth on each side (at least one pixel) is
+     * background; if its mean brightness is above one half the background is light. MNIST, which
+     * the models learn from, is light on dark. Transparent pixels count as dark background.
+     */
+    public static boolean looksDarkOnLight(BufferedImage img) {
+        int w = img.getWidth(), h = img.getHeight();
+        int band = Math.max(1, Math.min(w, h) / 20);
+        double sum = 0;
+        long n = 0;
+        for (int y = 0; y < h; y++) {
+            boolean edgeRow = y < band || y >= h - band;
+            for (int x = 0; x < w; x++) {
+                if (!edgeRow && x >= band && x < w - band) {
+                    x = w - band - 1;   // skip the inside of the row
+                    continue;
+                }
+                sum += brightness(img.getRGB(x, y));
+                n++;
+            }
+        }
+        return n > 0 && sum / n > 0.5;
+    }
+
+    /** Alpha-weighted luma in [0, 1] (ITU-R BT.601); transparent is 0. */
+    private static double brightness(int argb) {
+        double a = ((argb >>> 24) & 0xff) / 255.0;
+        double l = (0.299 * ((argb >> 16) & 0xff) + 0.587 * ((argb >> 8) & 0xff) + 0.114 * (argb & 0xff)) / 255.0;
+        return l * a;
+    }
+
+    private static BufferedImage read(Path file) throws IOException {
         InputFiles.requireRegularFile(file, "an image file (PNG, JPEG, GIF or BMP)");
         BufferedImage img;
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
@@ -56,7 +105,7 @@ public final class DigitImage {
             if (why != null && why.startsWith(file.toString())) throw e;
             throw new IOException(file + ": not a readable image (" + why + ")");
         }
-        return fromImage(img, invert);
+        return img;
     }
 
     /** A picture larger than {@link Limits#MAX_IMAGE_PIXELS}. */

@@ -84,6 +84,20 @@ class TrainEvalPredictTest {
             if (Integer.parseInt(top) == test.labels()[i]) right++;
         }
         assertTrue(right >= 7, "only " + right + "/10 recognised:\n" + p.out());
+
+        // Without --invert the polarity is read from each picture's light border: the same answers, said on stderr.
+        String[] auto = new String[args.length - 1];
+        System.arraycopy(args, 0, auto, 0, 3);
+        System.arraycopy(args, 4, auto, 3, args.length - 4);
+        CliRunner.Result a = CliRunner.run(auto);
+        assertEquals(0, a.code(), a.toString());
+        assertEquals(p.out(), a.out());
+        assertTrue(a.err().contains("looks like dark ink on a light background"), a.err());
+        // --no-invert keeps the pictures as they are, and says nothing.
+        args[3] = "--no-invert";
+        CliRunner.Result kept = CliRunner.run(args);
+        assertEquals(0, kept.code(), kept.toString());
+        assertFalse(kept.err().contains("looks like"), kept.err());
     }
 
     /** A 28x28 test digit, enlarged 3x, as black ink on white. */
