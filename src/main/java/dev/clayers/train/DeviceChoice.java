@@ -47,8 +47,10 @@ public final class DeviceChoice {
      * @param id                the device id
      * @param samplesPerSecond  training samples per second of its fastest probe step
      * @param cached            whether the figure came from the cache file
+     * @param settled           whether the step times had settled (cached figures always had); an
+     *                          unsettled figure is a lower bound, typically the Java backend before its JIT is done
      */
-    public record Probe(String id, double samplesPerSecond, boolean cached) {}
+    public record Probe(String id, double samplesPerSecond, boolean cached, boolean settled) {}
 
     /** One cache entry. */
     record Entry(String device, String driver, String network, int batch, double samplesPerSecond, String measuredAt) {}
@@ -100,11 +102,11 @@ public final class DeviceChoice {
                 String key = info.name() + "|" + info.driver() + "|" + network + "|" + batch;
                 Entry e = cache.get(key);
                 if (e != null && e.samplesPerSecond() > 0) {
-                    p = new Probe(b.id(), e.samplesPerSecond(), true);
+                    p = new Probe(b.id(), e.samplesPerSecond(), true, true);
                 } else {
                     Measurement m = measure(b, layers, batch);
                     log.debug("auto: {} probe: {} steps in {} ms, settled {}", b.id(), m.steps(), Math.round(m.millis()), m.settled());
-                    p = new Probe(b.id(), m.samplesPerSecond(), false);
+                    p = new Probe(b.id(), m.samplesPerSecond(), false, m.settled());
                     // An unsettled figure is used once but not kept: the next run measures again.
                     if (m.settled()) {
                         cache.put(key, new Entry(info.name(), info.driver(), network, batch, p.samplesPerSecond(), Instant.now().toString()));
@@ -132,7 +134,8 @@ public final class DeviceChoice {
         if (stored) write(cache);
         List<String> figures = new ArrayList<>();
         for (Probe p : probes) {
-            figures.add(String.format(Locale.ROOT, "%s %,.0f samples/s%s", p.id(), p.samplesPerSecond(), p.cached() ? " (cached)" : ""));
+            figures.add(String.format(Locale.ROOT, "%s %s%,.0f samples/s%s", p.id(), p.settled() ? "" : "at least ", p.samplesPerSecond(),
+                    p.cached() ? " (cached)" : p.settled() ? "" : " (not settled: still warming up)"));
         }
         log.info("auto: using {} ({}), the fastest for {} at batch {}: {}", best.id(), best.info().name(), network, batch,
                 String.join(", ", figures));
@@ -150,7 +153,7 @@ public final class DeviceChoice {
     /** How close: each within this factor of the fastest step. */
     static final double SETTLED_SPREAD = 1.15;
     /** A probe that has not settled by then ends anyway (the Java backend's JIT may take this long). */
-    static final long PROBE_MAX_MILLIS = 2000;
+    static final long PROBE_MAX_MILLIS = 1200;
 
     /**
      * Times training steps of {@code layers} on {@code b} until they settle: at least
