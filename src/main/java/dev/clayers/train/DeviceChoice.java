@@ -30,7 +30,7 @@ import java.util.Random;
  * <p>Each candidate ({@link Backends#allIds()}: the Java backend and every real OpenCL device,
  * never a simulator) runs training steps of the network (gradient and an SGD update, on random
  * inputs) until they settle ({@link #measure}); its figure is the fastest step, the one least
- * disturbed by the JIT and other load. Settled figures are cached in {@code <cache>/auto.json} per device
+ * disturbed by the JIT and other load. Figures are cached (an unsettled one marked as a lower bound) in {@code <cache>/auto.json} per device
  * name, driver, network and batch, so later runs of the same shape start at once; delete the
  * file to measure again. The choice is logged (INFO) with the figures behind it.
  */
@@ -53,7 +53,7 @@ public final class DeviceChoice {
     public record Probe(String id, double samplesPerSecond, boolean cached, boolean settled) {}
 
     /** One cache entry. */
-    record Entry(String device, String driver, String network, int batch, double samplesPerSecond, String measuredAt) {}
+    record Entry(String device, String driver, String network, int batch, double samplesPerSecond, boolean settled, String measuredAt) {}
 
     /** The cache file now ({@code clayers.cache.dir} may differ between calls). */
     public static Path file() { return CacheDir.root().resolve("auto.json"); }
@@ -102,16 +102,16 @@ public final class DeviceChoice {
                 String key = info.name() + "|" + info.driver() + "|" + network + "|" + batch;
                 Entry e = cache.get(key);
                 if (e != null && e.samplesPerSecond() > 0) {
-                    p = new Probe(b.id(), e.samplesPerSecond(), true, true);
+                    p = new Probe(b.id(), e.samplesPerSecond(), true, e.settled());
                 } else {
                     Measurement m = measure(b, layers, batch);
                     log.debug("auto: {} probe: {} steps in {} ms, settled {}", b.id(), m.steps(), Math.round(m.millis()), m.settled());
                     p = new Probe(b.id(), m.samplesPerSecond(), false, m.settled());
-                    // An unsettled figure is used once but not kept: the next run measures again.
-                    if (m.settled()) {
-                        cache.put(key, new Entry(info.name(), info.driver(), network, batch, p.samplesPerSecond(), Instant.now().toString()));
-                        stored = true;
-                    }
+                    // An unsettled figure is kept too, marked as a lower bound: measuring again on every run
+                    // would cost each start the same second and most likely the same answer.
+                    cache.put(key, new Entry(info.name(), info.driver(), network, batch, p.samplesPerSecond(), m.settled(),
+                            Instant.now().toString()));
+                    stored = true;
                 }
             } catch (RuntimeException e) {
                 log.warn("auto: {} failed its probe ({}); leaving it out", b.id(), e.getMessage());
@@ -135,7 +135,7 @@ public final class DeviceChoice {
         List<String> figures = new ArrayList<>();
         for (Probe p : probes) {
             figures.add(String.format(Locale.ROOT, "%s %s%,.0f samples/s%s", p.id(), p.settled() ? "" : "at least ", p.samplesPerSecond(),
-                    p.cached() ? " (cached)" : p.settled() ? "" : " (not settled: still warming up)"));
+                    (p.settled() ? "" : " (not settled: still warming up)") + (p.cached() ? " (cached)" : "")));
         }
         log.info("auto: using {} ({}), the fastest for {} at batch {}: {}", best.id(), best.info().name(), network, batch,
                 String.join(", ", figures));

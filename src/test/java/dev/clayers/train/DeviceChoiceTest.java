@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** auto for training: every real device is probed, the fastest is opened, settled figures are cached and reused. */
+/** auto for training: every real device is probed, the fastest is opened, figures are cached and reused. */
 class DeviceChoiceTest {
     private static final List<LayerSpec> NET = new Architecture(20, new int[] {16}, 3, Activation.RELU).layers(0f);
     @TempDir Path dir;
@@ -52,12 +52,15 @@ class DeviceChoiceTest {
         assertTrue(Files.exists(DeviceChoice.file()));
         DeviceChoice.Choice second = DeviceChoice.choose(NET, 8);
         try (var b = second.backend()) {
-            // A probe that had not settled is measured again; settled ones come from the file unchanged.
-            for (DeviceChoice.Probe p : second.probes()) {
-                if (!p.cached()) continue;
-                double earlier = first.probes().stream().filter(q -> q.id().equals(p.id())).findFirst().orElseThrow().samplesPerSecond();
-                assertEquals(earlier, p.samplesPerSecond());
+            // Every figure now comes from the file, unchanged, settled or not, and so does the choice.
+            assertEquals(first.probes().size(), second.probes().size());
+            for (int i = 0; i < first.probes().size(); i++) {
+                DeviceChoice.Probe was = first.probes().get(i), now = second.probes().get(i);
+                assertTrue(now.cached(), now.toString());
+                assertEquals(was.samplesPerSecond(), now.samplesPerSecond());
+                assertEquals(was.settled(), now.settled());
             }
+            assertEquals(first.backend().id(), b.id());
         }
     }
 
