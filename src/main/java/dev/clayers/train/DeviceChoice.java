@@ -84,53 +84,60 @@ public final class DeviceChoice {
         }
         String network = LayerSpec.describe(layers);
         Map<String, Entry> cache = read();
+        Map<String, DeviceInfo> infos = new java.util.HashMap<>();
+        for (DeviceInfo d : Backends.list()) infos.put(d.id(), d);
         List<Probe> probes = new ArrayList<>();
-        Backend best = null;
+        Backend best = null;           // open when the best so far was measured in this call
+        String bestId = null;
         double bestSpeed = -1;
         boolean stored = false;
         for (String id : ids) {
-            Backend b;
-            try {
-                b = Backends.open(id);
-            } catch (RuntimeException e) {
-                log.warn("auto: cannot open {}: {}; leaving it out", id, e.getMessage());
-                continue;
-            }
+            DeviceInfo info = infos.get(id);
+            String key = info == null ? null : info.name() + "|" + info.driver() + "|" + network + "|" + batch;
+            Entry e = key == null ? null : cache.get(key);
             Probe p;
-            try {
-                DeviceInfo info = b.info();
-                String key = info.name() + "|" + info.driver() + "|" + network + "|" + batch;
-                Entry e = cache.get(key);
-                if (e != null && e.samplesPerSecond() > 0) {
-                    p = new Probe(b.id(), e.samplesPerSecond(), true, e.settled());
-                } else {
+            Backend b = null;
+            if (e != null && e.samplesPerSecond() > 0) {
+                // A cached figure needs no device opened: only the chosen one is, at the end.
+                p = new Probe(id, e.samplesPerSecond(), true, e.settled());
+            } else {
+                try {
+                    b = Backends.open(id);
+                } catch (RuntimeException ex) {
+                    log.warn("auto: cannot open {}: {}; leaving it out", id, ex.getMessage());
+                    continue;
+                }
+                try {
                     Measurement m = measure(b, layers, batch);
-                    log.debug("auto: {} probe: {} steps in {} ms, settled {}", b.id(), m.steps(), Math.round(m.millis()), m.settled());
-                    p = new Probe(b.id(), m.samplesPerSecond(), false, m.settled());
+                    log.debug("auto: {} probe: {} steps in {} ms, settled {}", id, m.steps(), Math.round(m.millis()), m.settled());
+                    p = new Probe(id, m.samplesPerSecond(), false, m.settled());
                     // An unsettled figure is kept too, marked as a lower bound: measuring again on every run
                     // would cost each start the same second and most likely the same answer.
-                    cache.put(key, new Entry(info.name(), info.driver(), network, batch, p.samplesPerSecond(), m.settled(),
-                            Instant.now().toString()));
+                    DeviceInfo bi = b.info();
+                    cache.put(bi.name() + "|" + bi.driver() + "|" + network + "|" + batch, new Entry(bi.name(), bi.driver(), network,
+                            batch, p.samplesPerSecond(), m.settled(), Instant.now().toString()));
                     stored = true;
+                } catch (RuntimeException ex) {
+                    log.warn("auto: {} failed its probe ({}); leaving it out", id, ex.getMessage());
+                    b.close();
+                    continue;
                 }
-            } catch (RuntimeException e) {
-                log.warn("auto: {} failed its probe ({}); leaving it out", b.id(), e.getMessage());
-                b.close();
-                continue;
             }
             probes.add(p);
             if (p.samplesPerSecond() > bestSpeed) {
                 if (best != null) best.close();
                 best = b;
+                bestId = id;
                 bestSpeed = p.samplesPerSecond();
-            } else {
+            } else if (b != null) {
                 b.close();
             }
         }
-        if (best == null) {
+        if (bestId == null) {
             log.warn("auto: no device passed its probe; using the Java cpu backend");
             return new Choice(Backends.open("cpu"), probes);
         }
+        if (best == null) best = Backends.open(bestId);
         if (stored) write(cache);
         List<String> figures = new ArrayList<>();
         for (Probe p : probes) {
