@@ -35,6 +35,7 @@ public final class Bench {
     public static BenchReport run(List<Opened> devices, List<BenchCase> cases, BenchSettings settings, GemmReference reference,
                                   PrintStream progress) {
         String started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        String loadStart = loadAverage();
         List<BenchResult> results = new ArrayList<>();
         List<Verifier.Result> checks = new ArrayList<>();
         Map<String, Double> firstCalls = new LinkedHashMap<>();
@@ -60,7 +61,7 @@ public final class Bench {
         }
         List<DeviceRun> runs = devices.stream()
                 .map(d -> new DeviceRun(d.backend().info(), d.openMs(), firstCalls.getOrDefault(d.backend().id(), 0.0))).toList();
-        return new BenchReport(started, host(), settings, runs, results, checks);
+        return new BenchReport(started, host(), settings, runs, results, checks, "at start " + loadStart + ", at end " + loadAverage());
     }
 
     /** The device's product against the reference's, with {@code Verifier}'s gemm tolerance. */
@@ -137,6 +138,16 @@ public final class Bench {
             double median = reps % 2 == 1 ? rates[reps / 2] : (rates[reps / 2 - 1] + rates[reps / 2]) / 2;
             return new BenchResult(c.workload().title(), c.name(), b.id(), c.workload().unit(), rates[0], median, rates[reps - 1], reps,
                     calls, firstMs, check);
+        }
+    }
+
+    /** The 1, 5 and 15 minute load averages from {@code /proc/loadavg}, or "unknown". */
+    static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
         }
     }
 

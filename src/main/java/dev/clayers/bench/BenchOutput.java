@@ -24,7 +24,8 @@ public final class BenchOutput {
      * be laid side by side.
      */
     public static void printTables(BenchReport r, PrintStream out) {
-        out.println("host: " + r.host() + "; started " + r.started() + (r.settings().quick() ? "; --quick" : ""));
+        out.println("host: " + r.host() + "; started " + r.started() + (r.settings().quick() ? "; --quick" : "") + "; load average "
+                + r.load());
         out.println();
         out.println("set-up per device (never part of a figure):");
         for (DeviceRun d : r.devices()) {
@@ -39,7 +40,8 @@ public final class BenchOutput {
             }
             if (rows.isEmpty()) continue;
             out.println();
-            out.printf("== %s: %s, median [min-max] over the timed samples; %s%n", w.title(), w.unit(), w.meaning());
+            out.printf("== %s: %s, median [min-max] over the timed samples (! more than %.0fx apart); %s%n", w.title(), w.unit(),
+                    BenchReport.UNSTEADY_SPREAD, w.meaning());
             for (DeviceRun d : r.devices()) out.println("   " + Bench.describe(d.info()));
             int caseWidth = Math.max(4, rows.keySet().stream().mapToInt(String::length).max().orElse(4));
             List<String[]> cells = new ArrayList<>();
@@ -49,22 +51,40 @@ public final class BenchOutput {
                 for (int i = 0; i < c.length; i++) {
                     BenchResult res = row.get(r.devices().get(i).info().id());
                     c[i] = res == null ? "-" : Bench.fmt(res.median()) + " [" + Bench.fmt(res.min()) + "-" + Bench.fmt(res.max()) + "]"
-                            + (res.failed() ? " FAIL" : "");
+                            + (res.failed() ? " FAIL" : "") + (res.min() > 0 && res.max() / res.min() > BenchReport.UNSTEADY_SPREAD ? " !" : "");
                     cellWidth = Math.max(cellWidth, c[i].length());
                 }
                 cells.add(c);
             }
             for (DeviceRun d : r.devices()) cellWidth = Math.max(cellWidth, d.info().id().length());
+            // With several devices, each other device's median as a multiple of the first's.
+            List<DeviceRun> ds = r.devices();
+            String first = ds.get(0).info().id();
             StringBuilder head = new StringBuilder(String.format("%-" + caseWidth + "s", "case"));
-            for (DeviceRun d : r.devices()) head.append(" | ").append(String.format("%" + cellWidth + "s", d.info().id()));
+            for (DeviceRun d : ds) head.append(" | ").append(String.format("%" + cellWidth + "s", d.info().id()));
+            for (DeviceRun d : ds.subList(1, ds.size())) head.append(" | ").append(d.info().id()).append(" / ").append(first);
             out.println(head);
             int i = 0;
-            for (String name : rows.keySet()) {
-                StringBuilder line = new StringBuilder(String.format("%-" + caseWidth + "s", name));
+            for (Map.Entry<String, Map<String, BenchResult>> row : rows.entrySet()) {
+                StringBuilder line = new StringBuilder(String.format("%-" + caseWidth + "s", row.getKey()));
                 for (String c : cells.get(i)) line.append(" | ").append(String.format("%" + cellWidth + "s", c));
+                BenchResult base = row.getValue().get(first);
+                for (DeviceRun d : ds.subList(1, ds.size())) {
+                    BenchResult other = row.getValue().get(d.info().id());
+                    String ratio = base == null || other == null || base.median() <= 0 ? "-"
+                            : String.format(java.util.Locale.ROOT, "%.2fx", other.median() / base.median());
+                    line.append(" | ").append(String.format("%" + (d.info().id().length() + 3 + first.length()) + "s", ratio));
+                }
                 out.println(line);
                 i++;
             }
+        }
+        List<BenchResult> unsteady = r.unsteady();
+        if (!unsteady.isEmpty()) {
+            out.println();
+            out.printf("! %d of %d figures swung more than %.0fx between their fastest and slowest sample (load average %s):%n",
+                    unsteady.size(), r.results().size(), BenchReport.UNSTEADY_SPREAD, r.load());
+            out.println("  the machine was busy or the device unsteady; rerun them (--only) before comparing.");
         }
         if (!r.failures().isEmpty()) {
             out.println();

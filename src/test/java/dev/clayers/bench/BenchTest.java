@@ -134,7 +134,7 @@ class BenchTest {
         var info = new CpuBackend().info();
         List<BenchResult> rs = List.of(new BenchResult("ops", "small", "cpu", "GB/s", 0.01, 0.02, 0.03, 1, 1, 0, ""),
                 new BenchResult("ops", "big", "cpu", "GB/s", 50, 60, 70, 1, 1, 0, ""));
-        BenchReport r = new BenchReport("now", "host", ONE_REP, List.of(new DeviceRun(info, 0, 0)), rs, List.of());
+        BenchReport r = new BenchReport("now", "host", ONE_REP, List.of(new DeviceRun(info, 0, 0)), rs, List.of(), "unknown");
         Path png = dir.resolve("log.png");
         BenchPlot.write(r, png);
         assertTrue(Files.size(png) > 1000);
