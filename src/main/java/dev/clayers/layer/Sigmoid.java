@@ -4,32 +4,12 @@ import dev.clayers.backend.Backend;
 import dev.clayers.backend.Matrix;
 
 /** Sigmoid: {@code y = 1 / (1 + exp(-x))}; backward uses the cached output, {@code dx = dout * y * (1 - y)}. */
-public final class Sigmoid implements Layer {
-    private final Backend backend;
-    private final String name;
-    private Matrix out;
-    private Matrix dx;
-
+public final class Sigmoid extends OutputActivation {
     public Sigmoid(Backend backend, String name) {
-        this.backend = backend;
-        this.name = name;
+        super(backend, name);
     }
 
-    @Override public String name() { return name; }
+    @Override void forward(Matrix x, Matrix y) { backend.sigmoidForward(x, y); }
 
-    @Override
-    public Matrix forward(Matrix x) {
-        out = Buffers.reuse(backend, out, x.rows(), x.cols());
-        backend.sigmoidForward(x, out);
-        return out;
-    }
-
-    @Override
-    public Matrix backward(Matrix dout) {
-        dx = Buffers.reuse(backend, dx, dout.rows(), dout.cols());
-        backend.sigmoidBackward(dout, out, dx);
-        return dx;
-    }
-
-    @Override public void close() { Buffers.close(out, dx); }
+    @Override void backward(Matrix dout, Matrix y, Matrix dx) { backend.sigmoidBackward(dout, y, dx); }
 }
