@@ -627,4 +627,96 @@ public abstract class AbstractBackend implements Backend {
         for (int i = 0; i < p.size(); i++) doAdamStep(p.get(i), g.get(i), m.get(i), v.get(i), lrT, beta1, beta2, eps);
     }
     protected abstract void doFinish();
+
+    // ---- convolution and pooling ----------------------------------------------------------------
+
+    /** x must be a batch of g's images: C*H*W columns. */
+    private static void images(String op, String xn, Matrix x, ConvGeometry g) {
+        if (x.cols() != g.imageSize()) {
+            throw new IllegalArgumentException(op + ": " + xn + " is " + x.shape() + " but images of " + g.channels() + "x"
+                    + g.height() + "x" + g.width() + " need " + g.imageSize() + " columns");
+        }
+    }
+
+    private static void colShape(String op, String xn, Matrix x, String cn, Matrix col, ConvGeometry g) {
+        images(op, xn, x, g);
+        if ((long) col.rows() != (long) x.rows() * g.positions() || col.cols() != g.patchSize()) {
+            throw new IllegalArgumentException(op + ": " + xn + " is " + x.shape() + " (" + g.describe() + ") so " + cn
+                    + " must be " + (long) x.rows() * g.positions() + "x" + g.patchSize() + ", got " + col.shape());
+        }
+    }
+
+    @Override
+    public final void im2col(Matrix x, ConvGeometry g, Matrix col) {
+        checkOpen();
+        own("x", x);
+        own("col", col);
+        colShape("im2col", "x", x, "col", col, g);
+        doIm2col(x, g, col);
+    }
+
+    @Override
+    public final void col2im(Matrix dcol, ConvGeometry g, Matrix dx) {
+        checkOpen();
+        own("dcol", dcol);
+        own("dx", dx);
+        if (dcol == dx) throw new IllegalArgumentException("col2im: dx must be a matrix of its own, not dcol");
+        colShape("col2im", "dx", dx, "dcol", dcol, g);
+        doCol2im(dcol, g, dx);
+    }
+
+    @Override
+    public final void transposeBlocks(Matrix src, int rows, int cols, Matrix dst) {
+        checkOpen();
+        own("src", src);
+        own("dst", dst);
+        positive("rows", rows);
+        positive("cols", cols);
+        if (src == dst) throw new IllegalArgumentException("transposeBlocks: dst must be a matrix of its own, not src");
+        if (src.size() != dst.size() || src.size() % ((long) rows * cols) != 0) {
+            throw new IllegalArgumentException("transposeBlocks: src is " + src.shape() + " and dst " + dst.shape()
+                    + "; both need the same number of elements, a multiple of " + rows + "x" + cols);
+        }
+        doTransposeBlocks(src, rows, cols, dst);
+    }
+
+    private static void pooled(String op, String xn, Matrix x, String on, Matrix out, IntVector argmax, ConvGeometry g) {
+        images(op, xn, x, g);
+        if (out.rows() != x.rows() || (long) out.cols() != (long) g.channels() * g.positions()) {
+            throw new IllegalArgumentException(op + ": " + xn + " is " + x.shape() + " (" + g.describe() + ") so " + on
+                    + " must be " + x.rows() + "x" + (long) g.channels() * g.positions() + ", got " + out.shape());
+        }
+        if (argmax.length() != out.size()) {
+            throw new IllegalArgumentException(op + ": argmax has length " + argmax.length() + " but " + on + " is "
+                    + out.shape() + "; need one index per pooled value");
+        }
+    }
+
+    @Override
+    public final void maxPoolForward(Matrix x, ConvGeometry g, Matrix out, IntVector argmax) {
+        checkOpen();
+        own("x", x);
+        own("out", out);
+        own("argmax", argmax);
+        if (out == x) throw new IllegalArgumentException("maxPoolForward: out must be a matrix of its own, not x");
+        pooled("maxPoolForward", "x", x, "out", out, argmax, g);
+        doMaxPoolForward(x, g, out, argmax);
+    }
+
+    @Override
+    public final void maxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx) {
+        checkOpen();
+        own("dout", dout);
+        own("argmax", argmax);
+        own("dx", dx);
+        if (dout == dx) throw new IllegalArgumentException("maxPoolBackward: dx must be a matrix of its own, not dout");
+        pooled("maxPoolBackward", "dx", dx, "dout", dout, argmax, g);
+        doMaxPoolBackward(dout, argmax, g, dx);
+    }
+
+    protected abstract void doIm2col(Matrix x, ConvGeometry g, Matrix col);
+    protected abstract void doCol2im(Matrix dcol, ConvGeometry g, Matrix dx);
+    protected abstract void doTransposeBlocks(Matrix src, int rows, int cols, Matrix dst);
+    protected abstract void doMaxPoolForward(Matrix x, ConvGeometry g, Matrix out, IntVector argmax);
+    protected abstract void doMaxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx);
 }
