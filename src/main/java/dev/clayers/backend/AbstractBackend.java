@@ -719,4 +719,75 @@ public abstract class AbstractBackend implements Backend {
     protected abstract void doTransposeBlocks(Matrix src, int rows, int cols, Matrix dst);
     protected abstract void doMaxPoolForward(Matrix x, ConvGeometry g, Matrix out, IntVector argmax);
     protected abstract void doMaxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx);
+
+    // Batch normalization
+
+    private static void channelVector(String op, String name, Matrix v, int channels) {
+        if (v.rows() != 1 || v.cols() != channels) {
+            throw new IllegalArgumentException(op + ": " + name + " is " + v.shape() + " but there are " + channels
+                    + " channels; it must be 1x" + channels);
+        }
+    }
+
+    private static void channelsDivide(String op, Matrix x, int channels) {
+        if (channels <= 0 || x.cols() % channels != 0) {
+            throw new IllegalArgumentException(op + ": x is " + x.shape() + "; its columns must be a positive multiple of "
+                    + channels + " channels");
+        }
+    }
+
+    @Override
+    public final void batchNormStats(Matrix x, int channels, float momentum, Matrix mean, Matrix var, Matrix runMean,
+                                     Matrix runVar) {
+        checkOpen();
+        own("x", x);
+        own("mean", mean);
+        own("var", var);
+        own("runMean", runMean);
+        own("runVar", runVar);
+        channelsDivide("batchNormStats", x, channels);
+        for (Matrix v : new Matrix[] {mean, var, runMean, runVar}) channelVector("batchNormStats", "a statistic", v, channels);
+        if (!(momentum >= 0f && momentum <= 1f)) throw new IllegalArgumentException("momentum must be in [0, 1], got " + momentum);
+        doBatchNormStats(x, channels, momentum, mean, var, runMean, runVar);
+    }
+
+    @Override
+    public final void batchNormForward(Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps, Matrix xhat,
+                                       Matrix out) {
+        checkOpen();
+        for (Matrix m : new Matrix[] {x, mean, var, gamma, beta, xhat, out}) own("argument", m);
+        int channels = mean.cols();
+        channelsDivide("batchNormForward", x, channels);
+        channelVector("batchNormForward", "mean", mean, channels);
+        channelVector("batchNormForward", "var", var, channels);
+        channelVector("batchNormForward", "gamma", gamma, channels);
+        channelVector("batchNormForward", "beta", beta, channels);
+        sameShape("batchNormForward", "x", x, "xhat", xhat);
+        sameShape("batchNormForward", "x", x, "out", out);
+        if (xhat == x || out == x || out == xhat) {
+            throw new IllegalArgumentException("batchNormForward: x, xhat and out must be three matrices");
+        }
+        doBatchNormForward(x, mean, var, gamma, beta, eps, xhat, out);
+    }
+
+    @Override
+    public final void batchNormBackward(Matrix dout, Matrix xhat, Matrix var, Matrix gamma, float eps, Matrix dgamma,
+                                        Matrix dbeta, Matrix dx) {
+        checkOpen();
+        for (Matrix m : new Matrix[] {dout, xhat, var, gamma, dgamma, dbeta, dx}) own("argument", m);
+        int channels = var.cols();
+        channelsDivide("batchNormBackward", dout, channels);
+        for (Matrix v : new Matrix[] {var, gamma, dgamma, dbeta}) channelVector("batchNormBackward", "a channel vector", v, channels);
+        sameShape("batchNormBackward", "dout", dout, "xhat", xhat);
+        sameShape("batchNormBackward", "dout", dout, "dx", dx);
+        if (dx == dout || dx == xhat) throw new IllegalArgumentException("batchNormBackward: dx must be a matrix of its own");
+        doBatchNormBackward(dout, xhat, var, gamma, eps, dgamma, dbeta, dx);
+    }
+
+    protected abstract void doBatchNormStats(Matrix x, int channels, float momentum, Matrix mean, Matrix var, Matrix runMean,
+                                             Matrix runVar);
+    protected abstract void doBatchNormForward(Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps,
+                                               Matrix xhat, Matrix out);
+    protected abstract void doBatchNormBackward(Matrix dout, Matrix xhat, Matrix var, Matrix gamma, float eps, Matrix dgamma,
+                                                Matrix dbeta, Matrix dx);
 }

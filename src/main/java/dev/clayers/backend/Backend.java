@@ -266,4 +266,31 @@ public interface Backend extends AutoCloseable {
      * dx N x (C*H*W). {@code dx} Modified.
      */
     void maxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx);
+
+    // Batch normalization: x is N x (C*P), normalised per channel c over its N*P values (P = 1
+    // for the features of an affine layer's output, P = H*W for a conv output). Per-channel
+    // vectors (mean, var, gamma, beta and their gradients) are 1 x C.
+
+    /**
+     * Batch statistics: {@code mean[c]} and the biased {@code var[c]} (divided by N*P, as the book)
+     * over channel c's N*P values, in two passes so var never subtracts two large numbers; then
+     * the running averages {@code runMean = momentum * runMean + (1 - momentum) * mean}, likewise
+     * runVar. {@code mean}, {@code var}, {@code runMean}, {@code runVar} Modified.
+     */
+    void batchNormStats(Matrix x, int channels, float momentum, Matrix mean, Matrix var, Matrix runMean, Matrix runVar);
+
+    /**
+     * Normalisation with the given statistics (the batch's in training, the running averages in
+     * evaluation): {@code xhat = (x - mean[c]) / sqrt(var[c] + eps)}, {@code out = gamma[c] * xhat + beta[c]}.
+     * {@code xhat}, {@code out} Modified (three distinct matrices: x, xhat, out).
+     */
+    void batchNormForward(Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps, Matrix xhat, Matrix out);
+
+    /**
+     * Backward through a training-mode {@link #batchNormForward} (the statistics depend on x):
+     * {@code dbeta[c] = sum dout}, {@code dgamma[c] = sum dout * xhat} over the channel's M = N*P
+     * values, and {@code dx = gamma[c] / sqrt(var[c] + eps) * (dout - dbeta[c] / M - xhat * dgamma[c] / M)}.
+     * {@code dgamma}, {@code dbeta}, {@code dx} Modified (dx must not be dout or xhat).
+     */
+    void batchNormBackward(Matrix dout, Matrix xhat, Matrix var, Matrix gamma, float eps, Matrix dgamma, Matrix dbeta, Matrix dx);
 }

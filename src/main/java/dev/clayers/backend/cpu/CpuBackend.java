@@ -418,4 +418,66 @@ public final class CpuBackend extends AbstractBackend {
             o[(i / positions) * plane + am[i]] += gs[i];   // i / positions = n*C + c, the plane pooled
         }
     }
+
+    // Batch normalization, in double where it sums: the reference for batchnorm.cl.
+
+    @Override
+    protected void doBatchNormStats(Matrix x, int channels, float momentum, Matrix mean, Matrix var, Matrix runMean,
+                                    Matrix runVar) {
+        float[] xs = d(x), ms = d(mean), vs = d(var), rm = d(runMean), rv = d(runVar);
+        int p = x.cols() / channels, n = x.rows();
+        for (int c = 0; c < channels; c++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) for (int j = 0; j < p; j++) sum += xs[i * x.cols() + c * p + j];
+            double mu = sum / ((double) n * p);
+            double sq = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < p; j++) {
+                    double dv = xs[i * x.cols() + c * p + j] - mu;
+                    sq += dv * dv;
+                }
+            }
+            ms[c] = (float) mu;
+            vs[c] = (float) (sq / ((double) n * p));
+            rm[c] = momentum * rm[c] + (1f - momentum) * ms[c];
+            rv[c] = momentum * rv[c] + (1f - momentum) * vs[c];
+        }
+    }
+
+    @Override
+    protected void doBatchNormForward(Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps, Matrix xhat,
+                                      Matrix out) {
+        float[] xs = d(x), ms = d(mean), vs = d(var), gs = d(gamma), bs = d(beta), xh = d(xhat), os = d(out);
+        int channels = mean.cols(), p = x.cols() / channels;
+        for (int i = 0; i < xs.length; i++) {
+            int c = (i % x.cols()) / p;
+            float h = (xs[i] - ms[c]) / (float) Math.sqrt(vs[c] + eps);
+            xh[i] = h;
+            os[i] = gs[c] * h + bs[c];
+        }
+    }
+
+    @Override
+    protected void doBatchNormBackward(Matrix dout, Matrix xhat, Matrix var, Matrix gamma, float eps, Matrix dgamma,
+                                       Matrix dbeta, Matrix dx) {
+        float[] g = d(dout), xh = d(xhat), vs = d(var), gs = d(gamma), dg = d(dgamma), db = d(dbeta), o = d(dx);
+        int channels = var.cols(), cols = dout.cols(), p = cols / channels, n = dout.rows();
+        for (int c = 0; c < channels; c++) {
+            double sb = 0, sg = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < p; j++) {
+                    int at = i * cols + c * p + j;
+                    sb += g[at];
+                    sg += (double) g[at] * xh[at];
+                }
+            }
+            db[c] = (float) sb;
+            dg[c] = (float) sg;
+        }
+        float m = (float) n * p;
+        for (int i = 0; i < g.length; i++) {
+            int c = (i % cols) / p;
+            o[i] = gs[c] / (float) Math.sqrt(vs[c] + eps) * (g[i] - db[c] / m - xh[i] * dg[c] / m);
+        }
+    }
 }

@@ -153,6 +153,7 @@ public final class OpenClBackend extends AbstractBackend {
                     "random_indices");
             ks.build(ctx, device, "conv.cl", opts, "im2col", "col2im", "transpose_blocks");
             ks.build(ctx, device, "pool.cl", opts, "max_pool_forward", "max_pool_backward");
+            ks.build(ctx, device, "batchnorm.cl", opts, "bn_stats", "bn_forward", "bn_backward_reduce", "bn_backward_dx");
         } catch (RuntimeException e) {
             ks.close();
             if (q != null) CL.clReleaseCommandQueue(q);
@@ -925,5 +926,31 @@ public final class OpenClBackend extends AbstractBackend {
     protected void doMaxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx) {
         launchElems("max_pool_backward", dx.size(), dx.size(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
                 g.outHeight(), g.outWidth(), mem(dout), mem(argmax), mem(dx));
+    }
+
+    // Batch normalization
+
+    @Override
+    protected void doBatchNormStats(Matrix x, int channels, float momentum, Matrix mean, Matrix var, Matrix runMean,
+                                    Matrix runVar) {
+        launch1("bn_stats", channels, x.rows(), channels, x.cols() / channels, momentum, mem(x), mem(mean), mem(var),
+                mem(runMean), mem(runVar));
+    }
+
+    @Override
+    protected void doBatchNormForward(Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps, Matrix xhat,
+                                      Matrix out) {
+        launchElems("bn_forward", x.size(), x.size(), x.cols(), x.cols() / mean.cols(), eps, mem(x), mem(mean), mem(var),
+                mem(gamma), mem(beta), mem(xhat), mem(out));
+    }
+
+    @Override
+    protected void doBatchNormBackward(Matrix dout, Matrix xhat, Matrix var, Matrix gamma, float eps, Matrix dgamma,
+                                       Matrix dbeta, Matrix dx) {
+        int channels = var.cols(), p = dout.cols() / channels;
+        launch1("bn_backward_reduce", channels, dout.rows(), channels, p, mem(dout), mem(xhat), mem(dgamma), mem(dbeta));
+        // The same float M as the Java reference: N*P rounded once.
+        launchElems("bn_backward_dx", dout.size(), dout.size(), dout.cols(), p, (float) dout.rows() * p, eps, mem(dout),
+                mem(xhat), mem(var), mem(gamma), mem(dgamma), mem(dbeta), mem(dx));
     }
 }
