@@ -68,7 +68,8 @@ public final class ModelFile {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
         // The widths of the affine layers describe a perceptron; a conv net is described by its layer list alone.
-        if (layers.stream().noneMatch(l -> l instanceof LayerSpec.Conv || l instanceof LayerSpec.MaxPool)) {
+        if (layers.stream().noneMatch(l -> l instanceof LayerSpec.Conv || l instanceof LayerSpec.MaxPool
+                || l instanceof LayerSpec.BatchNorm)) {
             StringBuilder widths = new StringBuilder();
             for (LayerSpec l : layers) {
                 if (l instanceof LayerSpec.Affine a) {
@@ -98,8 +99,13 @@ public final class ModelFile {
                     var g = c.geometry();
                     shape = p.name().endsWith(".W") ? new int[] {c.filters(), g.channels(), g.kernel(), g.kernel()}
                             : new int[] {c.filters()};
+                } else if (layer instanceof dev.clayers.layer.BatchNormalization) {
+                    shape = new int[] {p.value().size()};   // [C], as PyTorch keeps a norm's weight and bias
                 }
                 out.add(new Tensor(p.name(), shape, data));
+            }
+            for (Map.Entry<String, dev.clayers.backend.Matrix> e : layer.state().entrySet()) {
+                out.add(new Tensor(e.getKey(), new int[] {e.getValue().size()}, net.backend().download(e.getValue())));
             }
         }
         return out;
@@ -112,12 +118,17 @@ public final class ModelFile {
      */
     private static Map<String, List<int[]>> expectedTensors(List<LayerSpec> specs) {
         Map<String, List<int[]>> out = new LinkedHashMap<>();
-        int affine = 0, conv = 0;
+        int affine = 0, conv = 0, norms = 0;
         for (LayerSpec s : specs) {
             if (s instanceof LayerSpec.Affine a) {
                 String n = "affine" + ++affine;
                 out.put(n + ".W", List.of(new int[] {a.inputs(), a.outputs()}));
                 out.put(n + ".b", List.of(new int[] {1, a.outputs()}, new int[] {a.outputs()}));
+            } else if (s instanceof LayerSpec.BatchNorm b) {
+                String n = "batchnorm" + ++norms;
+                for (String part : List.of("gamma", "beta", "running_mean", "running_var")) {
+                    out.put(n + "." + part, List.of(new int[] {b.channels()}, new int[] {1, b.channels()}));
+                }
             } else if (s instanceof LayerSpec.Conv c) {
                 String n = "conv" + ++conv;
                 int in = c.input().channels(), k = c.kernel();
@@ -178,7 +189,7 @@ public final class ModelFile {
         if (meta.containsKey("layers") && !byName.containsKey("affine1.W")) {
             throw new SafetensorsFormatException(file, "no tensor named affine1.W; a clayers model has affine1.W, affine1.b, affine2.W, ...");
         }
-        if (meta.containsKey("layers") && meta.get("layers").matches(".*\\b(conv|maxpool)\\(.*")) return fromLayerList(file, byName, meta);
+        if (meta.containsKey("layers") && meta.get("layers").matches(".*\\b(conv|maxpool|batchnorm)\\(.*")) return fromLayerList(file, byName, meta);
         int layers = 0;
         while (byName.containsKey("affine" + (layers + 1) + ".W")) layers++;
         if (layers == 0) {

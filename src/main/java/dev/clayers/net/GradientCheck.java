@@ -105,6 +105,9 @@ public final class GradientCheck {
      */
     public static double[] numericalGradient(Sequential net, Param p, Matrix x, int[] labels, int[] entries, double h) {
         Backend backend = net.backend();
+        // The loss backprop differentiated is the training-mode one: batch norm with the batch's
+        // statistics, dropout with seed 0's masks (what gradient(x, t) used).
+        net.setTraining(true, 0);
         net.predict(x);
         List<float[]> masks = reluMasks(net);
         float[] value = backend.download(p.value());
@@ -128,6 +131,7 @@ public final class GradientCheck {
             }
         } finally {
             backend.write(p.value(), value);
+            net.setTraining(false, 0);
         }
         return grad;
     }

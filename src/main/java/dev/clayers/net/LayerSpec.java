@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  * an affine layer reads, in the order PyTorch's {@code flatten} gives.
  */
 public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, LayerSpec.Dropout, LayerSpec.Conv,
-        LayerSpec.MaxPool {
+        LayerSpec.MaxPool, LayerSpec.BatchNorm {
 
     /** The name in model files, e.g. {@code affine(784,256)}, {@code relu}, {@code dropout(0.2)}. */
     String id();
@@ -118,6 +118,34 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
         return new dev.clayers.backend.ConvGeometry(in.channels(), in.height(), in.width(), kernel, stride, pad);
     }
 
+    /**
+     * Batch normalization of {@code channels x positions} values per row: per feature after an
+     * affine layer ({@code positions} 1, id {@code batchnorm(100)}), per channel after a conv
+     * layer ({@code positions} H*W, id {@code batchnorm(30,576)}). gamma and beta are trained;
+     * the running averages are kept for prediction.
+     */
+    record BatchNorm(int channels, int positions) implements LayerSpec {
+        public BatchNorm {
+            if (channels <= 0 || positions <= 0) {
+                throw new IllegalArgumentException("batch norm needs positive channels and positions, got " + channels + ", "
+                        + positions);
+            }
+        }
+
+        /** Values per row: channels * positions. */
+        public int size() { return channels * positions; }
+
+        @Override public String id() {
+            return positions == 1 ? "batchnorm(" + channels + ")" : "batchnorm(" + channels + "," + positions + ")";
+        }
+    }
+
+    /** Batch normalization per feature of rows of {@code features} values (after an affine layer). */
+    static BatchNorm batchNorm(int features) { return new BatchNorm(features, 1); }
+
+    /** Batch normalization per channel of images of {@code shape} (after a conv layer). */
+    static BatchNorm batchNorm(ImageShape shape) { return new BatchNorm(shape.channels(), shape.height() * shape.width()); }
+
     static Conv conv(ImageShape input, int filters, int kernel, int stride, int pad) {
         return new Conv(input, filters, kernel, stride, pad);
     }
@@ -158,6 +186,11 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
                 return conv(ImageShape.parse(a[0]), Integer.parseInt(a[1].trim()), Integer.parseInt(a[2].trim()),
                         Integer.parseInt(a[3].trim()), Integer.parseInt(a[4].trim()));
             }
+            if (t.startsWith("batchnorm(") && t.endsWith(")")) {
+                String[] a = t.substring(10, t.length() - 1).split(",");
+                if (a.length > 2) throw new IllegalArgumentException("batchnorm needs channels[,positions]");
+                return new BatchNorm(Integer.parseInt(a[0].trim()), a.length == 2 ? Integer.parseInt(a[1].trim()) : 1);
+            }
             if (t.startsWith("maxpool(") && t.endsWith(")")) {
                 String[] a = t.substring(8, t.length() - 1).split(",");
                 if (a.length != 3) throw new IllegalArgumentException("maxpool needs input,window,stride");
@@ -173,7 +206,7 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
             return activation(Activation.parse(t));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown layer '" + token + "'; valid: affine(IN,OUT), conv(CxHxW,FILTERS,K,STRIDE,PAD),"
-                    + " maxpool(CxHxW,WINDOW,STRIDE), dropout(RATIO) or "
+                    + " maxpool(CxHxW,WINDOW,STRIDE), batchnorm(C[,POSITIONS]), dropout(RATIO) or "
                     + e.getMessage().substring(e.getMessage().indexOf("valid: ") + 7));
         }
     }

@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  *       {@code conv32k3s2p1} add padding ({@code p}) and stride ({@code s})</li>
  *   <li>{@code pool2}: 2x2 max pooling with stride 2; {@code pool3s2} sets the stride</li>
  *   <li>{@code 100}: affine layer of 100 units (dropout after its activation when asked)</li>
+ *   <li>a {@code bn} suffix ({@code conv30k5bn}, {@code 100bn}) puts batch normalization between
+ *       the layer and its activation, per channel after a conv layer, per feature after an affine one</li>
  * </ul>
  * The book's simple conv net is {@code conv30k5-pool2-100}: conv 30x5x5, ReLU, max-pool 2x2,
  * affine 100, ReLU, affine 10 (then softmax-with-loss).
@@ -22,12 +24,14 @@ import java.util.regex.Pattern;
 public final class NetSpec {
     private NetSpec() {}
 
-    private static final Pattern CONV = Pattern.compile("conv(\\d+)k(\\d+)(?:s(\\d+))?(?:p(\\d+))?(?:s(\\d+))?");
+    private static final Pattern CONV = Pattern.compile("conv(\\d+)k(\\d+)(?:s(\\d+))?(?:p(\\d+))?(?:s(\\d+))?(bn)?");
+    private static final Pattern AFFINE = Pattern.compile("(\\d+)(bn)?");
     private static final Pattern POOL = Pattern.compile("pool(\\d+)(?:s(\\d+))?");
 
     /** What {@code --net} accepts, for help texts and messages. */
     public static final String SYNTAX = "steps joined by '-': convFkK[sS][pP] (F filters KxK, stride S, padding P),"
-            + " poolW[sS] (WxW max pooling, stride S, default W), N (affine layer of N units)";
+            + " poolW[sS] (WxW max pooling, stride S, default W), N (affine layer of N units); a 'bn' suffix on a conv or"
+            + " affine step adds batch normalization before its activation";
 
     /**
      * The layer list of {@code spec} on images of {@code input}, ending in an affine layer to
@@ -48,6 +52,7 @@ public final class NetSpec {
                     int pad = c.group(4) == null ? 0 : Integer.parseInt(c.group(4));
                     LayerSpec.Conv conv = LayerSpec.conv(image, Integer.parseInt(c.group(1)), Integer.parseInt(c.group(2)), stride, pad);
                     out.add(conv);
+                    if (c.group(6) != null) out.add(LayerSpec.batchNorm(conv.output()));
                     out.add(LayerSpec.activation(activation));
                     image = conv.output();
                     width = image.size();
@@ -58,9 +63,12 @@ public final class NetSpec {
                     out.add(pool);
                     image = pool.output();
                     width = image.size();
-                } else if (step.matches("\\d+")) {
-                    int units = Integer.parseInt(step);
+                } else if (AFFINE.matcher(step).matches()) {
+                    Matcher a = AFFINE.matcher(step);
+                    a.matches();
+                    int units = Integer.parseInt(a.group(1));
                     out.add(LayerSpec.affine(width, units));
+                    if (a.group(2) != null) out.add(LayerSpec.batchNorm(units));
                     out.add(LayerSpec.activation(activation));
                     if (dropout > 0f) out.add(LayerSpec.dropout(dropout));
                     image = null;

@@ -5,6 +5,7 @@ import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 import dev.clayers.data.Dataset;
 import dev.clayers.layer.Affine;
+import dev.clayers.layer.BatchNormalization;
 import dev.clayers.layer.Convolution;
 import dev.clayers.layer.MaxPooling;
 import dev.clayers.layer.Dropout;
@@ -12,6 +13,7 @@ import dev.clayers.layer.Layer;
 import dev.clayers.layer.Param;
 import dev.clayers.layer.Relu;
 import dev.clayers.layer.SoftmaxWithLoss;
+import dev.clayers.layer.TrainingMode;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -85,6 +87,20 @@ public final class Sequential implements AutoCloseable {
             String name = "conv" + counts.merge("conv", 1, Integer::sum);
             Matrix[] wb = uploadParams(name, weights, c.filters(), c.geometry().patchSize(), c.filters());
             return new Convolution(backend, name, c.geometry(), wb[0], wb[1], paramsBefore);
+        } else if (spec instanceof LayerSpec.BatchNorm bn) {
+            String name = "batchnorm" + counts.merge("batchnorm", 1, Integer::sum);
+            List<Matrix> vs = new ArrayList<>();
+            try {
+                for (String part : BATCH_NORM_TENSORS) {
+                    float[] v = weights.get(name + "." + part);
+                    checkLength(name + "." + part, v, bn.channels());
+                    vs.add(backend.upload(v, 1, bn.channels()));
+                }
+            } catch (RuntimeException e) {
+                vs.forEach(Matrix::close);
+                throw e;
+            }
+            return new BatchNormalization(backend, name, bn.channels(), vs.get(0), vs.get(1), vs.get(2), vs.get(3));
         } else if (spec instanceof LayerSpec.MaxPool m) {
             return new MaxPooling(backend, "pool" + counts.merge("pool", 1, Integer::sum), m.geometry());
         } else if (spec instanceof LayerSpec.Activate v) {
@@ -95,6 +111,9 @@ public final class Sequential implements AutoCloseable {
         }
         throw new AssertionError(spec);
     }
+
+    /** The tensors of a batch-norm layer, in the order its constructor takes them. */
+    private static final List<String> BATCH_NORM_TENSORS = List.of("gamma", "beta", "running_mean", "running_var");
 
     /** Uploads {@code name.W} (rows x cols) and {@code name.b} (1 x biases), checking their lengths. */
     private Matrix[] uploadParams(String name, Map<String, float[]> weights, int rows, int cols, int biases) {
@@ -156,6 +175,10 @@ public final class Sequential implements AutoCloseable {
                             + " but the layer before it gives " + describeShape(current));
                 }
                 current = new int[] {o.channels(), o.height(), o.width()};
+            } else if (s instanceof LayerSpec.BatchNorm bn && current != null
+                    && (width != bn.size() || (current.length == 3 && current[0] != bn.channels()))) {
+                throw new IllegalArgumentException("layer " + (i + 1) + " " + bn.id() + " normalises " + bn.channels()
+                        + " channels of " + bn.positions() + " values but the layer before it gives " + describeShape(current));
             } else if (current == null) {
                 throw new IllegalArgumentException("layer " + (i + 1) + " " + s.id() + " cannot come first: the input size"
                         + " is set by the first affine or conv layer");
@@ -230,7 +253,7 @@ public final class Sequential implements AutoCloseable {
     public static Map<String, float[]> initialWeights(List<? extends LayerSpec> layers, WeightInit init, long seed) {
         Random rng = new Random(seed);
         Map<String, float[]> weights = new LinkedHashMap<>();
-        int n = 0, convs = 0;
+        int n = 0, convs = 0, norms = 0;
         for (LayerSpec s : layers) {
             if (s instanceof LayerSpec.Affine a) {
                 n++;
@@ -239,6 +262,15 @@ public final class Sequential implements AutoCloseable {
                 // Fan-in of a filter is every value in its window over all input channels.
                 int fanIn = c.geometry().patchSize();
                 putInitial(weights, "conv" + ++convs, c.filters() * fanIn, c.filters(), init.std(fanIn), rng);
+            } else if (s instanceof LayerSpec.BatchNorm bn) {
+                // The identity at first: gamma 1, beta 0; running variance 1 as nothing is known yet.
+                String name = "batchnorm" + ++norms;
+                float[] ones = new float[bn.channels()];
+                java.util.Arrays.fill(ones, 1f);
+                weights.put(name + ".gamma", ones.clone());
+                weights.put(name + ".beta", new float[bn.channels()]);
+                weights.put(name + ".running_mean", new float[bn.channels()]);
+                weights.put(name + ".running_var", ones);
             }
         }
         return weights;
@@ -331,18 +363,28 @@ public final class Sequential implements AutoCloseable {
      * so the same seed gives the same masks on every device (and in a resumed run).
      */
     public float gradient(Matrix x, IntVector t, int dropoutSeed) {
-        for (Layer l : layers) if (l instanceof Dropout d) d.setTraining(true, dropoutSeed);
+        setTraining(true, dropoutSeed);
         Backend.Pending loss;
         try {
             loss = lastLayer.forwardWithGradientAsync(predict(x), t, 1f);
         } finally {
-            for (Layer l : layers) if (l instanceof Dropout d) d.setTraining(false, 0);
+            setTraining(false, 0);
         }
         // The backward pass is enqueued before the loss is waited for, so the device goes on with
         // it while the loss travels back (and a diverged loss still throws before any update).
         Matrix dout = lastLayer.backward(1f);   // computed with the loss, in the same pass
         for (int i = layers.size() - 1; i >= 0; i--) dout = layers.get(i).backward(dout);
         return loss.get();
+    }
+
+    /**
+     * Switches every layer that trains differently from how it predicts (dropout, batch
+     * normalization) into training mode or back. {@link #gradient} does this around its forward
+     * pass; a caller that wants training-mode forward passes of its own (a numerical gradient)
+     * sets it and must set it back. Training-mode passes update batch norm's running averages.
+     */
+    public void setTraining(boolean training, int dropoutSeed) {
+        for (Layer l : layers) if (l instanceof TrainingMode m) m.setTraining(training, dropoutSeed);
     }
 
     /** {@link #gradient(Matrix, IntVector, int)} with dropout seed 0 (plain backprop when there is no dropout). */
@@ -448,10 +490,13 @@ public final class Sequential implements AutoCloseable {
         return sb.toString();
     }
 
-    /** Parameter values copied to the host, by name in layer order. */
+    /** Parameter values and layer state (batch norm's running averages) copied to the host, by name in layer order. */
     public Map<String, float[]> weights() {
         Map<String, float[]> out = new LinkedHashMap<>();
-        for (Param p : params) out.put(p.name(), backend.download(p.value()));
+        for (Layer l : layers) {
+            for (Param p : l.params()) out.put(p.name(), backend.download(p.value()));
+            for (Map.Entry<String, Matrix> e : l.state().entrySet()) out.put(e.getKey(), backend.download(e.getValue()));
+        }
         return out;
     }
 
