@@ -463,20 +463,22 @@ public final class Sequential implements AutoCloseable {
      * A table of the layers: name, output shape per batch of N rows (images as [N, C, H, W]),
      * parameter count; then the total. For example:
      * <pre>
-     * layer       output              params
-     * conv1       [N, 30, 24, 24]        780
-     * relu1       [N, 30, 24, 24]          0
-     * pool1       [N, 30, 12, 12]          0
-     * affine1     [N, 100]           432,100
-     * relu2       [N, 100]                 0
-     * affine2     [N, 10]              1,010
-     * softmax     [N, 10]                  0
-     * total                          433,890
+     * layer       output             params
+     * conv1       [N, 30, 24, 24]       780
+     * relu1       [N, 30, 24, 24]         0
+     * pool1       [N, 30, 12, 12]         0
+     * affine1     [N, 100]          432,100
+     * relu2       [N, 100]                0
+     * affine2     [N, 10]             1,010
+     * softmax     [N, 10]                 0
+     * total                         433,890
      * </pre>
      */
     public String summary() {
         List<int[]> shapes = outputShapes(specs);
-        String row = "%-11s %-18s %9s%n";
+        // The output column as wide as its widest shape, at least the 10 a perceptron's table has always had.
+        int width = Math.max(10, shapes.stream().mapToInt(d -> describeShape(d).length()).max().orElse(0));
+        String row = "%-11s %-" + width + "s %9s%n";
         StringBuilder sb = new StringBuilder(String.format(row, "layer", "output", "params"));
         long total = 0;
         for (int i = 0; i < layers.size(); i++) {
