@@ -199,7 +199,7 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
             if (t.startsWith("dropout(") && t.endsWith(")")) {
                 return dropout(Float.parseFloat(t.substring(8, t.length() - 1)));
             }
-        } catch (NumberFormatException e) {
+        } catch (IllegalArgumentException e) {   // NumberFormatException included
             throw new IllegalArgumentException("cannot read layer '" + token + "': " + e.getMessage());
         }
         try {

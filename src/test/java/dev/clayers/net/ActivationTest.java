@@ -27,7 +27,10 @@ class ActivationTest {
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Activation.parse("tanh"));
         assertTrue(e.getMessage().contains("valid: relu, sigmoid"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LayerSpec.parse("lstm(3)"));
+        assertEquals("unknown layer 'lstm(3)'; valid: affine(IN,OUT), conv(CxHxW,FILTERS,K,STRIDE,PAD), maxpool(CxHxW,WINDOW,STRIDE),"
+                + " batchnorm(C[,POSITIONS]), dropout(RATIO) or relu, sigmoid", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LayerSpec.parse("conv(3)"));
-        assertEquals("unknown layer 'conv(3)'; valid: affine(IN,OUT), dropout(RATIO) or relu, sigmoid", e.getMessage());
+        assertEquals("cannot read layer 'conv(3)': conv needs input,filters,kernel,stride,pad", e.getMessage());
     }
 }
