@@ -60,7 +60,8 @@ final class TrainCommand implements Callable<Integer> {
             description = {"A network in short notation instead of --hidden: steps joined by '-', e.g. conv30k5-pool2-100",
                     "(the book's simple conv net: conv 30 filters 5x5, ReLU, max-pool 2x2, affine 100, ReLU, affine to the classes).",
                     "convFkK[sS][pP]: F filters KxK, stride S, padding P; poolW[sS]: WxW max pooling (stride W unless S);",
-                    "N: affine layer of N units. The activation follows every conv and hidden affine layer."})
+                    "N: affine layer of N units. The activation follows every conv and hidden affine layer;",
+                    "a 'bn' suffix (conv30k5bn, 100bn) puts batch normalization before it."})
     String net;
 
     @Option(names = "--activation", defaultValue = "relu", description = "relu or sigmoid (default: ${DEFAULT-VALUE}).")
