@@ -662,4 +662,167 @@ public abstract class AbstractBackend implements Backend {
         for (int i = 0; i < p.size(); i++) doAdamStep(p.get(i), g.get(i), m.get(i), v.get(i), lrT, beta1, beta2, eps);
     }
     protected abstract void doFinish();
+
+    // ---- convolution and pooling ----------------------------------------------------------------
+
+    /** x must be a batch of g's images: C*H*W columns. */
+    private static void images(String op, String xn, Matrix x, ConvGeometry g) {
+        if (x.cols() != g.imageSize()) {
+            throw new IllegalArgumentException(op + ": " + xn + " is " + x.shape() + " but images of " + g.channels() + "x"
+                    + g.height() + "x" + g.width() + " need " + g.imageSize() + " columns");
+        }
+    }
+
+    private static void colShape(String op, String xn, Matrix x, String cn, Matrix col, ConvGeometry g) {
+        images(op, xn, x, g);
+        if ((long) col.rows() != (long) x.rows() * g.positions() || col.cols() != g.patchSize()) {
+            throw new IllegalArgumentException(op + ": " + xn + " is " + x.shape() + " (" + g.describe() + ") so " + cn
+                    + " must be " + (long) x.rows() * g.positions() + "x" + g.patchSize() + ", got " + col.shape());
+        }
+    }
+
+    @Override
+    public final void im2col(Matrix x, ConvGeometry g, Matrix col) {
+        checkOpen();
+        own("x", x);
+        own("col", col);
+        colShape("im2col", "x", x, "col", col, g);
+        doIm2col(x, g, col);
+    }
+
+    @Override
+    public final void col2im(Matrix dcol, ConvGeometry g, Matrix dx) {
+        checkOpen();
+        own("dcol", dcol);
+        own("dx", dx);
+        if (dcol == dx) throw new IllegalArgumentException("col2im: dx must be a matrix of its own, not dcol");
+        colShape("col2im", "dx", dx, "dcol", dcol, g);
+        doCol2im(dcol, g, dx);
+    }
+
+    @Override
+    public final void transposeBlocks(Matrix src, int rows, int cols, Matrix dst) {
+        checkOpen();
+        own("src", src);
+        own("dst", dst);
+        positive("rows", rows);
+        positive("cols", cols);
+        if (src == dst) throw new IllegalArgumentException("transposeBlocks: dst must be a matrix of its own, not src");
+        if (src.size() != dst.size() || src.size() % ((long) rows * cols) != 0) {
+            throw new IllegalArgumentException("transposeBlocks: src is " + src.shape() + " and dst " + dst.shape()
+                    + "; both need the same number of elements, a multiple of " + rows + "x" + cols);
+        }
+        doTransposeBlocks(src, rows, cols, dst);
+    }
+
+    private static void pooled(String op, String xn, Matrix x, String on, Matrix out, IntVector argmax, ConvGeometry g) {
+        images(op, xn, x, g);
+        if (out.rows() != x.rows() || (long) out.cols() != (long) g.channels() * g.positions()) {
+            throw new IllegalArgumentException(op + ": " + xn + " is " + x.shape() + " (" + g.describe() + ") so " + on
+                    + " must be " + x.rows() + "x" + (long) g.channels() * g.positions() + ", got " + out.shape());
+        }
+        if (argmax.length() != out.size()) {
+            throw new IllegalArgumentException(op + ": argmax has length " + argmax.length() + " but " + on + " is "
+                    + out.shape() + "; need one index per pooled value");
+        }
+    }
+
+    @Override
+    public final void maxPoolForward(Matrix x, ConvGeometry g, Matrix out, IntVector argmax) {
+        checkOpen();
+        own("x", x);
+        own("out", out);
+        own("argmax", argmax);
+        if (out == x) throw new IllegalArgumentException("maxPoolForward: out must be a matrix of its own, not x");
+        pooled("maxPoolForward", "x", x, "out", out, argmax, g);
+        doMaxPoolForward(x, g, out, argmax);
+    }
+
+    @Override
+    public final void maxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx) {
+        checkOpen();
+        own("dout", dout);
+        own("argmax", argmax);
+        own("dx", dx);
+        if (dout == dx) throw new IllegalArgumentException("maxPoolBackward: dx must be a matrix of its own, not dout");
+        pooled("maxPoolBackward", "dx", dx, "dout", dout, argmax, g);
+        doMaxPoolBackward(dout, argmax, g, dx);
+    }
+
+    protected abstract void doIm2col(Matrix x, ConvGeometry g, Matrix col);
+    protected abstract void doCol2im(Matrix dcol, ConvGeometry g, Matrix dx);
+    protected abstract void doTransposeBlocks(Matrix src, int rows, int cols, Matrix dst);
+    protected abstract void doMaxPoolForward(Matrix x, ConvGeometry g, Matrix out, IntVector argmax);
+    protected abstract void doMaxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx);
+
+    // Batch normalization
+
+    private static void channelVector(String op, String name, Matrix v, int channels) {
+        if (v.rows() != 1 || v.cols() != channels) {
+            throw new IllegalArgumentException(op + ": " + name + " is " + v.shape() + " but there are " + channels
+                    + " channels; it must be 1x" + channels);
+        }
+    }
+
+    private static void channelsDivide(String op, Matrix x, int channels) {
+        if (channels <= 0 || x.cols() % channels != 0) {
+            throw new IllegalArgumentException(op + ": x is " + x.shape() + "; its columns must be a positive multiple of "
+                    + channels + " channels");
+        }
+    }
+
+    @Override
+    public final void batchNormStats(Matrix x, int channels, float momentum, Matrix mean, Matrix var, Matrix runMean,
+                                     Matrix runVar) {
+        checkOpen();
+        own("x", x);
+        own("mean", mean);
+        own("var", var);
+        own("runMean", runMean);
+        own("runVar", runVar);
+        channelsDivide("batchNormStats", x, channels);
+        for (Matrix v : new Matrix[] {mean, var, runMean, runVar}) channelVector("batchNormStats", "a statistic", v, channels);
+        if (!(momentum >= 0f && momentum <= 1f)) throw new IllegalArgumentException("momentum must be in [0, 1], got " + momentum);
+        doBatchNormStats(x, channels, momentum, mean, var, runMean, runVar);
+    }
+
+    @Override
+    public final void batchNormForward(Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps, Matrix xhat,
+                                       Matrix out) {
+        checkOpen();
+        for (Matrix m : new Matrix[] {x, mean, var, gamma, beta, xhat, out}) own("argument", m);
+        int channels = mean.cols();
+        channelsDivide("batchNormForward", x, channels);
+        channelVector("batchNormForward", "mean", mean, channels);
+        channelVector("batchNormForward", "var", var, channels);
+        channelVector("batchNormForward", "gamma", gamma, channels);
+        channelVector("batchNormForward", "beta", beta, channels);
+        sameShape("batchNormForward", "x", x, "xhat", xhat);
+        sameShape("batchNormForward", "x", x, "out", out);
+        if (xhat == x || out == x || out == xhat) {
+            throw new IllegalArgumentException("batchNormForward: x, xhat and out must be three matrices");
+        }
+        doBatchNormForward(x, mean, var, gamma, beta, eps, xhat, out);
+    }
+
+    @Override
+    public final void batchNormBackward(Matrix dout, Matrix xhat, Matrix var, Matrix gamma, float eps, Matrix dgamma,
+                                        Matrix dbeta, Matrix dx) {
+        checkOpen();
+        for (Matrix m : new Matrix[] {dout, xhat, var, gamma, dgamma, dbeta, dx}) own("argument", m);
+        int channels = var.cols();
+        channelsDivide("batchNormBackward", dout, channels);
+        for (Matrix v : new Matrix[] {var, gamma, dgamma, dbeta}) channelVector("batchNormBackward", "a channel vector", v, channels);
+        sameShape("batchNormBackward", "dout", dout, "xhat", xhat);
+        sameShape("batchNormBackward", "dout", dout, "dx", dx);
+        if (dx == dout || dx == xhat) throw new IllegalArgumentException("batchNormBackward: dx must be a matrix of its own");
+        doBatchNormBackward(dout, xhat, var, gamma, eps, dgamma, dbeta, dx);
+    }
+
+    protected abstract void doBatchNormStats(Matrix x, int channels, float momentum, Matrix mean, Matrix var, Matrix runMean,
+                                             Matrix runVar);
+    protected abstract void doBatchNormForward(Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps,
+                                               Matrix xhat, Matrix out);
+    protected abstract void doBatchNormBackward(Matrix dout, Matrix xhat, Matrix var, Matrix gamma, float eps, Matrix dgamma,
+                                                Matrix dbeta, Matrix dx);
 }

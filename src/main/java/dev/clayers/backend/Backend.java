@@ -243,4 +243,74 @@ public interface Backend extends AutoCloseable {
     /** Releases the device context. Matrices still open become unusable. */
     @Override
     void close();
+
+    // ---- convolution and pooling ------------------------------------------------------------
+    // Image batches are N x (C*H*W) matrices, one image per row, channel-major (PyTorch's NCHW);
+    // the geometry says how a row is an image. Convolution is im2col, the existing gemm, and a
+    // per-image transpose (the book's formulation); every op writes each output element from one
+    // place, so the device versions need no atomics.
+
+    /**
+     * Unfolds every window into a row: {@code col[n*P + oy*OW + ox, c*K*K + ky*K + kx] =
+     * x[n, c, oy*stride - pad + ky, ox*stride - pad + kx]}, 0 where that falls in the padding;
+     * P = OH*OW. x is N x (C*H*W), col is (N*P) x (C*K*K). {@code col} Modified.
+     */
+    void im2col(Matrix x, ConvGeometry g, Matrix col);
+
+    /**
+     * The adjoint of {@link #im2col}: {@code dx[n, c, y, x] = sum of dcol over every (window,
+     * offset) that im2col read x[n, c, y, x] into}, each input pixel gathering its own sum.
+     * dcol is (N*P) x (C*K*K), dx is N x (C*H*W). {@code dx} Modified.
+     */
+    void col2im(Matrix dcol, ConvGeometry g, Matrix dx);
+
+    /**
+     * Transposes consecutive blocks: src holds {@code size / (rows*cols)} row-major
+     * {@code rows x cols} blocks one after another; {@code dst[b, j, i] = src[b, i, j]}. Turns the
+     * (N*P) x F product of im2col and the filters into N images of F x P and back. Both must have
+     * the same number of elements, a multiple of rows*cols. {@code dst} Modified (not src).
+     */
+    void transposeBlocks(Matrix src, int rows, int cols, Matrix dst);
+
+    /**
+     * Max pooling per channel: {@code out[n, c*P + oy*OW + ox] = max over the window} (padding is
+     * skipped, never a candidate), and {@code argmax} the in-plane index {@code y*W + x} of the
+     * first maximum in row-major window order. x is N x (C*H*W), out N x (C*P), argmax N*C*P.
+     * {@code out}, {@code argmax} Modified.
+     */
+    void maxPoolForward(Matrix x, ConvGeometry g, Matrix out, IntVector argmax);
+
+    /**
+     * Max pooling backward: each input pixel gathers dout from every window whose argmax is that
+     * pixel (0 from the others); windows may overlap when stride < kernel. dout N x (C*P),
+     * dx N x (C*H*W). {@code dx} Modified.
+     */
+    void maxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx);
+
+    // Batch normalization: x is N x (C*P), normalised per channel c over its N*P values (P = 1
+    // for the features of an affine layer's output, P = H*W for a conv output). Per-channel
+    // vectors (mean, var, gamma, beta and their gradients) are 1 x C.
+
+    /**
+     * Batch statistics: {@code mean[c]} and the biased {@code var[c]} (divided by N*P, as the book)
+     * over channel c's N*P values, in two passes so var never subtracts two large numbers; then
+     * the running averages {@code runMean = momentum * runMean + (1 - momentum) * mean}, likewise
+     * runVar. {@code mean}, {@code var}, {@code runMean}, {@code runVar} Modified.
+     */
+    void batchNormStats(Matrix x, int channels, float momentum, Matrix mean, Matrix var, Matrix runMean, Matrix runVar);
+
+    /**
+     * Normalisation with the given statistics (the batch's in training, the running averages in
+     * evaluation): {@code xhat = (x - mean[c]) / sqrt(var[c] + eps)}, {@code out = gamma[c] * xhat + beta[c]}.
+     * {@code xhat}, {@code out} Modified (three distinct matrices: x, xhat, out).
+     */
+    void batchNormForward(Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps, Matrix xhat, Matrix out);
+
+    /**
+     * Backward through a training-mode {@link #batchNormForward} (the statistics depend on x):
+     * {@code dbeta[c] = sum dout}, {@code dgamma[c] = sum dout * xhat} over the channel's M = N*P
+     * values, and {@code dx = gamma[c] / sqrt(var[c] + eps) * (dout - dbeta[c] / M - xhat * dgamma[c] / M)}.
+     * {@code dgamma}, {@code dbeta}, {@code dx} Modified (dx must not be dout or xhat).
+     */
+    void batchNormBackward(Matrix dout, Matrix xhat, Matrix var, Matrix gamma, float eps, Matrix dgamma, Matrix dbeta, Matrix dx);
 }

@@ -67,6 +67,7 @@ public final class BenchCases {
                 out.add(trainStep(784, h, 10, batch));
             }
         }
+        out.add(ConvBenchCases.trainStep(ConvBenchCases.BOOK_NET, 100));
 
         for (int bytes : TRANSFER_BYTES) {
             if (quick && bytes > 1 << 20) continue;

@@ -9,6 +9,8 @@ import dev.clayers.io.ModelFile;
 import dev.clayers.io.OutputFiles;
 import dev.clayers.net.Activation;
 import dev.clayers.net.Architecture;
+import dev.clayers.net.ImageShape;
+import dev.clayers.net.NetSpec;
 import dev.clayers.net.Sequential;
 import dev.clayers.net.WeightInit;
 import dev.clayers.net.LayerSpec;
@@ -34,7 +36,7 @@ import java.util.concurrent.Callable;
 
 /** The main job: train a network on digits and report how well it learned. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains a multi-layer perceptron on MNIST-format digits on the chosen device.",
+        description = {"Trains a multi-layer perceptron (--hidden) or a conv net (--net) on MNIST-format digits on the chosen device.",
                 "With no options: the bundled 10,000 real MNIST digits (8,000 train / 2,000 test), best device.",
                 "Progress goes to stderr; one line per epoch (train loss, train and test accuracy) to stdout."})
 final class TrainCommand implements Callable<Integer> {
@@ -54,6 +56,14 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--hidden", defaultValue = "512", description = "Hidden layer sizes, e.g. 100 or 256,128 (default: ${DEFAULT-VALUE}).")
     String hidden;
+
+    @Option(names = "--net", paramLabel = "SPEC",
+            description = {"A network in short notation instead of --hidden: steps joined by '-', e.g. conv30k5-pool2-100",
+                    "(the book's simple conv net: conv 30 filters 5x5, ReLU, max-pool 2x2, affine 100, ReLU, affine to the classes).",
+                    "convFkK[sS][pP]: F filters KxK, stride S, padding P; poolW[sS]: WxW max pooling (stride W unless S);",
+                    "N: affine layer of N units. The activation follows every conv and hidden affine layer;",
+                    "a 'bn' suffix (conv30k5bn, 100bn) puts batch normalization before it."})
+    String net;
 
     @Option(names = "--activation", defaultValue = "relu", completionCandidates = Choices.Activations.class,
             description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -123,7 +133,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean noProgress;
 
 
-    private static final List<String> FIXED_BY_CHECKPOINT = List.of("--hidden", "--activation", "--init", "--optimizer",
+    private static final List<String> FIXED_BY_CHECKPOINT = List.of("--hidden", "--net", "--activation", "--init", "--optimizer",
             "--lr", "--batch", "--seed", "--book", "--weight-decay", "--dropout", "--augment", "--schedule");
 
     /** The flag of each {@link FitOptions} setting, so library messages come out in the CLI's words. */
@@ -190,7 +200,7 @@ final class TrainCommand implements Callable<Integer> {
         int classes = split.train().classes();
         if (options == null) {
             if (book) {
-                for (String o : List.of("--hidden", "--activation", "--init", "--optimizer", "--lr", "--batch", "--epochs",
+                for (String o : List.of("--hidden", "--net", "--activation", "--init", "--optimizer", "--lr", "--batch", "--epochs",
                         "--weight-decay", "--dropout", "--augment", "--schedule")) {
                     if (pr.hasMatchedOption(o)) throw new IllegalArgumentException(o + " cannot be combined with --book");
                 }
@@ -199,12 +209,25 @@ final class TrainCommand implements Callable<Integer> {
                 options = FitOptions.book(split.train().size()).seed(seed).build();
             } else {
                 Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);   // before any device work
-                Architecture arch = new Architecture(input, Architecture.parseHidden(hidden), classes, Activation.parse(activation));
+                if (net != null && pr.hasMatchedOption("--hidden")) {
+                    throw new IllegalArgumentException("--net and --hidden both describe the network; give one");
+                }
                 WeightInit wi = WeightInit.parse(init);
                 options = FitOptions.builder().optimizer(kind).learningRate(lr).batch(batch).epochs(epochs).seed(seed)
                         .weightDecay(weightDecay).augment(augment).schedule(Schedule.parse(schedule)).build();
                 if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
-                netSettings = new NetSettings(arch.layers(dropout), wi.toString(), dropout);
+                List<LayerSpec> layers;
+                if (net != null) {
+                    if (!split.train().isImage()) {
+                        throw new IllegalArgumentException("--net needs images, but " + dataSpec + " is rows of " + input + " features");
+                    }
+                    ImageShape image = new ImageShape(1, split.train().rows(), split.train().cols());
+                    layers = NetSpec.parse(net, image, classes, Activation.parse(activation), dropout);
+                } else {
+                    layers = new Architecture(input, Architecture.parseHidden(hidden), classes, Activation.parse(activation))
+                            .layers(dropout);
+                }
+                netSettings = new NetSettings(layers, wi.toString(), dropout);
             }
         }
         if (resumed != null && resumed.epoch() >= options.epochs()) {

@@ -1,6 +1,8 @@
 package dev.clayers.io;
 
 import dev.clayers.backend.Backend;
+import dev.clayers.layer.Convolution;
+import dev.clayers.layer.Layer;
 import dev.clayers.layer.Param;
 import dev.clayers.net.Activation;
 import dev.clayers.net.Architecture;
@@ -18,7 +20,8 @@ import java.util.Map;
 
 /**
  * A network saved as safetensors: tensors {@code affine1.W} (in x out, the book's {@code x W}
- * layout), {@code affine1.b} (1 x out, or [out] from other writers), ... and, in
+ * layout), {@code affine1.b} (1 x out, or [out] from other writers), {@code conv1.W} (PyTorch's
+ * {@code (out, in, kh, kw)}), {@code conv1.b} ([out]), ... and, in
  * {@code __metadata__}, the layer list ({@code layers}: {@code affine(784,256) relu affine(256,10)}),
  * the widths ({@code architecture}: {@code 784-256-10}), for a perceptron its {@code activation},
  * plus whatever the caller adds (training settings, accuracies). Files written before the layer
@@ -48,9 +51,8 @@ public final class ModelFile {
                     + LayerSpec.describe(layers)));
         }
 
-        /** Features per input row. */
-        public int inputs() { return ((LayerSpec.Affine) layers.stream().filter(l -> l instanceof LayerSpec.Affine)
-                .findFirst().orElseThrow()).inputs(); }
+        /** Features per input row (C*H*W for a net that starts with a conv layer). */
+        public int inputs() { return Sequential.inputs(layers); }
 
         /** Class scores per row. */
         public int outputs() { return ((LayerSpec.Affine) layers.get(layers.size() - 1)).outputs(); }
@@ -65,26 +67,103 @@ public final class ModelFile {
     public static Map<String, String> architectureMetadata(List<LayerSpec> layers) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
-        StringBuilder widths = new StringBuilder();
-        for (LayerSpec l : layers) {
-            if (l instanceof LayerSpec.Affine a) {
-                if (widths.length() == 0) widths.append(a.inputs());
-                widths.append('-').append(a.outputs());
+        // The widths of the affine layers describe a perceptron; a conv net is described by its layer list alone.
+        if (layers.stream().noneMatch(l -> l instanceof LayerSpec.Conv || l instanceof LayerSpec.MaxPool
+                || l instanceof LayerSpec.BatchNorm)) {
+            StringBuilder widths = new StringBuilder();
+            for (LayerSpec l : layers) {
+                if (l instanceof LayerSpec.Affine a) {
+                    if (widths.length() == 0) widths.append(a.inputs());
+                    widths.append('-').append(a.outputs());
+                }
             }
+            m.put("architecture", widths.toString());
         }
-        m.put("architecture", widths.toString());
         Architecture.of(layers).ifPresent(a -> m.put("activation", a.activation().id()));
         m.put("layers", LayerSpec.describe(layers));
         return m;
     }
 
-    /** The network's parameters as tensors, in layer order. */
+    /**
+     * The network's parameters as tensors, in layer order. Affine layers as the book keeps them
+     * (W in x out, b 1 x out); conv layers in PyTorch's layout, W {@code (out, in, kh, kw)} and
+     * b {@code [out]}, the same floats in the same order as the layer's F x (C*K*K) matrix.
+     */
     public static List<Tensor> tensors(Sequential net) {
         List<Tensor> out = new ArrayList<>();
-        for (Param p : net.params()) {
-            out.add(Tensor.matrix(p.name(), p.value().rows(), p.value().cols(), net.backend().download(p.value())));
+        for (Layer layer : net.layers()) {
+            for (Param p : layer.params()) {
+                float[] data = net.backend().download(p.value());
+                int[] shape = new int[] {p.value().rows(), p.value().cols()};
+                if (layer instanceof Convolution c) {
+                    var g = c.geometry();
+                    shape = p.name().endsWith(".W") ? new int[] {c.filters(), g.channels(), g.kernel(), g.kernel()}
+                            : new int[] {c.filters()};
+                } else if (layer instanceof dev.clayers.layer.BatchNormalization) {
+                    shape = new int[] {p.value().size()};   // [C], as PyTorch keeps a norm's weight and bias
+                }
+                out.add(new Tensor(p.name(), shape, data));
+            }
+            for (Map.Entry<String, dev.clayers.backend.Matrix> e : layer.state().entrySet()) {
+                out.add(new Tensor(e.getKey(), new int[] {e.getValue().size()}, net.backend().download(e.getValue())));
+            }
         }
         return out;
+    }
+
+    /**
+     * The parameter tensors a layer list needs, by name, with the shapes a file may hold them in:
+     * affine W {@code [in, out]}, b {@code [1, out]} or {@code [out]}; conv W {@code [F, C, K, K]}
+     * or {@code [F, C*K*K]}, b {@code [F]} or {@code [1, F]}.
+     */
+    private static Map<String, List<int[]>> expectedTensors(List<LayerSpec> specs) {
+        Map<String, List<int[]>> out = new LinkedHashMap<>();
+        int affine = 0, conv = 0, norms = 0;
+        for (LayerSpec s : specs) {
+            if (s instanceof LayerSpec.Affine a) {
+                String n = "affine" + ++affine;
+                out.put(n + ".W", List.of(new int[] {a.inputs(), a.outputs()}));
+                out.put(n + ".b", List.of(new int[] {1, a.outputs()}, new int[] {a.outputs()}));
+            } else if (s instanceof LayerSpec.BatchNorm b) {
+                String n = "batchnorm" + ++norms;
+                for (String part : List.of("gamma", "beta", "running_mean", "running_var")) {
+                    out.put(n + "." + part, List.of(new int[] {b.channels()}, new int[] {1, b.channels()}));
+                }
+            } else if (s instanceof LayerSpec.Conv c) {
+                String n = "conv" + ++conv;
+                int in = c.input().channels(), k = c.kernel();
+                out.put(n + ".W", List.of(new int[] {c.filters(), in, k, k}, new int[] {c.filters(), in * k * k}));
+                out.put(n + ".b", List.of(new int[] {c.filters()}, new int[] {1, c.filters()}));
+            }
+        }
+        return out;
+    }
+
+    /** A model whose metadata lists its layers: every parameter tensor must be there in a shape that fits. */
+    private static Model fromLayerList(Path file, Map<String, Tensor> byName, Map<String, String> meta)
+            throws SafetensorsFormatException {
+        List<LayerSpec> specs;
+        try {
+            specs = LayerSpec.parseList(meta.get("layers"));
+            Sequential.outputShapes(specs);
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsFormatException(file, "metadata layers: " + e.getMessage());
+        }
+        if (!(specs.get(specs.size() - 1) instanceof LayerSpec.Affine)) {
+            throw new SafetensorsFormatException(file, "metadata layers does not end in an affine layer: " + meta.get("layers"));
+        }
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        for (Map.Entry<String, List<int[]>> e : expectedTensors(specs).entrySet()) {
+            Tensor t = byName.get(e.getKey());
+            if (t == null) throw new SafetensorsFormatException(file, "missing tensor " + e.getKey() + " (metadata layers: "
+                    + meta.get("layers") + ")");
+            if (e.getValue().stream().noneMatch(shape -> java.util.Arrays.equals(shape, t.shape()))) {
+                throw new SafetensorsFormatException(file, "metadata layers says " + e.getKey() + " is "
+                        + java.util.Arrays.toString(e.getValue().get(0)) + " but the tensor is " + java.util.Arrays.toString(t.shape()));
+            }
+            weights.put(e.getKey(), t.data());
+        }
+        return new Model(specs, weights, meta);
     }
 
     /** Saves atomically (temp file, then rename): a crash never leaves a half-written model. */
@@ -107,6 +186,11 @@ public final class ModelFile {
     public static Model fromFile(Path file, SafetensorsFile sf) throws SafetensorsFormatException {
         Map<String, Tensor> byName = new LinkedHashMap<>();
         for (Tensor t : sf.tensors()) byName.put(t.name(), t);
+        Map<String, String> meta = sf.metadata();
+        if (meta.containsKey("layers") && !byName.containsKey("affine1.W")) {
+            throw new SafetensorsFormatException(file, "no tensor named affine1.W; a clayers model has affine1.W, affine1.b, affine2.W, ...");
+        }
+        if (meta.containsKey("layers") && meta.get("layers").matches(".*\\b(conv|maxpool|batchnorm)\\(.*")) return fromLayerList(file, byName, meta);
         int layers = 0;
         while (byName.containsKey("affine" + (layers + 1) + ".W")) layers++;
         if (layers == 0) {
@@ -138,7 +222,6 @@ public final class ModelFile {
             weights.put(w.name(), w.data());
             weights.put(b.name(), b.data());
         }
-        Map<String, String> meta = sf.metadata();
         String declaredWidths = meta.get("architecture");
         String describedWidths = java.util.Arrays.stream(widths).mapToObj(Integer::toString)
                 .collect(java.util.stream.Collectors.joining("-"));

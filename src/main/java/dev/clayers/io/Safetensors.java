@@ -64,7 +64,7 @@ import java.util.regex.Pattern;
  *
  * <h2>What {@link #read} accepts</h2>
  * Any key order, unpadded or space-padded headers, and tensors listed in any order in the header
- * (files from other writers differ in all three). Only F32 tensors of rank 1 or 2 are supported.
+ * (files from other writers differ in all three). Only F32 tensors of rank 1 to 4 (conv filters) are supported.
  * Everything else is reported as a {@link SafetensorsFormatException} naming the file and the first
  * problem found, checked in this order: the length prefix, the header's encoding and JSON syntax,
  * duplicate keys, each header entry in header order, then the layout of the data buffer from its start.
@@ -175,7 +175,7 @@ public final class Safetensors {
     }
 
     /**
-     * Reads a safetensors file of F32 tensors of rank 1 or 2.
+     * Reads a safetensors file of F32 tensors of rank 1 to 4.
      *
      * @throws SafetensorsFormatException naming the file and the first problem, when the file is not
      *                                    a valid safetensors file or uses what clayers does not read
@@ -411,9 +411,9 @@ public final class Safetensors {
                         + " has a negative dimension");
             }
         }
-        if (shape.length != 1 && shape.length != 2) {
+        if (shape.length < 1 || shape.length > Tensor.MAX_RANK) {
             throw new SafetensorsFormatException(file, tensor + " has rank " + shape.length + " shape "
-                    + Arrays.toString(shape) + "; only rank 1 and 2 are supported");
+                    + Arrays.toString(shape) + "; only rank 1 to " + Tensor.MAX_RANK + " is supported");
         }
 
         long[] offsets = integers(file, tensor + " data_offsets", entry.get("data_offsets"), 2);

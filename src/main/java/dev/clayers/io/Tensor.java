@@ -15,6 +15,9 @@ import java.util.Arrays;
  * @param data  {@code product(shape)} values, row-major
  */
 public record Tensor(String name, int[] shape, float[] data) {
+    /** The highest rank read and written: 4, for conv filters in PyTorch's (out, in, kh, kw) layout. */
+    public static final int MAX_RANK = 4;
+
     public Tensor {
         if (name == null) {
             throw new IllegalArgumentException("tensor name must not be null");
@@ -26,9 +29,9 @@ public record Tensor(String name, int[] shape, float[] data) {
             throw new IllegalArgumentException("tensor '" + name + "' needs a shape and data");
         }
         shape = shape.clone();
-        if (shape.length != 1 && shape.length != 2) {
+        if (shape.length < 1 || shape.length > MAX_RANK) {
             throw new IllegalArgumentException("tensor '" + name + "' has rank " + shape.length
-                    + " shape " + Arrays.toString(shape) + "; only rank 1 and 2 are supported");
+                    + " shape " + Arrays.toString(shape) + "; only rank 1 to " + MAX_RANK + " is supported");
         }
         long count = 1;
         for (int dim : shape) {
@@ -36,7 +39,11 @@ public record Tensor(String name, int[] shape, float[] data) {
                 throw new IllegalArgumentException("tensor '" + name + "' has negative dimension in shape "
                         + Arrays.toString(shape));
             }
-            count *= dim; // two ints: cannot overflow a long
+            count *= dim;
+            if (count > Integer.MAX_VALUE) {   // checked per step, so four dimensions cannot overflow the long
+                throw new IllegalArgumentException("tensor '" + name + "' shape " + Arrays.toString(shape)
+                        + " has more than 2^31-1 values");
+            }
         }
         if (count != data.length) {
             throw new IllegalArgumentException("tensor '" + name + "' shape " + Arrays.toString(shape) + " needs "
@@ -54,7 +61,7 @@ public record Tensor(String name, int[] shape, float[] data) {
         return shape.clone();
     }
 
-    /** Number of dimensions (1 or 2). */
+    /** Number of dimensions (1 to {@link #MAX_RANK}). */
     public int rank() {
         return shape.length;
     }

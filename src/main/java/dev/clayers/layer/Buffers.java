@@ -1,6 +1,7 @@
 package dev.clayers.layer;
 
 import dev.clayers.backend.Backend;
+import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 
 /** Reuse of layer-owned buffers across steps of the same batch size. */
@@ -18,5 +19,12 @@ final class Buffers {
 
     static void close(Matrix... ms) {
         for (Matrix m : ms) if (m != null) m.close();
+    }
+
+    /** {@link #reuse} for int vectors. */
+    static IntVector reuseInts(Backend backend, IntVector current, int length) {
+        if (current != null && !current.isClosed() && current.length() == length) return current;
+        if (current != null) current.close();
+        return backend.allocInts(length);
     }
 }

@@ -9,7 +9,7 @@ import dev.clayers.backend.Matrix;
  * unchanged. The mask comes from a counter-based hash of the step's seed, so the same seed draws
  * the same units on every device and a resumed run repeats the same masks.
  */
-public final class Dropout implements Layer {
+public final class Dropout implements Layer, TrainingMode {
     private final Backend backend;
     private final String name;
     private final float ratio;
@@ -31,6 +31,7 @@ public final class Dropout implements Layer {
     public float ratio() { return ratio; }
 
     /** Training passes drop units with this step's seed; inference passes are the identity. */
+    @Override
     public void setTraining(boolean training, int seed) {
         this.training = training;
         this.seed = seed;

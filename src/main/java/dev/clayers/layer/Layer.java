@@ -30,6 +30,15 @@ public interface Layer extends AutoCloseable {
         return List.of();
     }
 
+    /**
+     * Tensors the layer keeps besides its parameters, which a saved model must hold too (batch
+     * normalization's running averages), by name ({@code batchnorm1.running_mean}). No gradients;
+     * training updates them in the forward pass.
+     */
+    default java.util.Map<String, Matrix> state() {
+        return java.util.Map.of();
+    }
+
     /** Releases every buffer the layer owns, parameters included. */
     @Override
     void close();

@@ -4,6 +4,7 @@ import dev.clayers.backend.Backend;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 import dev.clayers.layer.Param;
+import dev.clayers.layer.MaxPooling;
 import dev.clayers.layer.Relu;
 
 import java.util.ArrayList;
@@ -90,10 +91,14 @@ public final class GradientCheck {
      * Central differences of the batch loss with respect to the chosen entries of one parameter.
      * The parameter is restored exactly afterwards. An entry whose +h or -h step flips a ReLU
      * (moves a unit across its kink at 0) gets NaN: the loss is not differentiable along that
-     * step, so the difference quotient says nothing about the gradient there.
+     * step, so the difference quotient says nothing about the gradient there; so does a step that
+     * moves a max-pooling window's maximum to another pixel.
      */
     public static double[] numericalGradient(Sequential net, Param p, Matrix x, int[] labels, int[] entries, double h) {
         Backend backend = net.backend();
+        // The loss backprop differentiated is the training-mode one: batch norm with the batch's
+        // statistics, dropout with seed 0's masks (what gradient(x, t) used).
+        net.setTraining(true, 0);
         net.predict(x);
         List<float[]> masks = reluMasks(net);
         float[] value = backend.download(p.value());
@@ -117,6 +122,7 @@ public final class GradientCheck {
             }
         } finally {
             backend.write(p.value(), value);
+            net.setTraining(false, 0);
         }
         return grad;
     }
@@ -125,6 +131,13 @@ public final class GradientCheck {
         List<float[]> masks = new ArrayList<>();
         for (var layer : net.layers()) {
             if (layer instanceof Relu r) masks.add(net.backend().download(r.mask()));
+            // A max-pooling window whose maximum moves to another pixel is a kink too.
+            if (layer instanceof MaxPooling p) {
+                int[] at = net.backend().downloadInts(p.argmax());
+                float[] f = new float[at.length];
+                for (int i = 0; i < at.length; i++) f[i] = at[i];
+                masks.add(f);
+            }
         }
         return masks;
     }

@@ -15,9 +15,18 @@ import java.util.stream.Collectors;
  * <pre>{@code
  * import static dev.clayers.net.LayerSpec.*;
  * Sequential net = Sequential.of(backend, affine(784, 256), relu(), dropout(0.2f), affine(256, 10));
+ *
+ * // The book's simple conv net: images as rows of N x (C*H*W); conv and pooling specs carry their input shape.
+ * Conv conv = conv(new ImageShape(1, 28, 28), 30, 5, 1, 0);
+ * MaxPool pool = maxPool(conv.output(), 2, 2);
+ * Sequential cnn = Sequential.of(backend, conv, relu(), pool, affine(pool.output().size(), 100), relu(), affine(100, 10));
  * }</pre>
+ *
+ * <p>No flatten layer is needed: a pooled batch is already an N x (C*H*W) matrix, exactly what
+ * an affine layer reads, in the order PyTorch's {@code flatten} gives.
  */
-public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, LayerSpec.Dropout {
+public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, LayerSpec.Dropout, LayerSpec.Conv,
+        LayerSpec.MaxPool, LayerSpec.BatchNorm {
 
     /** The name in model files, e.g. {@code affine(784,256)}, {@code relu}, {@code dropout(0.2)}. */
     String id();
@@ -71,6 +80,89 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
         @Override public String id() { return "dropout(" + ratio + ")"; }
     }
 
+    /**
+     * 2-D convolution: {@code filters} square {@code kernel x kernel} filters over all input
+     * channels, moved by {@code stride}, on the input zero-padded by {@code pad} on every side; plus
+     * one bias per filter. Output {@code filters x OH x OW} with {@code OH = (H + 2 pad - kernel) / stride + 1}.
+     * Id: {@code conv(1x28x28,30,5,1,0)} (input, filters, kernel, stride, pad).
+     */
+    record Conv(ImageShape input, int filters, int kernel, int stride, int pad) implements LayerSpec {
+        public Conv {
+            if (input == null) throw new IllegalArgumentException("conv input shape must not be null");
+            if (filters <= 0) throw new IllegalArgumentException("conv needs at least one filter, got " + filters);
+            windowGeometry(input, kernel, stride, pad);   // validates the window against the image
+        }
+
+        /** The geometry the backend ops take. */
+        public dev.clayers.backend.ConvGeometry geometry() { return windowGeometry(input, kernel, stride, pad); }
+
+        /** The shape of one output image. */
+        public ImageShape output() {
+            var g = geometry();
+            return new ImageShape(filters, g.outHeight(), g.outWidth());
+        }
+
+        @Override public String id() {
+            return "conv(" + input.id() + "," + filters + "," + kernel + "," + stride + "," + pad + ")";
+        }
+    }
+
+    /**
+     * Max pooling per channel over {@code window x window} windows moved by {@code stride} (no
+     * padding). Id: {@code maxpool(30x24x24,2,2)} (input, window, stride).
+     */
+    record MaxPool(ImageShape input, int window, int stride) implements LayerSpec {
+        public MaxPool {
+            if (input == null) throw new IllegalArgumentException("pooling input shape must not be null");
+            windowGeometry(input, window, stride, 0);
+        }
+
+        public dev.clayers.backend.ConvGeometry geometry() { return windowGeometry(input, window, stride, 0); }
+
+        public ImageShape output() {
+            var g = geometry();
+            return new ImageShape(input.channels(), g.outHeight(), g.outWidth());
+        }
+
+        @Override public String id() { return "maxpool(" + input.id() + "," + window + "," + stride + ")"; }
+    }
+
+    private static dev.clayers.backend.ConvGeometry windowGeometry(ImageShape in, int kernel, int stride, int pad) {
+        return new dev.clayers.backend.ConvGeometry(in.channels(), in.height(), in.width(), kernel, stride, pad);
+    }
+
+    /**
+     * Batch normalization of {@code channels x positions} values per row: per feature after an
+     * affine layer ({@code positions} 1, id {@code batchnorm(100)}), per channel after a conv
+     * layer ({@code positions} H*W, id {@code batchnorm(30,576)}). gamma and beta are trained;
+     * the running averages are kept for prediction.
+     */
+    record BatchNorm(int channels, int positions) implements LayerSpec {
+        public BatchNorm {
+            if (channels <= 0 || positions <= 0) {
+                throw new IllegalArgumentException("batch norm needs positive channels and positions, got " + channels + ", "
+                        + positions);
+            }
+        }
+
+        /** Values per row: channels * positions. */
+        public int size() { return channels * positions; }
+
+        @Override public String id() {
+            return positions == 1 ? "batchnorm(" + channels + ")" : "batchnorm(" + channels + "," + positions + ")";
+        }
+    }
+
+    /** Batch normalization per feature of rows of {@code features} values (after an affine layer). */
+    static BatchNorm batchNorm(int features) { return new BatchNorm(features, 1); }
+
+    /** Batch normalization per channel of images of {@code shape} (after a conv layer). */
+    static BatchNorm batchNorm(ImageShape shape) { return new BatchNorm(shape.channels(), shape.height() * shape.width()); }
+
+    static Conv conv(ImageShape input, int filters, int kernel, int stride, int pad) {
+        return new Conv(input, filters, kernel, stride, pad);
+    }
+    static MaxPool maxPool(ImageShape input, int window, int stride) { return new MaxPool(input, window, stride); }
     static Affine affine(int inputs, int outputs) { return new Affine(inputs, outputs); }
     static Activate relu() { return new Activate(Activation.RELU); }
     static Activate sigmoid() { return new Activate(Activation.SIGMOID); }
@@ -102,16 +194,33 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
                 if (sizes.length != 2) throw new IllegalArgumentException("affine needs two sizes");
                 return affine(Integer.parseInt(sizes[0].trim()), Integer.parseInt(sizes[1].trim()));
             }
+            if (t.startsWith("conv(") && t.endsWith(")")) {
+                String[] a = t.substring(5, t.length() - 1).split(",");
+                if (a.length != 5) throw new IllegalArgumentException("conv needs input,filters,kernel,stride,pad");
+                return conv(ImageShape.parse(a[0]), Integer.parseInt(a[1].trim()), Integer.parseInt(a[2].trim()),
+                        Integer.parseInt(a[3].trim()), Integer.parseInt(a[4].trim()));
+            }
+            if (t.startsWith("batchnorm(") && t.endsWith(")")) {
+                String[] a = t.substring(10, t.length() - 1).split(",");
+                if (a.length > 2) throw new IllegalArgumentException("batchnorm needs channels[,positions]");
+                return new BatchNorm(Integer.parseInt(a[0].trim()), a.length == 2 ? Integer.parseInt(a[1].trim()) : 1);
+            }
+            if (t.startsWith("maxpool(") && t.endsWith(")")) {
+                String[] a = t.substring(8, t.length() - 1).split(",");
+                if (a.length != 3) throw new IllegalArgumentException("maxpool needs input,window,stride");
+                return maxPool(ImageShape.parse(a[0]), Integer.parseInt(a[1].trim()), Integer.parseInt(a[2].trim()));
+            }
             if (t.startsWith("dropout(") && t.endsWith(")")) {
                 return dropout(Float.parseFloat(t.substring(8, t.length() - 1)));
             }
-        } catch (NumberFormatException e) {
+        } catch (IllegalArgumentException e) {   // NumberFormatException included
             throw new IllegalArgumentException("cannot read layer '" + token + "': " + e.getMessage());
         }
         try {
             return activation(Activation.parse(t));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown layer '" + token + "'; valid: affine(IN,OUT), dropout(RATIO) or "
+            throw new IllegalArgumentException("unknown layer '" + token + "'; valid: affine(IN,OUT), conv(CxHxW,FILTERS,K,STRIDE,PAD),"
+                    + " maxpool(CxHxW,WINDOW,STRIDE), batchnorm(C[,POSITIONS]), dropout(RATIO) or "
                     + e.getMessage().substring(e.getMessage().indexOf("valid: ") + 7));
         }
     }

@@ -6,11 +6,15 @@ import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 import dev.clayers.data.Dataset;
 import dev.clayers.layer.Affine;
+import dev.clayers.layer.BatchNormalization;
+import dev.clayers.layer.Convolution;
+import dev.clayers.layer.MaxPooling;
 import dev.clayers.layer.Dropout;
 import dev.clayers.layer.Layer;
 import dev.clayers.layer.Param;
 import dev.clayers.layer.Relu;
 import dev.clayers.layer.SoftmaxWithLoss;
+import dev.clayers.layer.TrainingMode;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -53,8 +57,11 @@ public final class Sequential implements AutoCloseable {
         List<Layer> ls = new ArrayList<>();
         Map<String, Integer> counts = new HashMap<>();
         try {
+            boolean paramsBefore = false;
             for (LayerSpec spec : this.specs) {
-                ls.add(bind(spec, counts, weights));
+                Layer l = bind(spec, counts, weights, paramsBefore);
+                ls.add(l);
+                paramsBefore |= !l.params().isEmpty();
             }
         } catch (RuntimeException e) {
             ls.forEach(Layer::close);
@@ -67,26 +74,36 @@ public final class Sequential implements AutoCloseable {
         this.params = Collections.unmodifiableList(ps);
     }
 
-    /** The one place a specification becomes a layer on this backend. */
-    private Layer bind(LayerSpec spec, Map<String, Integer> counts, Map<String, float[]> weights) {
+    /**
+     * The one place a specification becomes a layer on this backend. A layer computes its input
+     * gradient only when some layer before it has parameters: before the first one the gradient
+     * reaches only the data, so the first affine or conv layer skips a gemm per step.
+     */
+    private Layer bind(LayerSpec spec, Map<String, Integer> counts, Map<String, float[]> weights, boolean paramsBefore) {
         if (spec instanceof LayerSpec.Affine a) {
-            int n = counts.merge("affine", 1, Integer::sum);
-            String name = "affine" + n;
-            float[] w = weights.get(name + ".W");
-            float[] b = weights.get(name + ".b");
-            checkLength(name + ".W", w, a.inputs() * a.outputs());
-            checkLength(name + ".b", b, a.outputs());
-            Matrix wm = backend.upload(w, a.inputs(), a.outputs());
-            Matrix bm;
+            String name = "affine" + counts.merge("affine", 1, Integer::sum);
+            Matrix[] wb = uploadParams(name, weights, a.inputs(), a.outputs(), a.outputs());
+            return new Affine(backend, name, wb[0], wb[1], paramsBefore);
+        } else if (spec instanceof LayerSpec.Conv c) {
+            String name = "conv" + counts.merge("conv", 1, Integer::sum);
+            Matrix[] wb = uploadParams(name, weights, c.filters(), c.geometry().patchSize(), c.filters());
+            return new Convolution(backend, name, c.geometry(), wb[0], wb[1], paramsBefore);
+        } else if (spec instanceof LayerSpec.BatchNorm bn) {
+            String name = "batchnorm" + counts.merge("batchnorm", 1, Integer::sum);
+            List<Matrix> vs = new ArrayList<>();
             try {
-                bm = backend.upload(b, 1, a.outputs());
+                for (String part : BATCH_NORM_TENSORS) {
+                    float[] v = weights.get(name + "." + part);
+                    checkLength(name + "." + part, v, bn.channels());
+                    vs.add(backend.upload(v, 1, bn.channels()));
+                }
             } catch (RuntimeException e) {
-                wm.close();
+                vs.forEach(Matrix::close);
                 throw e;
             }
-            // The first affine layer's input is the data (layers before it have no parameters),
-            // so it skips computing dx.
-            return new Affine(backend, name, wm, bm, n > 1);
+            return new BatchNormalization(backend, name, bn.channels(), vs.get(0), vs.get(1), vs.get(2), vs.get(3));
+        } else if (spec instanceof LayerSpec.MaxPool m) {
+            return new MaxPooling(backend, "pool" + counts.merge("pool", 1, Integer::sum), m.geometry());
         } else if (spec instanceof LayerSpec.Activate v) {
             String id = v.activation().id();
             return v.activation().newLayer(backend, id + counts.merge(id, 1, Integer::sum));
@@ -96,27 +113,87 @@ public final class Sequential implements AutoCloseable {
         throw new AssertionError(spec);
     }
 
+    /** The tensors of a batch-norm layer, in the order its constructor takes them. */
+    private static final List<String> BATCH_NORM_TENSORS = List.of("gamma", "beta", "running_mean", "running_var");
+
+    /** Uploads {@code name.W} (rows x cols) and {@code name.b} (1 x biases), checking their lengths. */
+    private Matrix[] uploadParams(String name, Map<String, float[]> weights, int rows, int cols, int biases) {
+        float[] w = weights.get(name + ".W");
+        float[] b = weights.get(name + ".b");
+        checkLength(name + ".W", w, rows * cols);
+        checkLength(name + ".b", b, biases);
+        Matrix wm = backend.upload(w, rows, cols);
+        try {
+            return new Matrix[] {wm, backend.upload(b, 1, biases)};
+        } catch (RuntimeException e) {
+            wm.close();
+            throw e;
+        }
+    }
+
     /** Fails early, naming the layer, when sizes do not chain or the list does not end in affine. */
     private static List<? extends LayerSpec> checkChain(List<? extends LayerSpec> specs) {
         if (specs.isEmpty()) throw new IllegalArgumentException("a network needs at least one layer");
-        int width = -1;
         for (int i = 0; i < specs.size(); i++) {
-            LayerSpec s = specs.get(i);
-            if (s == null) throw new IllegalArgumentException("layer " + (i + 1) + " is null");
-            if (s instanceof LayerSpec.Affine a) {
-                if (width >= 0 && a.inputs() != width) {
-                    throw new IllegalArgumentException("layer " + (i + 1) + " " + a.id() + " takes " + a.inputs()
-                            + " inputs but the layer before it gives " + width);
-                }
-                width = a.outputs();
-            }
+            if (specs.get(i) == null) throw new IllegalArgumentException("layer " + (i + 1) + " is null");
         }
+        outputShapes(specs);
         LayerSpec last = specs.get(specs.size() - 1);
         if (!(last instanceof LayerSpec.Affine)) {
             throw new IllegalArgumentException("the last layer must be affine (its outputs are the class scores that"
                     + " softmax-with-loss reads), got " + last.id());
         }
         return specs;
+    }
+
+    /**
+     * What each layer puts out per row: {@code [features]} or, for convolution and pooling,
+     * {@code [C, H, W]}. Fails, naming the layer, where a layer's input does not match the
+     * output before it: affine reads any row of its width (a pooled image included, which is
+     * flattening for free); conv and pooling read an image of their declared shape, or any row of
+     * that many values as the first layer or after an affine layer.
+     */
+    public static List<int[]> outputShapes(List<? extends LayerSpec> specs) {
+        List<int[]> out = new ArrayList<>();
+        int[] current = null;
+        for (int i = 0; i < specs.size(); i++) {
+            LayerSpec s = specs.get(i);
+            int width = current == null ? -1 : java.util.Arrays.stream(current).reduce(1, (a, b) -> a * b);
+            if (s instanceof LayerSpec.Affine a) {
+                if (width >= 0 && a.inputs() != width) {
+                    throw new IllegalArgumentException("layer " + (i + 1) + " " + a.id() + " takes " + a.inputs()
+                            + " inputs but the layer before it gives " + width);
+                }
+                current = new int[] {a.outputs()};
+            } else if (s instanceof LayerSpec.Conv || s instanceof LayerSpec.MaxPool) {
+                ImageShape in = s instanceof LayerSpec.Conv c ? c.input() : ((LayerSpec.MaxPool) s).input();
+                ImageShape o = s instanceof LayerSpec.Conv c ? c.output() : ((LayerSpec.MaxPool) s).output();
+                boolean fits = current == null
+                        || (current.length == 3 ? current[0] == in.channels() && current[1] == in.height() && current[2] == in.width()
+                        : width == in.size());
+                if (!fits) {
+                    throw new IllegalArgumentException("layer " + (i + 1) + " " + s.id() + " takes images of " + in.id()
+                            + " but the layer before it gives " + describeShape(current));
+                }
+                current = new int[] {o.channels(), o.height(), o.width()};
+            } else if (s instanceof LayerSpec.BatchNorm bn && current != null
+                    && (width != bn.size() || (current.length == 3 && current[0] != bn.channels()))) {
+                throw new IllegalArgumentException("layer " + (i + 1) + " " + bn.id() + " normalises " + bn.channels()
+                        + " channels of " + bn.positions() + " values but the layer before it gives " + describeShape(current));
+            } else if (current == null) {
+                throw new IllegalArgumentException("layer " + (i + 1) + " " + s.id() + " cannot come first: the input size"
+                        + " is set by the first affine or conv layer");
+            }
+            out.add(current);
+        }
+        return out;
+    }
+
+    /** {@code [N, 100]} or {@code [N, 30, 12, 12]}. */
+    private static String describeShape(int[] dims) {
+        StringBuilder sb = new StringBuilder("[N");
+        for (int d : dims) sb.append(", ").append(d);
+        return sb.append(']').toString();
     }
 
     private static void checkLength(String name, float[] v, int expected) {
@@ -192,27 +269,59 @@ public final class Sequential implements AutoCloseable {
     public static Map<String, float[]> initialWeights(List<? extends LayerSpec> layers, WeightInit init, long seed) {
         Random rng = new Random(seed);
         Map<String, float[]> weights = new LinkedHashMap<>();
-        int n = 0;
+        int n = 0, convs = 0, norms = 0;
         for (LayerSpec s : layers) {
-            if (!(s instanceof LayerSpec.Affine a)) continue;
-            n++;
-            double std = init.std(a.inputs());
-            float[] w = new float[a.inputs() * a.outputs()];
-            for (int j = 0; j < w.length; j++) w[j] = (float) (std * rng.nextGaussian());
-            weights.put("affine" + n + ".W", w);
-            weights.put("affine" + n + ".b", new float[a.outputs()]);
+            if (s instanceof LayerSpec.Affine a) {
+                n++;
+                putInitial(weights, "affine" + n, a.inputs() * a.outputs(), a.outputs(), init.std(a.inputs()), rng);
+            } else if (s instanceof LayerSpec.Conv c) {
+                // Fan-in of a filter is every value in its window over all input channels.
+                int fanIn = c.geometry().patchSize();
+                putInitial(weights, "conv" + ++convs, c.filters() * fanIn, c.filters(), init.std(fanIn), rng);
+            } else if (s instanceof LayerSpec.BatchNorm bn) {
+                // The identity at first: gamma 1, beta 0; running variance 1 as nothing is known yet.
+                String name = "batchnorm" + ++norms;
+                float[] ones = new float[bn.channels()];
+                java.util.Arrays.fill(ones, 1f);
+                weights.put(name + ".gamma", ones.clone());
+                weights.put(name + ".beta", new float[bn.channels()]);
+                weights.put(name + ".running_mean", new float[bn.channels()]);
+                weights.put(name + ".running_var", ones);
+            }
         }
         return weights;
+    }
+
+    private static void putInitial(Map<String, float[]> weights, String name, int size, int biases, double std, Random rng) {
+        float[] w = new float[size];
+        for (int j = 0; j < w.length; j++) w[j] = (float) (std * rng.nextGaussian());
+        weights.put(name + ".W", w);
+        weights.put(name + ".b", new float[biases]);
     }
 
     public Backend backend() { return backend; }
     /** The layer list this network was built from. */
     public List<LayerSpec> layerSpecs() { return specs; }
 
-    /** Features per input row (the first affine layer's inputs). */
-    public int inputs() {
-        for (LayerSpec s : specs) if (s instanceof LayerSpec.Affine a) return a.inputs();
+    /** Features per input row (the first layer's input: affine inputs, or C*H*W of a first conv or pooling layer). */
+    public int inputs() { return inputs(specs); }
+
+    /** Features per input row of a layer list: what its first affine, conv or pooling layer reads. */
+    public static int inputs(List<? extends LayerSpec> specs) {
+        for (LayerSpec s : specs) {
+            if (s instanceof LayerSpec.Affine a) return a.inputs();
+            if (s instanceof LayerSpec.Conv c) return c.input().size();
+            if (s instanceof LayerSpec.MaxPool m) return m.input().size();
+        }
         throw new AssertionError("checked: the last layer is affine");
+    }
+
+    /** The image shape the first layer reads, when it is a conv or pooling layer. */
+    public java.util.Optional<ImageShape> inputImage() {
+        LayerSpec first = specs.get(0);
+        if (first instanceof LayerSpec.Conv c) return java.util.Optional.of(c.input());
+        if (first instanceof LayerSpec.MaxPool m) return java.util.Optional.of(m.input());
+        return java.util.Optional.empty();
     }
 
     /** Class scores per row (the last affine layer's outputs). */
@@ -270,18 +379,28 @@ public final class Sequential implements AutoCloseable {
      * so the same seed gives the same masks on every device (and in a resumed run).
      */
     public float gradient(Matrix x, IntVector t, int dropoutSeed) {
-        for (Layer l : layers) if (l instanceof Dropout d) d.setTraining(true, dropoutSeed);
+        setTraining(true, dropoutSeed);
         Backend.Pending loss;
         try {
             loss = lastLayer.forwardWithGradientAsync(predict(x), t, 1f);
         } finally {
-            for (Layer l : layers) if (l instanceof Dropout d) d.setTraining(false, 0);
+            setTraining(false, 0);
         }
         // The backward pass is enqueued before the loss is waited for, so the device goes on with
         // it while the loss travels back (and a diverged loss still throws before any update).
         Matrix dout = lastLayer.backward(1f);   // computed with the loss, in the same pass
         for (int i = layers.size() - 1; i >= 0; i--) dout = layers.get(i).backward(dout);
         return loss.get();
+    }
+
+    /**
+     * Switches every layer that trains differently from how it predicts (dropout, batch
+     * normalization) into training mode or back. {@link #gradient} does this around its forward
+     * pass; a caller that wants training-mode forward passes of its own (a numerical gradient)
+     * sets it and must set it back. Training-mode passes update batch norm's running averages.
+     */
+    public void setTraining(boolean training, int dropoutSeed) {
+        for (Layer l : layers) if (l instanceof TrainingMode m) m.setTraining(training, dropoutSeed);
     }
 
     /** {@link #gradient(Matrix, IntVector, int)} with dropout seed 0 (plain backprop when there is no dropout). */
@@ -357,37 +476,45 @@ public final class Sequential implements AutoCloseable {
     }
 
     /**
-     * A table of the layers: name, output shape per batch of N rows, parameter count; then the
-     * total. For example:
+     * A table of the layers: name, output shape per batch of N rows (images as [N, C, H, W]),
+     * parameter count; then the total. For example:
      * <pre>
-     * layer       output      params
-     * affine1     [N, 256]   200,960
-     * relu1       [N, 256]         0
-     * affine2     [N, 10]      2,570
-     * softmax     [N, 10]          0
-     * total                  203,530
+     * layer       output             params
+     * conv1       [N, 30, 24, 24]       780
+     * relu1       [N, 30, 24, 24]         0
+     * pool1       [N, 30, 12, 12]         0
+     * affine1     [N, 100]          432,100
+     * relu2       [N, 100]                0
+     * affine2     [N, 10]             1,010
+     * softmax     [N, 10]                 0
+     * total                         433,890
      * </pre>
      */
     public String summary() {
-        StringBuilder sb = new StringBuilder(String.format("%-11s %-10s %9s%n", "layer", "output", "params"));
-        int width = inputs();
+        List<int[]> shapes = outputShapes(specs);
+        // The output column as wide as its widest shape, at least the 10 a perceptron's table has always had.
+        int width = Math.max(10, shapes.stream().mapToInt(d -> describeShape(d).length()).max().orElse(0));
+        String row = "%-11s %-" + width + "s %9s%n";
+        StringBuilder sb = new StringBuilder(String.format(row, "layer", "output", "params"));
         long total = 0;
         for (int i = 0; i < layers.size(); i++) {
-            if (specs.get(i) instanceof LayerSpec.Affine a) width = a.outputs();
             long count = 0;
             for (Param p : layers.get(i).params()) count += (long) p.value().rows() * p.value().cols();
             total += count;
-            sb.append(String.format("%-11s %-10s %,9d%n", layers.get(i).name(), "[N, " + width + "]", count));
+            sb.append(String.format(row, layers.get(i).name(), describeShape(shapes.get(i)), String.format("%,d", count)));
         }
-        sb.append(String.format("%-11s %-10s %,9d%n", "softmax", "[N, " + width + "]", 0));
-        sb.append(String.format("%-11s %-10s %,9d%n", "total", "", total));
+        sb.append(String.format(row, "softmax", "[N, " + outputs() + "]", "0"));
+        sb.append(String.format(row, "total", "", String.format("%,d", total)));
         return sb.toString();
     }
 
-    /** Parameter values copied to the host, by name in layer order. */
+    /** Parameter values and layer state (batch norm's running averages) copied to the host, by name in layer order. */
     public Map<String, float[]> weights() {
         Map<String, float[]> out = new LinkedHashMap<>();
-        for (Param p : params) out.put(p.name(), backend.download(p.value()));
+        for (Layer l : layers) {
+            for (Param p : l.params()) out.put(p.name(), backend.download(p.value()));
+            for (Map.Entry<String, Matrix> e : l.state().entrySet()) out.put(e.getKey(), backend.download(e.getValue()));
+        }
         return out;
     }
 

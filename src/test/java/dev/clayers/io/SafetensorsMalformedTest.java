@@ -81,7 +81,7 @@ class SafetensorsMalformedTest {
                 arguments("exponent dim", file("{" + entry("a", f32("[2e0]", 0, 8)) + "}", eight), "tensor 'a' shape [2e0] has non-integer value 2e0"),
                 arguments("string dim", file("{" + entry("a", f32("[\"2\"]", 0, 8)) + "}", eight), "has non-integer value \"2\""),
                 arguments("shape not array", file("{" + entry("a", f32("\"2\"", 0, 8)) + "}", eight), "tensor 'a' shape is a string"),
-                arguments("rank 3", file("{" + entry("a", f32("[1,1,2]", 0, 8)) + "}", eight), "tensor 'a' has rank 3"),
+                arguments("rank 5", file("{" + entry("a", f32("[1,1,1,1,2]", 0, 8)) + "}", eight), "tensor 'a' has rank 5"),
                 arguments("rank 0", file("{" + entry("a", f32("[]", 0, 4)) + "}", new byte[4]), "tensor 'a' has rank 0"),
                 arguments("offsets decreasing", file("{" + entry("a", f32("[2]", 8, 0)) + "}", eight), "tensor 'a' data_offsets [8, 0] are not increasing"),
                 arguments("offsets negative", file("{" + entry("a", f32("[2]", -8, 0)) + "}", eight), "tensor 'a' data_offsets [-8, 0] are negative"),

@@ -135,7 +135,7 @@ class SafetensorsTest {
     @Test
     void rejectsInvalidTensorsAndNamesBeforeWriting() {
         assertThrows(IllegalArgumentException.class, () -> new Tensor("a", new int[] {2, 3}, new float[5]));
-        assertThrows(IllegalArgumentException.class, () -> new Tensor("a", new int[] {1, 1, 1}, new float[1]));
+        assertThrows(IllegalArgumentException.class, () -> new Tensor("a", new int[] {1, 1, 1, 1, 1}, new float[1]));
         assertThrows(IllegalArgumentException.class, () -> new Tensor("a", new int[] {-1}, new float[0]));
         assertThrows(IllegalArgumentException.class, () -> new Tensor("__metadata__", new int[] {1}, new float[1]));
         Tensor a = new Tensor("a", new int[] {1}, new float[1]);

@@ -29,7 +29,10 @@ class ActivationTest {
         assertTrue(all.startsWith("relu, sigmoid"), all);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Activation.parse("swish"));
         assertTrue(e.getMessage().contains("valid: " + all), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LayerSpec.parse("lstm(3)"));
+        assertEquals("unknown layer 'lstm(3)'; valid: affine(IN,OUT), conv(CxHxW,FILTERS,K,STRIDE,PAD), maxpool(CxHxW,WINDOW,STRIDE),"
+                + " batchnorm(C[,POSITIONS]), dropout(RATIO) or " + all, e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LayerSpec.parse("conv(3)"));
-        assertEquals("unknown layer 'conv(3)'; valid: affine(IN,OUT), dropout(RATIO) or " + all, e.getMessage());
+        assertEquals("cannot read layer 'conv(3)': conv needs input,filters,kernel,stride,pad", e.getMessage());
     }
 }

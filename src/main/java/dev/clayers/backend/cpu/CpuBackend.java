@@ -1,6 +1,7 @@
 package dev.clayers.backend.cpu;
 
 import dev.clayers.backend.AbstractBackend;
+import dev.clayers.backend.ConvGeometry;
 import dev.clayers.backend.DeviceInfo;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
@@ -329,4 +330,177 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override protected void doFinish() { }
     @Override protected void doClose() { }
+
+    // ---- convolution and pooling ----------------------------------------------------------------
+    // Plain loops written the way the book writes them (col2im and pooling backward scatter into
+    // dx), so they are an independent reference for the gather kernels of conv.cl and pool.cl.
+
+    @Override
+    protected void doIm2col(Matrix x, ConvGeometry g, Matrix col) {
+        float[] xs = d(x), cs = d(col);
+        int c = g.channels(), h = g.height(), w = g.width(), k = g.kernel(), s = g.stride(), pad = g.pad();
+        int oh = g.outHeight(), ow = g.outWidth(), patch = g.patchSize(), image = g.imageSize();
+        int r = 0;
+        for (int n = 0; n < x.rows(); n++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++, r++) {
+                    int j = r * patch;
+                    for (int ch = 0; ch < c; ch++) {
+                        for (int ky = 0; ky < k; ky++) {
+                            int y = oy * s - pad + ky;
+                            for (int kx = 0; kx < k; kx++, j++) {
+                                int xx = ox * s - pad + kx;
+                                cs[j] = y >= 0 && y < h && xx >= 0 && xx < w ? xs[n * image + (ch * h + y) * w + xx] : 0f;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void doCol2im(Matrix dcol, ConvGeometry g, Matrix dx) {
+        float[] cs = d(dcol), o = d(dx);
+        Arrays.fill(o, 0f);
+        int c = g.channels(), h = g.height(), w = g.width(), k = g.kernel(), s = g.stride(), pad = g.pad();
+        int oh = g.outHeight(), ow = g.outWidth(), patch = g.patchSize(), image = g.imageSize();
+        int r = 0;
+        for (int n = 0; n < dx.rows(); n++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++, r++) {
+                    int j = r * patch;
+                    for (int ch = 0; ch < c; ch++) {
+                        for (int ky = 0; ky < k; ky++) {
+                            int y = oy * s - pad + ky;
+                            for (int kx = 0; kx < k; kx++, j++) {
+                                int xx = ox * s - pad + kx;
+                                if (y >= 0 && y < h && xx >= 0 && xx < w) o[n * image + (ch * h + y) * w + xx] += cs[j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void doTransposeBlocks(Matrix src, int rows, int cols, Matrix dst) {
+        float[] a = d(src), b = d(dst);
+        int block = rows * cols;
+        for (int base = 0; base < a.length; base += block) {
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) b[base + j * rows + i] = a[base + i * cols + j];
+            }
+        }
+    }
+
+    @Override
+    protected void doMaxPoolForward(Matrix x, ConvGeometry g, Matrix out, IntVector argmax) {
+        float[] xs = d(x), os = d(out);
+        int[] am = d(argmax);
+        int c = g.channels(), h = g.height(), w = g.width(), k = g.kernel(), s = g.stride(), pad = g.pad();
+        int oh = g.outHeight(), ow = g.outWidth();
+        int o = 0;
+        for (int n = 0; n < x.rows(); n++) {
+            for (int ch = 0; ch < c; ch++) {
+                int plane = (n * c + ch) * h * w;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++, o++) {
+                        float best = Float.NEGATIVE_INFINITY;
+                        int at = -1;
+                        for (int ky = 0; ky < k; ky++) {
+                            int y = oy * s - pad + ky;
+                            if (y < 0 || y >= h) continue;
+                            for (int kx = 0; kx < k; kx++) {
+                                int xx = ox * s - pad + kx;
+                                if (xx < 0 || xx >= w) continue;
+                                float v = xs[plane + y * w + xx];
+                                // Strictly greater: the first maximum wins ties (and NaN never replaces one).
+                                if (at < 0 || v > best) {
+                                    best = v;
+                                    at = y * w + xx;
+                                }
+                            }
+                        }
+                        os[o] = best;
+                        am[o] = at;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void doMaxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx) {
+        float[] gs = d(dout), o = d(dx);
+        int[] am = d(argmax);
+        Arrays.fill(o, 0f);
+        int plane = g.height() * g.width(), positions = g.positions();
+        for (int i = 0; i < gs.length; i++) {
+            o[(i / positions) * plane + am[i]] += gs[i];   // i / positions = n*C + c, the plane pooled
+        }
+    }
+
+    // Batch normalization, in double where it sums: the reference for batchnorm.cl.
+
+    @Override
+    protected void doBatchNormStats(Matrix x, int channels, float momentum, Matrix mean, Matrix var, Matrix runMean,
+                                    Matrix runVar) {
+        float[] xs = d(x), ms = d(mean), vs = d(var), rm = d(runMean), rv = d(runVar);
+        int p = x.cols() / channels, n = x.rows();
+        for (int c = 0; c < channels; c++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) for (int j = 0; j < p; j++) sum += xs[i * x.cols() + c * p + j];
+            double mu = sum / ((double) n * p);
+            double sq = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < p; j++) {
+                    double dv = xs[i * x.cols() + c * p + j] - mu;
+                    sq += dv * dv;
+                }
+            }
+            ms[c] = (float) mu;
+            vs[c] = (float) (sq / ((double) n * p));
+            rm[c] = momentum * rm[c] + (1f - momentum) * ms[c];
+            rv[c] = momentum * rv[c] + (1f - momentum) * vs[c];
+        }
+    }
+
+    @Override
+    protected void doBatchNormForward(Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps, Matrix xhat,
+                                      Matrix out) {
+        float[] xs = d(x), ms = d(mean), vs = d(var), gs = d(gamma), bs = d(beta), xh = d(xhat), os = d(out);
+        int channels = mean.cols(), p = x.cols() / channels;
+        for (int i = 0; i < xs.length; i++) {
+            int c = (i % x.cols()) / p;
+            float h = (xs[i] - ms[c]) / (float) Math.sqrt(vs[c] + eps);
+            xh[i] = h;
+            os[i] = gs[c] * h + bs[c];
+        }
+    }
+
+    @Override
+    protected void doBatchNormBackward(Matrix dout, Matrix xhat, Matrix var, Matrix gamma, float eps, Matrix dgamma,
+                                       Matrix dbeta, Matrix dx) {
+        float[] g = d(dout), xh = d(xhat), vs = d(var), gs = d(gamma), dg = d(dgamma), db = d(dbeta), o = d(dx);
+        int channels = var.cols(), cols = dout.cols(), p = cols / channels, n = dout.rows();
+        for (int c = 0; c < channels; c++) {
+            double sb = 0, sg = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < p; j++) {
+                    int at = i * cols + c * p + j;
+                    sb += g[at];
+                    sg += (double) g[at] * xh[at];
+                }
+            }
+            db[c] = (float) sb;
+            dg[c] = (float) sg;
+        }
+        float m = (float) n * p;
+        for (int i = 0; i < g.length; i++) {
+            int c = (i % cols) / p;
+            o[i] = gs[c] / (float) Math.sqrt(vs[c] + eps) * (g[i] - db[c] / m - xh[i] * dg[c] / m);
+        }
+    }
 }

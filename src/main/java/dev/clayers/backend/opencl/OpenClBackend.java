@@ -1,6 +1,7 @@
 package dev.clayers.backend.opencl;
 
 import dev.clayers.backend.AbstractBackend;
+import dev.clayers.backend.ConvGeometry;
 import dev.clayers.backend.DeviceInfo;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
@@ -151,6 +152,9 @@ public final class OpenClBackend extends AbstractBackend {
             ks.build(ctx, device, "memory.cl", opts, "fill", "gather_rows", "gather_ints");
             ks.build(ctx, device, "random.cl", opts, "dropout_mask", "multiply", "gather_rows_shifted",
                     "random_indices");
+            ks.build(ctx, device, "conv.cl", opts, "im2col", "col2im", "transpose_blocks");
+            ks.build(ctx, device, "pool.cl", opts, "max_pool_forward", "max_pool_backward");
+            ks.build(ctx, device, "batchnorm.cl", opts, "bn_stats", "bn_forward", "bn_backward_reduce", "bn_backward_dx");
         } catch (RuntimeException e) {
             ks.close();
             if (q != null) CL.clReleaseCommandQueue(q);
@@ -913,4 +917,61 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     public String toString() { return "OpenClBackend[" + id() + " " + info.name() + ", " + profile.describe() + "]"; }
+
+    // ---- convolution and pooling ------------------------------------------------------------------
+
+    @Override
+    protected void doIm2col(Matrix x, ConvGeometry g, Matrix col) {
+        launchElems("im2col", col.size(), col.size(), g.channels(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
+                g.outHeight(), g.outWidth(), mem(x), mem(col));
+    }
+
+    @Override
+    protected void doCol2im(Matrix dcol, ConvGeometry g, Matrix dx) {
+        launchElems("col2im", dx.size(), dx.size(), g.channels(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
+                g.outHeight(), g.outWidth(), mem(dcol), mem(dx));
+    }
+
+    @Override
+    protected void doTransposeBlocks(Matrix src, int rows, int cols, Matrix dst) {
+        launchElems("transpose_blocks", dst.size(), dst.size(), rows, cols, mem(src), mem(dst));
+    }
+
+    @Override
+    protected void doMaxPoolForward(Matrix x, ConvGeometry g, Matrix out, IntVector argmax) {
+        launchElems("max_pool_forward", out.size(), out.size(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
+                g.outHeight(), g.outWidth(), mem(x), mem(out), mem(argmax));
+    }
+
+    @Override
+    protected void doMaxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx) {
+        launchElems("max_pool_backward", dx.size(), dx.size(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
+                g.outHeight(), g.outWidth(), mem(dout), mem(argmax), mem(dx));
+    }
+
+    // Batch normalization
+
+    @Override
+    protected void doBatchNormStats(Matrix x, int channels, float momentum, Matrix mean, Matrix var, Matrix runMean,
+                                    Matrix runVar) {
+        launch1("bn_stats", channels, x.rows(), channels, x.cols() / channels, momentum, mem(x), mem(mean), mem(var),
+                mem(runMean), mem(runVar));
+    }
+
+    @Override
+    protected void doBatchNormForward(Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps, Matrix xhat,
+                                      Matrix out) {
+        launchElems("bn_forward", x.size(), x.size(), x.cols(), x.cols() / mean.cols(), eps, mem(x), mem(mean), mem(var),
+                mem(gamma), mem(beta), mem(xhat), mem(out));
+    }
+
+    @Override
+    protected void doBatchNormBackward(Matrix dout, Matrix xhat, Matrix var, Matrix gamma, float eps, Matrix dgamma,
+                                       Matrix dbeta, Matrix dx) {
+        int channels = var.cols(), p = dout.cols() / channels;
+        launch1("bn_backward_reduce", channels, dout.rows(), channels, p, mem(dout), mem(xhat), mem(dgamma), mem(dbeta));
+        // The same float M as the Java reference: N*P rounded once.
+        launchElems("bn_backward_dx", dout.size(), dout.size(), dout.cols(), p, (float) dout.rows() * p, eps, mem(dout),
+                mem(xhat), mem(var), mem(gamma), mem(dgamma), mem(dbeta), mem(dx));
+    }
 }

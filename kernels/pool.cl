@@ -1,0 +1,72 @@
+/*
+ * pool.cl: max pooling over K x K windows moved by STRIDE (padding, if any, is never a candidate).
+ * Images are rows of an N x (C*H*W) matrix, channel-major; OH x OW windows per channel.
+ *     max_pool_forward:  out[n, c, oy, ox] = max of the window; argmax = in-plane index y*W + x of
+ *                        the first maximum in row-major window order (strict >, so ties keep the first)
+ *     max_pool_backward: dx[n, c, y, x] = sum of dout[n, c, oy, ox] over the windows covering
+ *                        (y, x) whose argmax is (y, x). Gather, one work-item per input pixel: with
+ *                        overlapping windows (stride < K) a scatter from windows would race.
+ *
+ * EW_CHUNK consecutive output elements per work-item on a 1-D range (FOR_CHUNK), the host rounds up.
+ */
+
+#ifndef EW_CHUNK
+#define EW_CHUNK 1   // consecutive elements per work-item: 1 on GPUs; the host passes 16 for CPU devices
+#endif
+#define FOR_CHUNK(i, n) for (int i = get_global_id(0) * EW_CHUNK, i##_end = min((int) (n), i + EW_CHUNK); i < i##_end; i++)
+
+__kernel void max_pool_forward(const int total, const int h, const int w, const int k, const int stride,
+                               const int pad, const int oh, const int ow, __global const float *x,
+                               __global float *out, __global int *argmax) {
+    const int p = oh * ow;
+    FOR_CHUNK(i, total) {
+        const int plane = i / p, pos = i - plane * p;   // plane = n*C + c
+        const int oy = pos / ow, ox = pos - oy * ow;
+        __global const float *src = x + (size_t) plane * h * w;
+        float best = -INFINITY;
+        int at = -1;
+        for (int ky = 0; ky < k; ky++) {
+            const int y = oy * stride - pad + ky;
+            if (y < 0 || y >= h) continue;
+            for (int kx = 0; kx < k; kx++) {
+                const int xx = ox * stride - pad + kx;
+                if (xx < 0 || xx >= w) continue;
+                const float v = src[y * w + xx];
+                if (at < 0 || v > best) {
+                    best = v;
+                    at = y * w + xx;
+                }
+            }
+        }
+        out[i] = best;
+        argmax[i] = at;
+    }
+}
+
+__kernel void max_pool_backward(const int total, const int h, const int w, const int k, const int stride,
+                                const int pad, const int oh, const int ow, __global const float *dout,
+                                __global const int *argmax, __global float *dx) {
+    const int plane_size = h * w, p = oh * ow;
+    FOR_CHUNK(i, total) {
+        const int plane = i / plane_size, at = i - plane * plane_size;
+        const int y = at / w, xx = at - y * w;
+        const size_t base = (size_t) plane * p;
+        float sum = 0.0f;
+        // Windows in increasing (oy, ox), the order the Java reference adds them in.
+        for (int ky = k - 1; ky >= 0; ky--) {
+            const int ty = y + pad - ky;
+            if (ty < 0 || ty % stride != 0) continue;
+            const int oy = ty / stride;
+            if (oy >= oh) continue;
+            for (int kx = k - 1; kx >= 0; kx--) {
+                const int tx = xx + pad - kx;
+                if (tx < 0 || tx % stride != 0) continue;
+                const int ox = tx / stride;
+                if (ox >= ow) continue;
+                const size_t o = base + oy * ow + ox;
+                if (argmax[o] == at) sum += dout[o];
+            }
+        }
+        dx[i] = sum;
+    }
+}
