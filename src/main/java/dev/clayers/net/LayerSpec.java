@@ -31,6 +31,15 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
     /** The name in model files, e.g. {@code affine(784,256)}, {@code relu}, {@code dropout(0.2)}. */
     String id();
 
+    /** The layer as the book names it in its figures ({@code Affine}, {@code ReLU}, {@code Convolution}). */
+    String title();
+
+    /** Its parameters in a word, for pictures ({@code W (784, 256), b (256)}), or "" when it has none. */
+    String detail();
+
+    /** How many trainable values it has (running averages are state, not parameters). */
+    long parameterCount();
+
     /**
      * Fully connected: {@code y = x W + b}, W {@code inputs x outputs}.
      *
@@ -56,6 +65,9 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
         }
 
         @Override public String id() { return "affine(" + inputs + "," + outputs + ")"; }
+        @Override public String title() { return "Affine"; }
+        @Override public String detail() { return "W (" + inputs + ", " + outputs + "), b (" + outputs + ")"; }
+        @Override public long parameterCount() { return (long) inputs * outputs + outputs; }
     }
 
     /** An element-wise activation; which one is the {@link Activation} constant. */
@@ -65,6 +77,9 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
         }
 
         @Override public String id() { return activation.id(); }
+        @Override public String title() { return activation.title(); }
+        @Override public String detail() { return ""; }
+        @Override public long parameterCount() { return 0; }
     }
 
     /**
@@ -78,6 +93,9 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
         }
 
         @Override public String id() { return "dropout(" + ratio + ")"; }
+        @Override public String title() { return "Dropout"; }
+        @Override public String detail() { return "ratio " + ratio; }
+        @Override public long parameterCount() { return 0; }
     }
 
     /**
@@ -102,6 +120,12 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
             return new ImageShape(filters, g.outHeight(), g.outWidth());
         }
 
+        @Override public String title() { return "Convolution"; }
+        @Override public String detail() {
+            return "W (" + filters + ", " + input.channels() + ", " + kernel + ", " + kernel + "), b (" + filters + ")"
+                    + (stride == 1 ? "" : ", stride " + stride) + (pad == 0 ? "" : ", pad " + pad);
+        }
+        @Override public long parameterCount() { return (long) filters * input.channels() * kernel * kernel + filters; }
         @Override public String id() {
             return "conv(" + input.id() + "," + filters + "," + kernel + "," + stride + "," + pad + ")";
         }
@@ -125,6 +149,9 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
         }
 
         @Override public String id() { return "maxpool(" + input.id() + "," + window + "," + stride + ")"; }
+        @Override public String title() { return "Pooling"; }
+        @Override public String detail() { return "max " + window + "x" + window + ", stride " + stride; }
+        @Override public long parameterCount() { return 0; }
     }
 
     private static dev.clayers.backend.ConvGeometry windowGeometry(ImageShape in, int kernel, int stride, int pad) {
@@ -147,6 +174,10 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
 
         /** Values per row: channels * positions. */
         public int size() { return channels * positions; }
+
+        @Override public String title() { return "BatchNorm"; }
+        @Override public String detail() { return "gamma (" + channels + "), beta (" + channels + ")"; }
+        @Override public long parameterCount() { return 2L * channels; }
 
         @Override public String id() {
             return positions == 1 ? "batchnorm(" + channels + ")" : "batchnorm(" + channels + "," + positions + ")";

@@ -1,6 +1,7 @@
 package dev.clayers.graph.render;
 
 import dev.clayers.net.LayerSpec;
+import dev.clayers.net.Sequential;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,27 +20,31 @@ public final class LayerDiagram {
     /** The layers with their output shapes and parameter counts, then the loss and the total. */
     public static List<Row> rows(List<LayerSpec> layers) {
         List<Row> rows = new ArrayList<>();
-        int width = inputs(layers);
+        List<int[]> shapes = Sequential.outputShapes(layers);
         int affine = 0;
-        for (LayerSpec s : layers) {
-            long params = 0;
-            String name;
-            if (s instanceof LayerSpec.Affine a) {
-                width = a.outputs();
-                params = (long) a.inputs() * a.outputs() + a.outputs();
-                name = "affine" + (++affine);
-            } else {
-                name = s.id();
-            }
-            rows.add(new Row(name, "(N, " + width + ")", params));
+        for (int i = 0; i < layers.size(); i++) {
+            LayerSpec s = layers.get(i);
+            String name = s instanceof LayerSpec.Affine ? "affine" + (++affine) : s.id();
+            rows.add(new Row(name, shape(shapes.get(i)), s.parameterCount()));
         }
         rows.add(new Row("softmax-with-loss", "()", 0));
         return rows;
     }
 
+    /** {@code (N, 100)} or {@code (N, 30, 24, 24)}, as the book writes shapes. */
+    private static String shape(int[] dims) {
+        StringBuilder sb = new StringBuilder("(N");
+        for (int d : dims) sb.append(", ").append(d);
+        return sb.append(')').toString();
+    }
+
+    /** Features per input row: the first affine layer's inputs, or the first conv or pooling layer's image size. */
     private static int inputs(List<LayerSpec> layers) {
-        for (LayerSpec s : layers) if (s instanceof LayerSpec.Affine a) return a.inputs();
-        throw new IllegalArgumentException("a layer list needs an affine layer");
+        LayerSpec first = layers.get(0);
+        if (first instanceof LayerSpec.Affine a) return a.inputs();
+        if (first instanceof LayerSpec.Conv c) return c.input().size();
+        if (first instanceof LayerSpec.MaxPool p) return p.input().size();
+        throw new IllegalArgumentException("a layer list starts with an affine, conv or pooling layer, not " + first.id());
     }
 
     public static Diagram of(List<LayerSpec> layers, String title) {
@@ -51,14 +56,10 @@ public final class LayerDiagram {
         for (int i = 0; i < layers.size(); i++) {
             LayerSpec s = layers.get(i);
             Row r = rows.get(i);
-            if (s instanceof LayerSpec.Affine a) {
-                boxes.add(Diagram.Box.node("Affine", "W (" + a.inputs() + ", " + a.outputs() + "), b (" + a.outputs() + ")",
-                        String.format("%,d params", r.params())));
-            } else if (s instanceof LayerSpec.Activate act) {
-                boxes.add(Diagram.Box.node(act.activation().title()));
-            } else if (s instanceof LayerSpec.Dropout d) {
-                boxes.add(Diagram.Box.node("Dropout", "ratio " + d.ratio()));
-            }
+            // Every layer kind names itself (LayerSpec.title/detail), so a new kind cannot be left out of the picture.
+            if (r.params() > 0) boxes.add(Diagram.Box.node(s.title(), s.detail(), String.format("%,d params", r.params())));
+            else if (!s.detail().isEmpty()) boxes.add(Diagram.Box.node(s.title(), s.detail()));
+            else boxes.add(Diagram.Box.node(s.title()));
             wires.add(new Diagram.Wire(i + 1, List.of(i + 2), List.of(r.output()), List.of()));
         }
         boxes.add(Diagram.Box.node("Softmax", "with loss", "label t (N)"));

@@ -35,7 +35,27 @@ class GraphPictureTest {
                 Diagram.of(BookGraphs.softmaxLoss(), "softmax-loss"),
                 Diagram.of(BookGraphs.softmaxLoss(new double[] {1e-3, 123456.789, -42, 7, 0.5}, 3), "five classes"),
                 LayerDiagram.of(List.of(LayerSpec.affine(784, 512), LayerSpec.relu(), LayerSpec.dropout(0.2f),
-                        LayerSpec.affine(512, 10)), "mlp"));
+                        LayerSpec.affine(512, 10)), "mlp"),
+                LayerDiagram.of(BOOK_CNN, "the book's simple conv net, batch-normalised"));
+    }
+
+    /** conv 30 5x5 (bn) - relu - pool 2 - affine 100 - relu - affine 10: every layer kind in one picture. */
+    static final List<LayerSpec> BOOK_CNN = List.of(
+            LayerSpec.conv(new dev.clayers.net.ImageShape(1, 28, 28), 30, 5, 1, 0),
+            LayerSpec.batchNorm(new dev.clayers.net.ImageShape(30, 24, 24)), LayerSpec.relu(),
+            LayerSpec.maxPool(new dev.clayers.net.ImageShape(30, 24, 24), 2, 2),
+            LayerSpec.affine(4320, 100), LayerSpec.relu(), LayerSpec.affine(100, 10));
+
+    @org.junit.jupiter.api.Test
+    void aConvNetDrawsEveryLayerWithItsShapeAndParameters() {
+        Diagram d = LayerDiagram.of(BOOK_CNN, "cnn");
+        assertEquals(BOOK_CNN.size() + 2, d.boxes().size(), "input, one node per layer, the loss");
+        List<LayerDiagram.Row> rows = LayerDiagram.rows(BOOK_CNN);
+        assertEquals("(N, 30, 24, 24)", rows.get(0).output());
+        assertEquals(30 * 25 + 30, rows.get(0).params());
+        assertEquals(60, rows.get(1).params());
+        assertEquals("(N, 30, 12, 12)", rows.get(3).output());
+        assertEquals(4320L * 100 + 100, rows.get(4).params());
     }
 
     @ParameterizedTest
