@@ -196,14 +196,19 @@ final class GraphCommand implements Callable<Integer> {
     }
 
     private static String layerText(ModelFile.Model m, String title) {
+        List<LayerDiagram.Row> rows = LayerDiagram.rows(m.layers());
+        // Columns as wide as their longest entry: a conv layer's name, conv(1x28x28,30,5,1,0), is long.
+        int name = Math.max(18, rows.stream().mapToInt(r -> r.layer().length()).max().orElse(0));
+        int out = Math.max(12, rows.stream().mapToInt(r -> r.output().length()).max().orElse(0));
+        String row = "%-" + name + "s %-" + out + "s %12s%n";
         StringBuilder sb = new StringBuilder("== " + title + "\n");
-        sb.append(String.format("%-18s %-12s %12s%n", "layer", "output", "params"));
-        sb.append(String.format("%-18s %-12s %12s%n", "input", "(N, " + m.inputs() + ")", ""));
+        sb.append(String.format(row, "layer", "output", "params"));
+        sb.append(String.format(row, "input", "(N, " + m.inputs() + ")", ""));
         long total = 0;
-        for (LayerDiagram.Row r : LayerDiagram.rows(m.layers())) {
-            sb.append(String.format("%-18s %-12s %,12d%n", r.layer(), r.output(), r.params()));
+        for (LayerDiagram.Row r : rows) {
+            sb.append(String.format(row, r.layer(), r.output(), String.format("%,d", r.params())));
             total += r.params();
         }
-        return sb.append(String.format("%-18s %-12s %,12d%n", "total", "", total)).toString();
+        return sb.append(String.format(row, "total", "", String.format("%,d", total))).toString();
     }
 }
