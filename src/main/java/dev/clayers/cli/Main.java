@@ -62,7 +62,12 @@ public final class Main implements Runnable {
             "org.slf4j.simpleLogger.showDateTime", "false");
 
     static void configureLogging(boolean verbose) {
-        if (verbose) System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+        if (verbose) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+            // The loggers that stay at INFO by default go down to DEBUG too.
+            LOG_DEFAULTS.keySet().stream().filter(k -> k.startsWith("org.slf4j.simpleLogger.log."))
+                    .forEach(k -> System.setProperty(k, "debug"));
+        }
         LOG_DEFAULTS.forEach((k, v) -> {
             if (System.getProperty(k) == null) System.setProperty(k, v);
         });
