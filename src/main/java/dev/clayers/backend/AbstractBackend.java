@@ -75,6 +75,14 @@ public abstract class AbstractBackend implements Backend {
     }
 
     /** Checks three matrices of an element-wise op: open, owned, all of {@code a}'s shape. */
+    /** Checks of a one-input element-wise op: open, both matrices ours, same shape. */
+    private void elementwise(String op, String an, Matrix a, String bn, Matrix b) {
+        checkOpen();
+        own(an, a);
+        own(bn, b);
+        sameShape(op, an, a, bn, b);
+    }
+
     private void elementwise(String op, String an, Matrix a, String bn, Matrix b, String cn, Matrix c) {
         checkOpen();
         own(an, a);
@@ -341,10 +349,7 @@ public abstract class AbstractBackend implements Backend {
     }
 
     private void axpyChecks(Matrix x, Matrix y) {
-        checkOpen();
-        own("x", x);
-        own("y", y);
-        sameShape("axpy", "x", x, "y", y);
+        elementwise("axpy", "x", x, "y", y);
     }
 
     // ---- activations ----------------------------------------------------------------------------
@@ -363,10 +368,7 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final void sigmoidForward(Matrix x, Matrix out) {
-        checkOpen();
-        own("x", x);
-        own("out", out);
-        sameShape("sigmoidForward", "x", x, "out", out);
+        elementwise("sigmoidForward", "x", x, "out", out);
         doSigmoidForward(x, out);
     }
 
@@ -378,10 +380,7 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final void tanhForward(Matrix x, Matrix out) {
-        checkOpen();
-        own("x", x);
-        own("out", out);
-        sameShape("tanhForward", "x", x, "out", out);
+        elementwise("tanhForward", "x", x, "out", out);
         doTanhForward(x, out);
     }
 
