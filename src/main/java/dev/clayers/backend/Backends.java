@@ -87,16 +87,21 @@ public final class Backends {
     }
 
     /**
-     * The ids {@code --device all} means: every device of {@link #list()} but simulators, which
+     * The devices {@code --device all} means: every device of {@link #list()} but simulators, which
      * run only when named (Oclgrind takes minutes for what PoCL does in a second).
      */
-    public static List<String> allIds() {
-        List<String> ids = new ArrayList<>();
+    public static List<DeviceInfo> all() {
+        List<DeviceInfo> out = new ArrayList<>();
         for (DeviceInfo d : list()) {
             if (DeviceProfile.isSimulator(d)) log.debug("all: leaving out {} ({}), a simulator; name it to use it", d.id(), d.name());
-            else ids.add(d.id());
+            else out.add(d);
         }
-        return ids;
+        return out;
+    }
+
+    /** The ids of {@link #all()}. */
+    public static List<String> allIds() {
+        return all().stream().map(DeviceInfo::id).toList();
     }
 
     /** Opens every device of {@link #allIds()} ({@code --device all}), the Java backend first. */

@@ -77,7 +77,9 @@ public final class DeviceChoice {
     /** As {@link #fastest}, with the figures. */
     public static Choice choose(List<? extends LayerSpec> layers, int batch) {
         if (batch < 1) throw new IllegalArgumentException("batch must be positive, got " + batch);
-        List<String> ids = Backends.allIds();
+        // One discovery: it lists the OpenCL platforms and starts a Java backend to describe it.
+        List<DeviceInfo> devices = Backends.all();
+        List<String> ids = devices.stream().map(DeviceInfo::id).toList();
         if (ids.size() == 1) {
             log.info("auto: {} is the only device; using it", ids.get(0));
             return new Choice(Backends.open(ids.get(0)), List.of());
@@ -85,7 +87,7 @@ public final class DeviceChoice {
         String network = LayerSpec.describe(layers);
         Map<String, Entry> cache = read();
         Map<String, DeviceInfo> infos = new java.util.HashMap<>();
-        for (DeviceInfo d : Backends.list()) infos.put(d.id(), d);
+        for (DeviceInfo d : devices) infos.put(d.id(), d);
         List<Probe> probes = new ArrayList<>();
         Backend best = null;           // open when the best so far was measured in this call
         String bestId = null;

@@ -64,13 +64,22 @@ public final class TestDevices {
         return openClDevices().stream().map(DeviceInfo::id).toList();
     }
 
+    /** Discovered once per test run: the devices do not change meanwhile, and small() asks several times per test. */
+    private static volatile OpenClDevices.Discovery discovery;
+
+    private static OpenClDevices.Discovery discovery() {
+        OpenClDevices.Discovery d = discovery;
+        if (d == null) discovery = d = OpenClDevices.discover();
+        return d;
+    }
+
     private static List<DeviceInfo> openClDevices() {
-        return OpenClDevices.discover().devices();
+        return discovery().devices();
     }
 
     /** Why no OpenCL device was found, or null. */
     public static String openClProblem() {
-        return OpenClDevices.discover().problem();
+        return discovery().problem();
     }
 
     /** Opens a device by id for a test. */
