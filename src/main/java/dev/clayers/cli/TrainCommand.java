@@ -243,7 +243,7 @@ final class TrainCommand implements Callable<Integer> {
         runSettings.put("dropout", Float.toString(netSettings.dropout()));
         Map<String, String> checkpointMeta = new LinkedHashMap<>(runSettings);
         checkpointMeta.put("data", dataSpec);
-        try (Backend be = "auto".equalsIgnoreCase(device.trim()) ? DeviceChoice.fastest(netSettings.layers(), options.batch())
+        try (Backend be = "auto".equalsIgnoreCase(device.trim()) ? DeviceChoice.fastest(netSettings.layers(), options)
                 : Backends.open(device);
              Sequential net = resumed == null
                      ? Sequential.of(be, WeightInit.parse(netSettings.init()), options.seed(), netSettings.layers())

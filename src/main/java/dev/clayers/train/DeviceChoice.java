@@ -3,10 +3,10 @@ package dev.clayers.train;
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.Backends;
 import dev.clayers.backend.DeviceInfo;
-import dev.clayers.backend.IntVector;
-import dev.clayers.backend.Matrix;
+import dev.clayers.data.Dataset;
 import dev.clayers.io.CacheDir;
 import dev.clayers.io.JsonCache;
+import dev.clayers.net.DeviceDataset;
 import dev.clayers.net.LayerSpec;
 import dev.clayers.net.Sequential;
 import dev.clayers.net.WeightInit;
@@ -66,6 +66,11 @@ public final class DeviceChoice {
         return choose(layers, batch).backend();
     }
 
+    /** As {@link #fastest(List, int)}, timing the steps of this run: its batch, optimizer, augmentation and weight decay. */
+    public static Backend fastest(List<? extends LayerSpec> layers, FitOptions options) {
+        return choose(layers, options).backend();
+    }
+
     /**
      * The device chosen and the figures behind the choice.
      *
@@ -77,6 +82,12 @@ public final class DeviceChoice {
     /** As {@link #fastest}, with the figures. */
     public static Choice choose(List<? extends LayerSpec> layers, int batch) {
         if (batch < 1) throw new IllegalArgumentException("batch must be positive, got " + batch);
+        return choose(layers, FitOptions.builder().batch(batch).build());
+    }
+
+    /** As {@link #fastest(List, FitOptions)}, with the figures. */
+    public static Choice choose(List<? extends LayerSpec> layers, FitOptions options) {
+        int batch = options.batch();
         // One discovery: it lists the OpenCL platforms and starts a Java backend to describe it.
         List<DeviceInfo> devices = Backends.all();
         List<String> ids = devices.stream().map(DeviceInfo::id).toList();
@@ -84,7 +95,14 @@ public final class DeviceChoice {
             log.info("auto: {} is the only device; using it", ids.get(0));
             return new Choice(Backends.open(ids.get(0)), List.of());
         }
-        String network = LayerSpec.describe(layers);
+        // The step's kernels depend on the optimizer, the shifts and weight decay as well as the shapes.
+        String network = LayerSpec.describe(layers) + " " + options.optimizer().id() + (options.augment() > 0 ? " augment" : "")
+                + (options.weightDecay() > 0 ? " decay" : "");
+        // The Java backend last: its JIT compiles on the same cores and would slow an OpenCL CPU
+        // device's probe (and its own probe leaves the JIT warm for training if it wins).
+        List<String> listed = ids;
+        ids = new ArrayList<>(ids);
+        ids.sort(java.util.Comparator.comparing(id -> id.equals("cpu")));
         Map<String, Entry> cache = read();
         Map<String, DeviceInfo> infos = new java.util.HashMap<>();
         for (DeviceInfo d : devices) infos.put(d.id(), d);
@@ -110,7 +128,7 @@ public final class DeviceChoice {
                     continue;
                 }
                 try {
-                    Measurement m = measure(b, layers, batch);
+                    Measurement m = measure(b, layers, options);
                     log.debug("auto: {} probe: {} steps in {} ms, settled {}", id, m.steps(), Math.round(m.millis()), m.settled());
                     p = new Probe(id, m.samplesPerSecond(), false, m.settled());
                     // An unsettled figure is kept too, marked as a lower bound: measuring again on every run
@@ -141,6 +159,7 @@ public final class DeviceChoice {
         }
         if (best == null) best = Backends.open(bestId);
         if (stored) write(cache);
+        probes.sort(java.util.Comparator.comparingInt(p -> listed.indexOf(p.id())));
         List<String> figures = new ArrayList<>();
         for (Probe p : probes) {
             figures.add(String.format(Locale.ROOT, "%s %s%,.0f samples/s%s", p.id(), p.settled() ? "" : "at least ", p.samplesPerSecond(),
@@ -152,58 +171,123 @@ public final class DeviceChoice {
     }
 
     /**
-     * A probe's result: samples per second of the fastest step, and whether the steps had settled
-     * (the last {@value #SETTLED_STEPS} within {@value #SETTLED_SPREAD}x of the fastest) or the time ran out first.
+     * A probe's result: samples per second over the last {@value #SETTLED_WINDOWS} windows of steps,
+     * and whether they had settled (within {@value #SETTLED_SPREAD}x of each other, with the JIT
+     * quiet on the Java backend) before the time ran out.
      */
     record Measurement(double samplesPerSecond, boolean settled, int steps, double millis) {}
 
-    /** Steps that must all be close to the fastest before a probe ends. */
-    static final int SETTLED_STEPS = 3;
-    /** How close: each within this factor of the fastest step. */
+    /** Windows of steps that must agree before a probe ends. */
+    static final int SETTLED_WINDOWS = 3;
+    /** How closely: the fastest window at most this factor faster than the slowest. */
     static final double SETTLED_SPREAD = 1.15;
-    /** A probe that has not settled by then ends anyway (the Java backend's JIT may take this long). */
-    static final long PROBE_MAX_MILLIS = 1200;
+    /** A window lasts at least this long (and one step at least). */
+    static final long WINDOW_MILLIS = 40;
+    /**
+     * A probe that has not settled by then ends anyway. The Java backend needs the longest: its
+     * gemm is Vector-API code, tens of times slower until C2 has compiled it, and on a loaded
+     * 2-core machine that took seconds. Paid once per device and shape: the figure is cached.
+     */
+    static final long PROBE_MAX_MILLIS = 4000;
+    /**
+     * The Java backend counts as JIT-quiet in a window when threads other than the Java threads
+     * that run it (the JIT's compiler threads, which the JVM hides, and the GC) used less than this
+     * share of the window's wall time. A compile still running burns CPU, so this catches a long C2
+     * compilation that a steady run of C1-speed steps would hide.
+     */
+    static final double JIT_QUIET_SHARE = 0.05;
 
     /**
-     * Times training steps of {@code layers} on {@code b} until they settle: at least
-     * {@value #PROBE_MILLIS} ms, then until the last {@value #SETTLED_STEPS} steps are within
-     * {@value #SETTLED_SPREAD}x of the fastest (on the Java backend the first steps run before the JIT has
-     * compiled the gemm and are tens of times slower), at most {@value #PROBE_MAX_MILLIS} ms.
+     * Times the run's own training steps ({@link Trainer#step}: gather, shift, gradient, weight
+     * decay, the run's optimizer) on random images of the network's input size, in windows of at
+     * least {@value #WINDOW_MILLIS} ms, until the last {@value #SETTLED_WINDOWS} windows agree within
+     * {@value #SETTLED_SPREAD}x (and, on the Java backend, the JIT is quiet): at least
+     * {@value #PROBE_MILLIS} ms, at most {@value #PROBE_MAX_MILLIS} ms. The figure is the median
+     * of those windows: the fastest single step flattered PoCL (69k samples/s in a probe, 37k in
+     * training).
      */
-    static Measurement measure(Backend b, List<? extends LayerSpec> layers, int batch) {
-        Random rnd = new Random(7);
+    static Measurement measure(Backend b, List<? extends LayerSpec> layers, FitOptions options) {
+        int batch = options.batch();
         try (Sequential net = Sequential.of(b, WeightInit.HE, 7, layers);
-             Optimizer opt = Optimizer.Kind.SGD.create(b, 0.01f)) {
-            int in = net.inputs(), out = net.outputs();
-            float[] xs = new float[batch * in];
+             Optimizer opt = options.optimizer().create(b, options.learningRate())) {
+            int features = net.inputs();
+            int side = (int) Math.round(Math.sqrt(features));
+            boolean image = side > 1 && side * side == features;
+            int n = 4 * batch;
+            Random rnd = new Random(7);
+            float[] xs = new float[n * features];
             for (int i = 0; i < xs.length; i++) xs[i] = rnd.nextFloat();
-            int[] ts = new int[batch];
-            for (int i = 0; i < batch; i++) ts[i] = rnd.nextInt(out);
-            try (Matrix x = b.upload(xs, batch, in); IntVector t = b.uploadInts(ts)) {
+            int[] ys = new int[n];
+            for (int i = 0; i < n; i++) ys[i] = rnd.nextInt(net.outputs());
+            Dataset data = new Dataset("probe", xs, ys, image ? side : 1, image ? side : features, net.outputs());
+            FitOptions probe = options.toBuilder().epochs(1).augment(image ? options.augment() : 0).listener(null)
+                    .checkpointDir(null).stopAfterEpoch(0).build();
+            try (DeviceDataset train = new DeviceDataset(b, data);
+                 Trainer trainer = new Trainer(net, opt, train, null, probe)) {
+                trainer.shuffle(1);
+                JitMeter jit = "cpu".equals(b.id()) ? new JitMeter() : null;
                 long start = System.nanoTime();
-                long fastest = Long.MAX_VALUE;
-                long[] recent = new long[SETTLED_STEPS];
-                int steps = 0;
-                boolean settled = false;
+                double[] windows = new double[SETTLED_WINDOWS];
+                int steps = 0, done = 0;
                 while (true) {
-                    long t0 = System.nanoTime();
-                    net.gradient(x, t);
-                    opt.step(net.params());
+                    long w0 = System.nanoTime();
+                    if (jit != null) jit.mark();
+                    int inWindow = 0;
+                    do {
+                        trainer.step((steps % 4) * batch);
+                        steps++;
+                        inWindow++;
+                    } while (System.nanoTime() - w0 < WINDOW_MILLIS * 1_000_000L);
                     b.finish();
-                    long took = System.nanoTime() - t0;
-                    fastest = Math.min(fastest, took);
-                    recent[steps % SETTLED_STEPS] = took;
-                    steps++;
+                    long took = System.nanoTime() - w0;
+                    windows[done++ % SETTLED_WINDOWS] = inWindow * (double) batch / (took / 1e9);
                     double elapsedMs = (System.nanoTime() - start) / 1e6;
-                    if (steps >= SETTLED_STEPS) {
-                        settled = true;
-                        for (long r : recent) settled &= r <= SETTLED_SPREAD * fastest;
-                    }
+                    boolean settled = done >= SETTLED_WINDOWS && spread(windows) <= SETTLED_SPREAD
+                            && (jit == null || jit.quiet(took));
                     if ((settled && elapsedMs >= PROBE_MILLIS) || elapsedMs >= PROBE_MAX_MILLIS) {
-                        return new Measurement(batch / (fastest / 1e9), settled, steps, elapsedMs);
+                        double[] sorted = windows.clone();
+                        java.util.Arrays.sort(sorted, 0, Math.min(done, SETTLED_WINDOWS));
+                        return new Measurement(sorted[(Math.min(done, SETTLED_WINDOWS) - 1) / 2], settled, steps, elapsedMs);
                     }
                 }
             }
+        }
+    }
+
+    private static double spread(double[] w) {
+        double lo = Double.MAX_VALUE, hi = 0;
+        for (double v : w) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        return hi / lo;
+    }
+
+    /**
+     * CPU time the process spent outside its visible Java threads (so in the JIT's compiler threads
+     * and the GC) during a window. Only meaningful for the Java backend: an OpenCL driver's own
+     * native threads would count as outside too.
+     */
+    private static final class JitMeter {
+        private final com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        private long process, visible;
+
+        void mark() {
+            process = os.getProcessCpuTime();
+            visible = visibleThreadsCpu();
+        }
+
+        boolean quiet(long windowNanos) {
+            long outside = (os.getProcessCpuTime() - process) - (visibleThreadsCpu() - visible);
+            return outside < JIT_QUIET_SHARE * windowNanos;
+        }
+
+        private long visibleThreadsCpu() {
+            long sum = 0;
+            for (long id : threads.getAllThreadIds()) sum += Math.max(0, threads.getThreadCpuTime(id));
+            return sum;
         }
     }
 

@@ -42,6 +42,9 @@ public final class Trainer implements AutoCloseable {
     private final IntVector tBatch;
     private final IntVector order;
     private final int evalBatch;
+    /** The weight matrices (not the biases) and their gradients, which weight decay acts on. */
+    private final List<Matrix> decayW;
+    private final List<Matrix> decayGrads;
 
     /**
      * @param test the validation set evaluated after every epoch, or null for none
@@ -75,6 +78,9 @@ public final class Trainer implements AutoCloseable {
         this.tBatch = be.allocInts(config.batch());
         this.order = be.allocInts(config.sampled() ? config.batch() : train.size());
         this.evalBatch = Math.max(config.batch(), 1000);
+        List<Param> weights = net.params().stream().filter(p -> p.name().endsWith(".W")).toList();
+        this.decayW = weights.stream().map(Param::value).toList();
+        this.decayGrads = weights.stream().map(Param::grad).toList();
     }
 
     /** Iterations in one epoch (the book's iter_per_epoch in book mode). */
@@ -115,42 +121,20 @@ public final class Trainer implements AutoCloseable {
             iters = Math.max(0, Math.min(iterationsPerEpoch(), config.sampledIterations() - first));
         } else {
             iters = iterationsPerEpoch();
-            be.writeInts(order, permutation(train.size(), epochRandom(config.seed(), epoch)));
         }
+        shuffle(epoch);
         optimizer.setLearningRate(config.learningRate(epoch));
         listener.epochStarted(epoch, iters * batch);
-        // Weight decay adds wd * W to every weight matrix's gradient (not the biases'): one list op a step.
-        List<Param> weights = net.params().stream().filter(p -> p.name().endsWith(".W")).toList();
-        List<Matrix> decayW = weights.stream().map(Param::value).toList();
-        List<Matrix> decayGrads = weights.stream().map(Param::grad).toList();
         long t0 = System.nanoTime();
         double lossSum = 0;
         for (long it = 0; it < iters; it++) {
-            int offset;
-            if (config.sampled()) {
-                // The book's np.random.choice(train_size, batch_size): with replacement, drawn on
-                // the device from (seed, step), so no indices cross from the host.
-                be.randomIndices(order, train.size(), stepSeed(config.seed(), optimizer.steps(), Stream.BATCH));
-                offset = 0;
-            } else {
-                offset = (int) (it * batch);
-            }
-            if (config.augment() > 0) {
-                be.gatherRowsShifted(train.images(), order, offset, train.host().cols(), train.host().rows(),
-                        config.augment(), stepSeed(config.seed(), optimizer.steps(), Stream.SHIFTS), xBatch);
-            } else {
-                be.gatherRows(train.images(), order, offset, xBatch);
-            }
-            be.gatherInts(train.labels(), order, offset, tBatch);
             float loss;
             try {
-                loss = net.gradient(xBatch, tBatch, stepSeed(config.seed(), optimizer.steps(), Stream.DROPOUT));
+                loss = step(config.sampled() ? 0 : (int) (it * batch));
             } catch (NonFiniteLossException e) {
                 throw new NonFiniteLossException("training diverged in epoch " + epoch + ", iteration " + (it + 1)
                         + ": loss is not finite; " + likelyCause());
             }
-            if (config.weightDecay() > 0) be.axpy(config.weightDecay(), decayW, decayGrads);
-            optimizer.step(net.params());
             lossSum += loss;
             listener.progress((it + 1) * batch);
         }
@@ -165,6 +149,40 @@ public final class Trainer implements AutoCloseable {
                 te == null ? Double.NaN : te.accuracy(), iters * batch / Math.max(seconds, 1e-9), seconds, evalSeconds);
         listener.epochEnded(m);
         return m;
+    }
+
+    /**
+     * One training step, everything a step of {@link #runEpoch} does: the batch at {@code offset}
+     * of the order (drawn with replacement in book mode), shifted when augmenting, the gradient,
+     * weight decay and the optimizer's update. {@link DeviceChoice} times exactly this, so that a
+     * device's probe pays for the same kernels as its training.
+     *
+     * @return the batch's loss (the one value read back per step)
+     */
+    float step(int offset) {
+        Backend be = net.backend();
+        if (config.sampled()) {
+            // The book's np.random.choice(train_size, batch_size): with replacement, drawn on
+            // the device from (seed, step), so no indices cross from the host.
+            be.randomIndices(order, train.size(), stepSeed(config.seed(), optimizer.steps(), Stream.BATCH));
+        }
+        if (config.augment() > 0) {
+            be.gatherRowsShifted(train.images(), order, offset, train.host().cols(), train.host().rows(),
+                    config.augment(), stepSeed(config.seed(), optimizer.steps(), Stream.SHIFTS), xBatch);
+        } else {
+            be.gatherRows(train.images(), order, offset, xBatch);
+        }
+        be.gatherInts(train.labels(), order, offset, tBatch);
+        float loss = net.gradient(xBatch, tBatch, stepSeed(config.seed(), optimizer.steps(), Stream.DROPOUT));
+        // Weight decay adds wd * W to every weight matrix's gradient (not the biases'): one list op a step.
+        if (config.weightDecay() > 0) be.axpy(config.weightDecay(), decayW, decayGrads);
+        optimizer.step(net.params());
+        return loss;
+    }
+
+    /** Writes a fresh batch order for an epoch; the probe's steps use the order as a plain permutation. */
+    void shuffle(int epoch) {
+        if (!config.sampled()) net.backend().writeInts(order, permutation(train.size(), epochRandom(config.seed(), epoch)));
     }
 
     /**

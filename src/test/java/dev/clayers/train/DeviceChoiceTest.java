@@ -76,8 +76,8 @@ class DeviceChoiceTest {
     @Test
     void measureReportsAPositiveRate() {
         try (var b = Backends.open("cpu")) {
-            DeviceChoice.Measurement m = DeviceChoice.measure(b, NET, 4);
-            assertTrue(m.samplesPerSecond() > 0 && m.steps() >= DeviceChoice.SETTLED_STEPS, m.toString());
+            DeviceChoice.Measurement m = DeviceChoice.measure(b, NET, dev.clayers.train.FitOptions.builder().batch(4).build());
+            assertTrue(m.samplesPerSecond() > 0 && m.steps() >= DeviceChoice.SETTLED_WINDOWS, m.toString());
         }
     }
 }
