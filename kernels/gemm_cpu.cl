@@ -36,7 +36,7 @@
 #define CPU_RM 6     // rows of C per work-item (register block height)
 #endif
 #ifndef CPU_VW
-#define CPU_VW 16    // columns of C per work-item = vector width: 4, 8 or 16
+#define CPU_VW 16    // columns of C per work-item: 4, 8, 16 (one vector), 32 or 48 (float16 x 2 or 3)
 #endif
 #ifndef CPU_WGN
 #define CPU_WGN 1    // work-items per work-group along N
@@ -48,21 +48,41 @@
 #define CPU_DWGM 2   // the same for gemm_cpu_direct (small products: few row blocks to spread)
 #endif
 
+/*
+ * CPU_VW up to 16 is one vector; 32 and 48 are two or three float16 vectors side by side, for
+ * AVX-512's 32 registers: 8 rows x 3 vectors is 24 accumulators, and each step of K then loads
+ * 3 vectors of B and broadcasts 8 values of A for 24 FMAs, where 6 x 16 loads 7 for 6.
+ */
 #if CPU_VW == 4
+#define CPU_VEC 4
 #define floatv float4
 #define vloadv vload4
 #define vstorev vstore4
 #elif CPU_VW == 8
+#define CPU_VEC 8
 #define floatv float8
 #define vloadv vload8
 #define vstorev vstore8
-#elif CPU_VW == 16
+#elif CPU_VW == 16 || CPU_VW == 32 || CPU_VW == 48
+#define CPU_VEC 16
 #define floatv float16
 #define vloadv vload16
 #define vstorev vstore16
 #else
-#error "CPU_VW must be 4, 8 or 16"
+#error "CPU_VW must be 4, 8, 16, 32 or 48"
 #endif
+#define CPU_NV (CPU_VW / CPU_VEC)   // vectors per row of a work-item's block
+
+/* X(r, v) for each vector v of row r. */
+#if CPU_NV == 1
+#define PER_V(X, r) X(r, 0)
+#elif CPU_NV == 2
+#define PER_V(X, r) X(r, 0) X(r, 1)
+#else
+#define PER_V(X, r) X(r, 0) X(r, 1) X(r, 2)
+#endif
+#define BV_LOAD1(r, v) const floatv bv##v = vloadv(v, bq);
+#define BV_LOAD1T(r, v) const floatv bv##v = vloadv(v, t);
 
 /*
  * ap: op(A) cut into panels of CPU_RM rows, each panel k-major:
@@ -127,19 +147,22 @@ __kernel void gemm_cpu_pack_b(const int N, const int K, const int panels, const 
 inline void gemm_cpu_store(__global float *restrict cr, const floatv acc, const int cols, const float alpha,
                            const float beta) {
     floatv v = alpha * acc;
-    if (cols >= CPU_VW) {
+    if (cols >= CPU_VEC) {
         if (beta != 0.0f) v = fma((floatv) (beta), vloadv(0, cr), v);
         vstorev(v, 0, cr);
     } else {
-        float t[CPU_VW];
+        float t[CPU_VEC];
         vstorev(v, 0, t);
         for (int j = 0; j < cols; j++) cr[j] = beta == 0.0f ? t[j] : t[j] + beta * cr[j];
     }
 }
 
-#define ACC_DECL(r) floatv acc##r = (floatv) (0.0f);
-#define ACC_STEP(r) acc##r = fma((floatv) (aq[r]), bv, acc##r);
-#define ACC_STORE(r) if (i0 + r < M) gemm_cpu_store(c + (size_t) (i0 + r) * N + j0, acc##r, N - j0, alpha, beta);
+#define ACC_DECL1(r, v) floatv acc##r##_##v = (floatv) (0.0f);
+#define ACC_DECL(r) PER_V(ACC_DECL1, r)
+#define ACC_FMA1(r, v) acc##r##_##v = fma(ar, bv##v, acc##r##_##v);
+#define ACC_STEP(r) { const floatv ar = (floatv) (aq[r]); PER_V(ACC_FMA1, r) }
+#define ACC_STORE1(r, v) gemm_cpu_store(c + (size_t) (i0 + r) * N + j0 + v * CPU_VEC, acc##r##_##v, N - j0 - v * CPU_VEC, alpha, beta);
+#define ACC_STORE(r) if (i0 + r < M) { PER_V(ACC_STORE1, r) }
 
 /* C = alpha * op(A) * op(B) + beta * C from the panel copies ap and bp. */
 __kernel __attribute__((reqd_work_group_size(CPU_WGN, CPU_WGM, 1)))
@@ -153,7 +176,7 @@ void gemm_cpu(const int M, const int N, const int K, const float alpha,
     const __global float *aq = ap + (size_t) get_global_id(1) * K * CPU_RM;
     const __global float *bq = bp + (size_t) get_global_id(0) * K * CPU_VW;
     for (int k = 0; k < K; k++) {
-        const floatv bv = vloadv(0, bq);
+        PER_V(BV_LOAD1, 0)
         REP(CPU_RM, ACC_STEP)
         aq += CPU_RM;
         bq += CPU_VW;
@@ -175,23 +198,25 @@ void gemm_cpu(const int M, const int N, const int K, const float alpha,
  * classes), and a transposed B (taken only when K is small, as in dY * W2^T), are read a scalar
  * at a time into a zero-padded vector.
  */
+/* Columns [from, to) of one vector's CPU_VEC columns at cr (a range outside 0..CPU_VEC stores nothing). */
 inline void gemm_cpu_store_range(__global float *restrict cr, const floatv acc, const int from, const int to,
                                  const float alpha, const float beta) {
     floatv v = alpha * acc;
-    if (from == 0 && to == CPU_VW) {
+    if (from <= 0 && to >= CPU_VEC) {
         if (beta != 0.0f) v = fma((floatv) (beta), vloadv(0, cr), v);
         vstorev(v, 0, cr);
     } else {
-        float t[CPU_VW];
+        float t[CPU_VEC];
         vstorev(v, 0, t);
-        for (int j = from; j < to; j++) cr[j] = beta == 0.0f ? t[j] : t[j] + beta * cr[j];
+        for (int j = max(from, 0); j < min(to, CPU_VEC); j++) cr[j] = beta == 0.0f ? t[j] : t[j] + beta * cr[j];
     }
 }
 
 #define AOFF_DECL(r) const size_t ao##r = (size_t) min(i0 + r, M - 1) * a_row;
-#define ACC_STEP_D(r) acc##r = fma((floatv) (aq[ao##r]), bv, acc##r);
-#define ACC_STORE_D(r) \
-    if (i0 + r < M) gemm_cpu_store_range(c + (size_t) (i0 + r) * N + j0, acc##r, own - j0, min(CPU_VW, N - j0), alpha, beta);
+#define ACC_STEP_D(r) { const floatv ar = (floatv) (aq[ao##r]); PER_V(ACC_FMA1, r) }
+#define ACC_STORE_D1(r, v) gemm_cpu_store_range(c + (size_t) (i0 + r) * N + j0 + v * CPU_VEC, acc##r##_##v, \
+                                                own - j0 - v * CPU_VEC, min(CPU_VW, N - j0) - v * CPU_VEC, alpha, beta);
+#define ACC_STORE_D(r) if (i0 + r < M) { PER_V(ACC_STORE_D1, r) }
 
 __kernel __attribute__((reqd_work_group_size(CPU_WGN, CPU_DWGM, 1)))
 void gemm_cpu_direct(const int M, const int N, const int K, const float alpha, const int trans_a, const int trans_b,
@@ -209,7 +234,7 @@ void gemm_cpu_direct(const int M, const int N, const int K, const float alpha, c
     if (!trans_b && N >= CPU_VW) {
         const __global float *bq = b + j0;
         for (int k = 0; k < K; k++) {
-            const floatv bv = vloadv(0, bq);
+            PER_V(BV_LOAD1, 0)
             REP(CPU_RM, ACC_STEP_D)
             aq += a_step;
             bq += N;
@@ -224,7 +249,7 @@ void gemm_cpu_direct(const int M, const int N, const int K, const float alpha, c
         for (int j = 0; j < CPU_VW; j++) t[j] = 0.0f;
         for (int k = 0; k < K; k++) {
             for (int j = 0; j < cols; j++) t[j] = bq[(size_t) j * b_col];
-            const floatv bv = vloadv(0, t);
+            PER_V(BV_LOAD1T, 0)
             REP(CPU_RM, ACC_STEP_D)
             aq += a_step;
             bq += b_row;

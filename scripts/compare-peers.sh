@@ -31,8 +31,9 @@ if has clblast; then
     (cd clblast && mvn -q -B package) && java -jar clblast/target/cl-sgemm-bench.jar --peer clblast --reps 5 | tee "$out/clblast.txt"
 fi
 if has mlp_numpy; then
-    echo "== NumPy MLP training step"
+    echo "== NumPy MLP training step, batch 100 and 1000 (the bench runs both)"
     python3 mlp_numpy.py --threads 2 --envs unset --iters 1000 | tee "$out/mlp_numpy.txt"
+    python3 mlp_numpy.py --threads 2 --envs unset --iters 100 --batch 1000 | tee "$out/mlp_numpy-b1000.txt"
 fi
 if has mlp_torch; then
     echo "== PyTorch (CPU) MLP training step"

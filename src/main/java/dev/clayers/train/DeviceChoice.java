@@ -1,5 +1,6 @@
 package dev.clayers.train;
 
+import dev.clayers.JitWatch;
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.Backends;
 import dev.clayers.backend.DeviceInfo;
@@ -225,7 +226,7 @@ public final class DeviceChoice {
             try (DeviceDataset train = new DeviceDataset(b, data);
                  Trainer trainer = new Trainer(net, opt, train, null, probe)) {
                 trainer.shuffle(1);
-                JitMeter jit = "cpu".equals(b.id()) ? new JitMeter() : null;
+                JitWatch jit = "cpu".equals(b.id()) ? new JitWatch() : null;
                 long start = System.nanoTime();
                 double[] windows = new double[SETTLED_WINDOWS];
                 int steps = 0, done = 0;
@@ -243,7 +244,7 @@ public final class DeviceChoice {
                     windows[done++ % SETTLED_WINDOWS] = inWindow * (double) batch / (took / 1e9);
                     double elapsedMs = (System.nanoTime() - start) / 1e6;
                     boolean settled = done >= SETTLED_WINDOWS && spread(windows) <= SETTLED_SPREAD
-                            && (jit == null || jit.quiet(took));
+                            && (jit == null || jit.quiet(JIT_QUIET_SHARE));
                     if ((settled && elapsedMs >= PROBE_MILLIS) || elapsedMs >= PROBE_MAX_MILLIS) {
                         double[] sorted = windows.clone();
                         java.util.Arrays.sort(sorted, 0, Math.min(done, SETTLED_WINDOWS));
@@ -261,34 +262,6 @@ public final class DeviceChoice {
             hi = Math.max(hi, v);
         }
         return hi / lo;
-    }
-
-    /**
-     * CPU time the process spent outside its visible Java threads (so in the JIT's compiler threads
-     * and the GC) during a window. Only meaningful for the Java backend: an OpenCL driver's own
-     * native threads would count as outside too.
-     */
-    private static final class JitMeter {
-        private final com.sun.management.OperatingSystemMXBean os =
-                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        private long process, visible;
-
-        void mark() {
-            process = os.getProcessCpuTime();
-            visible = visibleThreadsCpu();
-        }
-
-        boolean quiet(long windowNanos) {
-            long outside = (os.getProcessCpuTime() - process) - (visibleThreadsCpu() - visible);
-            return outside < JIT_QUIET_SHARE * windowNanos;
-        }
-
-        private long visibleThreadsCpu() {
-            long sum = 0;
-            for (long id : threads.getAllThreadIds()) sum += Math.max(0, threads.getThreadCpuTime(id));
-            return sum;
-        }
     }
 
     private static Map<String, Entry> read() {

@@ -63,6 +63,10 @@ public final class CpuGemm {
      * build left out src/main/java-vector (compiled without the module).
      */
     static final GemmKernel VECTOR = loadVectorKernel();
+    /** Every Vector-API tile that loads here, whichever {@link #VECTOR} is, so tests check them all. */
+    static final List<GemmKernel> VECTOR_KERNELS = ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty() ? List.of()
+            : java.util.stream.Stream.of("VectorGemmKernel", "VectorGemmKernel8x3").map(n -> loadKernel("dev.clayers.backend.cpu." + n))
+                    .filter(java.util.Objects::nonNull).toList();
     static final GemmKernel DEFAULT =
             VECTOR != null && !"false".equals(System.getProperty("clayers.gemm.vector")) ? VECTOR : SCALAR;
 
@@ -75,19 +79,38 @@ public final class CpuGemm {
         }
     }
 
+    /**
+     * The Vector-API kernel for this instruction set: the 8 x 3-vector tile where vectors are 512
+     * bits (AVX-512's 32 registers hold its 24 accumulators), the 6 x 2-vector tile otherwise (it
+     * fits AVX2's 16). {@code -Dclayers.gemm.tile=6x2|8x3} forces one, for comparisons.
+     */
     private static GemmKernel loadVectorKernel() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return null;
+        GemmKernel base = loadKernel("dev.clayers.backend.cpu.VectorGemmKernel");
+        if (base == null) return null;
+        String tile = System.getProperty("clayers.gemm.tile", "auto");
+        boolean wide = switch (tile) {
+            case "auto" -> base.name().equals("vector512");
+            case "8x3" -> true;
+            case "6x2" -> false;
+            default -> throw new IllegalStateException("-Dclayers.gemm.tile=" + tile + ": expected auto, 6x2 or 8x3");
+        };
+        GemmKernel w = wide ? loadKernel("dev.clayers.backend.cpu.VectorGemmKernel8x3") : null;
+        return w != null ? w : base;
+    }
+
+    private static GemmKernel loadKernel(String name) {
         Class<?> cls;
         try {
             // By name, so that this class never links against the incubator module.
-            cls = Class.forName("dev.clayers.backend.cpu.VectorGemmKernel");
+            cls = Class.forName(name);
         } catch (ClassNotFoundException e) {
             return null;
         }
         try {
             return (GemmKernel) cls.getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException | LinkageError e) {
-            throw new IllegalStateException("jdk.incubator.vector is present but the vector GEMM kernel failed to load", e);
+            throw new IllegalStateException("jdk.incubator.vector is present but the vector GEMM kernel " + name + " failed to load", e);
         }
     }
 

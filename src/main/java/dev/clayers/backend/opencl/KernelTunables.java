@@ -17,7 +17,7 @@ import java.util.Map;
  * @param wptm     tiled gemm: C rows per work-item
  * @param wptn     tiled gemm: C columns per work-item
  * @param cpuRm    CPU gemm: C rows per work-item (register block height)
- * @param cpuVw    CPU gemm: C columns per work-item, the vector width (4, 8 or 16)
+ * @param cpuVw    CPU gemm: C columns per work-item: a vector of 4, 8 or 16, or 2 or 3 float16 (32, 48)
  * @param cpuWgn   CPU gemm: work-items per work-group along N
  * @param cpuWgm   CPU gemm: work-items per work-group along M
  * @param cpuDwgm  CPU gemm, the unpacked kernel for small products: work-items per work-group along M
@@ -48,7 +48,9 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
             throw new IllegalArgumentException("TSM must be a multiple of WPTM and TSN of WPTN, got TSM=" + tsm
                     + " WPTM=" + wptm + " TSN=" + tsn + " WPTN=" + wptn);
         }
-        if (cpuVw != 4 && cpuVw != 8 && cpuVw != 16) throw new IllegalArgumentException("CPU_VW must be 4, 8 or 16, got " + cpuVw);
+        if (cpuVw != 4 && cpuVw != 8 && cpuVw != 16 && cpuVw != 32 && cpuVw != 48) {
+            throw new IllegalArgumentException("CPU_VW must be 4, 8, 16, 32 or 48, got " + cpuVw);
+        }
         if (cpuRm < 1 || cpuWgn < 1 || cpuWgm < 1 || cpuDwgm < 1) {
             throw new IllegalArgumentException("CPU_RM, CPU_WGN, CPU_WGM and CPU_DWGM must be positive, got " + cpuRm + ", " + cpuWgn
                     + ", " + cpuWgm + ", " + cpuDwgm);
@@ -66,7 +68,7 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
     private static final Map<String, int[]> TUNED_RANGES = Map.ofEntries(
             Map.entry("TSM", new int[] {1, 128}), Map.entry("TSN", new int[] {1, 128}), Map.entry("TSK", new int[] {1, 64}),
             Map.entry("WPTM", new int[] {1, 16}), Map.entry("WPTN", new int[] {1, 16}),
-            Map.entry("CPU_RM", new int[] {1, 16}), Map.entry("CPU_VW", new int[] {4, 16}),
+            Map.entry("CPU_RM", new int[] {1, 16}), Map.entry("CPU_VW", new int[] {4, 48}),
             Map.entry("CPU_WGN", new int[] {1, 256}), Map.entry("CPU_WGM", new int[] {1, 256}),
             Map.entry("CPU_DWGM", new int[] {1, 256}));
 

@@ -49,13 +49,15 @@ public final class Tuner {
 
     /**
      * The candidates for a device: for CPUs the register-blocked kernel over register blocks that
-     * fit 16 AVX2 registers and a few work-group shapes, plus the tiled kernel's default as a
+     * fit 16 AVX2 registers or 32 AVX-512 ones and a few work-group shapes, plus the tiled kernel's default as a
      * control; for GPUs the tiled kernel over tile sizes, plus one register-blocked candidate.
      * {@code quick} keeps a handful.
      */
     public static List<String> grid(DeviceInfo info, boolean quick) {
         boolean cpu = DeviceProfile.naturalShape(info) == DeviceProfile.Shape.CPU;
-        List<String> cpuBlocks = quick ? List.of("6,16", "4,16", "8,8") : List.of("6,16", "4,16", "8,8", "12,8", "4,8", "2,16");
+        // 8,48 and 12,32 (24 accumulators) only fit AVX-512's 32 registers; on AVX2 they spill and lose.
+        List<String> cpuBlocks = quick ? List.of("6,16", "8,48", "4,16", "8,8")
+                : List.of("6,16", "8,48", "12,32", "6,32", "4,16", "8,8", "12,8", "4,8", "2,16");
         List<String> cpuGroups = quick ? List.of("1,16", "1,4") : List.of("1,16", "1,4", "1,64", "4,4", "8,1");
         List<String> tiled = quick ? List.of("64,16,4", "32,16,4") : List.of("64,16,4", "32,16,4", "32,8,4", "64,8,8", "16,8,4");
         List<String> out = new ArrayList<>();

@@ -35,7 +35,7 @@ class CpuGemmTest {
     static List<GemmKernel> kernels() {
         List<GemmKernel> ks = new ArrayList<>();
         ks.add(CpuGemm.SCALAR);
-        if (CpuGemm.VECTOR != null) ks.add(CpuGemm.VECTOR);
+        ks.addAll(CpuGemm.VECTOR_KERNELS);
         return ks;
     }
 
