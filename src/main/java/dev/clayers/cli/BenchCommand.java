@@ -38,7 +38,8 @@ import java.util.concurrent.Callable;
                 "Each figure is the median of the timed samples (min and max too) after a warm-up of at least 0.2 s that goes on "
                         + "while the JIT is still compiling (at most 3 s; 0.05-1 s with --quick); the device is waited for "
                         + "before the clock stops. Opening a device (kernel builds) and each case's first call are reported "
-                        + "apart and never counted. Each gemm shape is checked against the Java reference first."})
+                        + "apart and never counted. Each gemm shape is checked against the Java reference first.",
+                "Aim it: --only train --net 784-256-128-10 --batch 64,1000 times just those train steps."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "all", split = ",",
             description = "all, or device ids / name substrings separated by commas (default: ${DEFAULT-VALUE}).")
@@ -50,6 +51,19 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--only", split = ",", paramLabel = "WORKLOAD",
             description = "Run only these workloads: gemm, ops, train, transfer (comma-separated; default: all).")
     List<String> only;
+
+    @Option(names = "--net", paramLabel = "SPEC",
+            description = "Train steps of this net instead of the standard ones (repeat for several). Plain widths from the input to "
+                    + "the classes are a ReLU perceptron (784-256-128-10: input 784, hidden 256 and 128, 10 classes); anything else "
+                    + "is train --net notation on 28x28 images with 10 classes (conv30k5-pool2-100). At batch "
+                    + BenchCases.AIMED_BATCH + " unless --batch is given; --quick drops none of them. The other workloads are "
+                    + "unchanged: add --only train to time just these.")
+    List<String> nets;
+
+    @Option(names = "--batch", split = ",", paramLabel = "N",
+            description = "Train-step batches instead of the standard ones: repeat, or separate by commas (64,1000). Without --net, "
+                    + "the standard nets (" + BenchCases.TRAIN_NETS_TEXT + ") at each.")
+    List<Integer> batches;
 
     @Option(names = "--reps", description = "Timed samples per figure (default: 10, or 3 with --quick).")
     Integer reps;
@@ -71,14 +85,20 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Set<Workload> keep = workloads();
         BenchSettings settings = quick ? BenchSettings.forQuick() : BenchSettings.forFull();
         if (reps != null) settings = settings.withReps(reps);
-        List<BenchCase> cases = BenchCases.standard(quick);
-        if (only != null) {
-            Set<Workload> keep = EnumSet.noneOf(Workload.class);
-            for (String w : only) keep.add(Workload.byKey(w));
-            cases = cases.stream().filter(c -> keep.contains(c.workload())).toList();
+        List<BenchCase> cases;
+        if (nets != null || batches != null) {
+            if (!keep.contains(Workload.TRAIN)) {
+                throw new IllegalArgumentException("--net and --batch choose train steps, but --only leaves out train; add it (--only train)");
+            }
+            cases = BenchCases.standard(quick, BenchCases.trainSteps(nets == null ? BenchCases.TRAIN_NETS : nets,
+                    batches == null ? List.of(BenchCases.AIMED_BATCH) : batches));
+        } else {
+            cases = BenchCases.standard(quick);
         }
+        cases = cases.stream().filter(c -> keep.contains(c.workload())).toList();
         // Before the benchmark runs for minutes, not after.
         if (json != null) OutputFiles.checkFile(json, "--json");
         if (csv != null) OutputFiles.checkFile(csv, "--csv");
@@ -106,6 +126,14 @@ public final class BenchCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** The workloads --only names, or all of them. */
+    private Set<Workload> workloads() {
+        if (only == null) return EnumSet.allOf(Workload.class);
+        Set<Workload> keep = EnumSet.noneOf(Workload.class);
+        for (String w : only) keep.add(Workload.byKey(w));
+        return keep;
     }
 
     /** Opens each device once, timing the open (context and every kernel build). */
