@@ -2,8 +2,14 @@ package dev.clayers.cli;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.clayers.backend.DeviceInfo;
 import dev.clayers.bench.BenchCase;
 import dev.clayers.bench.BenchCases;
+import dev.clayers.bench.BenchOutput;
+import dev.clayers.bench.BenchReport;
+import dev.clayers.bench.BenchResult;
+import dev.clayers.bench.BenchSettings;
+import dev.clayers.bench.DeviceRun;
 import dev.clayers.bench.Workload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,9 +68,12 @@ class BenchAimTest {
         assertTrue(notTrain.err().contains("--only leaves out train"), notTrain.toString());
     }
 
-    /** A real (tiny) aimed run writes one figure, labelled as asked. */
+    /**
+     * A real (tiny) aimed run writes one figure, labelled as asked; comparing it with a run in
+     * the same format gives the ratio, the flags and the leftovers, and opens no device.
+     */
     @Test
-    void aimedRunTimesExactlyThatStep(@TempDir Path dir) throws Exception {
+    void aimedRunThenCompare(@TempDir Path dir) throws Exception {
         Path a = dir.resolve("a.json");
         CliRunner.Result run = CliRunner.run("bench", "--only", "train", "--device", "cpu", "--net", "784-16-10", "--batch", "7",
                 "--quick", "--reps", "1", "--json", a.toString());
@@ -76,5 +85,45 @@ class BenchAimTest {
         assertEquals(1, doc.getAsJsonArray("results").size());
         JsonObject res = doc.getAsJsonArray("results").get(0).getAsJsonObject();
         assertEquals("784-16-10 batch 7", res.get("caseName").getAsString());
+        double median = res.get("median").getAsDouble();
+
+        // B: the same figure at twice A's median with samples 3x apart, and a case A lacks, in BenchOutput's own format.
+        DeviceInfo cpu = new DeviceInfo("cpu", "Java", "v", "JAVA", 2, 0, 1L << 30, 0, "Java 17", "vm");
+        BenchReport rb = new BenchReport("2026-12-02T10:00:00Z", "host B", BenchSettings.forQuick(), List.of(new DeviceRun(cpu, 1, 1)),
+                List.of(new BenchResult("train step", "784-16-10 batch 7", "cpu", "samples/s", median, 2 * median, 3 * median, 3, 1, 1, ""),
+                        new BenchResult("train step", "784-99-10 batch 7", "cpu", "samples/s", 1, 1, 1, 3, 1, 1, "")),
+                List.of(), "at start 0.50 0.40 0.30, at end 0.60 0.50 0.40");
+        Path b = dir.resolve("b.json");
+        BenchOutput.writeJson(rb, b);
+
+        CliRunner.Result cmp = CliRunner.run("bench", "--compare", a.toString(), b.toString());
+        assertEquals(0, cmp.code(), cmp.toString());
+        assertFalse(cmp.err().contains("opening"), cmp.toString());
+        assertTrue(cmp.out().contains("A = " + a + ": started " + doc.get("started").getAsString()), cmp.toString());
+        assertTrue(cmp.out().contains("load average at start"), cmp.toString());
+        assertTrue(cmp.out().contains("B = " + b + ": started 2026-12-02T10:00:00Z; host host B; load average at start 0.50"), cmp.toString());
+        assertTrue(cmp.out().lines().anyMatch(l -> l.startsWith("784-16-10 batch 7 | cpu ") && l.endsWith("| 2.00x !")), cmp.toString());
+        assertTrue(cmp.out().contains("only in B (" + b + "), 1 figure(s):"), cmp.toString());
+        assertTrue(cmp.out().contains("  train step | 784-99-10 batch 7 | cpu"), cmp.toString());
+        assertFalse(cmp.out().contains("only in A"), cmp.toString());
+
+        Path broken = dir.resolve("broken.json");
+        Files.writeString(broken, "{\"results\": [");
+        CliRunner.Result bad = CliRunner.run("bench", "--compare", a.toString(), broken.toString());
+        assertEquals(2, bad.code(), bad.toString());
+        assertEquals(1, bad.err().strip().lines().count(), bad.toString());
+        assertTrue(bad.err().contains("--compare " + broken + ": not JSON"), bad.toString());
+        assertTrue(bad.out().isEmpty(), "nothing printed before both files are read: " + bad);
+
+        CliRunner.Result missing = CliRunner.run("bench", "--compare", dir.resolve("nope.json").toString(), b.toString());
+        assertEquals(2, missing.code(), missing.toString());
+        assertTrue(missing.err().contains("--compare " + dir.resolve("nope.json") + ": no such file"), missing.toString());
+
+        CliRunner.Result withDevice = CliRunner.run("bench", "--compare", a.toString(), b.toString(), "--device", "cpu");
+        assertEquals(2, withDevice.code(), withDevice.toString());
+        assertTrue(withDevice.err().contains("--device cannot be combined with --compare"), withDevice.toString());
+
+        CliRunner.Result oneFile = CliRunner.run("bench", "--compare", a.toString());
+        assertEquals(2, oneFile.code(), oneFile.toString());
     }
 }
