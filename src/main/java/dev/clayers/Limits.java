@@ -44,6 +44,12 @@ public final class Limits {
     /** Most tensors in one safetensors file (a network needs two per affine layer, a checkpoint up to four more). */
     public static final int MAX_TENSORS = (int) fromProperty("clayers.maxTensors", 10_000L);
 
+    /**
+     * Largest file {@code bench --compare} reads: a full bench run writes a few tens of kilobytes
+     * of JSON, so a file this large is the wrong file, and is refused before it is read into memory.
+     */
+    public static final long MAX_BENCH_JSON_BYTES = 64L << 20;
+
     /** A network or a run that would need more memory than the device or the Java heap has. */
     public static final class OutOfMemoryException extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;

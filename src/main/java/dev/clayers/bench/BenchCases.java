@@ -1,5 +1,6 @@
 package dev.clayers.bench;
 
+import dev.clayers.Limits;
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.ElementOp;
 import dev.clayers.backend.IntVector;
@@ -9,13 +10,19 @@ import dev.clayers.backend.UpdateOp;
 import dev.clayers.backend.Verifier;
 import dev.clayers.net.Activation;
 import dev.clayers.net.Architecture;
+import dev.clayers.net.NetSpec;
 import dev.clayers.net.Sequential;
 import dev.clayers.net.WeightInit;
 import dev.clayers.train.Optimizer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.regex.Pattern;
 
 /**
  * The cases {@code clayers bench} runs, and factories for single cases (tests use tiny ones).
@@ -41,6 +48,25 @@ public final class BenchCases {
 
     /** Every case of a full run, or of {@code --quick}. */
     public static List<BenchCase> standard(boolean quick) {
+        List<BenchCase> train = new ArrayList<>();
+        for (int batch : TRAIN_BATCHES) {
+            for (int h : HIDDEN) {
+                if (quick && h == 1000 && batch == 1000) continue;
+                train.add(trainStep(784, h, 10, batch));
+            }
+        }
+        train.add(ConvBenchCases.trainStep(ConvBenchCases.BOOK_NET, 100));
+        return standard(quick, train);
+    }
+
+    /**
+     * The cases of a full run or of {@code --quick} with {@code train} in place of the standard
+     * train steps ({@code bench --net/--batch}); the other workloads are unchanged.
+     */
+    public static List<BenchCase> standard(boolean quick, List<BenchCase> train) {
+        for (BenchCase c : train) {
+            if (c.workload() != Workload.TRAIN) throw new IllegalArgumentException(c.name() + " is not a train step");
+        }
         List<BenchCase> out = new ArrayList<>();
         for (int n : SQUARE) if (!(quick && n == 2048)) out.add(gemm(GemmShape.square(n)));
         // The three products of one 784-100-10 training step at batch 100.
@@ -61,13 +87,7 @@ public final class BenchCases {
         for (UpdateOp op : UpdateOp.values()) out.add(elementwise(op, 784, 100));
         if (!quick) for (UpdateOp op : UpdateOp.values()) out.add(elementwise(op, 784, 1000));
 
-        for (int batch : TRAIN_BATCHES) {
-            for (int h : HIDDEN) {
-                if (quick && h == 1000 && batch == 1000) continue;
-                out.add(trainStep(784, h, 10, batch));
-            }
-        }
-        out.add(ConvBenchCases.trainStep(ConvBenchCases.BOOK_NET, 100));
+        out.addAll(train);
 
         for (int bytes : TRANSFER_BYTES) {
             if (quick && bytes > 1 << 20) continue;
@@ -153,13 +173,96 @@ public final class BenchCases {
         });
     }
 
+    /** The nets {@code bench --batch} times when no {@code --net} is given (those of the standard run), as help texts list them. */
+    public static final String TRAIN_NETS_TEXT = "784-50-10, 784-100-10, 784-1000-10, " + ConvBenchCases.BOOK_NET;
+
+    /** {@link #TRAIN_NETS_TEXT} as a list. */
+    public static final List<String> TRAIN_NETS = List.of(TRAIN_NETS_TEXT.split(", "));
+
+    /** The batch {@code bench --net} times when no {@code --batch} is given: every standard net runs at it. */
+    public static final int AIMED_BATCH = 100;
+
+    /** What {@code bench --net} accepts, for help texts and messages. */
+    public static final String NET_SYNTAX = "either plain widths from the input to the classes (784-256-128-10: a ReLU perceptron), "
+            + "or train --net notation on 28x28 images with 10 classes (conv30k5-pool2-100)";
+
+    private static final Pattern WIDTHS = Pattern.compile("\\d+(\\s*-\\s*\\d+)*");
+
     /**
-     * One training step of an {@code input-hidden-output} ReLU network: {@code Sequential.gradient}
-     * (which reads the loss back) then an SGD step, lr 0.1. Inputs uniform in [0, 1), labels
-     * uniform, both uploaded once.
+     * The train steps of every net at every batch (nets outer), each case once: {@code bench
+     * --net/--batch}. Every spec and batch is checked here, before any device is opened.
      */
+    public static List<BenchCase> trainSteps(List<String> nets, List<Integer> batches) {
+        if (nets.isEmpty() || batches.isEmpty()) throw new IllegalArgumentException("train steps need at least one net and one batch");
+        Map<String, BenchCase> out = new LinkedHashMap<>();
+        for (String net : nets) {
+            for (int batch : batches) {
+                BenchCase c = trainStep(net, batch);
+                out.putIfAbsent(c.name(), c);
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    /**
+     * One training step of the net {@code spec} describes at {@code batch} ({@link #NET_SYNTAX}).
+     * A list of plain widths is the whole perceptron, input and classes included, as the standard
+     * run labels its cases ({@code 784-100-10 batch 100}), so an aimed run's figures line up with
+     * a standard run's under {@code bench --compare}; anything else goes to {@link NetSpec}, whose
+     * last affine layer (to the classes) is implied.
+     */
+    public static BenchCase trainStep(String spec, int batch) {
+        if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
+        if (batch > Limits.MAX_BATCH) {
+            throw new IllegalArgumentException("--batch is " + batch + ", more than the limit of " + Limits.format(Limits.MAX_BATCH)
+                    + "; " + Limits.howToRaise("clayers.maxBatch"));
+        }
+        String net = spec.trim().toLowerCase(Locale.ROOT);
+        if (net.isEmpty()) throw new IllegalArgumentException("--net is empty; give " + NET_SYNTAX);
+        if (!WIDTHS.matcher(net).matches()) {
+            try {
+                return ConvBenchCases.trainStep(net, batch);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage() + "; or plain widths from the input to the classes (784-256-128-10)");
+            }
+        }
+        int[] widths;
+        try {
+            widths = Arrays.stream(net.split("-")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--net '" + spec + "': a width is not an int; give " + NET_SYNTAX);
+        }
+        if (widths.length < 2) {
+            throw new IllegalArgumentException("--net '" + spec + "': plain widths run from the input to the classes, so at least two "
+                    + "(784-" + net + "-10 for a hidden layer of " + net + ")");
+        }
+        Architecture arch;
+        try {
+            arch = new Architecture(widths[0], Arrays.copyOfRange(widths, 1, widths.length - 1), widths[widths.length - 1],
+                    Activation.RELU);
+            arch.layers(0f);   // the width and weight caps of every layer, before any device
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--net '" + spec + "': " + e.getMessage());
+        }
+        if ((long) batch * arch.input() > Limits.MAX_MATRIX_ELEMENTS) {
+            throw new IllegalArgumentException("--net '" + spec + "' at --batch " + batch + ": the input batch has "
+                    + Limits.format((long) batch * arch.input()) + " values, more than one matrix can hold ("
+                    + Limits.format(Limits.MAX_MATRIX_ELEMENTS) + "); use a smaller batch or input");
+        }
+        return trainStep(arch, batch);
+    }
+
+    /** One training step of an {@code input-hidden-output} ReLU network; see {@link #trainStep(Architecture, int)}. */
     public static BenchCase trainStep(int input, int hidden, int output, int batch) {
-        Architecture arch = new Architecture(input, new int[] {hidden}, output, Activation.RELU);
+        return trainStep(new Architecture(input, new int[] {hidden}, output, Activation.RELU), batch);
+    }
+
+    /**
+     * One training step of a perceptron: {@code Sequential.gradient} (which reads the loss back)
+     * then an SGD step, lr 0.1. Inputs uniform in [0, 1), labels uniform, both uploaded once.
+     */
+    public static BenchCase trainStep(Architecture arch, int batch) {
+        int input = arch.input(), output = arch.output();
         return new BenchCase(Workload.TRAIN, arch.describe() + " batch " + batch, batch, b -> {
             Random rnd = new Random(12);
             float[] xs = new float[batch * input];

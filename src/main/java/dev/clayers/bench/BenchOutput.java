@@ -51,7 +51,7 @@ public final class BenchOutput {
                 for (int i = 0; i < c.length; i++) {
                     BenchResult res = row.get(r.devices().get(i).info().id());
                     c[i] = res == null ? "-" : Bench.fmt(res.median()) + " [" + Bench.fmt(res.min()) + "-" + Bench.fmt(res.max()) + "]"
-                            + (res.failed() ? " FAIL" : "") + (res.min() > 0 && res.max() / res.min() > BenchReport.UNSTEADY_SPREAD ? " !" : "");
+                            + (res.failed() ? " FAIL" : "") + (res.unsteady() ? " !" : "");
                     cellWidth = Math.max(cellWidth, c[i].length());
                 }
                 cells.add(c);

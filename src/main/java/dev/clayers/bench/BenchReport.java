@@ -29,7 +29,7 @@ public record BenchReport(String started, String host, BenchSettings settings, L
 
     /** Figures whose samples spread more than {@link #UNSTEADY_SPREAD}x (max over min): the machine was busy or the device unsteady. */
     public List<BenchResult> unsteady() {
-        return results.stream().filter(r -> r.min() > 0 && r.max() / r.min() > UNSTEADY_SPREAD).toList();
+        return results.stream().filter(BenchResult::unsteady).toList();
     }
 
     /** Gemm checks beyond tolerance. */

@@ -20,4 +20,11 @@ package dev.clayers.bench;
 public record BenchResult(String workload, String caseName, String device, String unit, double min, double median, double max,
                           int reps, long callsPerRep, double firstCallMs, String check) {
     public boolean failed() { return check.startsWith("FAIL"); }
+
+    /**
+     * Whether the slowest sample was more than {@link BenchReport#UNSTEADY_SPREAD} times slower
+     * than the fastest: the machine was busy or the device unsteady, so the median is not to be
+     * trusted (tables mark it {@code !}).
+     */
+    public boolean unsteady() { return min > 0 && max / min > BenchReport.UNSTEADY_SPREAD; }
 }

@@ -5,6 +5,7 @@ import dev.clayers.backend.Backends;
 import dev.clayers.bench.Bench;
 import dev.clayers.bench.BenchCase;
 import dev.clayers.bench.BenchCases;
+import dev.clayers.bench.BenchComparison;
 import dev.clayers.bench.BenchOutput;
 import dev.clayers.bench.BenchPlot;
 import dev.clayers.bench.BenchReport;
@@ -13,7 +14,10 @@ import dev.clayers.bench.GemmReference;
 import dev.clayers.bench.Workload;
 import dev.clayers.io.OutputFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -38,7 +42,9 @@ import java.util.concurrent.Callable;
                 "Each figure is the median of the timed samples (min and max too) after a warm-up of at least 0.2 s that goes on "
                         + "while the JIT is still compiling (at most 3 s; 0.05-1 s with --quick); the device is waited for "
                         + "before the clock stops. Opening a device (kernel builds) and each case's first call are reported "
-                        + "apart and never counted. Each gemm shape is checked against the Java reference first."})
+                        + "apart and never counted. Each gemm shape is checked against the Java reference first.",
+                "Aim it: --only train --net 784-256-128-10 --batch 64,1000 times just those train steps. Compare runs: "
+                        + "bench --json A.json, later bench --json B.json, then bench --compare A.json B.json."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "all", split = ",",
             description = "all, or device ids / name substrings separated by commas (default: ${DEFAULT-VALUE}).")
@@ -50,6 +56,28 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--only", split = ",", paramLabel = "WORKLOAD",
             description = "Run only these workloads: gemm, ops, train, transfer (comma-separated; default: all).")
     List<String> only;
+
+    @Option(names = "--net", paramLabel = "SPEC",
+            description = "Train steps of this net instead of the standard ones (repeat for several). Plain widths from the input to "
+                    + "the classes are a ReLU perceptron (784-256-128-10: input 784, hidden 256 and 128, 10 classes); anything else "
+                    + "is train --net notation on 28x28 images with 10 classes (conv30k5-pool2-100). At batch "
+                    + BenchCases.AIMED_BATCH + " unless --batch is given; --quick drops none of them. The other workloads are "
+                    + "unchanged: add --only train to time just these.")
+    List<String> nets;
+
+    @Option(names = "--batch", split = ",", paramLabel = "N",
+            description = "Train-step batches instead of the standard ones: repeat, or separate by commas (64,1000). Without --net, "
+                    + "the standard nets (" + BenchCases.TRAIN_NETS_TEXT + ") at each.")
+    List<Integer> batches;
+
+    @Option(names = "--compare", arity = "2", paramLabel = "FILE",
+            description = {"Compare two files written by bench --json instead of measuring (opens no device): for every (workload, "
+                    + "case, device) in both, A's median, B's median and B/A (above 1: B faster), ! where either side's samples were "
+                    + "more than 2x apart, and each run's date, host and load average. Figures in one file only are listed at the "
+                    + "end; --only filters the workloads.",
+                    "Devices pair by id first; a device of A left over then pairs with the first left-over device of B that has the "
+                            + "same name (another machine may number the same OpenCL device differently)."})
+    List<Path> compare;
 
     @Option(names = "--reps", description = "Timed samples per figure (default: 10, or 3 with --quick).")
     Integer reps;
@@ -63,6 +91,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw a bar chart per workload (devices side by side) into one PNG.")
     Path plot;
 
+    @Spec
+    CommandSpec spec;
+
     private final PrintStream out;
 
     public BenchCommand() { this(System.out); }
@@ -71,14 +102,21 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Set<Workload> keep = workloads();
+        if (compare != null) return compare(keep);
         BenchSettings settings = quick ? BenchSettings.forQuick() : BenchSettings.forFull();
         if (reps != null) settings = settings.withReps(reps);
-        List<BenchCase> cases = BenchCases.standard(quick);
-        if (only != null) {
-            Set<Workload> keep = EnumSet.noneOf(Workload.class);
-            for (String w : only) keep.add(Workload.byKey(w));
-            cases = cases.stream().filter(c -> keep.contains(c.workload())).toList();
+        List<BenchCase> cases;
+        if (nets != null || batches != null) {
+            if (!keep.contains(Workload.TRAIN)) {
+                throw new IllegalArgumentException("--net and --batch choose train steps, but --only leaves out train; add it (--only train)");
+            }
+            cases = BenchCases.standard(quick, BenchCases.trainSteps(nets == null ? BenchCases.TRAIN_NETS : nets,
+                    batches == null ? List.of(BenchCases.AIMED_BATCH) : batches));
+        } else {
+            cases = BenchCases.standard(quick);
         }
+        cases = cases.stream().filter(c -> keep.contains(c.workload())).toList();
         // Before the benchmark runs for minutes, not after.
         if (json != null) OutputFiles.checkFile(json, "--json");
         if (csv != null) OutputFiles.checkFile(csv, "--csv");
@@ -105,6 +143,32 @@ public final class BenchCommand implements Callable<Integer> {
             System.err.println("clayers bench: " + report.failures().size() + " gemm result(s) beyond tolerance");
             return 1;
         }
+        return 0;
+    }
+
+    /** The workloads --only names, or all of them. */
+    private Set<Workload> workloads() {
+        if (only == null) return EnumSet.allOf(Workload.class);
+        Set<Workload> keep = EnumSet.noneOf(Workload.class);
+        for (String w : only) keep.add(Workload.byKey(w));
+        return keep;
+    }
+
+    /** The options that measure, which --compare (reading two finished runs) cannot take. */
+    private static final List<String> MEASURING = List.of("--device", "--quick", "--reps", "--net", "--batch", "--json", "--csv", "--plot");
+
+    /** {@code --compare A.json B.json}: reads both runs (any problem exits 2 naming the file) and prints the comparison. */
+    private int compare(Set<Workload> keep) {
+        ParseResult pr = spec.commandLine().getParseResult();
+        for (String o : MEASURING) {
+            if (pr.hasMatchedOption(o)) throw new IllegalArgumentException(o + " cannot be combined with --compare, which measures nothing");
+        }
+        if (compare.size() != 2) throw new IllegalArgumentException("--compare takes two files, once; got " + compare.size());
+        BenchComparison.Run a = BenchComparison.read(compare.get(0));
+        BenchComparison.Run b = BenchComparison.read(compare.get(1));
+        Set<String> titles = new LinkedHashSet<>();
+        for (Workload w : keep) titles.add(w.title());
+        BenchComparison.of(a, b, only == null ? null : titles).print(out);
         return 0;
     }
 
