@@ -1,5 +1,6 @@
 package dev.clayers.bench;
 
+import dev.clayers.JitWatch;
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.DeviceInfo;
 import dev.clayers.backend.Verifier;
@@ -86,19 +87,25 @@ public final class Bench {
 
     /**
      * Untimed calls, the device waited for after each, in stretches of about 100 ms: at least
-     * {@code warmupNanos}, then on until a whole stretch passes without the JVM compiling anything
-     * (the Java backend's speed keeps changing until C2 has compiled its loops: 200 ms left
-     * 784-50-10 steps at 84k samples/s where 2 s gave 204k), at most {@code maxWarmupNanos}.
+     * {@code warmupNanos}, then on until the device is steady, at most {@code maxWarmupNanos}.
+     * Steady means a whole stretch in which the JVM finished no compilation, and, on the Java
+     * backend, started none either ({@link JitWatch}: a long C2 compile finishes nothing for a
+     * second or more while the loops still run at C1 speed), and whose time per call is within
+     * {@value #STEADY_SPREAD}x of the stretch before. The Java backend's speed keeps changing
+     * until C2 has compiled its loops: 200 ms left 784-50-10 steps at 84k samples/s where 2 s gave 204k.
      *
      * @return nanoseconds per call over the last stretch
      */
     private static double warmUp(Backend b, BenchCase.Run run, BenchSettings s) {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean watchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
+        JitWatch busy = "cpu".equals(b.id()) ? new JitWatch() : null;
         long stretch = Math.min(STRETCH_NANOS, s.warmupNanos());
         long w0 = System.nanoTime();
+        double before = Double.NaN;
         while (true) {
             long compiled = watchJit ? jit.getTotalCompilationTime() : 0;
+            if (busy != null) busy.mark();
             long c0 = System.nanoTime();
             int calls = 0;
             do {
@@ -107,10 +114,18 @@ public final class Bench {
                 calls++;
             } while (System.nanoTime() - c0 < stretch);
             long now = System.nanoTime();
-            boolean quiet = !watchJit || jit.getTotalCompilationTime() == compiled;
-            if ((quiet && now - w0 >= s.warmupNanos()) || now - w0 >= s.maxWarmupNanos()) return (now - c0) / (double) calls;
+            double perCall = (now - c0) / (double) calls;
+            boolean quiet = (!watchJit || jit.getTotalCompilationTime() == compiled) && (busy == null || busy.quiet(JIT_SHARE));
+            boolean steady = quiet && Math.max(perCall, before) <= STEADY_SPREAD * Math.min(perCall, before);
+            before = perCall;
+            if ((steady && now - w0 >= s.warmupNanos()) || now - w0 >= s.maxWarmupNanos()) return perCall;
         }
     }
+
+    /** Two stretches in a row must agree this closely in time per call. */
+    private static final double STEADY_SPREAD = 1.15;
+    /** CPU share of a stretch the JIT and GC may take and still count as quiet. */
+    private static final double JIT_SHARE = 0.05;
 
     static BenchResult time(Backend b, BenchCase c, BenchSettings s, String check) {
         try (BenchCase.Run run = c.setup().prepare(b)) {
