@@ -188,7 +188,8 @@ public final class OpenClBackend extends AbstractBackend {
             throw new IllegalStateException(info.id() + " reports a maximum work-group size of " + maxGroup + " and work-item sizes "
                     + Arrays.toString(maxItems) + "; the driver's answers are unusable (check it with clinfo)");
         }
-        KernelTunables t = KernelTunables.forDevice(profile, maxGroup, maxItems, info.localMemBytes());
+        int floatVector = OpenClDevices.uint(device, CL.CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT);
+        KernelTunables t = KernelTunables.forDevice(profile, maxGroup, maxItems, info.localMemBytes(), floatVector);
         if (gemmSpec != null) {
             t = KernelTunables.withOverrides(t, gemmSpec);
             log.debug("{}: gemm candidate {}", info.id(), t.gemmSpec());

@@ -55,9 +55,9 @@ public final class Tuner {
      */
     public static List<String> grid(DeviceInfo info, boolean quick) {
         boolean cpu = DeviceProfile.naturalShape(info) == DeviceProfile.Shape.CPU;
-        // 8,48 and 12,32 (24 accumulators) only fit AVX-512's 32 registers; on AVX2 they spill and lose.
-        List<String> cpuBlocks = quick ? List.of("6,16", "8,48", "4,16", "8,8")
-                : List.of("6,16", "8,48", "12,32", "6,32", "4,16", "8,8", "12,8", "4,8", "2,16");
+        // 8,32 (the AVX-512 default), 8,48 and 12,32 (24 accumulators) only fit AVX-512's 32 registers.
+        List<String> cpuBlocks = quick ? List.of("6,16", "8,32", "8,48", "4,16", "8,8")
+                : List.of("6,16", "8,32", "8,48", "12,32", "6,32", "4,16", "8,8", "12,8", "4,8", "2,16");
         List<String> cpuGroups = quick ? List.of("1,16", "1,4") : List.of("1,16", "1,4", "1,64", "4,4", "8,1");
         List<String> tiled = quick ? List.of("64,16,4", "32,16,4") : List.of("64,16,4", "32,16,4", "32,8,4", "64,8,8", "16,8,4");
         List<String> out = new ArrayList<>();
