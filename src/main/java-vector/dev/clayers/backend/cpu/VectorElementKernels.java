@@ -1,18 +1,30 @@
 package dev.clayers.backend.cpu;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector-API versions of {@link ElementKernels}' loops, loaded by name like
  * {@link VectorGemmKernel}. The tails shorter than a vector use the scalar loops, so results
- * are the same bit for bit (a compare and a blend, an add: no reassociation).
+ * are the same bit for bit (a compare and a blend, an add, a widening: no reassociation).
+ *
+ * <p>Not here: sigmoid, tanh and softmax on {@code VectorOperators.EXP/LOG/TANH}. They ran
+ * 15-35x faster, but their results depend on the JIT tier: C2 calls SVML, the interpreter and
+ * C1 fall back to Math.exp per lane, so the first calls of a run differed from later ones by an
+ * ulp in about 1% of elements (two identical softmax calls disagreed). Training would then not
+ * replay bit for bit. A vector exp built from plain IEEE operations would not have that problem.
  */
 final class VectorElementKernels extends ElementKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Float lanes that widen to one preferred double vector (8 for AVX-512, 4 for AVX2). */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F_OF_D = VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
+    private static final int LD = D.length();
 
     @Override String name() { return "vector" + S.vectorBitSize(); }
 
@@ -53,6 +65,44 @@ final class VectorElementKernels extends ElementKernels {
                 FloatVector.fromArray(S, xs, base + j).add(FloatVector.fromArray(S, bs, j)).intoArray(os, base + j);
             }
             for (; j < cols; j++) os[base + j] = xs[base + j] + bs[j];
+        }
+    }
+
+    /**
+     * {@code scale * p} over the flat range, then the label entries again as
+     * {@code scale * (p - 1)}: bit for bit the scalar loop. In chunks of rows whose label entries
+     * are read first, since dx may be probs. A label outside the row matches no column, as in the
+     * scalar loop.
+     */
+    @Override
+    void softmaxBackward(float[] ps, int[] labels, float scale, float[] os, int cols, int from, int to) {
+        final int chunk = 256;
+        float[] atLabel = new float[chunk];
+        for (int r0 = from; r0 < to; r0 += chunk) {
+            int r1 = Math.min(to, r0 + chunk);
+            for (int r = r0; r < r1; r++) if (labels[r] >= 0 && labels[r] < cols) atLabel[r - r0] = ps[r * cols + labels[r]];
+            int i = r0 * cols, end = r1 * cols;
+            for (; i + L <= end; i += L) FloatVector.fromArray(S, ps, i).mul(scale).intoArray(os, i);
+            for (; i < end; i++) os[i] = scale * ps[i];
+            for (int r = r0; r < r1; r++) if (labels[r] >= 0 && labels[r] < cols) os[r * cols + labels[r]] = scale * (atLabel[r - r0] - 1f);
+        }
+    }
+
+    /**
+     * Rows streamed in order, each widened to double LD lanes at a time and added into the
+     * accumulator row, which stays in L1; the same additions in the same order as the scalar
+     * loop, so the same bits.
+     */
+    @Override
+    void sumColumns(float[] xs, double[] acc, int cols, int from, int to) {
+        int full = cols - cols % LD;
+        for (int i = from, base = from * cols; i < to; i++, base += cols) {
+            int j = 0;
+            for (; j < full; j += LD) {
+                DoubleVector x = (DoubleVector) FloatVector.fromArray(F_OF_D, xs, base + j).convertShape(VectorOperators.F2D, D, 0);
+                DoubleVector.fromArray(D, acc, j).add(x).intoArray(acc, j);
+            }
+            for (; j < cols; j++) acc[j] += xs[base + j];
         }
     }
 }

@@ -51,11 +51,10 @@ public final class CpuGemm {
     /** Below this many multiply-adds the fork/join overhead outweighs a second core. */
     static final long PARALLEL_FLOPS = Long.getLong("clayers.gemm.parallelFlops", 1L << 18);
 
-    private static final int THREADS = Runtime.getRuntime().availableProcessors();
+    private static final int THREADS = SpinPool.THREADS;
 
     /** Workers for the strips beyond the caller's own; see {@link SpinPool} for why not fork/join. */
-    private static final SpinPool POOL = "false".equals(System.getProperty("clayers.gemm.spin"))
-            ? null : new SpinPool(Math.max(0, THREADS - 1));
+    private static final SpinPool POOL = SpinPool.SHARED;
 
     static final GemmKernel SCALAR = new ScalarGemmKernel();
     /**

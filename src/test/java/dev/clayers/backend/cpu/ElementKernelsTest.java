@@ -1,6 +1,8 @@
 package dev.clayers.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -8,8 +10,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link ElementKernels}: the scalar (branch-free) and loaded (Vector-API where the module is
- * present) versions against the plain definitions, bit for bit (NaN payloads aside), on odd lengths
- * (ragged vector tails) seeded with every special value.
+ * present) versions against plain loops written here, on odd lengths (ragged vector tails) seeded
+ * with every special value. Arithmetic ops (ReLU, bias, column sums, the softmax gradient from
+ * stored p) match bit for bit (NaN payloads aside). The transcendental ones are compared with a
+ * double-precision loop rounded once: the scalar version exactly (it is that loop); a vector
+ * version in float gets the ulp budget stated at each test (the SVML-based one tried for issue 14
+ * measured sigmoid 2.1 ulp, tanh 0.5 ulp on AVX-512, and passed these bounds).
  */
 class ElementKernelsTest {
     private static final float[] SPECIAL = {Float.NaN, Float.intBitsToFloat(0xffc00001), -0f, 0f, Float.MIN_VALUE,
@@ -53,6 +59,156 @@ class ElementKernelsTest {
             k.addBias(out, b, out, rows, cols);
             // NaN compares equal to NaN here: which input's payload an add keeps is the hardware's choice.
             assertArrayEquals(want, out, k.name());
+        }
+    }
+
+    private static final ElementKernels[] BOTH = {ElementKernels.SCALAR, ElementKernels.INSTANCE};
+
+    /** Data for exp-type ops: wide normal values (so both saturations and subnormal results occur) and the specials. */
+    private static float[] wide(int n) {
+        float[] x = input(n);
+        Random r = new Random(-n);
+        for (int i = 0; i < n; i++) if (r.nextBoolean()) x[i] *= 40f;
+        if (n > 3) {
+            x[0] = -100f;   // sigmoid: the subnormal 3.8e-44
+            x[1] = 100f;
+            x[2] = -17.5f;  // just past the vector version's tail switch
+        }
+        return x;
+    }
+
+    /**
+     * {@code |got - ref| <= ulps * ulp(ref)}, ref the double value rounded to float; NaN only for
+     * NaN, infinities exactly. ulp(0) counts as the smallest subnormal.
+     */
+    private static void assertUlps(float[] ref, float[] got, double ulps, String what) {
+        for (int i = 0; i < ref.length; i++) {
+            boolean ok = Float.isNaN(ref[i]) ? Float.isNaN(got[i])
+                    : Float.isInfinite(ref[i]) ? ref[i] == got[i]
+                    : Math.abs((double) got[i] - ref[i]) <= ulps * Math.ulp(ref[i]);
+            if (!ok) {
+                throw new AssertionError(what + ": element " + i + " ref " + ref[i] + " got " + got[i] + " ("
+                        + Math.abs((double) got[i] - ref[i]) / Math.ulp(ref[i]) + " ulp, allowed " + ulps + ")");
+            }
+        }
+    }
+
+    /**
+     * Vector sigmoid: exp 1 ulp, then 1 + e and the division rounded: 4 ulp. At the far negative
+     * end the result is exp(x) itself, subnormal below -87.3, where an ulp is absolute.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 33, 100, 784, 1000})
+    void sigmoidWithinFourUlpOfDoubleReference(int n) {
+        float[] x = wide(n), want = new float[n];
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
+            want[i] = (float) (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
+        }
+        for (ElementKernels k : BOTH) {
+            float[] out = new float[n + 2];
+            k.sigmoid(x, out, 0, n);
+            assertUlps(want, java.util.Arrays.copyOf(out, n), k == ElementKernels.SCALAR ? 0 : 4, k.name() + " sigmoid");
+            assertEquals(0f, out[n], "wrote past the range");
+        }
+    }
+
+    /** Vector tanh: SVML's is 1 ulp (0.5 measured); 2 ulp allowed. Saturates to exactly +-1. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 33, 100, 784, 1000})
+    void tanhWithinTwoUlpOfDoubleReference(int n) {
+        float[] x = wide(n), want = new float[n];
+        for (int i = 0; i < n; i++) want[i] = (float) Math.tanh(x[i]);
+        for (ElementKernels k : BOTH) {
+            float[] out = new float[n];
+            k.tanh(x, out, 0, n);
+            assertUlps(want, out, k == ElementKernels.SCALAR ? 0 : 2, k.name() + " tanh");
+        }
+    }
+
+    /**
+     * Softmax over rows {1, 7, 33, 100, 784, 1000} wide and many rows (vector tails in both
+     * directions), logits spread over +-60: probabilities within {@code rel 1e-6 * sqrt(cols) + abs
+     * 1e-30} of the double loop (float exp 1 ulp, a float row sum, a division; the vector version's
+     * row sum runs over the columns in order), the loss sum within rel 1e-6; the gradient bit for
+     * bit the plain loop on the stored p. Also in place (probs = x).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 10, 33, 100, 784, 1000})
+    void softmaxMatchesDoubleReference(int cols) {
+        int rows = cols >= 784 ? 21 : 37;
+        Random r = new Random(cols);
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * (i % 3 == 0 ? 20 : 1));
+        int[] t = new int[rows];
+        for (int i = 0; i < rows; i++) t[i] = r.nextInt(cols);
+        float[] want = new float[x.length];
+        double wantLoss = 0;
+        // x - max is a float subtraction, as in every version (and the OpenCL kernel); the rest in double.
+        for (int i = 0; i < rows; i++) {
+            float max = Float.NEGATIVE_INFINITY;
+            double sum = 0;
+            for (int j = 0; j < cols; j++) max = Math.max(max, x[i * cols + j]);
+            for (int j = 0; j < cols; j++) sum += Math.exp(x[i * cols + j] - max);
+            for (int j = 0; j < cols; j++) want[i * cols + j] = (float) (Math.exp(x[i * cols + j] - max) / sum);
+            wantLoss += Math.log(sum) - (x[i * cols + t[i]] - max);
+        }
+        float scale = 0.25f;
+        for (ElementKernels k : BOTH) {
+            for (boolean inPlace : new boolean[] {false, true}) {
+                float[] xs = x.clone(), ps = inPlace ? xs : new float[x.length], gs = new float[x.length];
+                double loss = k.softmaxRows(xs, t, ps, gs, scale, cols, 0, rows);
+                String what = k.name() + " softmax " + rows + "x" + cols + (inPlace ? " in place" : "");
+                double rel = k == ElementKernels.SCALAR ? 0 : 1e-6 * Math.sqrt(cols);
+                for (int i = 0; i < x.length; i++) {
+                    assertTrue(Math.abs(ps[i] - want[i]) <= 1e-30 + rel * want[i] + (rel == 0 ? 0 : Math.ulp(want[i])),
+                            what + ": p[" + i + "] ref " + want[i] + " got " + ps[i]);
+                }
+                assertEquals(wantLoss, loss, 1e-6 * Math.abs(wantLoss), what + " loss");
+                float[] wantGrad = new float[x.length];
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) wantGrad[i * cols + j] = scale * (ps[i * cols + j] - (j == t[i] ? 1f : 0f));
+                }
+                assertArrayEquals(bits(wantGrad), bits(gs), what + " gradient");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 10, 33, 100, 784, 1000})
+    void softmaxBackwardIsThePlainLoopAlsoInPlace(int cols) {
+        int rows = 19;
+        float[] p = input(rows * cols);
+        int[] t = new int[rows];
+        Random r = new Random(cols);
+        for (int i = 0; i < rows; i++) t[i] = r.nextInt(cols);
+        float[] want = new float[p.length];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) want[i * cols + j] = 0.1f * (p[i * cols + j] - (j == t[i] ? 1f : 0f));
+        for (ElementKernels k : BOTH) {
+            float[] out = new float[p.length], same = p.clone();
+            k.softmaxBackward(p, t, 0.1f, out, cols, 0, rows);
+            k.softmaxBackward(same, t, 0.1f, same, cols, 0, rows);
+            assertArrayEquals(bits(want), bits(out), k.name());
+            assertArrayEquals(bits(want), bits(same), k.name() + " in place");
+        }
+    }
+
+    /** Column sums in double in row order: every version, over any cut of the rows into consecutive calls, gives the same bits. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 33, 100, 784, 1000})
+    void sumColumnsIsTheDoubleLoopBitForBit(int cols) {
+        for (int rows : new int[] {1, 7, 1000}) {
+            float[] x = input(rows * cols);
+            for (int i = 0; i < x.length; i++) if (Float.isNaN(x[i]) || Float.isInfinite(x[i])) x[i] = 1e30f;
+            double[] want = new double[cols];
+            for (int j = 0; j < cols; j++) for (int i = 0; i < rows; i++) want[j] += x[i * cols + j];
+            for (ElementKernels k : BOTH) {
+                double[] acc = new double[cols];
+                int cut = rows / 3;
+                k.sumColumns(x, acc, cols, 0, cut);
+                k.sumColumns(x, acc, cols, cut, rows);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(want, acc, 0.0, k.name() + " " + rows + "x" + cols);
+            }
         }
     }
 

@@ -54,4 +54,37 @@ class SpinPoolTest {
         release.countDown();
         first.join();
     }
+
+    @Test
+    void splitCoversEveryItemOnceInAlignedPiecesThatDependOnlyOnTheShape() {
+        for (int n : new int[] {1, 17, 1000, 100_000}) {
+            int pieces = SpinPool.pieces(n, 10);
+            int[] seen = new int[n];
+            int[][] cuts = new int[pieces][];
+            for (int round = 0; round < 50; round++) {
+                SpinPool.split(n, 10, 16, (piece, from, to) -> {
+                    synchronized (seen) {
+                        for (int i = from; i < to; i++) seen[i]++;
+                        if (cuts[piece] == null) cuts[piece] = new int[] {from, to};
+                        assertEquals(cuts[piece][0], from, "piece " + piece + " moved");
+                        assertEquals(cuts[piece][1], to, "piece " + piece + " moved");
+                    }
+                });
+            }
+            for (int i = 0; i < n; i++) assertEquals(50, seen[i], "item " + i + " of " + n);
+            for (int p = 0; p < pieces; p++) {
+                assertTrue(cuts[p][0] % 16 == 0, "piece " + p + " starts at " + cuts[p][0]);
+                if (p > 0) assertEquals(cuts[p - 1][1], cuts[p][0], "pieces are contiguous and in order");
+            }
+        }
+    }
+
+    @Test
+    void tryShareRunsTheWorkAndReturnsWhenNoWorkerTookIt() {
+        SpinPool pool = new SpinPool(1);
+        AtomicInteger runs = new AtomicInteger();
+        for (int round = 0; round < 2000; round++) assertTrue(pool.tryShare(runs::incrementAndGet));
+        // Each round runs on the caller, and on the worker at most once more.
+        assertTrue(runs.get() >= 2000 && runs.get() <= 4000, "runs " + runs.get());
+    }
 }
