@@ -97,9 +97,7 @@ final class SpinPool {
                 Throwable t = w.await();
                 if (failure == null) failure = t;
             }
-            if (failure instanceof RuntimeException r) throw r;
-            if (failure instanceof Error e) throw e;
-            if (failure != null) throw new IllegalStateException(failure);
+            rethrow(failure);
             return true;
         } finally {
             lock.unlock();
@@ -144,13 +142,18 @@ final class SpinPool {
                 Throwable t = workers[i - 1].await();
                 if (failure == null) failure = t;
             }
-            if (failure instanceof RuntimeException r) throw r;
-            if (failure instanceof Error e) throw e;
-            if (failure != null) throw new IllegalStateException(failure);
+            rethrow(failure);
             return true;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** A task's exception, thrown on the caller as it was (checked ones wrapped). */
+    private static void rethrow(Throwable failure) {
+        if (failure instanceof RuntimeException r) throw r;
+        if (failure instanceof Error e) throw e;
+        if (failure != null) throw new IllegalStateException(failure);
     }
 
     private static final class Worker implements Runnable {
