@@ -118,7 +118,8 @@ public final class DeviceChoice {
             Entry e = key == null ? null : cache.get(key);
             Probe p;
             Backend b = null;
-            if (e != null && e.samplesPerSecond() > 0) {
+            // An unsettled figure is measured again: it may be a Java backend caught before C2 had started.
+            if (e != null && e.samplesPerSecond() > 0 && e.settled()) {
                 // A cached figure needs no device opened: only the chosen one is, at the end.
                 p = new Probe(id, e.samplesPerSecond(), true, e.settled());
             } else {
@@ -178,6 +179,13 @@ public final class DeviceChoice {
      */
     record Measurement(double samplesPerSecond, boolean settled, int steps, double millis) {}
 
+    /**
+     * Steps the Java backend must have taken before its probe may settle. Interpreted, its Vector-API
+     * gemm takes over 100 ms a step, steadily, before C2 has even started (so the JIT looks quiet):
+     * a probe settled there at 565 samples/s, against 46,000 once compiled. Compiled steps take a
+     * few ms, so this costs nothing then.
+     */
+    static final int JAVA_MIN_STEPS = 30;
     /** Windows of steps that must agree before a probe ends. */
     static final int SETTLED_WINDOWS = 3;
     /** How closely: the fastest window at most this factor faster than the slowest. */
@@ -244,6 +252,7 @@ public final class DeviceChoice {
                     windows[done++ % SETTLED_WINDOWS] = inWindow * (double) batch / (took / 1e9);
                     double elapsedMs = (System.nanoTime() - start) / 1e6;
                     boolean settled = done >= SETTLED_WINDOWS && spread(windows) <= SETTLED_SPREAD
+                            && (jit == null || steps >= JAVA_MIN_STEPS)
                             && (jit == null || jit.quiet(JIT_QUIET_SHARE));
                     if ((settled && elapsedMs >= PROBE_MILLIS) || elapsedMs >= PROBE_MAX_MILLIS) {
                         double[] sorted = windows.clone();
