@@ -103,6 +103,7 @@ class BackendContractTest {
                 check(p.sumColumns(rnd, s[0], s[1]));
             }
             check(p.sumColumns(rnd, manyRows(id, 10_000), 10));   // many rows: several row blocks and the second pass
+            check(p.sumColumns(rnd, manyRows(id, 10_000), 33));  // row blocks with whole 16-column chunks and a ragged one
             check(p.sumColumns(rnd, manyRows(id, 60_000), 1));
         }
     }

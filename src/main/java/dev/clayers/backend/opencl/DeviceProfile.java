@@ -20,7 +20,7 @@ import java.util.Locale;
  * @param elemChunk         elements per work-item of the element-wise kernels ({@code EW_CHUNK})
  * @param serialSoftmaxRows up to this many rows a softmax + cross-entropy is one work-item and one
  *                          launch (0: never)
- * @param serialColumnSums  column sums as one work-item per column walking all rows, instead of a
+ * @param serialColumnSums  column sums by chunks of 16 columns and row blocks, each work-item walking its rows (sum_columns_chunks), instead of a
  *                          two-pass parallel reduction
  * @param blockingReads     read results back with blocking reads only (see {@link #forDevice})
  * @param simulator         a simulator or emulator: correct but orders of magnitude slower than the

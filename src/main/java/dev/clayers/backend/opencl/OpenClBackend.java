@@ -142,7 +142,7 @@ public final class OpenClBackend extends AbstractBackend {
                 ks.build(ctx, device, "gemm.cl", tunables.gemmOptions() + " -cl-mad-enable", "gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt");
             }
             ks.build(ctx, device, "bias.cl", opts, "add_bias", "add_bias_relu");
-            ks.build(ctx, device, "reduce.cl", opts, "sum_columns_partial", "sum_columns_final", "sum_columns_rows", "argmax_rows",
+            ks.build(ctx, device, "reduce.cl", opts, "sum_columns_partial", "sum_columns_final", "sum_columns_chunks", "argmax_rows",
                     "count_correct_partial", "sum_ints_final");
             ks.build(ctx, device, "activations.cl", opts, "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward",
                     "tanh_forward", "tanh_backward");
@@ -585,11 +585,21 @@ public final class OpenClBackend extends AbstractBackend {
                 mem(mask));
     }
 
+    /** CPU-shaped column sums: rows per block at least, and blocks at most (see sum_columns_chunks). */
+    private static final int CPU_SUM_ROWS = 512, CPU_SUM_BLOCKS = 16;
+
     @Override
     protected void doSumColumns(Matrix x, Matrix out) {
         int rows = x.rows(), cols = x.cols();
         if (profile.serialColumnSums()) {
-            launch1("sum_columns_rows", cols, rows, cols, mem(x), mem(out));
+            // Row blocks of at least CPU_SUM_ROWS rows, at most CPU_SUM_BLOCKS of them: enough
+            // work-items for every core at 10,000 rows, and one block (no second pass) at a batch.
+            int blocks = Math.max(1, Math.min(CPU_SUM_BLOCKS, rows / CPU_SUM_ROWS));
+            int rowsPerBlock = (rows + blocks - 1) / blocks;
+            blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
+            cl_mem partial = blocks == 1 ? mem(out) : sumPartialScratch((long) blocks * cols);
+            launch("sum_columns_chunks", new long[] {(cols + 15) / 16, blocks}, null, rows, cols, rowsPerBlock, mem(x), partial);
+            if (blocks > 1) launch1("sum_columns_final", cols, cols, blocks, partial, mem(out));
             return;
         }
         int sx = tunables.sumColsX(), sy = tunables.sumColsY();
