@@ -1,45 +1,60 @@
 package dev.clayers;
 
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.cpu.CpuBackend;
+
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 
 /**
- * Whether the JVM's JIT was busy during a stretch of work, for warm-ups that must not end while
- * the Java backend is still being compiled (its Vector-API gemm runs tens of times slower until
- * C2 is done with it).
+ * Whether the JVM's JIT was busy during a stretch of work, for warm-ups (bench) and probes (auto)
+ * that must not end while the code they time is still being compiled: the Java backend's
+ * Vector-API gemm runs tens of times slower until C2 is done with it.
  *
- * <p>The signal is CPU time the process spent outside its visible Java threads: the JIT's
+ * <p>Two signals. A compilation that finished during the stretch
+ * ({@link CompilationMXBean#getTotalCompilationTime()} grew) counts for every backend. On the Java
+ * backend, so does CPU time the process spent outside its visible Java threads: the JIT's
  * compiler threads are hidden from {@link ThreadMXBean}, so their work (and the GC's) shows up
- * only in the process total. A compilation still running burns CPU, so this sees a long C2
- * compile that {@link java.lang.management.CompilationMXBean#getTotalCompilationTime()} (which
- * grows only when a compilation ends) would hide. Only meaningful when no native threads work
- * for the process: an OpenCL driver's own threads (PoCL's) count as outside too.
+ * only in the process total, and a long C2 compile still running burns CPU long before the
+ * compile-time total moves. That second signal is off for OpenCL devices, whose driver threads
+ * (PoCL's) count as outside too.
  */
 public final class JitWatch {
+    /** Share of a stretch's wall time the JIT and GC may take and the stretch still count as quiet. */
+    public static final double QUIET_SHARE = 0.05;
+
+    private final CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+    private final boolean compileTime = compiler != null && compiler.isCompilationTimeMonitoringSupported();
     private final com.sun.management.OperatingSystemMXBean os;
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    private long process, visible, wall;
+    private long compiled, process, visible, wall;
 
-    public JitWatch() {
-        os = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean o ? o : null;
+    private JitWatch(boolean outsideCpu) {
+        os = outsideCpu && ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean o ? o : null;
         mark();
     }
+
+    /** A watch for timing work on {@code b}: both signals on the Java backend, compile time alone elsewhere. */
+    public static JitWatch of(Backend b) { return new JitWatch(javaBackend(b)); }
+
+    /** Whether b runs on the JVM's own threads (so its speed is the JIT's to change). */
+    public static boolean javaBackend(Backend b) { return CpuBackend.ID.equals(b.id()); }
 
     /** Starts a stretch. */
     public void mark() {
         wall = System.nanoTime();
+        compiled = compileTime ? compiler.getTotalCompilationTime() : 0;
         process = processCpu();
-        visible = visibleThreadsCpu();
+        visible = os == null ? 0 : visibleThreadsCpu();
     }
 
-    /**
-     * Whether, since {@link #mark}, the CPU time outside the visible threads stayed below
-     * {@code share} of the wall time. True when the JVM cannot tell (no process CPU time).
-     */
-    public boolean quiet(double share) {
+    /** Whether, since {@link #mark}, no compilation finished and (Java backend) the CPU outside our threads stayed under {@link #QUIET_SHARE}. */
+    public boolean quiet() {
+        if (compileTime && compiler.getTotalCompilationTime() != compiled) return false;
         if (os == null || process < 0) return true;
         long outside = (processCpu() - process) - (visibleThreadsCpu() - visible);
-        return outside < share * (System.nanoTime() - wall);
+        return outside < QUIET_SHARE * (System.nanoTime() - wall);
     }
 
     private long processCpu() { return os == null ? -1 : os.getProcessCpuTime(); }

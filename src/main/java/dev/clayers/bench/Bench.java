@@ -6,8 +6,6 @@ import dev.clayers.backend.DeviceInfo;
 import dev.clayers.backend.Verifier;
 
 import java.io.PrintStream;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -97,15 +95,12 @@ public final class Bench {
      * @return nanoseconds per call over the last stretch
      */
     private static double warmUp(Backend b, BenchCase.Run run, BenchSettings s) {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        boolean watchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
-        JitWatch busy = "cpu".equals(b.id()) ? new JitWatch() : null;
+        JitWatch jit = JitWatch.of(b);
         long stretch = Math.min(STRETCH_NANOS, s.warmupNanos());
         long w0 = System.nanoTime();
         double before = Double.NaN;
         while (true) {
-            long compiled = watchJit ? jit.getTotalCompilationTime() : 0;
-            if (busy != null) busy.mark();
+            jit.mark();
             long c0 = System.nanoTime();
             int calls = 0;
             do {
@@ -115,8 +110,7 @@ public final class Bench {
             } while (System.nanoTime() - c0 < stretch);
             long now = System.nanoTime();
             double perCall = (now - c0) / (double) calls;
-            boolean quiet = (!watchJit || jit.getTotalCompilationTime() == compiled) && (busy == null || busy.quiet(JIT_SHARE));
-            boolean steady = quiet && Math.max(perCall, before) <= STEADY_SPREAD * Math.min(perCall, before);
+            boolean steady = jit.quiet() && Math.max(perCall, before) <= STEADY_SPREAD * Math.min(perCall, before);
             before = perCall;
             if ((steady && now - w0 >= s.warmupNanos()) || now - w0 >= s.maxWarmupNanos()) return perCall;
         }
@@ -124,8 +118,6 @@ public final class Bench {
 
     /** Two stretches in a row must agree this closely in time per call. */
     private static final double STEADY_SPREAD = 1.15;
-    /** CPU share of a stretch the JIT and GC may take and still count as quiet. */
-    private static final double JIT_SHARE = 0.05;
 
     static BenchResult time(Backend b, BenchCase c, BenchSettings s, String check) {
         try (BenchCase.Run run = c.setup().prepare(b)) {

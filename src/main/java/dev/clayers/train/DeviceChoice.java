@@ -198,13 +198,6 @@ public final class DeviceChoice {
      * 2-core machine that took seconds. Paid once per device and shape: the figure is cached.
      */
     static final long PROBE_MAX_MILLIS = 4000;
-    /**
-     * The Java backend counts as JIT-quiet in a window when threads other than the Java threads
-     * that run it (the JIT's compiler threads, which the JVM hides, and the GC) used less than this
-     * share of the window's wall time. A compile still running burns CPU, so this catches a long C2
-     * compilation that a steady run of C1-speed steps would hide.
-     */
-    static final double JIT_QUIET_SHARE = 0.05;
 
     /**
      * Times the run's own training steps ({@link Trainer#step}: gather, shift, gradient, weight
@@ -234,13 +227,14 @@ public final class DeviceChoice {
             try (DeviceDataset train = new DeviceDataset(b, data);
                  Trainer trainer = new Trainer(net, opt, train, null, probe)) {
                 trainer.shuffle(1);
-                JitWatch jit = "cpu".equals(b.id()) ? new JitWatch() : null;
+                JitWatch jit = JitWatch.of(b);
+                boolean onJvm = JitWatch.javaBackend(b);
                 long start = System.nanoTime();
                 double[] windows = new double[SETTLED_WINDOWS];
                 int steps = 0, done = 0;
                 while (true) {
                     long w0 = System.nanoTime();
-                    if (jit != null) jit.mark();
+                    jit.mark();
                     int inWindow = 0;
                     do {
                         trainer.step((steps % 4) * batch);
@@ -252,8 +246,7 @@ public final class DeviceChoice {
                     windows[done++ % SETTLED_WINDOWS] = inWindow * (double) batch / (took / 1e9);
                     double elapsedMs = (System.nanoTime() - start) / 1e6;
                     boolean settled = done >= SETTLED_WINDOWS && spread(windows) <= SETTLED_SPREAD
-                            && (jit == null || steps >= JAVA_MIN_STEPS)
-                            && (jit == null || jit.quiet(JIT_QUIET_SHARE));
+                            && (!onJvm || steps >= JAVA_MIN_STEPS) && jit.quiet();
                     if ((settled && elapsedMs >= PROBE_MILLIS) || elapsedMs >= PROBE_MAX_MILLIS) {
                         double[] sorted = windows.clone();
                         java.util.Arrays.sort(sorted, 0, Math.min(done, SETTLED_WINDOWS));

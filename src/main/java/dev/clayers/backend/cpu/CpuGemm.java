@@ -58,14 +58,14 @@ public final class CpuGemm {
 
     static final GemmKernel SCALAR = new ScalarGemmKernel();
     /**
-     * The Vector-API kernel, or null when the incubator module is not in the boot layer or the
-     * build left out src/main/java-vector (compiled without the module).
+     * Every Vector-API tile that loads here, the 6 x 2 one first; empty when the incubator module
+     * is not in the boot layer or the build left out src/main/java-vector. Tests check them all.
      */
-    static final GemmKernel VECTOR = loadVectorKernel();
-    /** Every Vector-API tile that loads here, whichever {@link #VECTOR} is, so tests check them all. */
     static final List<GemmKernel> VECTOR_KERNELS = ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty() ? List.of()
             : java.util.stream.Stream.of("VectorGemmKernel", "VectorGemmKernel8x3").map(n -> loadKernel("dev.clayers.backend.cpu." + n))
                     .filter(java.util.Objects::nonNull).toList();
+    /** The Vector-API kernel for this instruction set (see {@link #pickVectorKernel}), or null without one. */
+    static final GemmKernel VECTOR = pickVectorKernel();
     static final GemmKernel DEFAULT =
             VECTOR != null && !"false".equals(System.getProperty("clayers.gemm.vector")) ? VECTOR : SCALAR;
 
@@ -79,14 +79,13 @@ public final class CpuGemm {
     }
 
     /**
-     * The Vector-API kernel for this instruction set: the 8 x 3-vector tile where vectors are 512
-     * bits (AVX-512's 32 registers hold its 24 accumulators), the 6 x 2-vector tile otherwise (it
-     * fits AVX2's 16). {@code -Dclayers.gemm.tile=6x2|8x3} forces one, for comparisons.
+     * The 8 x 3-vector tile where vectors are 512 bits (AVX-512's 32 registers hold its 24
+     * accumulators), the 6 x 2-vector tile otherwise (it fits AVX2's 16), from {@link #VECTOR_KERNELS}.
+     * {@code -Dclayers.gemm.tile=6x2|8x3} forces one, for comparisons.
      */
-    private static GemmKernel loadVectorKernel() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return null;
-        GemmKernel base = loadKernel("dev.clayers.backend.cpu.VectorGemmKernel");
-        if (base == null) return null;
+    private static GemmKernel pickVectorKernel() {
+        if (VECTOR_KERNELS.isEmpty()) return null;
+        GemmKernel base = VECTOR_KERNELS.get(0);
         String tile = System.getProperty("clayers.gemm.tile", "auto");
         boolean wide = switch (tile) {
             case "auto" -> base.name().equals("vector512");
@@ -94,8 +93,7 @@ public final class CpuGemm {
             case "6x2" -> false;
             default -> throw new IllegalStateException("-Dclayers.gemm.tile=" + tile + ": expected auto, 6x2 or 8x3");
         };
-        GemmKernel w = wide ? loadKernel("dev.clayers.backend.cpu.VectorGemmKernel8x3") : null;
-        return w != null ? w : base;
+        return wide && VECTOR_KERNELS.size() > 1 ? VECTOR_KERNELS.get(1) : base;
     }
 
     private static GemmKernel loadKernel(String name) {

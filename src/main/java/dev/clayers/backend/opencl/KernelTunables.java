@@ -111,14 +111,8 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
      * 52 GFLOP/s with 2 against 49 with 4, 784x100x100 64 against 60). The GPU shape gets the largest gemm tile (64, 32, then
      * 16 square, 4x4 outputs per work-item) whose work-group and local-memory slabs fit. Reductions
      * use up to 256 work-items.
-     */
-    public static KernelTunables forDevice(DeviceProfile profile, long maxWorkGroup, long[] maxItemSizes, long localMemBytes) {
-        return forDevice(profile, maxWorkGroup, maxItemSizes, localMemBytes, 8);
-    }
-
-    /**
-     * As above, for a device whose preferred float vector has {@code floatVector} lanes. A CPU
-     * device with 16 (AVX-512: 32 registers) gets an 8 x 32 register block, two float16 per row:
+     *
+     * <p>{@code floatVector} is the device's preferred float vector width. A CPU device with 16 (AVX-512: 32 registers) gets an 8 x 32 register block, two float16 per row:
      * on PoCL (AVX-512 EPYC, 2 cores, alternating rounds with other work on the machine) it ran
      * 1024 and 2048 products at 135 GFLOP/s against 102-104 for 6 x 16, and 784x512x100 at 168
      * against 100; 8 x 48 and 6 x 32 were within a few per cent of it, and 32 columns waste less
