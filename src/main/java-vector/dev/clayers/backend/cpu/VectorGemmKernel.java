@@ -1,7 +1,6 @@
 package dev.clayers.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector-API macro-kernel. It needs {@code --add-modules jdk.incubator.vector} to compile and to
@@ -13,56 +12,21 @@ import jdk.incubator.vector.VectorSpecies;
  * the 16 AVX2 registers (so nothing else, not even a float beta, may stay live in the loop), so C2 keeps the tile in registers for the whole KC loop; each step loads
  * 2 vectors of B and 6 scalars of A for 12 FMAs.
  */
-final class VectorGemmKernel implements GemmKernel {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
+final class VectorGemmKernel extends VectorTileKernel {
     static final int MR = 6;
     static final int NR = 2 * L;
 
-    @Override public int mr() { return MR; }
-    @Override public int nr() { return NR; }
+    VectorGemmKernel() { super(MR, NR); }
+
     @Override public String name() { return "vector" + S.vectorBitSize(); }
-
-    @Override
-    public void multiply(int mc, int nc, int kc, float[] ap, float[] bp, boolean accumulate, float[] c, int cOff, int ldc) {
-        // The tile lands in scratch and is added to C by a plain loop: any C access inside tile()
-        // (even a branch on accumulate around the final stores) halved its speed under C2 on
-        // JDK 17, while the copy costs MR*NR adds per 2*MR*NR*KC flops.
-        float[] out = new float[MR * NR];
-        for (int jr = 0; jr < nc; jr += NR) {
-            int bBase = (jr / NR) * kc * NR;
-            int nw = Math.min(NR, nc - jr);
-            for (int ir = 0; ir < mc; ir += MR) {
-                int aBase = (ir / MR) * kc * MR;
-                int mh = Math.min(MR, mc - ir);
-                tile(kc, ap, aBase, bp, bBase, out);
-                for (int i = 0; i < mh; i++) {
-                    int co = cOff + (ir + i) * ldc + jr, r = i * NR;
-                    if (accumulate) {
-                        for (int j = 0; j < nw; j++) c[co + j] += out[r + j];
-                    } else {
-                        System.arraycopy(out, r, c, co, nw);
-                    }
-                }
-            }
-        }
-    }
-
-    @Override public boolean direct() { return true; }
-
-    @Override
-    public void directTile(int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
-        if (ars == 1) tileByColumns(kc, a, ao, acs, b, bo, ldb, out);
-        else if (acs == 1) tileByRows(kc, a, ao, ars, b, bo, ldb, out);
-        else throw new IllegalArgumentException("A strides " + ars + ", " + acs + ": one must be 1");
-    }
 
     /**
      * {@link #tile} with A(r, p) at {@code a[ao + p * acs + r]} and B rows {@code ldb} apart. Not
      * merged with {@link #tile}: with strides that are not constants C2 keeps a bounds check per
      * load, and the packed path (large products) is where the kernel must run at full speed.
      */
-    private static void tileByColumns(int kc, float[] a, int ao, int acs, float[] b, int bo, int ldb, float[] out) {
+    @Override
+    void tileByColumns(int kc, float[] a, int ao, int acs, float[] b, int bo, int ldb, float[] out) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -84,7 +48,8 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     /** {@link #tile} with A(r, p) at {@code a[ao + r * ars + p]} (six row streams) and B rows {@code ldb} apart. */
-    private static void tileByRows(int kc, float[] a, int ao, int ars, float[] b, int bo, int ldb, float[] out) {
+    @Override
+    void tileByRows(int kc, float[] a, int ao, int ars, float[] b, int bo, int ldb, float[] out) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -117,7 +82,8 @@ final class VectorGemmKernel implements GemmKernel {
         c50.intoArray(out, 5 * NR);     c51.intoArray(out, 5 * NR + L);
     }
 
-    private static void tile(int kc, float[] ap, int ao, float[] bp, int bo, float[] out) {
+    @Override
+    void tile(int kc, float[] ap, int ao, float[] bp, int bo, float[] out) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);

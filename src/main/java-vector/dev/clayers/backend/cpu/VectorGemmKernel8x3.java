@@ -1,7 +1,6 @@
 package dev.clayers.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The AVX-512 macro-kernel: {@link VectorGemmKernel} with a micro-tile of MR = 8 rows x NR = 3
@@ -11,49 +10,16 @@ import jdk.incubator.vector.VectorSpecies;
  * by {@link CpuGemm} only when the preferred vector is 512 bits; with AVX2 this tile would spill.
  * Generated from one template (the three tile methods differ only in how A is addressed).
  */
-final class VectorGemmKernel8x3 implements GemmKernel {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
+final class VectorGemmKernel8x3 extends VectorTileKernel {
     static final int MR = 8;
     static final int NR = 3 * L;
 
-    @Override public int mr() { return MR; }
-    @Override public int nr() { return NR; }
+    VectorGemmKernel8x3() { super(MR, NR); }
+
     @Override public String name() { return "vector" + S.vectorBitSize() + "-8x3"; }
 
     @Override
-    public void multiply(int mc, int nc, int kc, float[] ap, float[] bp, boolean accumulate, float[] c, int cOff, int ldc) {
-        // As in VectorGemmKernel: the tile lands in scratch and a plain loop adds it to C.
-        float[] out = new float[MR * NR];
-        for (int jr = 0; jr < nc; jr += NR) {
-            int bBase = (jr / NR) * kc * NR;
-            int nw = Math.min(NR, nc - jr);
-            for (int ir = 0; ir < mc; ir += MR) {
-                int aBase = (ir / MR) * kc * MR;
-                int mh = Math.min(MR, mc - ir);
-                tile(kc, ap, aBase, bp, bBase, out);
-                for (int i = 0; i < mh; i++) {
-                    int co = cOff + (ir + i) * ldc + jr, r = i * NR;
-                    if (accumulate) {
-                        for (int j = 0; j < nw; j++) c[co + j] += out[r + j];
-                    } else {
-                        System.arraycopy(out, r, c, co, nw);
-                    }
-                }
-            }
-        }
-    }
-
-    @Override public boolean direct() { return true; }
-
-    @Override
-    public void directTile(int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
-        if (ars == 1) tileByColumns(kc, a, ao, acs, b, bo, ldb, out);
-        else if (acs == 1) tileByRows(kc, a, ao, ars, b, bo, ldb, out);
-        else throw new IllegalArgumentException("A strides " + ars + ", " + acs + ": one must be 1");
-    }
-
-    private static void tile(int kc, float[] ap, int ao, float[] bp, int bo, float[] out) {
+    void tile(int kc, float[] ap, int ao, float[] bp, int bo, float[] out) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
@@ -89,7 +55,8 @@ final class VectorGemmKernel8x3 implements GemmKernel {
         c70.intoArray(out, 7 * NR + 0 * L); c71.intoArray(out, 7 * NR + 1 * L); c72.intoArray(out, 7 * NR + 2 * L);
     }
 
-    private static void tileByColumns(int kc, float[] a, int ao, int acs, float[] b, int bo, int ldb, float[] out) {
+    @Override
+    void tileByColumns(int kc, float[] a, int ao, int acs, float[] b, int bo, int ldb, float[] out) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
@@ -123,7 +90,8 @@ final class VectorGemmKernel8x3 implements GemmKernel {
         c70.intoArray(out, 7 * NR + 0 * L); c71.intoArray(out, 7 * NR + 1 * L); c72.intoArray(out, 7 * NR + 2 * L);
     }
 
-    private static void tileByRows(int kc, float[] a, int ao, int ars, float[] b, int bo, int ldb, float[] out) {
+    @Override
+    void tileByRows(int kc, float[] a, int ao, int ars, float[] b, int bo, int ldb, float[] out) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
