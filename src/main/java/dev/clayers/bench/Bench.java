@@ -86,11 +86,11 @@ public final class Bench {
     /**
      * Untimed calls, the device waited for after each, in stretches of about 100 ms: at least
      * {@code warmupNanos}, then on until the device is steady, at most {@code maxWarmupNanos}.
-     * Steady means a whole stretch in which the JVM finished no compilation, and, on the Java
-     * backend, started none either ({@link JitWatch}: a long C2 compile finishes nothing for a
-     * second or more while the loops still run at C1 speed), and whose time per call is within
-     * {@value #STEADY_SPREAD}x of the stretch before. The Java backend's speed keeps changing
-     * until C2 has compiled its loops: 200 ms left 784-50-10 steps at 84k samples/s where 2 s gave 204k.
+     * Steady means {@link JitWatch#steady} (no compilation finished; on the Java backend none
+     * running either, and at least {@value JitWatch#JAVA_MIN_CALLS} calls made) and a time per call
+     * within {@value #STEADY_SPREAD}x of the stretch before. The Java backend's speed keeps
+     * changing until C2 has compiled its loops: 200 ms left 784-50-10 steps at 84k samples/s where
+     * 2 s gave 204k, and a quick run timed a 100x784x100 gemm interpreted, at 0.59 GFLOP/s.
      *
      * @return nanoseconds per call over the last stretch
      */
@@ -99,6 +99,7 @@ public final class Bench {
         long stretch = Math.min(STRETCH_NANOS, s.warmupNanos());
         long w0 = System.nanoTime();
         double before = Double.NaN;
+        long total = 0;
         while (true) {
             jit.mark();
             long c0 = System.nanoTime();
@@ -110,7 +111,8 @@ public final class Bench {
             } while (System.nanoTime() - c0 < stretch);
             long now = System.nanoTime();
             double perCall = (now - c0) / (double) calls;
-            boolean steady = jit.quiet() && Math.max(perCall, before) <= STEADY_SPREAD * Math.min(perCall, before);
+            total += calls;
+            boolean steady = jit.steady(total) && Math.max(perCall, before) <= STEADY_SPREAD * Math.min(perCall, before);
             before = perCall;
             if ((steady && now - w0 >= s.warmupNanos()) || now - w0 >= s.maxWarmupNanos()) return perCall;
         }

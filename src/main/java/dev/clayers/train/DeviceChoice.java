@@ -179,13 +179,6 @@ public final class DeviceChoice {
      */
     record Measurement(double samplesPerSecond, boolean settled, int steps, double millis) {}
 
-    /**
-     * Steps the Java backend must have taken before its probe may settle. Interpreted, its Vector-API
-     * gemm takes over 100 ms a step, steadily, before C2 has even started (so the JIT looks quiet):
-     * a probe settled there at 565 samples/s, against 46,000 once compiled. Compiled steps take a
-     * few ms, so this costs nothing then.
-     */
-    static final int JAVA_MIN_STEPS = 30;
     /** Windows of steps that must agree before a probe ends. */
     static final int SETTLED_WINDOWS = 3;
     /** How closely: the fastest window at most this factor faster than the slowest. */
@@ -228,7 +221,6 @@ public final class DeviceChoice {
                  Trainer trainer = new Trainer(net, opt, train, null, probe)) {
                 trainer.shuffle(1);
                 JitWatch jit = JitWatch.of(b);
-                boolean onJvm = JitWatch.javaBackend(b);
                 long start = System.nanoTime();
                 double[] windows = new double[SETTLED_WINDOWS];
                 int steps = 0, done = 0;
@@ -246,7 +238,7 @@ public final class DeviceChoice {
                     windows[done++ % SETTLED_WINDOWS] = inWindow * (double) batch / (took / 1e9);
                     double elapsedMs = (System.nanoTime() - start) / 1e6;
                     boolean settled = done >= SETTLED_WINDOWS && spread(windows) <= SETTLED_SPREAD
-                            && (!onJvm || steps >= JAVA_MIN_STEPS) && jit.quiet();
+                            && jit.steady(steps);
                     if ((settled && elapsedMs >= PROBE_MILLIS) || elapsedMs >= PROBE_MAX_MILLIS) {
                         double[] sorted = windows.clone();
                         java.util.Arrays.sort(sorted, 0, Math.min(done, SETTLED_WINDOWS));
