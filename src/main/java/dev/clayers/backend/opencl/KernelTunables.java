@@ -113,10 +113,11 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
      * use up to 256 work-items.
      *
      * <p>{@code floatVector} is the device's preferred float vector width. A CPU device with 16 (AVX-512: 32 registers) gets an 8 x 32 register block, two float16 per row:
-     * on PoCL (AVX-512 EPYC, 2 cores, alternating rounds with other work on the machine) it ran
-     * 1024 and 2048 products at 135 GFLOP/s against 102-104 for 6 x 16, and 784x512x100 at 168
-     * against 100; 8 x 48 and 6 x 32 were within a few per cent of it, and 32 columns waste less
-     * of a ragged last block (100 columns: 128 computed) than 48 (144).
+     * on PoCL (AVX-512 EPYC, 2 cores, two alternating rounds of bench --only gemm with
+     * clayers.kernel.defines) it ran 1024 at 272-280 GFLOP/s against 164-170 for 6 x 16, and 2048
+     * at 292-300 against 186-191; 8 x 48 and 6 x 32 were within a few per cent of it in an earlier
+     * comparison, and 32 columns waste less of a ragged last block (100 columns: 128 computed) than
+     * 48 (144).
      */
     public static KernelTunables forDevice(DeviceProfile profile, long maxWorkGroup, long[] maxItemSizes, long localMemBytes,
                                            int floatVector) {
