@@ -70,6 +70,19 @@ class MainTest {
     }
 
     @Test
+    void everyCommandsHelpRendersCleanly() {
+        // picocli formats descriptions with String.format: a bare % prints a warning and the raw text.
+        for (String name : new picocli.CommandLine(new Main()).getSubcommands().keySet()) {
+            out.reset();
+            err.reset();
+            assertEquals(0, Main.run(name, "--help"), name);
+            assertTrue(out().contains("Usage: clayers " + name), name + ": " + out());
+            assertTrue(err().isEmpty(), name + " --help wrote to stderr: " + err());
+            assertTrue(!out().contains("%n"), name + ": " + out());
+        }
+    }
+
+    @Test
     void everyCommandTakesVerbose() {
         assertEquals(0, Main.run("devices", "--verbose"));
         assertEquals(0, Main.run("apple", "--verbose"));
