@@ -87,32 +87,47 @@
 /*
  * ap: op(A) cut into panels of CPU_RM rows, each panel k-major:
  *     ap[(i / CPU_RM) * K * CPU_RM + k * CPU_RM + i % CPU_RM] = op(A)[i][k], zero for i >= M.
- * Dimension 0 runs along the stored matrix's rows so the reads are unit stride:
- * (gid0, gid1) = (i, k) when A is stored transposed (K x M), (k, i) when not (M x K).
+ * Work-item (k, p) writes the CPU_RM contiguous floats of panel p at step k, so every store is
+ * a whole run (one element per work-item scattered 4-byte stores CPU_RM floats apart); neighbours
+ * along k read neighbouring floats of each row when A is stored as is (M x K), and each
+ * work-item reads CPU_RM contiguous floats when A is stored transposed (K x M).
  */
 __kernel void gemm_cpu_pack_a(const int M, const int K, const int panels, const int trans_a,
                               __global const float *restrict a, __global float *restrict ap) {
-    const int i = trans_a ? get_global_id(0) : get_global_id(1);
-    const int k = trans_a ? get_global_id(1) : get_global_id(0);
-    if (i >= panels * CPU_RM || k >= K) return;
-    float v = 0.0f;
-    if (i < M) v = trans_a ? a[(size_t) k * M + i] : a[(size_t) i * K + k];
-    ap[((size_t) (i / CPU_RM) * K + k) * CPU_RM + i % CPU_RM] = v;
+    const int k = get_global_id(0);
+    const int p = get_global_id(1);
+    if (k >= K || p >= panels) return;
+    __global float *restrict dst = ap + ((size_t) p * K + k) * CPU_RM;
+    const int i0 = p * CPU_RM;
+    for (int r = 0; r < CPU_RM; r++) {
+        const int i = i0 + r;
+        dst[r] = i >= M ? 0.0f : trans_a ? a[(size_t) k * M + i] : a[(size_t) i * K + k];
+    }
 }
 
 /*
  * bp: op(B) cut into panels of CPU_VW columns, each panel row-major (K x CPU_VW):
  *     bp[(j / CPU_VW) * K * CPU_VW + k * CPU_VW + j % CPU_VW] = op(B)[k][j], zero for j >= N.
- * (gid0, gid1) = (j, k) when B is stored as is (K x N), (k, j) when transposed (N x K).
+ * Work-item (k, q) writes row k of panel q: a vector copy of CPU_VW contiguous floats when B is
+ * stored as is (K x N) and the panel lies inside it; otherwise (the ragged last panel, or B
+ * stored transposed, N x K, read CPU_VW floats K apart) one float at a time.
  */
 __kernel void gemm_cpu_pack_b(const int N, const int K, const int panels, const int trans_b,
                               __global const float *restrict b, __global float *restrict bp) {
-    const int j = trans_b ? get_global_id(1) : get_global_id(0);
-    const int k = trans_b ? get_global_id(0) : get_global_id(1);
-    if (j >= panels * CPU_VW || k >= K) return;
-    float v = 0.0f;
-    if (j < N) v = trans_b ? b[(size_t) j * K + k] : b[(size_t) k * N + j];
-    bp[((size_t) (j / CPU_VW) * K + k) * CPU_VW + j % CPU_VW] = v;
+    const int k = get_global_id(0);
+    const int q = get_global_id(1);
+    if (k >= K || q >= panels) return;
+    __global float *restrict dst = bp + ((size_t) q * K + k) * CPU_VW;
+    const int j0 = q * CPU_VW;
+    if (!trans_b && j0 + CPU_VW <= N) {
+        const __global float *src = b + (size_t) k * N + j0;
+        for (int v = 0; v < CPU_NV; v++) vstorev(vloadv(v, src), v, dst);
+    } else {
+        for (int j = 0; j < CPU_VW; j++) {
+            const int col = j0 + j;
+            dst[j] = col >= N ? 0.0f : trans_b ? b[(size_t) col * K + k] : b[(size_t) k * N + col];
+        }
+    }
 }
 
 /*

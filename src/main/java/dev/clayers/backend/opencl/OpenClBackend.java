@@ -548,9 +548,8 @@ public final class OpenClBackend extends AbstractBackend {
         long[] global = {roundUp(panelsB, wgn), roundUp(panelsA, wgm)};
         cl_mem ap = packAScratch((long) panelsA * rm * k);
         cl_mem bp = packBScratch((long) panelsB * vw * k);
-        long rowsA = (long) panelsA * rm, colsB = (long) panelsB * vw;
-        launch("gemm_cpu_pack_a", transA ? new long[] {rowsA, k} : new long[] {k, rowsA}, null, m, k, panelsA, transA ? 1 : 0, mem(a), ap);
-        launch("gemm_cpu_pack_b", transB ? new long[] {k, colsB} : new long[] {colsB, k}, null, n, k, panelsB, transB ? 1 : 0, mem(b), bp);
+        launch("gemm_cpu_pack_a", new long[] {k, panelsA}, null, m, k, panelsA, transA ? 1 : 0, mem(a), ap);
+        launch("gemm_cpu_pack_b", new long[] {k, panelsB}, null, n, k, panelsB, transB ? 1 : 0, mem(b), bp);
         launch("gemm_cpu", global, new long[] {wgn, wgm}, m, n, k, alpha, ap, bp, beta, mem(c));
     }
 
