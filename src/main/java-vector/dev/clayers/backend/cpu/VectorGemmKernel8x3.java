@@ -125,4 +125,41 @@ final class VectorGemmKernel8x3 extends VectorTileKernel {
         c60.intoArray(out, 6 * NR + 0 * L); c61.intoArray(out, 6 * NR + 1 * L); c62.intoArray(out, 6 * NR + 2 * L);
         c70.intoArray(out, 7 * NR + 0 * L); c71.intoArray(out, 7 * NR + 1 * L); c72.intoArray(out, 7 * NR + 2 * L);
     }
+
+    // One vector wide: a ragged last column sliver of an unpacked product (CpuGemm.Problem.runDirect).
+    @Override
+    void edgeByColumns(int kc, float[] a, int ao, int acs, float[] b, int bo, int ldb, float[] out) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * acs;
+            FloatVector b0 = FloatVector.fromArray(S, b, bo + p * ldb);
+            c0 = b0.fma(FloatVector.broadcast(S, a[ai]), c0);
+            c1 = b0.fma(FloatVector.broadcast(S, a[ai + 1]), c1);
+            c2 = b0.fma(FloatVector.broadcast(S, a[ai + 2]), c2);
+            c3 = b0.fma(FloatVector.broadcast(S, a[ai + 3]), c3);
+            c4 = b0.fma(FloatVector.broadcast(S, a[ai + 4]), c4);
+            c5 = b0.fma(FloatVector.broadcast(S, a[ai + 5]), c5);
+            c6 = b0.fma(FloatVector.broadcast(S, a[ai + 6]), c6);
+            c7 = b0.fma(FloatVector.broadcast(S, a[ai + 7]), c7);
+        }
+        c0.intoArray(out, 0 * L); c1.intoArray(out, 1 * L); c2.intoArray(out, 2 * L); c3.intoArray(out, 3 * L); c4.intoArray(out, 4 * L); c5.intoArray(out, 5 * L); c6.intoArray(out, 6 * L); c7.intoArray(out, 7 * L);
+    }
+
+    @Override
+    void edgeByRows(int kc, float[] a, int ao, int ars, float[] b, int bo, int ldb, float[] out) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        int r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars, r5 = r4 + ars, r6 = r5 + ars, r7 = r6 + ars;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo + p * ldb);
+            c0 = b0.fma(FloatVector.broadcast(S, a[ao + p]), c0);
+            c1 = b0.fma(FloatVector.broadcast(S, a[r1 + p]), c1);
+            c2 = b0.fma(FloatVector.broadcast(S, a[r2 + p]), c2);
+            c3 = b0.fma(FloatVector.broadcast(S, a[r3 + p]), c3);
+            c4 = b0.fma(FloatVector.broadcast(S, a[r4 + p]), c4);
+            c5 = b0.fma(FloatVector.broadcast(S, a[r5 + p]), c5);
+            c6 = b0.fma(FloatVector.broadcast(S, a[r6 + p]), c6);
+            c7 = b0.fma(FloatVector.broadcast(S, a[r7 + p]), c7);
+        }
+        c0.intoArray(out, 0 * L); c1.intoArray(out, 1 * L); c2.intoArray(out, 2 * L); c3.intoArray(out, 3 * L); c4.intoArray(out, 4 * L); c5.intoArray(out, 5 * L); c6.intoArray(out, 6 * L); c7.intoArray(out, 7 * L);
+    }
 }

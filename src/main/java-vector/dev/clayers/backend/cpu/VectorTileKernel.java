@@ -59,7 +59,22 @@ abstract class VectorTileKernel implements GemmKernel {
         }
     }
 
+    /** {@link #tileByColumns} one vector wide: {@code out[r * L + j]}. */
+    abstract void edgeByColumns(int kc, float[] a, int ao, int acs, float[] b, int bo, int ldb, float[] out);
+
+    /** {@link #tileByRows} one vector wide: {@code out[r * L + j]}. */
+    abstract void edgeByRows(int kc, float[] a, int ao, int ars, float[] b, int bo, int ldb, float[] out);
+
     @Override public final boolean direct() { return true; }
+
+    @Override public final int edgeNr() { return L; }
+
+    @Override
+    public final void directEdgeTile(int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
+        if (ars == 1) edgeByColumns(kc, a, ao, acs, b, bo, ldb, out);
+        else if (acs == 1) edgeByRows(kc, a, ao, ars, b, bo, ldb, out);
+        else throw new IllegalArgumentException("A strides " + ars + ", " + acs + ": one must be 1");
+    }
 
     @Override
     public final void directTile(int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {

@@ -239,15 +239,15 @@ public final class CpuGemm {
          * Small problems with B not transposed: the kernel reads whole MR x NR tiles of A and B in
          * place (B's rows are contiguous; A by rows, or by columns when transposed), so nothing is
          * copied. A ragged last column sliver is computed by a tile shifted left to end at column
-         * n, and a ragged last row panel by one shifted up to end at row m: they recompute columns
-         * (rows) that the tile before them owns and store only their own. Packing those edges
-         * instead, per strip and KC slice, made a 100 x 784 x 50 product cost 2.5x the
-         * 100 x 784 x 48 one. Only a C narrower than NR (or shorter than MR) still packs its edge,
-         * zero-padded. Each tile lands in a scratch block and is added to C with alpha and beta
+         * n (one vector wide when the sliver is, {@link GemmKernel#edgeNr}), and a ragged last row
+         * panel by one shifted up to end at row m: they recompute columns (rows) that the tile
+         * before them owns and store only their own. Packing those edges instead, per strip and KC
+         * slice, made a 100 x 784 x 50 product cost 2.5x the 100 x 784 x 48 one. Only a C narrower
+         * than the tile (or shorter than MR) still packs its edge, zero-padded. Each tile lands in a scratch block and is added to C with alpha and beta
          * there. The loops keep one B sliver (KC x NR) hot in L1 across the strip's row panels.
          */
         private void runDirect(int i0, int i1, int j0, int j1) {
-            int mr = kernel.mr(), nr = kernel.nr();
+            int mr = kernel.mr(), nr = kernel.nr(), en = kernel.edgeNr();
             int kcMax = Math.min(KC, k);
             float[][] buf = BUFFERS.get();
             if (buf[0].length < mr * kcMax) buf[0] = new float[mr * kcMax];
@@ -264,20 +264,26 @@ public final class CpuGemm {
                     int nw = Math.min(nr, j1 - jr);
                     float[] bs = b;
                     int jt = jr;                        // first column the tile computes
-                    if (nw < nr && n >= nr) {
+                    boolean edge = nw < nr && nw <= en && n >= en;
+                    if (edge) {
+                        jt = n - en;
+                    } else if (nw < nr && n >= nr) {
                         jt = n - nr;
                     } else if (nw < nr) {
                         packB(edgeB, pc, kc, jr, nw, nr);
                         bs = edgeB;
                     }
-                    int bo = bs == b ? pc * n + jt : 0, ldb = bs == b ? n : nr;
+                    int bo = bs == b ? pc * n + jt : 0, ldb = bs == b ? n : nr, tw = edge ? en : nr;
                     for (int ir = i0; ir < i1; ir += mr) {
                         int mh = Math.min(mr, i1 - ir);
+                        boolean packed = mh < mr && packEdgeA;
                         int it = mh < mr && !packEdgeA ? m - mr : ir;   // first row the tile computes
-                        if (mh < mr && packEdgeA) kernel.directTile(kc, edgeA, 0, 1, mr, bs, bo, ldb, out);
-                        else if (transA) kernel.directTile(kc, a, pc * m + it, 1, m, bs, bo, ldb, out);
-                        else kernel.directTile(kc, a, it * k + pc, k, 1, bs, bo, ldb, out);
-                        addTile(out, (ir - it) * nr + (jr - jt), nr, mh, nw, ir * n + jr, first);
+                        float[] as = packed ? edgeA : a;
+                        int ao = packed ? 0 : transA ? pc * m + it : it * k + pc;
+                        int ars = packed || transA ? 1 : k, acs = packed ? mr : transA ? m : 1;
+                        if (edge) kernel.directEdgeTile(kc, as, ao, ars, acs, bs, bo, ldb, out);
+                        else kernel.directTile(kc, as, ao, ars, acs, bs, bo, ldb, out);
+                        addTile(out, (ir - it) * tw + (jr - jt), tw, mh, nw, ir * n + jr, first);
                     }
                 }
             }

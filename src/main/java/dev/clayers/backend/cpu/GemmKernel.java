@@ -52,4 +52,19 @@ interface GemmKernel {
     default void directTile(int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
         throw new UnsupportedOperationException(name() + " has no direct tile");
     }
+
+    /**
+     * Columns of {@link #directEdgeTile}, narrower than {@link #nr()}; 0 when the kernel has none.
+     * A ragged last column sliver no wider than this costs an edge tile instead of a whole one.
+     */
+    default int edgeNr() { return 0; }
+
+    /**
+     * As {@link #directTile}, for an mr x {@link #edgeNr()} tile: {@code out[r * edgeNr + j]}.
+     *
+     * @param out mr * edgeNr floats, overwritten
+     */
+    default void directEdgeTile(int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
+        throw new UnsupportedOperationException(name() + " has no edge tile");
+    }
 }
