@@ -26,15 +26,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * when the pool is busy). Problems under {@link #PARALLEL_FLOPS} multiply-adds stay on the
  * calling thread.
  *
- * <p>Tunables (system properties, read once): {@code clayers.gemm.kc}, {@code .mc}, {@code .nc},
+ * <p>Tunables (system properties, read once): {@code clayers.gemm.kc} (all kernels), {@code .mc}, {@code .nc},
  * {@code clayers.gemm.directFlops} (0: always pack), {@code clayers.gemm.vector=false} to force
  * the scalar kernel.
  */
 public final class CpuGemm {
     private CpuGemm() {}
 
-    // Defaults are BLIS's Haswell sgemm blocking (MR x NR = 6 x 16, the same AVX2 register tile).
-    static final int KC = Integer.getInteger("clayers.gemm.kc", 256);  // depth of a packed slice
+    // Defaults are BLIS's Haswell sgemm blocking (MR x NR = 6 x 16, the same AVX2 register tile);
+    // the depth of a packed slice is the kernel's own (GemmKernel.kc) unless clayers.gemm.kc says.
+    private static final Integer KC = Integer.getInteger("clayers.gemm.kc");
     static final int MC = Integer.getInteger("clayers.gemm.mc", 168);  // rows of A per L2 block
     static final int NC = Integer.getInteger("clayers.gemm.nc", 4080); // columns of B per L3 panel
 
@@ -198,6 +199,11 @@ public final class CpuGemm {
         else if (beta != 1f) for (int i = 0; i < len; i++) c[i] *= beta;
     }
 
+    /** The depth of a packed (or unpacked) slice for this kernel: {@code -Dclayers.gemm.kc}, else {@link GemmKernel#kc}. */
+    static int kc(GemmKernel kernel) {
+        return KC != null ? KC : kernel.kc();
+    }
+
     /** Packing buffers, reused per thread: growing them is the only allocation in steady state. */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
@@ -213,7 +219,7 @@ public final class CpuGemm {
             int mr = kernel.mr(), nr = kernel.nr();
             int mcMax = Math.min(roundUp(MC, mr), roundUp(i1 - i0, mr));
             int ncMax = Math.min(roundUp(NC, nr), roundUp(j1 - j0, nr));
-            int kcMax = Math.min(KC, k);
+            int kcMax = Math.min(kc(kernel), k);
             float[][] buf = BUFFERS.get();
             if (buf[0].length < mcMax * kcMax) buf[0] = new float[mcMax * kcMax];
             if (buf[1].length < kcMax * ncMax) buf[1] = new float[kcMax * ncMax];
@@ -248,7 +254,7 @@ public final class CpuGemm {
          */
         private void runDirect(int i0, int i1, int j0, int j1) {
             int mr = kernel.mr(), nr = kernel.nr(), en = kernel.edgeNr();
-            int kcMax = Math.min(KC, k);
+            int kcMax = Math.min(kc(kernel), k);
             float[][] buf = BUFFERS.get();
             if (buf[0].length < mr * kcMax) buf[0] = new float[mr * kcMax];
             if (buf[1].length < kcMax * nr) buf[1] = new float[kcMax * nr];

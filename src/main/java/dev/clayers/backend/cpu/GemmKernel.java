@@ -22,6 +22,12 @@ interface GemmKernel {
     /** Whether the kernel reads the zero padding of a ragged last B sliver (false: it stops at nc). */
     default boolean readsPadding() { return true; }
 
+    /**
+     * Depth of a packed slice of the shared dimension (BLIS's KC): after each slice the tile is
+     * added into C. 256 is BLIS's figure for AVX2's 6 x 16 tile (its B sliver fills half of L1).
+     */
+    default int kc() { return 256; }
+
     /** A short name for tests and benchmarks. */
     String name();
 
