@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * when the pool is busy). Problems under {@link #PARALLEL_FLOPS} multiply-adds stay on the
  * calling thread.
  *
- * <p>Tunables (system properties, read once): {@code clayers.gemm.kc} (all kernels), {@code .mc}, {@code .nc},
+ * <p>Tunables (system properties, read once): {@code clayers.gemm.kc} and {@code .mc} (all kernels), {@code .nc},
  * {@code clayers.gemm.directFlops} (0: always pack), {@code clayers.gemm.vector=false} to force
  * the scalar kernel.
  */
@@ -34,9 +34,10 @@ public final class CpuGemm {
     private CpuGemm() {}
 
     // Defaults are BLIS's Haswell sgemm blocking (MR x NR = 6 x 16, the same AVX2 register tile);
-    // the depth of a packed slice is the kernel's own (GemmKernel.kc) unless clayers.gemm.kc says.
+    // a slice's depth and a block's rows are the kernel's own (GemmKernel.kc, .mc) unless
+    // clayers.gemm.kc / .mc say.
     private static final Integer KC = Integer.getInteger("clayers.gemm.kc");
-    static final int MC = Integer.getInteger("clayers.gemm.mc", 168);  // rows of A per L2 block
+    private static final Integer MC = Integer.getInteger("clayers.gemm.mc");
     static final int NC = Integer.getInteger("clayers.gemm.nc", 4080); // columns of B per L3 panel
 
     /**
@@ -217,7 +218,7 @@ public final class CpuGemm {
                 return;
             }
             int mr = kernel.mr(), nr = kernel.nr();
-            int mcMax = Math.min(roundUp(MC, mr), roundUp(i1 - i0, mr));
+            int mcMax = Math.min(roundUp(MC != null ? MC : kernel.mc(), mr), roundUp(i1 - i0, mr));
             int ncMax = Math.min(roundUp(NC, nr), roundUp(j1 - j0, nr));
             int kcMax = Math.min(kc(kernel), k);
             float[][] buf = BUFFERS.get();

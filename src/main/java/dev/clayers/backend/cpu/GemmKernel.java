@@ -28,6 +28,9 @@ interface GemmKernel {
      */
     default int kc() { return 256; }
 
+    /** Rows of A per packed block (BLIS's MC; the MC x KC block should stay in L2): BLIS's 168 for AVX2. */
+    default int mc() { return 168; }
+
     /** A short name for tests and benchmarks. */
     String name();
 

@@ -39,7 +39,7 @@ class CpuGemmTest {
         return ks;
     }
 
-    static final int[][] SHAPES = {   // m, n, k: ragged MR/NR tiles, several KC slices (k > 256, k > 1024) and MC blocks (m > 168)
+    static final int[][] SHAPES = {   // m, n, k: ragged MR/NR tiles, several KC slices (k > 256, k > 1024) and MC blocks (m > 168, m > 336)
         {1, 1, 1}, {9, 50, 1100}, {7, 33, 100}, {33, 1000, 7}, {100, 784, 100}, {784, 100, 100},
         {1000, 1, 33}, {100, 100, 784}, {100, 10, 100}, {13, 17, 600},
         {5, CpuGemm.NC + 20, 3},   // crosses an NC panel boundary
