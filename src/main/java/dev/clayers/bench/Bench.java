@@ -6,6 +6,8 @@ import dev.clayers.backend.DeviceInfo;
 import dev.clayers.backend.Verifier;
 
 import java.io.PrintStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -22,6 +24,8 @@ import java.util.Map;
  * {@code finish()} before the clock stops. Gemm results are checked against a reference first.
  */
 public final class Bench {
+    private static final Logger log = LoggerFactory.getLogger(Bench.class);
+
     private Bench() {}
 
     /** An open device and how long opening it took (context and kernel builds). */
@@ -90,11 +94,14 @@ public final class Bench {
      * running either, and at least {@value JitWatch#JAVA_MIN_CALLS} calls made) and a time per call
      * within {@value #STEADY_SPREAD}x of the stretch before. The Java backend's speed keeps
      * changing until C2 has compiled its loops: 200 ms left 784-50-10 steps at 84k samples/s where
-     * 2 s gave 204k, and a quick run timed a 100x784x100 gemm interpreted, at 0.59 GFLOP/s.
+     * 2 s gave 204k, and a quick run timed a 100x784x100 gemm interpreted, at 0.59 GFLOP/s. Its
+     * Vector-API loops run hundreds of times slower before C2 has them: in 0.25 s windows a fresh
+     * 784-50-10 step ran at 0-1k samples/s for 1.5 s, ramped to 400-500k by 3 s (where a 3 s
+     * ceiling used to stop the warm-up, timing the ramp) and held 650-850k from about 4 s.
      *
      * @return nanoseconds per call over the last stretch
      */
-    private static double warmUp(Backend b, BenchCase.Run run, BenchSettings s) {
+    private static double warmUp(Backend b, BenchCase.Run run, BenchSettings s, String caseName) {
         JitWatch jit = JitWatch.of(b);
         long stretch = Math.min(STRETCH_NANOS, s.warmupNanos());
         long w0 = System.nanoTime();
@@ -114,7 +121,12 @@ public final class Bench {
             total += calls;
             boolean steady = jit.steady(total) && Math.max(perCall, before) <= STEADY_SPREAD * Math.min(perCall, before);
             before = perCall;
-            if ((steady && now - w0 >= s.warmupNanos()) || now - w0 >= s.maxWarmupNanos()) return perCall;
+            if (steady && now - w0 >= s.warmupNanos()) return perCall;
+            if (now - w0 >= s.maxWarmupNanos()) {
+                log.warn("bench: {} on {} was not steady after {} s of warm-up (the JIT still compiling, or the machine busy):"
+                        + " its figure may be low; rerun it with bench --only", caseName, b.id(), s.maxWarmupNanos() / 1_000_000_000L);
+                return perCall;
+            }
         }
     }
 
@@ -129,7 +141,7 @@ public final class Bench {
             b.finish();
             double firstMs = (System.nanoTime() - t0) / 1e6;
 
-            double perCall = Math.max(1, warmUp(b, run, s));
+            double perCall = Math.max(1, warmUp(b, run, s, c.name()));
             long calls = Math.max(1, (long) Math.ceil(s.minSampleNanos() / perCall));
             int reps = s.reps();
             double sampleSeconds = calls * perCall / 1e9;

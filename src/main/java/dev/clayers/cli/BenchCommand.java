@@ -40,7 +40,7 @@ import java.util.concurrent.Callable;
         description = {"Measures the throughput of every chosen device, side by side: gemm (GFLOP/s), element-wise and reduction ops (GB/s), "
                 + "a full training step (samples/s) and host<->device transfers (GB/s).",
                 "Each figure is the median of the timed samples (min and max too) after a warm-up of at least 0.2 s that goes on "
-                        + "until the JIT is quiet, two 0.1 s stretches agree within 15%% and, on cpu, 30 calls have run (at most 3 s; at least 0.05 s with --quick); the device is waited for "
+                        + "until the JIT is quiet, two 0.1 s stretches agree within 15%% and, on cpu, 30 calls have run (at most 10 s, with a warning when that is not enough; at least 0.05 s with --quick); the device is waited for "
                         + "before the clock stops. Opening a device (kernel builds) and each case's first call are reported "
                         + "apart and never counted. Each gemm shape is checked against the Java reference first.",
                 "Aim it: --only train --net 784-256-128-10 --batch 64,1000 times just those train steps. Compare runs: "
