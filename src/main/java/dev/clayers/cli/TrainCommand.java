@@ -243,7 +243,8 @@ final class TrainCommand implements Callable<Integer> {
         runSettings.put("dropout", Float.toString(netSettings.dropout()));
         Map<String, String> checkpointMeta = new LinkedHashMap<>(runSettings);
         checkpointMeta.put("data", dataSpec);
-        try (Backend be = "auto".equalsIgnoreCase(device.trim()) ? DeviceChoice.fastest(netSettings.layers(), options)
+        long runSamples = (long) (options.epochs() - (resumed == null ? 0 : resumed.epoch())) * split.train().size();
+        try (Backend be = "auto".equalsIgnoreCase(device.trim()) ? DeviceChoice.fastest(netSettings.layers(), options, runSamples)
                 : Backends.open(device);
              Sequential net = resumed == null
                      ? Sequential.of(be, WeightInit.parse(netSettings.init()), options.seed(), netSettings.layers())

@@ -64,6 +64,36 @@ class DeviceChoiceTest {
         }
     }
 
+    /**
+     * The run's length decides between a device that is fast once warm and one that is ready at
+     * once: the figures are planted in the cache (cpu twice as fast, but 10 s to warm up).
+     */
+    @Test
+    void aShortRunGoesToTheDeviceThatIsReadyFirst() throws Exception {
+        List<dev.clayers.backend.DeviceInfo> devices = Backends.all();
+        org.junit.jupiter.api.Assumptions.assumeTrue(devices.size() > 1, "one device only: nothing to choose");
+        String cpuName = devices.stream().filter(d -> d.id().equals("cpu")).findFirst().orElseThrow().name();
+        FitOptions options = FitOptions.builder().batch(8).build();
+        DeviceChoice.choose(NET, options).backend().close();   // fills the cache with every device's key
+        java.util.Map<String, DeviceChoice.Entry> cache =
+                dev.clayers.io.JsonCache.read(DeviceChoice.file(), DeviceChoice.Entry.class, e -> true, "test");
+        cache.replaceAll((k, e) -> e.device().equals(cpuName)
+                ? new DeviceChoice.Entry(e.device(), e.driver(), e.network(), e.batch(), 2000, true, 10_000, e.measuredAt())
+                : new DeviceChoice.Entry(e.device(), e.driver(), e.network(), e.batch(), 1000, true, 100, e.measuredAt()));
+        dev.clayers.io.JsonCache.write(DeviceChoice.file(), cache);
+
+        DeviceChoice.Choice shortRun = DeviceChoice.choose(NET, options, 1_000);           // cpu 10.5 s, others 1.1 s
+        DeviceChoice.Choice longRun = DeviceChoice.choose(NET, options, 1_000_000);        // cpu 510 s, others 1000 s
+        DeviceChoice.Choice bySpeed = DeviceChoice.choose(NET, options, 0);
+        try (var s = shortRun.backend(); var l = longRun.backend(); var b = bySpeed.backend()) {
+            assertTrue(shortRun.probes().stream().allMatch(DeviceChoice.Probe::cached), shortRun.probes().toString());
+            assertFalse(s.id().equals("cpu"), "a 1,000-sample run should not wait 10 s for cpu's warm-up: " + s.id());
+            assertEquals("cpu", l.id());
+            assertEquals("cpu", b.id());
+        }
+        assertEquals(10.5, shortRun.probes().stream().filter(p -> p.id().equals("cpu")).findFirst().orElseThrow().secondsFor(1_000), 1e-9);
+    }
+
     @Test
     void aCorruptCacheIsMeasuredAgain() throws Exception {
         Files.writeString(DeviceChoice.file(), "{not json");
