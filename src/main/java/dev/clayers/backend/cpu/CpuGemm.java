@@ -250,7 +250,8 @@ public final class CpuGemm {
          * panel by one shifted up to end at row m: they recompute columns (rows) that the tile
          * before them owns and store only their own. Packing those edges instead, per strip and KC
          * slice, made a 100 x 784 x 50 product cost 2.5x the 100 x 784 x 48 one. Only a C narrower
-         * than the tile (or shorter than MR) still packs its edge, zero-padded. Each tile lands in a scratch block and is added to C with alpha and beta
+         * than the tile (or shorter than MR) still packs its edge, zero-padded, to the edge tile's
+         * width when it is that narrow (10 classes: 16 columns computed, not 48). Each tile lands in a scratch block and is added to C with alpha and beta
          * there. The loops keep one B sliver (KC x NR) hot in L1 across the strip's row panels.
          */
         private void runDirect(int i0, int i1, int j0, int j1) {
@@ -271,16 +272,17 @@ public final class CpuGemm {
                     int nw = Math.min(nr, j1 - jr);
                     float[] bs = b;
                     int jt = jr;                        // first column the tile computes
-                    boolean edge = nw < nr && nw <= en && n >= en;
-                    if (edge) {
+                    boolean edge = nw < nr && nw <= en;
+                    if (edge && n >= en) {
                         jt = n - en;
-                    } else if (nw < nr && n >= nr) {
+                    } else if (!edge && nw < nr && n >= nr) {
                         jt = n - nr;
-                    } else if (nw < nr) {
-                        packB(edgeB, pc, kc, jr, nw, nr);
+                    } else if (nw < nr) {                // C narrower than the tile: pack its columns, zero-padded
+                        packB(edgeB, pc, kc, jr, nw, edge ? en : nr);
                         bs = edgeB;
                     }
-                    int bo = bs == b ? pc * n + jt : 0, ldb = bs == b ? n : nr, tw = edge ? en : nr;
+                    int tw = edge ? en : nr;
+                    int bo = bs == b ? pc * n + jt : 0, ldb = bs == b ? n : tw;
                     for (int ir = i0; ir < i1; ir += mr) {
                         int mh = Math.min(mr, i1 - ir);
                         boolean packed = mh < mr && packEdgeA;
