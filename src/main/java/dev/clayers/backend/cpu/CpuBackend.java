@@ -164,7 +164,19 @@ public final class CpuBackend extends AbstractBackend {
     @Override
     protected void doAxpy(float alpha, Matrix x, Matrix y) {
         float[] xs = d(x), ys = d(y);
-        for (int i = 0; i < xs.length; i++) ys[i] += alpha * xs[i];
+        elementwise(xs.length, (piece, from, to) -> {
+            for (int i = from; i < to; i++) ys[i] += alpha * xs[i];
+        });
+    }
+
+    /**
+     * An element-wise loop over [0, n) on both cores once n reaches {@link #PARALLEL_ARITH}: the
+     * optimizers' updates of a 784 x 1000 weight matrix stream 9 MB or more, which one core did
+     * at 26 GB/s in a training step (365 us of its 1.9 ms). Each element is computed the same way
+     * whoever takes it, so results do not depend on the split.
+     */
+    private static void elementwise(int n, SpinPool.Range body) {
+        SpinPool.split(n, PARALLEL_ARITH, COLUMN_BLOCK, body);
     }
 
     @Override
@@ -286,40 +298,48 @@ public final class CpuBackend extends AbstractBackend {
     @Override
     protected void doMomentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum) {
         float[] ps = d(p), gs = d(g), vs = d(v);
-        for (int i = 0; i < ps.length; i++) {
-            vs[i] = momentum * vs[i] - lr * gs[i];
-            ps[i] += vs[i];
-        }
+        elementwise(ps.length, (piece, from, to) -> {
+            for (int i = from; i < to; i++) {
+                vs[i] = momentum * vs[i] - lr * gs[i];
+                ps[i] += vs[i];
+            }
+        });
     }
 
     @Override
     protected void doAdagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps) {
         float[] ps = d(p), gs = d(g), hs = d(h);
-        for (int i = 0; i < ps.length; i++) {
-            hs[i] += gs[i] * gs[i];
-            ps[i] -= lr * gs[i] / ((float) Math.sqrt(hs[i]) + eps);
-        }
+        elementwise(ps.length, (piece, from, to) -> {
+            for (int i = from; i < to; i++) {
+                hs[i] += gs[i] * gs[i];
+                ps[i] -= lr * gs[i] / ((float) Math.sqrt(hs[i]) + eps);
+            }
+        });
     }
 
     @Override
     protected void doRmspropStep(Matrix p, Matrix g, Matrix h, float lr, float decay, float eps) {
         float[] ps = d(p), gs = d(g), hs = d(h);
-        for (int i = 0; i < ps.length; i++) {
-            float gi = gs[i];
-            hs[i] = decay * hs[i] + (1f - decay) * gi * gi;
-            ps[i] -= lr * gi / ((float) Math.sqrt(hs[i]) + eps);
-        }
+        elementwise(ps.length, (piece, from, to) -> {
+            for (int i = from; i < to; i++) {
+                float gi = gs[i];
+                hs[i] = decay * hs[i] + (1f - decay) * gi * gi;
+                ps[i] -= lr * gi / ((float) Math.sqrt(hs[i]) + eps);
+            }
+        });
     }
 
     @Override
     protected void doAdamStep(Matrix p, Matrix g, Matrix m, Matrix v, float lrT, float beta1, float beta2, float eps) {
         float[] ps = d(p), gs = d(g), ms = d(m), vs = d(v);
-        for (int i = 0; i < ps.length; i++) {
-            float gi = gs[i];
-            ms[i] += (1f - beta1) * (gi - ms[i]);
-            vs[i] += (1f - beta2) * (gi * gi - vs[i]);
-            ps[i] -= lrT * ms[i] / ((float) Math.sqrt(vs[i]) + eps);
-        }
+        elementwise(ps.length, (piece, from, to) -> {
+            for (int i = from; i < to; i++) {
+                float gi = gs[i];
+                ms[i] += (1f - beta1) * (gi - ms[i]);
+                vs[i] += (1f - beta2) * (gi * gi - vs[i]);
+                ps[i] -= lrT * ms[i] / ((float) Math.sqrt(vs[i]) + eps);
+            }
+        });
     }
 
     @Override protected void doFinish() { }
