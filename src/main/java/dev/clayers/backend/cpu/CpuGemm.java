@@ -205,6 +205,11 @@ public final class CpuGemm {
         return KC != null ? KC : kernel.kc();
     }
 
+    /** Rows of A per packed block for this kernel: {@code -Dclayers.gemm.mc}, else {@link GemmKernel#mc}. */
+    static int mc(GemmKernel kernel) {
+        return MC != null ? MC : kernel.mc();
+    }
+
     /** Packing buffers, reused per thread: growing them is the only allocation in steady state. */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
@@ -218,7 +223,7 @@ public final class CpuGemm {
                 return;
             }
             int mr = kernel.mr(), nr = kernel.nr();
-            int mcMax = Math.min(roundUp(MC != null ? MC : kernel.mc(), mr), roundUp(i1 - i0, mr));
+            int mcMax = Math.min(roundUp(mc(kernel), mr), roundUp(i1 - i0, mr));
             int ncMax = Math.min(roundUp(NC, nr), roundUp(j1 - j0, nr));
             int kcMax = Math.min(kc(kernel), k);
             float[][] buf = BUFFERS.get();
@@ -251,8 +256,9 @@ public final class CpuGemm {
          * before them owns and store only their own. Packing those edges instead, per strip and KC
          * slice, made a 100 x 784 x 50 product cost 2.5x the 100 x 784 x 48 one. Only a C narrower
          * than the tile (or shorter than MR) still packs its edge, zero-padded, to the edge tile's
-         * width when it is that narrow (10 classes: 16 columns computed, not 48). Each tile lands in a scratch block and is added to C with alpha and beta
-         * there. The loops keep one B sliver (KC x NR) hot in L1 across the strip's row panels.
+         * width when it is that narrow (10 classes: 16 columns computed, not 48). Each tile lands in
+         * a scratch block and is added to C with alpha and beta there. The loops keep one B sliver
+         * (KC x NR) hot in cache across the strip's row panels.
          */
         private void runDirect(int i0, int i1, int j0, int j1) {
             int mr = kernel.mr(), nr = kernel.nr(), en = kernel.edgeNr();
