@@ -112,7 +112,8 @@ final class VectorGemmKernel extends VectorTileKernel {
     // One vector wide: a ragged last column sliver of an unpacked product (CpuGemm.Problem.runDirect).
     @Override
     void edgeByColumns(int kc, float[] a, int ao, int acs, float[] b, int bo, int ldb, float[] out) {
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int ai = ao + p * acs;
             FloatVector b0 = FloatVector.fromArray(S, b, bo + p * ldb);
@@ -123,12 +124,14 @@ final class VectorGemmKernel extends VectorTileKernel {
             c4 = b0.fma(FloatVector.broadcast(S, a[ai + 4]), c4);
             c5 = b0.fma(FloatVector.broadcast(S, a[ai + 5]), c5);
         }
-        c0.intoArray(out, 0 * L); c1.intoArray(out, 1 * L); c2.intoArray(out, 2 * L); c3.intoArray(out, 3 * L); c4.intoArray(out, 4 * L); c5.intoArray(out, 5 * L);
+        c0.intoArray(out, 0 * L); c1.intoArray(out, 1 * L); c2.intoArray(out, 2 * L); c3.intoArray(out, 3 * L);
+        c4.intoArray(out, 4 * L); c5.intoArray(out, 5 * L);
     }
 
     @Override
     void edgeByRows(int kc, float[] a, int ao, int ars, float[] b, int bo, int ldb, float[] out) {
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
         int r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars, r5 = r4 + ars;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo + p * ldb);
@@ -139,6 +142,7 @@ final class VectorGemmKernel extends VectorTileKernel {
             c4 = b0.fma(FloatVector.broadcast(S, a[r4 + p]), c4);
             c5 = b0.fma(FloatVector.broadcast(S, a[r5 + p]), c5);
         }
-        c0.intoArray(out, 0 * L); c1.intoArray(out, 1 * L); c2.intoArray(out, 2 * L); c3.intoArray(out, 3 * L); c4.intoArray(out, 4 * L); c5.intoArray(out, 5 * L);
+        c0.intoArray(out, 0 * L); c1.intoArray(out, 1 * L); c2.intoArray(out, 2 * L); c3.intoArray(out, 3 * L);
+        c4.intoArray(out, 4 * L); c5.intoArray(out, 5 * L);
     }
 }

@@ -140,7 +140,8 @@ final class VectorGemmKernel8x3 extends VectorTileKernel {
     // One vector wide: a ragged last column sliver of an unpacked product (CpuGemm.Problem.runDirect).
     @Override
     void edgeByColumns(int kc, float[] a, int ao, int acs, float[] b, int bo, int ldb, float[] out) {
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int ai = ao + p * acs;
             FloatVector b0 = FloatVector.fromArray(S, b, bo + p * ldb);
@@ -153,12 +154,14 @@ final class VectorGemmKernel8x3 extends VectorTileKernel {
             c6 = b0.fma(FloatVector.broadcast(S, a[ai + 6]), c6);
             c7 = b0.fma(FloatVector.broadcast(S, a[ai + 7]), c7);
         }
-        c0.intoArray(out, 0 * L); c1.intoArray(out, 1 * L); c2.intoArray(out, 2 * L); c3.intoArray(out, 3 * L); c4.intoArray(out, 4 * L); c5.intoArray(out, 5 * L); c6.intoArray(out, 6 * L); c7.intoArray(out, 7 * L);
+        c0.intoArray(out, 0 * L); c1.intoArray(out, 1 * L); c2.intoArray(out, 2 * L); c3.intoArray(out, 3 * L);
+        c4.intoArray(out, 4 * L); c5.intoArray(out, 5 * L); c6.intoArray(out, 6 * L); c7.intoArray(out, 7 * L);
     }
 
     @Override
     void edgeByRows(int kc, float[] a, int ao, int ars, float[] b, int bo, int ldb, float[] out) {
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
         int r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars, r5 = r4 + ars, r6 = r5 + ars, r7 = r6 + ars;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo + p * ldb);
@@ -171,6 +174,7 @@ final class VectorGemmKernel8x3 extends VectorTileKernel {
             c6 = b0.fma(FloatVector.broadcast(S, a[r6 + p]), c6);
             c7 = b0.fma(FloatVector.broadcast(S, a[r7 + p]), c7);
         }
-        c0.intoArray(out, 0 * L); c1.intoArray(out, 1 * L); c2.intoArray(out, 2 * L); c3.intoArray(out, 3 * L); c4.intoArray(out, 4 * L); c5.intoArray(out, 5 * L); c6.intoArray(out, 6 * L); c7.intoArray(out, 7 * L);
+        c0.intoArray(out, 0 * L); c1.intoArray(out, 1 * L); c2.intoArray(out, 2 * L); c3.intoArray(out, 3 * L);
+        c4.intoArray(out, 4 * L); c5.intoArray(out, 5 * L); c6.intoArray(out, 6 * L); c7.intoArray(out, 7 * L);
     }
 }

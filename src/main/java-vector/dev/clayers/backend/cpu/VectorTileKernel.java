@@ -6,9 +6,13 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * What the Vector-API macro-kernels share: the loops around the micro-tile and the choice of
  * unpacked tile by A's strides. Each subclass is one register tile ({@link VectorGemmKernel}
- * 6 x 2 vectors for AVX2, {@link VectorGemmKernel8x3} 8 x 3 for AVX-512) and writes its three
- * tile loops out by hand, with MR and NR constant inside them, so C2 keeps the accumulators in
- * registers and proves the loads in bounds. A JVM uses one kernel (tests use both), so the tile
+ * 6 x 2 vectors for AVX2, {@link VectorGemmKernel8x3} 8 x 3 for AVX-512) and writes its five
+ * tile loops out by hand (packed, unpacked by A's columns or rows, and the one-vector edge tiles of
+ * the last two), with MR and NR constant inside them, so C2 keeps the accumulators in registers
+ * and proves the loads in bounds. They differ only in how A is addressed and how wide they are,
+ * but a shared loop with variable strides or widths cost the packed path a few per cent (bench
+ * gemm at 1024: 311/268/258 GFLOP/s with the packed tile replaced by the by-columns one, against
+ * 321/275/284, three alternating rounds). A JVM uses one kernel (tests use both), so the tile
  * call below sees one receiver and is inlined.
  */
 abstract class VectorTileKernel implements GemmKernel {
@@ -70,16 +74,15 @@ abstract class VectorTileKernel implements GemmKernel {
     @Override public final int edgeNr() { return L; }
 
     @Override
-    public final void directEdgeTile(int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
-        if (ars == 1) edgeByColumns(kc, a, ao, acs, b, bo, ldb, out);
-        else if (acs == 1) edgeByRows(kc, a, ao, ars, b, bo, ldb, out);
-        else throw new IllegalArgumentException("A strides " + ars + ", " + acs + ": one must be 1");
-    }
-
-    @Override
-    public final void directTile(int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
-        if (ars == 1) tileByColumns(kc, a, ao, acs, b, bo, ldb, out);
-        else if (acs == 1) tileByRows(kc, a, ao, ars, b, bo, ldb, out);
-        else throw new IllegalArgumentException("A strides " + ars + ", " + acs + ": one must be 1");
+    public final void directTile(boolean edge, int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
+        if (ars == 1) {
+            if (edge) edgeByColumns(kc, a, ao, acs, b, bo, ldb, out);
+            else tileByColumns(kc, a, ao, acs, b, bo, ldb, out);
+        } else if (acs == 1) {
+            if (edge) edgeByRows(kc, a, ao, ars, b, bo, ldb, out);
+            else tileByRows(kc, a, ao, ars, b, bo, ldb, out);
+        } else {
+            throw new IllegalArgumentException("A strides " + ars + ", " + acs + ": one must be 1");
+        }
     }
 }

@@ -161,6 +161,7 @@ public final class CpuBackend extends AbstractBackend {
     static final int PARALLEL_ARITH = Integer.getInteger("clayers.cpu.parallelArith", 1 << 16);
     /** Cuts of flat ranges and of row ranges fall on multiples of this (a cache line of floats, whole vectors for any width). */
     private static final int COLUMN_BLOCK = 16;
+
     @Override
     protected void doAxpy(float alpha, Matrix x, Matrix y) {
         float[] xs = d(x), ys = d(y);
@@ -195,6 +196,7 @@ public final class CpuBackend extends AbstractBackend {
         float[] xs = d(x), os = d(out);
         SpinPool.split(xs.length, PARALLEL_EXP, COLUMN_BLOCK, (piece, from, to) -> ElementKernels.INSTANCE.sigmoid(xs, os, from, to));
     }
+
     @Override
     protected void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx) {
         float[] g = d(dout), ys = d(y), o = d(dx);
@@ -206,6 +208,7 @@ public final class CpuBackend extends AbstractBackend {
         float[] xs = d(x), os = d(out);
         SpinPool.split(xs.length, PARALLEL_EXP, COLUMN_BLOCK, (piece, from, to) -> ElementKernels.INSTANCE.tanh(xs, os, from, to));
     }
+
     @Override
     protected void doTanhBackward(Matrix dout, Matrix y, Matrix dx) {
         float[] g = d(dout), ys = d(y), o = d(dx);

@@ -296,8 +296,7 @@ public final class CpuGemm {
                         float[] as = packed ? edgeA : a;
                         int ao = packed ? 0 : transA ? pc * m + it : it * k + pc;
                         int ars = packed || transA ? 1 : k, acs = packed ? mr : transA ? m : 1;
-                        if (edge) kernel.directEdgeTile(kc, as, ao, ars, acs, bs, bo, ldb, out);
-                        else kernel.directTile(kc, as, ao, ars, acs, bs, bo, ldb, out);
+                        kernel.directTile(edge, kc, as, ao, ars, acs, bs, bo, ldb, out);
                         addTile(out, (ir - it) * tw + (jr - jt), tw, mh, nw, ir * n + jr, first);
                     }
                 }

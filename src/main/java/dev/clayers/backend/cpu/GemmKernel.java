@@ -50,30 +50,23 @@ interface GemmKernel {
     default boolean direct() { return false; }
 
     /**
-     * One whole mr x nr tile from operands that are not packed:
-     * {@code out[r * nr + j] = sum_{p < kc} A(r, p) * B(p, j)} with
-     * {@code A(r, p) = a[ao + r * ars + p * acs]} and {@code B(p, j) = b[bo + p * ldb + j]}.
-     * One of ars, acs is 1 (a row-major A read by rows, or a transposed or packed A read by
-     * columns); every index touched must lie inside the arrays, so ragged edges are packed first.
-     *
-     * @param out mr * nr floats, overwritten
-     */
-    default void directTile(int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
-        throw new UnsupportedOperationException(name() + " has no direct tile");
-    }
-
-    /**
-     * Columns of {@link #directEdgeTile}, narrower than {@link #nr()}; 0 when the kernel has none.
-     * A ragged last column sliver no wider than this costs an edge tile instead of a whole one.
+     * Columns of the edge tile of {@link #directTile}, narrower than {@link #nr()}; 0 when the
+     * kernel has none. A ragged last column sliver no wider than this costs an edge tile instead
+     * of a whole one.
      */
     default int edgeNr() { return 0; }
 
     /**
-     * As {@link #directTile}, for an mr x {@link #edgeNr()} tile: {@code out[r * edgeNr + j]}.
+     * One whole tile from operands that are not packed, mr x w with w = {@link #nr()}, or
+     * {@link #edgeNr()} when {@code edge}: {@code out[r * w + j] = sum_{p < kc} A(r, p) * B(p, j)} with
+     * {@code A(r, p) = a[ao + r * ars + p * acs]} and {@code B(p, j) = b[bo + p * ldb + j]}.
+     * One of ars, acs is 1 (a row-major A read by rows, or a transposed or packed A read by
+     * columns); every index touched must lie inside the arrays, so the caller shifts a ragged
+     * edge's tile back inside C, or packs an edge wider than C.
      *
-     * @param out mr * edgeNr floats, overwritten
+     * @param out mr * w floats, overwritten
      */
-    default void directEdgeTile(int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
-        throw new UnsupportedOperationException(name() + " has no edge tile");
+    default void directTile(boolean edge, int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
+        throw new UnsupportedOperationException(name() + " has no direct tile");
     }
 }
