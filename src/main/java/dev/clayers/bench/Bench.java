@@ -123,7 +123,8 @@ public final class Bench {
             before = perCall;
             if (steady && now - w0 >= s.warmupNanos()) return perCall;
             if (now - w0 >= s.maxWarmupNanos()) {
-                log.warn("bench: {} on {} was not steady after {} s of warm-up (the JIT still compiling, or the machine busy):"
+                // A ceiling of 0 asks for no warm-up (tests): nothing was expected to settle.
+                if (s.maxWarmupNanos() > 0) log.warn("bench: {} on {} was not steady after {} s of warm-up (the JIT still compiling, or the machine busy):"
                         + " its figure may be low; rerun it with bench --only", caseName, b.id(), s.maxWarmupNanos() / 1_000_000_000L);
                 return perCall;
             }

@@ -9,7 +9,7 @@ package dev.clayers.bench;
  *                        timer resolution and launch jitter do not dominate tiny ops
  * @param warmupNanos     untimed calls after the first call, so JIT and driver caches settle: at
  *                        least this long, then on until the JIT is quiet and the time per call steady
- * @param maxWarmupNanos  the warm-up's upper bound, JIT or not
+ * @param maxWarmupNanos  the warm-up's upper bound, JIT or not; reaching it is logged (WARN) unless it is 0
  * @param maxCaseSeconds  soft cap on the timed part of one (case, device)
  * @param quick           whether this is {@code --quick} (recorded in the report)
  */
