@@ -102,6 +102,43 @@ public final class BenchCases {
         return first ? Verifier.random(rnd, s.aRows() * s.aCols()) : Verifier.random(rnd, s.bRows() * s.bCols());
     }
 
+    /** {@code bench --gemm}: how a shape is written. */
+    public static final String GEMM_SYNTAX = "MxNxK (C is M x N, the shared dimension K), with tA and/or tB after it for a "
+            + "transposed operand: 100x50x784 is a training step's X W1, 784x50x100tA its X^T dA";
+    private static final java.util.regex.Pattern GEMM_SPEC = java.util.regex.Pattern.compile("(\\d{1,9})x(\\d{1,9})x(\\d{1,9})(tA)?(tB)?");
+
+    /**
+     * The gemm cases {@code bench --gemm} names ({@link #GEMM_SYNTAX}), each once, all checked
+     * before any device is opened: sizes positive, no dimension wider than
+     * {@link Limits#MAX_LAYER_WIDTH} and no operand past {@link Limits#MAX_MATRIX_ELEMENTS}.
+     */
+    public static List<BenchCase> gemms(List<String> specs) {
+        if (specs.isEmpty()) throw new IllegalArgumentException("--gemm needs at least one shape (" + GEMM_SYNTAX + ")");
+        Map<String, BenchCase> out = new LinkedHashMap<>();
+        for (String spec : specs) {
+            java.util.regex.Matcher mt = GEMM_SPEC.matcher(spec.strip());
+            if (!mt.matches()) throw new IllegalArgumentException("--gemm '" + spec + "': expected " + GEMM_SYNTAX);
+            int m = Integer.parseInt(mt.group(1)), n = Integer.parseInt(mt.group(2)), k = Integer.parseInt(mt.group(3));
+            for (int d : new int[] {m, n, k}) {
+                if (d <= 0) throw new IllegalArgumentException("--gemm '" + spec + "': sizes must be positive");
+                if (d > Limits.MAX_LAYER_WIDTH) {
+                    throw new IllegalArgumentException("--gemm '" + spec + "': " + d + " is more than the limit of "
+                            + Limits.format(Limits.MAX_LAYER_WIDTH) + " per dimension");
+                }
+            }
+            for (long elements : new long[] {(long) m * n, (long) m * k, (long) k * n}) {
+                if (elements > Limits.MAX_MATRIX_ELEMENTS) {
+                    throw new IllegalArgumentException("--gemm '" + spec + "': an operand of " + Limits.format(elements)
+                            + " elements is more than one matrix can hold (" + Limits.format(Limits.MAX_MATRIX_ELEMENTS) + ")");
+                }
+            }
+            boolean tA = mt.group(4) != null, tB = mt.group(5) != null;
+            String label = m + "x" + n + "x" + k + (tA ? "tA" : "") + (tB ? "tB" : "");
+            out.putIfAbsent(label, gemm(new GemmShape(label, m, n, k, tA, tB)));
+        }
+        return List.copyOf(out.values());
+    }
+
     /** {@code C = op(A) op(B)}, alpha 1, beta 0. */
     public static BenchCase gemm(GemmShape s) {
         return new BenchCase(Workload.GEMM, s.label(), s.flops(), b -> {

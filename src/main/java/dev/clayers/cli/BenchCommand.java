@@ -43,7 +43,8 @@ import java.util.concurrent.Callable;
                         + "until the JIT is quiet, two 0.1 s stretches agree within 15%% and, on cpu, 30 calls have run (at most 10 s, with a warning when that is not enough; at least 0.05 s with --quick); the device is waited for "
                         + "before the clock stops. Opening a device (kernel builds) and each case's first call are reported "
                         + "apart and never counted. Each gemm shape is checked against the Java reference first.",
-                "Aim it: --only train --net 784-256-128-10 --batch 64,1000 times just those train steps. Compare runs: "
+                "Aim it: --only train --net 784-256-128-10 --batch 64,1000 times just those train steps, --only gemm --gemm "
+                        + "100x50x784 just that product. Compare runs: "
                         + "bench --json A.json, later bench --json B.json, then bench --compare A.json B.json."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "all", split = ",",
@@ -69,6 +70,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Train-step batches instead of the standard ones: repeat, or separate by commas (64,1000). Without --net, "
                     + "the standard nets (" + BenchCases.TRAIN_NETS_TEXT + ") at each.")
     List<Integer> batches;
+
+    @Option(names = "--gemm", split = ",", paramLabel = "MxNxK",
+            description = "Gemm shapes instead of the standard ones: repeat, or separate by commas. " + BenchCases.GEMM_SYNTAX
+                    + ". Each is checked against the Java reference first, like the standard ones; add --only gemm to time just these.")
+    List<String> gemms;
 
     @Option(names = "--compare", arity = "2", paramLabel = "FILE",
             description = {"Compare two files written by bench --json instead of measuring (opens no device): for every (workload, "
@@ -116,6 +122,14 @@ public final class BenchCommand implements Callable<Integer> {
         } else {
             cases = BenchCases.standard(quick);
         }
+        if (gemms != null) {
+            if (!keep.contains(Workload.GEMM)) {
+                throw new IllegalArgumentException("--gemm chooses gemm shapes, but --only leaves out gemm; add it (--only gemm)");
+            }
+            List<BenchCase> chosen = new java.util.ArrayList<>(BenchCases.gemms(gemms));
+            cases.stream().filter(c -> c.workload() != Workload.GEMM).forEach(chosen::add);
+            cases = chosen;
+        }
         cases = cases.stream().filter(c -> keep.contains(c.workload())).toList();
         // Before the benchmark runs for minutes, not after.
         if (json != null) OutputFiles.checkFile(json, "--json");
@@ -155,7 +169,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The options that measure, which --compare (reading two finished runs) cannot take. */
-    private static final List<String> MEASURING = List.of("--device", "--quick", "--reps", "--net", "--batch", "--json", "--csv", "--plot");
+    private static final List<String> MEASURING = List.of("--device", "--quick", "--reps", "--net", "--batch", "--gemm", "--json", "--csv",
+            "--plot");
 
     /** {@code --compare A.json B.json}: reads both runs (any problem exits 2 naming the file) and prints the comparison. */
     private int compare(Set<Workload> keep) {

@@ -126,4 +126,34 @@ class BenchAimTest {
         CliRunner.Result oneFile = CliRunner.run("bench", "--compare", a.toString());
         assertEquals(2, oneFile.code(), oneFile.toString());
     }
+
+    /**
+     * {@code --gemm}: the shapes asked for replace the standard gemm cases, labelled as written,
+     * each timed once it matched the Java reference; a bad shape exits 2 with one line before
+     * any device is opened.
+     */
+    @Test
+    void aimedGemmShapes() {
+        CliRunner.Result run = CliRunner.run("bench", "--only", "gemm", "--device", "cpu", "--gemm", "7x33x100,33x7x100tA",
+                "--gemm", "7x33x100", "--gemm", "5x9x3tAtB", "--quick", "--reps", "1");
+        assertEquals(0, run.code(), run.toString());
+        List<String> rows = run.out().lines().filter(l -> l.matches("^\\S+ +\\|.*")).map(l -> l.split(" ")[0]).toList();
+        assertEquals(List.of("case", "7x33x100", "33x7x100tA", "5x9x3tAtB"), rows, run.toString());
+        assertFalse(run.out().contains("1024") || run.out().contains("X*W1"), "the standard shapes are left out: " + run);
+
+        List<List<String>> bad = List.of(
+                List.of("100x50", "--gemm '100x50': expected MxNxK"),
+                List.of("0x5x5", "--gemm '0x5x5': sizes must be positive"),
+                List.of("2000000x1x1", "2000000 is more than the limit of 1,000,000 per dimension"),
+                List.of("1000000x1000000x1", "an operand of 1,000,000,000,000 elements is more than one matrix can hold"));
+        for (List<String> c : bad) {
+            CliRunner.Result r = CliRunner.run("bench", "--device", "no-such-device-xyz", "--only", "gemm", "--gemm", c.get(0));
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains(c.get(1)), r.toString());
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r);
+        }
+        CliRunner.Result notGemm = CliRunner.run("bench", "--device", "cpu", "--only", "train", "--gemm", "5x5x5");
+        assertEquals(2, notGemm.code(), notGemm.toString());
+        assertTrue(notGemm.err().contains("--only leaves out gemm"), notGemm.toString());
+    }
 }
