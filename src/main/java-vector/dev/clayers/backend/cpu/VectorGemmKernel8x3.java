@@ -17,14 +17,16 @@ final class VectorGemmKernel8x3 extends VectorTileKernel {
     VectorGemmKernel8x3() { super(MR, NR); }
 
     /**
-     * Deeper slices than AVX2's 256: fewer passes of the 24 accumulators through scratch and C.
-     * On a 2-core AVX-512 EPYC, one thread (CPU time): 1024^3 at 150-154 GFLOP/s against 118-137
-     * with 256, 2048^3 at 150-180 against 141-148; two threads 1024^3 257/283 against 238/222,
-     * and 100 x 784 x 1000 (a training step's X W1) in 572-580 us against 836-901.
+     * Deeper slices and taller blocks than AVX2's 256 and 168: fewer passes of the 24
+     * accumulators through scratch and C. On a 2-core AVX-512 EPYC, two alternating rounds of
+     * {@code ./clayers bench --only gemm --device cpu --gemm 100x1000x784,1024x1024x1024,2048x2048x2048},
+     * against the same with {@code CLAYERS_JAVA_OPTS="-Dclayers.gemm.kc=256 -Dclayers.gemm.mc=168"}:
+     * 100x1000x784 (a training step's X W1) at 271/278 GFLOP/s against 161/169, 1024^3 at
+     * 298/262 against 219/230, 2048^3 at 323/296 against 238/238.
      */
     @Override public int kc() { return 1024; }
 
-    /** Taller blocks too: 1024^3 and 2048^3 on one thread at 174-188 GFLOP/s against 160-170 with 168 rows (with KC 1024). */
+    /** See {@link #kc}. */
     @Override public int mc() { return 336; }
 
     @Override public String name() { return "vector" + S.vectorBitSize() + "-8x3"; }

@@ -254,8 +254,11 @@ public final class CpuGemm {
          * n (one vector wide when the sliver is, {@link GemmKernel#edgeNr}), and a ragged last row
          * panel by one shifted up to end at row m: they recompute columns (rows) that the tile
          * before them owns and store only their own. Packing those edges instead, per strip and KC
-         * slice, made a 100 x 784 x 50 product cost 2.5x the 100 x 784 x 48 one. Only a C narrower
-         * than the tile (or shorter than MR) still packs its edge, zero-padded, to the edge tile's
+         * slice, ran 100x50x784 at 73-85 GFLOP/s against 180-190 for 100x48x784; shifted, it runs
+         * at 138-148 with the same blocking ({@code ./clayers bench --only gemm --device cpu --gemm
+         * 100x48x784,100x50x784}, two alternating rounds: the code of commit 265e5ee, which packed
+         * the edges, against this code with {@code -Dclayers.gemm.kc=256 -Dclayers.gemm.mc=168},
+         * that commit's blocking). Only a C narrower than the tile (or shorter than MR) still packs its edge, zero-padded, to the edge tile's
          * width when it is that narrow (10 classes: 16 columns computed, not 48). Each tile lands in
          * a scratch block and is added to C with alpha and beta there. The loops keep one B sliver
          * (KC x NR) hot in cache across the strip's row panels.
