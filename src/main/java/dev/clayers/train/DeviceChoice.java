@@ -164,8 +164,8 @@ public final class DeviceChoice {
                     Measurement m = measure(b, layers, options);
                     log.debug("auto: {} probe: {} steps in {} ms, settled {}", id, m.steps(), Math.round(m.millis()), m.settled());
                     p = new Probe(id, m.samplesPerSecond(), false, m.settled(), m.millis());
-                    // An unsettled figure is kept too, marked as a lower bound: measuring again on every run
-                    // would cost each start the same second and most likely the same answer.
+                    // An unsettled figure is stored too, marked as a lower bound (the file shows what the
+                    // probe saw), but the next run measures it again (see above).
                     DeviceInfo bi = b.info();
                     cache.put(bi.name() + "|" + bi.driver() + "|" + network + "|" + batch, new Entry(bi.name(), bi.driver(), network,
                             batch, p.samplesPerSecond(), m.settled(), m.millis(), Instant.now().toString()));

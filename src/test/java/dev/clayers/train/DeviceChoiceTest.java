@@ -52,15 +52,21 @@ class DeviceChoiceTest {
         assertTrue(Files.exists(DeviceChoice.file()));
         DeviceChoice.Choice second = DeviceChoice.choose(NET, 8);
         try (var b = second.backend()) {
-            // Every figure now comes from the file, unchanged, settled or not, and so does the choice.
+            // Every settled figure now comes from the file, unchanged; an unsettled one (a loaded
+            // machine's Java backend still compiling after the probe's 4 s) is measured again.
             assertEquals(first.probes().size(), second.probes().size());
+            boolean allCached = true;
             for (int i = 0; i < first.probes().size(); i++) {
                 DeviceChoice.Probe was = first.probes().get(i), now = second.probes().get(i);
-                assertTrue(now.cached(), now.toString());
-                assertEquals(was.samplesPerSecond(), now.samplesPerSecond());
-                assertEquals(was.settled(), now.settled());
+                assertEquals(was.settled(), now.cached(), was + " then " + now);
+                if (now.cached()) {
+                    assertEquals(was.samplesPerSecond(), now.samplesPerSecond());
+                    assertEquals(was.readyMillis(), now.readyMillis());
+                }
+                allCached &= now.cached();
             }
-            assertEquals(first.backend().id(), b.id());
+            // With every figure from the file, the choice is the same.
+            if (allCached) assertEquals(first.backend().id(), b.id());
         }
     }
 
