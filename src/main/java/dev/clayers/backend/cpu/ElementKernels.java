@@ -8,9 +8,10 @@ package dev.clayers.backend.cpu;
  * layer, as for {@link CpuGemm}'s kernel, and this scalar version otherwise.
  *
  * <p>Both versions give bit-identical results (an add's NaN may keep either input's payload).
- * The transcendental ops (sigmoid, tanh, softmax) are in double precision, rounded once, with no
- * vector override yet: the JDK's vector exp is not the same function in every JIT tier (see
- * VectorElementKernels). ElementKernelsTest states the ulp budget a float version would get.
+ * Sigmoid and softmax are on {@link FloatExp}, plain Java in float that C2 vectorises and that
+ * gives the same bits in every JIT tier; they have no Vector-API override (the JDK's vector exp
+ * is not the same function in every tier, see VectorElementKernels). tanh is Math.tanh in double,
+ * rounded once. ElementKernelsTest states each op's ulp budget against a double loop.
  */
 class ElementKernels {
     static final ElementKernels SCALAR = new ElementKernels();
@@ -70,14 +71,33 @@ class ElementKernels {
     }
 
     /**
-     * {@code out[i] = 1 / (1 + exp(-x[i]))} over {@code [from, to)}, in double, rounded once. Stable
-     * for large |x|: exp is only taken of -|x|, so it never overflows, and sigmoid(-100) is the
-     * tiny positive exp(-100), not 0/0.
+     * {@code out[i] = 1 / (1 + exp(-x[i]))} over {@code [from, to)}, on {@link FloatExp} (2 ulp)
+     * in blocks: within 4 ulp of the double value (ElementKernelsTest). Stable for large |x|: exp
+     * is only taken of -|x|, so it never overflows, and sigmoid(-100) is the tiny positive
+     * exp(-100), not 0/0.
      */
     void sigmoid(float[] xs, float[] os, int from, int to) {
-        for (int i = from; i < to; i++) {
-            double e = Math.exp(-Math.abs((double) xs[i]));
-            os[i] = (float) (xs[i] >= 0f ? 1.0 / (1.0 + e) : e / (1.0 + e));
+        FloatExp.Scratch s = FloatExp.scratch();
+        float[] x = s.x, u = s.u;
+        for (int c = from; c < to; c += FloatExp.BLOCK) {
+            int m = Math.min(FloatExp.BLOCK, to - c);
+            System.arraycopy(xs, c, x, 0, m);   // a copy: C2 did not vectorise loops reading xs at an offset beside the blocks
+            for (int j = 0; j < m; j++) u[j] = -Math.abs(x[j]);
+            FloatExp.exp(s, m);
+            sigmoidFromExp(x, u, m);
+            System.arraycopy(x, 0, os, c, m);
+        }
+    }
+
+    /**
+     * {@code x = (x >= 0 ? 1 : e) / (1 + e)}, e = exp(-|x|), without a branch (random signs
+     * mispredicted one in two): the numerator is the larger of e and a step that is 1 for
+     * {@code x >= 2^-30} and 0 for {@code x <= 0}. Between, e is exactly 1, the larger. NaN stays NaN.
+     */
+    private static void sigmoidFromExp(float[] x, float[] e, int m) {
+        for (int j = 0; j < m; j++) {
+            float step = Math.min(Math.max(x[j] * 0x1p30f, 0f), 1f);
+            x[j] = Math.max(e[j], step) / (1f + e[j]);
         }
     }
 
@@ -92,23 +112,97 @@ class ElementKernels {
      * {@link #softmaxBackward} computes it. Labels must lie in {@code [0, cols)} (the caller checks).
      * probs may be x; gs may not.
      *
+     * <p>exp is {@link FloatExp}'s, taken over blocks of whole rows (a row wider than a block goes
+     * through in pieces); the row sum is in double, in column order, and p is {@code e * (1 / sum)}
+     * rounded to float. The loss takes one log per {@link #LOG_ROWS} rows, of the product of their
+     * sums (each lies in [1, cols], so the product cannot overflow): a log cost as much as the
+     * rest of a 10-class row.
+     *
      * @return the sum over these rows of {@code -log p[label]}
      */
     double softmaxRows(float[] xs, int[] labels, float[] ps, float[] gs, float scale, int cols, int from, int to) {
-        double total = 0;
-        double[] e = new double[cols];   // exp of the row, taken once
-        for (int i = from, base = from * cols; i < to; i++, base += cols) {
-            // Subtract the row max so exp never overflows; log-sum-exp keeps log(p) finite.
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) max = Math.max(max, xs[base + j]);
-            double sum = 0;
-            for (int j = 0; j < cols; j++) sum += e[j] = Math.exp(xs[base + j] - max);
-            float shifted = xs[base + labels[i]] - max;   // read before probs is written: probs may be x
-            for (int j = 0; j < cols; j++) ps[base + j] = (float) (e[j] / sum);
-            total += Math.log(sum) - shifted;
+        FloatExp.Scratch s = FloatExp.scratch();
+        int block = cols > FloatExp.BLOCK ? 1 : FloatExp.BLOCK / cols;
+        double[] sums = new double[Math.max(1, Math.min(block, to - from))];
+        double logs = 0, product = 1, score = 0;
+        int inProduct = 0;
+        for (int i = from, rows; i < to; i += rows) {
+            rows = Math.min(to - i, block);
+            rowMaxes(xs, s.x, i, rows, cols);
+            for (int k = i; k < i + rows; k++) {
+                score += xs[k * cols + labels[k]] - s.x[k - i];   // read before probs is written: probs may be x
+            }
+            if (cols > FloatExp.BLOCK) {
+                sums[0] = wideRowExp(s, xs, ps, i * cols, cols, s.x[0]);
+            } else {
+                blockExp(s, xs, ps, i, rows, cols, sums);
+            }
+            for (int k = 0; k < rows; k++) {
+                product *= sums[k];
+                if (++inProduct == LOG_ROWS) {
+                    logs += Math.log(product);
+                    product = 1;
+                    inProduct = 0;
+                }
+            }
         }
         if (gs != null) softmaxBackward(ps, labels, scale, gs, cols, from, to);
-        return total;
+        return logs + Math.log(product) - score;
+    }
+
+    /** Rows per log in softmaxRows' loss: 16 sums of at most 2^31 columns each multiply to under 2^496. */
+    static final int LOG_ROWS = 16;
+
+    /**
+     * {@code max[k]} = the largest entry of row {@code first + k}, for k < rows, column by column
+     * across the rows: each row's chain of Math.max waits on the one before, so one row at a time
+     * ran at 2.2 ns per element of 10-wide rows, and across rows at 0.65.
+     */
+    private static void rowMaxes(float[] xs, float[] max, int first, int rows, int cols) {
+        java.util.Arrays.fill(max, 0, rows, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < cols; j++) {
+            for (int k = 0, e = first * cols + j; k < rows; k++, e += cols) max[k] = Math.max(max[k], xs[e]);
+        }
+    }
+
+    /**
+     * Softmax of {@code rows} whole rows from row {@code first} (rows * cols within a block, the
+     * row maxes in s.x) into ps, and their sums into sums.
+     */
+    private static void blockExp(FloatExp.Scratch s, float[] xs, float[] ps, int first, int rows, int cols, double[] sums) {
+        float[] u = s.u;
+        for (int k = 0, base = first * cols; k < rows; k++, base += cols) {
+            float max = s.x[k];
+            for (int j = 0; j < cols; j++) u[k * cols + j] = xs[base + j] - max;
+        }
+        FloatExp.exp(s, rows * cols);
+        for (int k = 0, base = first * cols; k < rows; k++, base += cols) {
+            double sum = 0;
+            for (int j = 0; j < cols; j++) sum += u[k * cols + j];
+            double inv = 1 / sum;
+            for (int j = 0; j < cols; j++) ps[base + j] = (float) (u[k * cols + j] * inv);
+            sums[k] = sum;
+        }
+    }
+
+    /**
+     * Softmax of one row wider than a block, at {@code base}, in block-sized pieces: exp into ps,
+     * then ps scaled by 1 / sum.
+     *
+     * @return the row's sum
+     */
+    private static double wideRowExp(FloatExp.Scratch s, float[] xs, float[] ps, int base, int cols, float max) {
+        float[] u = s.u;
+        double sum = 0;
+        for (int c = 0; c < cols; c += FloatExp.BLOCK) {
+            int m = Math.min(FloatExp.BLOCK, cols - c);
+            for (int j = 0; j < m; j++) u[j] = xs[base + c + j] - max;
+            FloatExp.exp(s, m);
+            for (int j = 0; j < m; j++) sum += ps[base + c + j] = u[j];
+        }
+        double inv = 1 / sum;
+        for (int j = 0; j < cols; j++) ps[base + j] = (float) (ps[base + j] * inv);
+        return sum;
     }
 
     /** {@code out[i, j] = scale * (p[i, j] - [j == label[i]])} for rows {@code [from, to)}. */
