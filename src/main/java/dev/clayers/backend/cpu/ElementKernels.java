@@ -8,10 +8,10 @@ package dev.clayers.backend.cpu;
  * layer, as for {@link CpuGemm}'s kernel, and this scalar version otherwise.
  *
  * <p>Both versions give bit-identical results (an add's NaN may keep either input's payload).
- * Sigmoid and softmax are on {@link FloatExp}, plain Java in float that C2 vectorises and that
- * gives the same bits in every JIT tier; they have no Vector-API override (the JDK's vector exp
- * is not the same function in every tier, see VectorElementKernels). tanh is Math.tanh in double,
- * rounded once. ElementKernelsTest states each op's ulp budget against a double loop.
+ * Sigmoid, tanh and softmax are on {@link FloatExp}, plain Java in float that C2 vectorises and
+ * that gives the same bits in every JIT tier; they have no Vector-API override (the JDK's vector
+ * exp is not the same function in every tier, see VectorElementKernels). ElementKernelsTest
+ * states each op's ulp budget against a double loop.
  */
 class ElementKernels {
     static final ElementKernels SCALAR = new ElementKernels();
@@ -101,9 +101,56 @@ class ElementKernels {
         }
     }
 
-    /** {@code out[i] = tanh(x[i])} over {@code [from, to)}: Math.tanh saturates to +-1 for large |x| and keeps full relative accuracy near 0. */
+    /**
+     * {@code out[i] = tanh(x[i])} over {@code [from, to)}, in blocks as {@link #sigmoid}: Cephes'
+     * tanhf, an odd polynomial for |x| < 0.625 (full relative accuracy near 0) and
+     * {@code (1 - e) / (1 + e)}, e = exp(-2|x|) from {@link FloatExp}, above; saturates to exactly
+     * +-1, keeps the sign of zero, NaN stays NaN.
+     */
     void tanh(float[] xs, float[] os, int from, int to) {
-        for (int i = from; i < to; i++) os[i] = (float) Math.tanh(xs[i]);
+        FloatExp.Scratch s = FloatExp.scratch();
+        float[] x = s.x, u = s.u;
+        for (int c = from; c < to; c += FloatExp.BLOCK) {
+            int m = Math.min(FloatExp.BLOCK, to - c);
+            System.arraycopy(xs, c, x, 0, m);
+            for (int j = 0; j < m; j++) u[j] = -2f * Math.abs(x[j]);
+            FloatExp.exp(s, m);
+            tanhSmall(x, s.p, m);
+            tanhFromExp(x, u, s.p, m);
+            System.arraycopy(x, 0, os, c, m);
+        }
+    }
+
+    /** Where tanh switches from the polynomial to exp. */
+    private static final float TANH_POLY_MAX = 0.625f;
+
+    /** {@code small = tanh(a)}, a = min(|x|, 0.625), by Cephes' odd polynomial. */
+    private static void tanhSmall(float[] x, float[] small, int m) {
+        for (int j = 0; j < m; j++) {
+            float a = Math.min(Math.abs(x[j]), TANH_POLY_MAX);
+            float z = a * a;
+            float p = Math.fma(-5.70498872745e-3f, z, 2.06390887954e-2f);
+            p = Math.fma(p, z, -5.37397155531e-2f);
+            p = Math.fma(p, z, 1.33314422036e-1f);
+            p = Math.fma(p, z, -3.33332819422e-1f);
+            small[j] = Math.fma(p * z, a, a);
+        }
+    }
+
+    /**
+     * {@code x = sign(x) * (|x| < 0.625 ? small : (1 - e) / (1 + e))} without a branch: the choice
+     * is a weight w of exactly 0 or 1 (|x| - 0.625 times 2^60, clamped), both candidates finite, so
+     * {@code w * big + (1 - w) * small} is exact; the sign is x times 2^200 clamped to [-1, 1]
+     * (+-0 for +-0, NaN for NaN).
+     */
+    private static void tanhFromExp(float[] x, float[] e, float[] small, int m) {
+        for (int j = 0; j < m; j++) {
+            float v = x[j];
+            float w = Math.min(Math.max((Math.abs(v) - TANH_POLY_MAX) * 0x1p60f, 0f), 1f);
+            float big = (1f - e[j]) / (1f + e[j]);
+            float sign = Math.min(Math.max(v * 0x1p100f * 0x1p100f, -1f), 1f);
+            x[j] = (w * big + (1f - w) * small[j]) * sign;
+        }
     }
 
     /**
