@@ -13,8 +13,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * present) versions against plain loops written here, on odd lengths (ragged vector tails) seeded
  * with every special value. Arithmetic ops (ReLU, bias, column sums, the softmax gradient from
  * stored p) match bit for bit (NaN payloads aside). The transcendental ones are compared with a
- * double-precision loop rounded once, within the ulp budget stated at each test: tanh is that
- * loop; sigmoid and softmax run on {@link FloatExp} in float, the same bits in both versions.
+ * double-precision loop rounded once, within the ulp budget stated at each test: sigmoid, tanh
+ * and softmax run on {@link FloatExp} in float, the same bits in both versions.
  */
 class ElementKernelsTest {
     private static final float[] SPECIAL = {Float.NaN, Float.intBitsToFloat(0xffc00001), -0f, 0f, Float.MIN_VALUE,
