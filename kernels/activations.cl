@@ -60,17 +60,22 @@ __kernel void sigmoid_backward(const int n, __global const float *dout, __global
 }
 
 /*
- * tanh(x) = sign(x) * (1 - e^-2|x|) / (1 + e^-2|x|). With e = expm1(-2|x|) in (-1, 0] that is
- * sign(x) * -e / (2 + e): exp is only taken of a non-positive number, so it cannot overflow and
- * large |x| gives exactly +-1; expm1 keeps full relative accuracy near 0, where 1 - exp(-2|x|)
- * would cancel to a few correct bits.
+ * tanh(x) as Cephes' tanhf, which the Java backend uses too: for |x| < 0.625 the odd polynomial
+ * |x| + |x|^3 P(x^2), full relative accuracy near 0; above, (1 - e) / (1 + e) with
+ * e = exp(-2|x|) in (0, 0.29], which cannot overflow or cancel and gives exactly 1 for large |x|;
+ * then the sign of x (so -0 stays -0, NaN stays NaN). The version before took expm1(-2|x|), which
+ * PoCL does not vectorise: tanh forward ran at 0.7 GB/s there against sigmoid's 5.5.
  */
 __kernel void tanh_forward(const int n, __global const float *x, __global float *out) {
     FOR_CHUNK(i, n) {
         const float v = x[i];
-        const float e = expm1(-2.0f * fabs(v));
-        const float t = -e / (2.0f + e);
-        out[i] = v < 0.0f ? -t : t;
+        const float a = fabs(v);
+        const float z = a * a;
+        const float p = (((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z
+                         + 1.33314422036e-1f) * z - 3.33332819422e-1f;
+        const float e = exp(-2.0f * a);
+        const float t = a < 0.625f ? p * z * a + a : (1.0f - e) / (1.0f + e);
+        out[i] = copysign(t, v);
     }
 }
 
