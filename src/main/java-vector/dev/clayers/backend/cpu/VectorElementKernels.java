@@ -16,7 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * 15-35x faster, but their results depend on the JIT tier: C2 calls SVML, the interpreter and
  * C1 fall back to Math.exp per lane, so the first calls of a run differed from later ones by an
  * ulp in about 1% of elements (two identical softmax calls disagreed). Training would then not
- * replay bit for bit. A vector exp built from plain IEEE operations would not have that problem.
+ * replay bit for bit. A Vector-API exp built from plain IEEE operations (tried for issue 14) did
+ * not have that problem, but C2 compiled it with boxed vector calls whenever the process also
+ * used another vector width (as sumColumns here does), and before C2 it ran hundreds of times
+ * slower. These ops run on {@link FloatExp} instead, plain Java that C2 vectorises itself.
  */
 final class VectorElementKernels extends ElementKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
