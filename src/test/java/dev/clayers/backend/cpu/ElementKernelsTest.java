@@ -146,16 +146,17 @@ class ElementKernelsTest {
     }
 
     /**
-     * Softmax over rows {1, 7, 33, 100, 784, 1000} wide and many rows (vector tails in both
-     * directions), logits spread over +-60: probabilities within {@code rel 1e-6 * sqrt(cols) + abs
-     * 1e-30} of the double loop (float exp 2 ulp, a double row sum, a multiplication by its
-     * reciprocal), the loss sum within rel 1e-6; the gradient bit for bit the plain loop on the
-     * stored p. Also in place (probs = x).
+     * Softmax over rows {1, 7, 33, 100, 784, 1000} wide, enough of them for three or more of
+     * FloatExp's blocks, and over rows of one block and wider (which go through in pieces); logits
+     * spread over +-60: probabilities within {@code rel 1e-6 * sqrt(cols) + abs 1e-30} of the
+     * double loop (float exp 2 ulp, a double row sum, a multiplication by its reciprocal), the loss
+     * sum within rel 1e-6; the gradient bit for bit the plain loop on the stored p. Also in place
+     * (probs = x).
      */
     @ParameterizedTest
-    @ValueSource(ints = {1, 7, 10, 33, 100, 784, 1000})
+    @ValueSource(ints = {1, 7, 10, 33, 100, 784, 1000, 1024, 1025, 2500})
     void softmaxMatchesDoubleReference(int cols) {
-        int rows = cols >= 784 ? 21 : 37;
+        int rows = cols >= 784 ? 21 : Math.max(37, 2100 / cols);
         Random r = new Random(cols);
         float[] x = new float[rows * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * (i % 3 == 0 ? 20 : 1));
