@@ -95,10 +95,11 @@ class ElementKernelsTest {
     /**
      * Sigmoid: exp 2 ulp, then 1 + e and the division rounded: 4 ulp. At the far negative end the
      * result is exp(x) itself, subnormal below -87.3, where an ulp is absolute. Both versions give
-     * the same bits.
+     * the same bits, and so does any cut of the range into calls (FloatExp's blocks start at each
+     * call's first element).
      */
     @ParameterizedTest
-    @ValueSource(ints = {1, 7, 33, 100, 784, 1000})
+    @ValueSource(ints = {1, 7, 33, 100, 784, 1000, 1025, 2500})
     void sigmoidWithinFourUlpOfDoubleReference(int n) {
         float[] x = wide(n), want = new float[n];
         for (int i = 0; i < n; i++) {
@@ -114,6 +115,11 @@ class ElementKernelsTest {
             if (first != null) assertArrayEquals(bits(first), bits(out), "scalar and " + k.name() + " sigmoid");
             first = out;
         }
+        float[] cut = new float[n + 2];
+        int at = n / 3;
+        ElementKernels.INSTANCE.sigmoid(x, cut, 0, at);
+        ElementKernels.INSTANCE.sigmoid(x, cut, at, n);
+        assertArrayEquals(bits(first), bits(cut), "sigmoid cut at " + at);
     }
 
     /**
@@ -122,7 +128,7 @@ class ElementKernelsTest {
      * zero kept. Both versions give the same bits.
      */
     @ParameterizedTest
-    @ValueSource(ints = {1, 7, 33, 100, 784, 1000})
+    @ValueSource(ints = {1, 7, 33, 100, 784, 1000, 1025, 2500})
     void tanhWithinTwoUlpOfDoubleReference(int n) {
         float[] x = wide(n);
         float[] sweep = new float[4001];
