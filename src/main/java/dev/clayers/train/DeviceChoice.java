@@ -38,6 +38,11 @@ import java.util.Random;
  * Figures are cached (an unsettled one marked as a lower bound) in {@code <cache>/auto.json} per
  * device name, driver, network and batch, so later runs of the same shape start at once; delete
  * the file to measure again. The choice is logged (INFO) with the figures behind it.
+ *
+ * <p>With a run length, a probe also stops once it has run as long as the best finish so far
+ * (see {@link #choose(List, FitOptions, long)}): a device still warming up by then cannot finish
+ * first, whatever its speed later. The Java backend is probed last for that reason too: on a
+ * short run it is cut off after PoCL's estimate instead of spending its 3 s of JIT warm-up.
  */
 public final class DeviceChoice {
     private static final Logger log = LoggerFactory.getLogger(DeviceChoice.class);
@@ -115,6 +120,12 @@ public final class DeviceChoice {
     /**
      * As {@link #fastest(List, FitOptions, long)}, with the figures. Devices rank by
      * {@link Probe#secondsFor}(samples); with samples 0, by settled speed alone.
+     *
+     * <p>With samples, a device's probe ends by the best finish so far (at least
+     * {@value #PROBE_MILLIS} ms): whatever warm-up a device has not finished by then, its run would
+     * pay too, so it cannot finish first. Its figure, unsettled, is cached as a lower bound on its
+     * warm-up, and a later run whose best finish comes before that bound leaves it out without
+     * probing; a longer run measures it again.
      */
     public static Choice choose(List<? extends LayerSpec> layers, FitOptions options, long samples) {
         if (samples < 0) throw new IllegalArgumentException("samples must be >= 0, got " + samples);
@@ -149,8 +160,10 @@ public final class DeviceChoice {
             Probe p;
             Backend b = null;
             // An unsettled figure is measured again: it may be a Java backend caught before C2 had started.
-            // So is one from before the warm-up was recorded (readyMillis 0).
-            if (e != null && e.samplesPerSecond() > 0 && e.settled() && e.readyMillis() > 0) {
+            // So is one from before the warm-up was recorded (readyMillis 0). Unless its warm-up, a lower
+            // bound, already reaches past the best finish of this run: then it cannot finish first.
+            boolean ruledOut = e != null && !e.settled() && samples > 0 && e.readyMillis() >= bestCost * 1000;
+            if (e != null && e.samplesPerSecond() > 0 && (e.settled() || ruledOut) && e.readyMillis() > 0) {
                 // A cached figure needs no device opened: only the chosen one is, at the end.
                 p = new Probe(id, e.samplesPerSecond(), true, e.settled(), e.readyMillis());
             } else {
@@ -161,8 +174,11 @@ public final class DeviceChoice {
                     continue;
                 }
                 try {
-                    Measurement m = measure(b, layers, options);
-                    log.debug("auto: {} probe: {} steps in {} ms, settled {}", id, m.steps(), Math.round(m.millis()), m.settled());
+                    long deadline = samples > 0 && bestCost < Double.MAX_VALUE
+                            ? Math.max(PROBE_MILLIS, (long) Math.ceil(bestCost * 1000)) : PROBE_MAX_MILLIS;
+                    Measurement m = measure(b, layers, options, deadline);
+                    log.debug("auto: {} probe: {} steps in {} ms (limit {} ms), settled {}", id, m.steps(), Math.round(m.millis()),
+                            Math.min(deadline, PROBE_MAX_MILLIS), m.settled());
                     p = new Probe(id, m.samplesPerSecond(), false, m.settled(), m.millis());
                     // An unsettled figure is stored too, marked as a lower bound (the file shows what the
                     // probe saw), but the next run measures it again (see above).
@@ -196,9 +212,16 @@ public final class DeviceChoice {
         probes.sort(java.util.Comparator.comparingInt(p -> listed.indexOf(p.id())));
         List<String> figures = new ArrayList<>();
         for (Probe p : probes) {
-            figures.add(String.format(Locale.ROOT, "%s %s%,.0f samples/s%s%s", p.id(), p.settled() ? "" : "at least ", p.samplesPerSecond(),
-                    samples > 0 ? String.format(Locale.ROOT, " after %.1f s of warm-up, about %.1f s", p.readyMillis() / 1000, p.secondsFor(samples)) : "",
-                    (p.settled() ? "" : " (not settled: still warming up)") + (p.cached() ? " (cached)" : "")));
+            String cached = p.cached() ? " (cached)" : "";
+            if (samples > 0 && !p.settled()) {
+                // Its speed so far says little (JIT still compiling); what counts is that its warm-up alone reaches past the best.
+                figures.add(String.format(Locale.ROOT, "%s still warming up after %.1f s (%,.0f samples/s so far), so over %.1f s%s",
+                        p.id(), p.readyMillis() / 1000, p.samplesPerSecond(), p.readyMillis() / 1000, cached));
+            } else {
+                figures.add(String.format(Locale.ROOT, "%s %s%,.0f samples/s%s%s", p.id(), p.settled() ? "" : "at least ", p.samplesPerSecond(),
+                        samples > 0 ? String.format(Locale.ROOT, " after %.1f s of warm-up, about %.1f s", p.readyMillis() / 1000, p.secondsFor(samples)) : "",
+                        (p.settled() ? "" : " (not settled: still warming up)") + cached));
+            }
         }
         log.info("auto: using {} ({}), the fastest for {} at batch {}{}: {}", best.id(), best.info().name(), network, batch,
                 samples > 0 ? String.format(Locale.ROOT, " over this run's %,d samples", samples) : "", String.join(", ", figures));
@@ -235,6 +258,12 @@ public final class DeviceChoice {
      * training).
      */
     static Measurement measure(Backend b, List<? extends LayerSpec> layers, FitOptions options) {
+        return measure(b, layers, options, PROBE_MAX_MILLIS);
+    }
+
+    /** As {@link #measure(Backend, List, FitOptions)}, ending by {@code maxMillis} (or {@value #PROBE_MAX_MILLIS}, if sooner) settled or not. */
+    static Measurement measure(Backend b, List<? extends LayerSpec> layers, FitOptions options, long maxMillis) {
+        long limit = Math.min(maxMillis, PROBE_MAX_MILLIS);
         int batch = options.batch();
         try (Sequential net = Sequential.of(b, WeightInit.HE, 7, layers);
              Optimizer opt = options.optimizer().create(b, options.learningRate())) {
@@ -272,7 +301,7 @@ public final class DeviceChoice {
                     double elapsedMs = (System.nanoTime() - start) / 1e6;
                     boolean settled = done >= SETTLED_WINDOWS && spread(windows) <= SETTLED_SPREAD
                             && jit.steady(steps);
-                    if ((settled && elapsedMs >= PROBE_MILLIS) || elapsedMs >= PROBE_MAX_MILLIS) {
+                    if ((settled && elapsedMs >= PROBE_MILLIS) || elapsedMs >= limit) {
                         double[] sorted = windows.clone();
                         java.util.Arrays.sort(sorted, 0, Math.min(done, SETTLED_WINDOWS));
                         return new Measurement(sorted[(Math.min(done, SETTLED_WINDOWS) - 1) / 2], settled, steps, elapsedMs);

@@ -100,6 +100,55 @@ class DeviceChoiceTest {
         assertEquals(10.5, shortRun.probes().stream().filter(p -> p.id().equals("cpu")).findFirst().orElseThrow().secondsFor(1_000), 1e-9);
     }
 
+    /**
+     * With a run length, a probe ends by the best finish so far: the other devices' figures are
+     * planted (300 samples at 1,000 a second after 100 ms: 0.4 s), cpu's removed, so cpu is probed
+     * with a 400 ms limit; unsettled by then, it cannot be chosen. Then an unsettled cpu figure
+     * (a lower bound: still warming up after 5 s) is planted: it rules cpu out of the same run
+     * without a probe, but a run long enough to leave room for it measures it again.
+     */
+    @Test
+    void aProbeEndsByTheBestFinishSoFar() throws Exception {
+        List<dev.clayers.backend.DeviceInfo> devices = Backends.all();
+        org.junit.jupiter.api.Assumptions.assumeTrue(devices.size() > 1, "one device only: nothing to choose");
+        String cpuName = devices.stream().filter(d -> d.id().equals("cpu")).findFirst().orElseThrow().name();
+        FitOptions options = FitOptions.builder().batch(8).build();
+        DeviceChoice.choose(NET, options).backend().close();   // fills the cache with every device's key
+        java.util.Map<String, DeviceChoice.Entry> cache =
+                dev.clayers.io.JsonCache.read(DeviceChoice.file(), DeviceChoice.Entry.class, e -> true, "test");
+        DeviceChoice.Entry cpuEntry = cache.values().stream().filter(e -> e.device().equals(cpuName)).findFirst().orElseThrow();
+        cache.values().removeIf(e -> e.device().equals(cpuName));
+        cache.replaceAll((k, e) -> new DeviceChoice.Entry(e.device(), e.driver(), e.network(), e.batch(), 1000, true, 100, e.measuredAt()));
+        java.util.Map<String, DeviceChoice.Entry> others = new java.util.HashMap<>(cache);
+        dev.clayers.io.JsonCache.write(DeviceChoice.file(), cache);
+
+        DeviceChoice.Choice c = DeviceChoice.choose(NET, options, 300);
+        try (var b = c.backend()) {
+            DeviceChoice.Probe cpu = c.probes().stream().filter(p -> p.id().equals("cpu")).findFirst().orElseThrow();
+            assertFalse(cpu.cached(), cpu.toString());
+            // The limit is checked after each 40 ms window; a loaded machine may overrun it by a window or two.
+            assertTrue(cpu.readyMillis() < 400 + 400, "cpu's probe ran past the 0.4 s a run on the others takes: " + cpu);
+            if (!cpu.settled()) assertFalse(b.id().equals("cpu"), "an unsettled cpu was chosen: " + c.probes());
+        }
+
+        others.put("cpu-bound", new DeviceChoice.Entry(cpuEntry.device(), cpuEntry.driver(), cpuEntry.network(), cpuEntry.batch(),
+                2000, false, 5000, cpuEntry.measuredAt()));
+        java.util.Map<String, DeviceChoice.Entry> planted = new java.util.HashMap<>();
+        for (DeviceChoice.Entry e : others.values()) planted.put(e.device() + "|" + e.driver() + "|" + e.network() + "|" + e.batch(), e);
+        dev.clayers.io.JsonCache.write(DeviceChoice.file(), planted);
+        DeviceChoice.Choice same = DeviceChoice.choose(NET, options, 300);
+        try (var b = same.backend()) {
+            assertTrue(same.probes().stream().allMatch(DeviceChoice.Probe::cached), "cpu's bound rules it out: " + same.probes());
+            assertFalse(b.id().equals("cpu"));
+        }
+        dev.clayers.io.JsonCache.write(DeviceChoice.file(), planted);
+        DeviceChoice.Choice longer = DeviceChoice.choose(NET, options, 10_000_000);
+        try (var b = longer.backend()) {
+            assertFalse(longer.probes().stream().filter(p -> p.id().equals("cpu")).findFirst().orElseThrow().cached(),
+                    "a run of 10,000 s on the others leaves room for cpu: measured again, " + longer.probes());
+        }
+    }
+
     @Test
     void aCorruptCacheIsMeasuredAgain() throws Exception {
         Files.writeString(DeviceChoice.file(), "{not json");
