@@ -76,13 +76,9 @@ class DeviceChoiceTest {
      */
     @Test
     void aShortRunGoesToTheDeviceThatIsReadyFirst() throws Exception {
-        List<dev.clayers.backend.DeviceInfo> devices = Backends.all();
-        org.junit.jupiter.api.Assumptions.assumeTrue(devices.size() > 1, "one device only: nothing to choose");
-        String cpuName = devices.stream().filter(d -> d.id().equals("cpu")).findFirst().orElseThrow().name();
+        String cpuName = cpuNameIfChoice();
         FitOptions options = FitOptions.builder().batch(8).build();
-        DeviceChoice.choose(NET, options).backend().close();   // fills the cache with every device's key
-        java.util.Map<String, DeviceChoice.Entry> cache =
-                dev.clayers.io.JsonCache.read(DeviceChoice.file(), DeviceChoice.Entry.class, e -> true, "test");
+        java.util.Map<String, DeviceChoice.Entry> cache = probedCache(options);
         cache.replaceAll((k, e) -> e.device().equals(cpuName)
                 ? new DeviceChoice.Entry(e.device(), e.driver(), e.network(), e.batch(), 2000, true, 10_000, e.measuredAt())
                 : new DeviceChoice.Entry(e.device(), e.driver(), e.network(), e.batch(), 1000, true, 100, e.measuredAt()));
@@ -109,13 +105,9 @@ class DeviceChoiceTest {
      */
     @Test
     void aProbeEndsByTheBestFinishSoFar() throws Exception {
-        List<dev.clayers.backend.DeviceInfo> devices = Backends.all();
-        org.junit.jupiter.api.Assumptions.assumeTrue(devices.size() > 1, "one device only: nothing to choose");
-        String cpuName = devices.stream().filter(d -> d.id().equals("cpu")).findFirst().orElseThrow().name();
+        String cpuName = cpuNameIfChoice();
         FitOptions options = FitOptions.builder().batch(8).build();
-        DeviceChoice.choose(NET, options).backend().close();   // fills the cache with every device's key
-        java.util.Map<String, DeviceChoice.Entry> cache =
-                dev.clayers.io.JsonCache.read(DeviceChoice.file(), DeviceChoice.Entry.class, e -> true, "test");
+        java.util.Map<String, DeviceChoice.Entry> cache = probedCache(options);
         DeviceChoice.Entry cpuEntry = cache.values().stream().filter(e -> e.device().equals(cpuName)).findFirst().orElseThrow();
         cache.values().removeIf(e -> e.device().equals(cpuName));
         cache.replaceAll((k, e) -> new DeviceChoice.Entry(e.device(), e.driver(), e.network(), e.batch(), 1000, true, 100, e.measuredAt()));
@@ -147,6 +139,19 @@ class DeviceChoiceTest {
             assertFalse(longer.probes().stream().filter(p -> p.id().equals("cpu")).findFirst().orElseThrow().cached(),
                     "a run of 10,000 s on the others leaves room for cpu: measured again, " + longer.probes());
         }
+    }
+
+    /** The Java backend's device name; skips the test where it is the only device. */
+    private static String cpuNameIfChoice() {
+        List<dev.clayers.backend.DeviceInfo> devices = Backends.all();
+        org.junit.jupiter.api.Assumptions.assumeTrue(devices.size() > 1, "one device only: nothing to choose");
+        return devices.stream().filter(d -> d.id().equals("cpu")).findFirst().orElseThrow().name();
+    }
+
+    /** The cache after one choice at these options: an entry for every device, to plant figures in. */
+    private static java.util.Map<String, DeviceChoice.Entry> probedCache(FitOptions options) {
+        DeviceChoice.choose(NET, options).backend().close();
+        return dev.clayers.io.JsonCache.read(DeviceChoice.file(), DeviceChoice.Entry.class, e -> true, "test");
     }
 
     @Test
