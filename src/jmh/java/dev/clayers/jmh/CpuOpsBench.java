@@ -29,9 +29,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The Java backend's element-wise kernels and one training step, under JMH (forks, warm-up and
  * dead-code elimination handled for us), to tune {@code CpuBackend} loops without OpenCL in the
- * way. Same shapes as {@code clayers bench}: width 100 for bias and ReLU, 10 for softmax, a
- * 784-100-10 ReLU network. Run: {@code mvn -Pjmh package -DskipTests && java -jar
- * target/benchmarks.jar CpuOpsBench}.
+ * way. Same shapes as {@code clayers bench}: width 100 for bias, ReLU, sigmoid and tanh, 10 for
+ * softmax, a 784-100-10 ReLU network; the inputs are uniform in [-1, 1) (the bench feeds sigmoid
+ * and tanh [-120, 120), far into the tails, where sigmoid's results are subnormal for 14% of
+ * elements). Run as the README says (JMH microbenchmarks), e.g. with
+ * {@code "CpuOpsBench.(sigmoid|tanh|softmax)" -p batch=10000 -jvmArgsAppend --add-modules=jdk.incubator.vector}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -88,6 +90,19 @@ public class CpuOpsBench {
     @Benchmark
     public Matrix reluForward() {
         cpu.reluForward(x100, out100, mask100);
+        return out100;
+    }
+
+    /** On FloatExp, as tanh: the exp-based ops ElementKernels vectorises without the Vector API. */
+    @Benchmark
+    public Matrix sigmoidForward() {
+        cpu.sigmoidForward(x100, out100);
+        return out100;
+    }
+
+    @Benchmark
+    public Matrix tanhForward() {
+        cpu.tanhForward(x100, out100);
         return out100;
     }
 
