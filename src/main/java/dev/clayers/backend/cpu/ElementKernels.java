@@ -91,8 +91,8 @@ class ElementKernels {
 
     /**
      * {@code u = -|x|}, but no lower than -40 for {@code x >= 0}: there 1 / (1 + e) is 1 for any e
-     * under 2^-25, and exp(-40) keeps e normal (an exp whose result is subnormal or 0 cost about
-     * 4 ns more per element here: the bench's inputs in [-120, 120) had a quarter of them). The
+     * under 2^-25, and exp(-40) keeps e normal, where a subnormal e made the arithmetic slow (bench
+     * sigmoid forward on [-120, 120): 7.5-7.96 GB/s with the bound against 5.8-7.95 without). The
      * bound, {@code min(x, 0) * 2^100 - 40}, is -40 for x >= 0 and far below -|x| for x < 0,
      * where the tiny e is the result itself.
      */
