@@ -171,11 +171,16 @@ class ElementKernels {
      * {@link #softmaxBackward} computes it. Labels must lie in {@code [0, cols)} (the caller checks).
      * probs may be x; gs may not.
      *
-     * <p>exp is {@link FloatExp}'s, taken over blocks of whole rows (a row wider than a block goes
-     * through in pieces); the row sum is in double, in column order, and p is {@code e * (1 / sum)}
-     * rounded to float. The loss takes one log per {@link #LOG_ROWS} rows, of the product of their
-     * sums (each lies in [1, cols], so the product cannot overflow): a log cost as much as the
-     * rest of a 10-class row.
+     * <p>exp is {@link FloatExp}'s, taken over blocks of whole rows, of the logits as they are:
+     * softmax does not change with a shift, so the row max, which the textbook subtracts to keep
+     * exp from overflowing, is only taken for a row whose sum overflowed or came out too small to
+     * trust (under {@link #MIN_UNSHIFTED_SUM}); that row is done again, shifted. With 10 classes
+     * the max and the subtraction had been half the time. A row wider than a block is always
+     * shifted and goes through in pieces. The row sum is in double, in column order, and p is
+     * {@code e * (1 / sum)} rounded to float. The loss of a row is {@code log(sum / e[label])}
+     * (or {@code log(sum) - (x[label] - shift)} when e[label] is tiny), one log per
+     * {@link #LOG_ROWS} rows, of the product of their terms: a log cost as much as the rest of a
+     * 10-class row.
      *
      * @return the sum over these rows of {@code -log p[label]}
      */
@@ -187,18 +192,40 @@ class ElementKernels {
         int inProduct = 0;
         for (int i = from, rows; i < to; i += rows) {
             rows = Math.min(to - i, block);
-            rowMaxes(xs, s.x, i, rows, cols);
-            for (int k = i; k < i + rows; k++) {
-                score += xs[k * cols + labels[k]] - s.x[k - i];   // read before probs is written: probs may be x
-            }
             if (cols > FloatExp.BLOCK) {
-                sums[0] = wideRowExp(s, xs, ps, i * cols, cols, s.x[0]);
+                float max = rowMax(xs, i * cols, cols);
+                score += xs[i * cols + labels[i]] - max;   // read before probs is written: probs may be x
+                sums[0] = wideRowExp(s, xs, ps, i * cols, cols, max);
             } else {
-                blockExp(s, xs, ps, i, rows, cols, sums);
+                int n = rows * cols;
+                System.arraycopy(xs, i * cols, s.x, 0, n);   // kept: probs may be x, and a row redone below needs its logits
+                System.arraycopy(s.x, 0, s.u, 0, n);
+                FloatExp.exp(s, n);
+                normalize(s.u, ps, i, rows, cols, sums, 0);
+                for (int k = 0; k < rows; k++) {
+                    int at = k * cols;
+                    float shift = 0f;
+                    if (!(sums[k] >= MIN_UNSHIFTED_SUM && sums[k] < Double.POSITIVE_INFINITY)) {
+                        // Some exp overflowed, or the largest term is too small to trust the rest: shift by the row's max.
+                        shift = rowMax(s.x, at, cols);
+                        for (int j = 0; j < cols; j++) s.u[j] = s.x[at + j] - shift;
+                        FloatExp.exp(s, cols);
+                        normalize(s.u, ps, i + k, 1, cols, sums, k);
+                        at = 0;
+                    }
+                    // The row's loss is log(sum / e[label]): the label's own exp error cancels, so a
+                    // near-certain row's tiny loss keeps its digits. Unless e[label] is too small to divide by.
+                    double label = s.u[at + labels[i + k]];
+                    if (label >= MIN_LABEL_EXP) {
+                        sums[k] /= label;
+                    } else {
+                        score += s.x[k * cols + labels[i + k]] - shift;
+                    }
+                }
             }
             for (int k = 0; k < rows; k++) {
                 product *= sums[k];
-                if (++inProduct == LOG_ROWS) {
+                if (++inProduct == LOG_ROWS || product > 1e200 || product < 1e-200) {
                     logs += Math.log(product);
                     product = 1;
                     inProduct = 0;
@@ -209,38 +236,40 @@ class ElementKernels {
         return logs + Math.log(product) - score;
     }
 
-    /** Rows per log in softmaxRows' loss: 16 sums of at most 2^31 columns each multiply to under 2^496. */
+    /**
+     * Rows per log in softmaxRows' loss, at most; a product leaving [1e-200, 1e200] is logged at
+     * once, so the next factor (a sum of at most 1,024 floats, or that over an exp of at least
+     * {@link #MIN_LABEL_EXP}) cannot take it out of double's range.
+     */
     static final int LOG_ROWS = 16;
 
+    /** The smallest label exp softmaxRows divides a row's sum by; below it the loss is log(sum) - (x[label] - shift). */
+    private static final double MIN_LABEL_EXP = 1e-30;
+
     /**
-     * {@code max[k]} = the largest entry of row {@code first + k}, for k < rows, column by column
-     * across the rows: within a row each Math.max waits on the one before (several instructions,
-     * for NaN and -0), while the rows' chains are independent and overlap.
+     * The smallest row sum of unshifted exps that softmaxRows keeps. Above it an exp small enough to
+     * be subnormal, its precision lost, is at most 1.2e-38 and its probability off by at most
+     * 1.4e-45 / 1e-14; below it, the row is shifted by its max.
      */
-    private static void rowMaxes(float[] xs, float[] max, int first, int rows, int cols) {
-        java.util.Arrays.fill(max, 0, rows, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < cols; j++) {
-            for (int k = 0, e = first * cols + j; k < rows; k++, e += cols) max[k] = Math.max(max[k], xs[e]);
-        }
+    private static final double MIN_UNSHIFTED_SUM = 1e-14;
+
+    private static float rowMax(float[] xs, int base, int cols) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < cols; j++) max = Math.max(max, xs[base + j]);
+        return max;
     }
 
     /**
-     * Softmax of {@code rows} whole rows from row {@code first} (rows * cols within a block, the
-     * row maxes in s.x) into ps, and their sums into sums.
+     * {@code ps = e / (row sum of e)} for {@code rows} rows from row {@code first}, e in u from
+     * index 0, the sums into {@code sums[at..]}.
      */
-    private static void blockExp(FloatExp.Scratch s, float[] xs, float[] ps, int first, int rows, int cols, double[] sums) {
-        float[] u = s.u;
-        for (int k = 0, base = first * cols; k < rows; k++, base += cols) {
-            float max = s.x[k];
-            for (int j = 0; j < cols; j++) u[k * cols + j] = xs[base + j] - max;
-        }
-        FloatExp.exp(s, rows * cols);
+    private static void normalize(float[] u, float[] ps, int first, int rows, int cols, double[] sums, int at) {
         for (int k = 0, base = first * cols; k < rows; k++, base += cols) {
             double sum = 0;
             for (int j = 0; j < cols; j++) sum += u[k * cols + j];
             double inv = 1 / sum;
             for (int j = 0; j < cols; j++) ps[base + j] = (float) (u[k * cols + j] * inv);
-            sums[k] = sum;
+            sums[at + k] = sum;
         }
     }
 

@@ -153,24 +153,35 @@ class ElementKernelsTest {
 
     /**
      * Softmax over rows {1, 7, 33, 100, 784, 1000} wide, enough of them for three or more of
-     * FloatExp's blocks, and over rows of one block and wider (which go through in pieces); logits
-     * spread over +-60: probabilities within {@code rel 1e-6 * sqrt(cols) + abs 1e-30} of the
-     * double loop (float exp 1 ulp, a double row sum, a multiplication by its reciprocal), the loss
-     * sum within rel 1e-6; the gradient bit for bit the plain loop on the stored p. Also in place
-     * (probs = x).
+     * FloatExp's blocks, and over rows of one block and wider (which go through in pieces), on two
+     * sets of logits: spread over +-60, and rows offset by 95, -150, -40, 0 and 60 (so that the
+     * unshifted exps overflow, vanish, come out too small, or do neither, and the rows that need it
+     * are done again, shifted by their max). Probabilities within {@code rel 1e-6 * sqrt(cols) +
+     * abs 1e-30} of the double loop (float exp 1 ulp, a double row sum, a multiplication by its
+     * reciprocal), the loss sum within rel 1e-6; the gradient bit for bit the plain loop on the
+     * stored p. Also in place (probs = x).
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 7, 10, 33, 100, 784, 1000, 1024, 1025, 2500})
     void softmaxMatchesDoubleReference(int cols) {
         int rows = cols >= 784 ? 21 : Math.max(37, 2100 / cols);
         Random r = new Random(cols);
-        float[] x = new float[rows * cols];
-        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * (i % 3 == 0 ? 20 : 1));
+        float[] spread = new float[rows * cols], offset = new float[rows * cols];
+        float[] offsets = {95f, -150f, -40f, 0f, 60f};
+        for (int i = 0; i < spread.length; i++) {
+            spread[i] = (float) (r.nextGaussian() * (i % 3 == 0 ? 20 : 1));
+            offset[i] = offsets[(i / cols) % offsets.length] + (float) (r.nextGaussian() * 5);
+        }
         int[] t = new int[rows];
         for (int i = 0; i < rows; i++) t[i] = r.nextInt(cols);
+        checkSoftmax(spread, t, rows, cols, "spread");
+        checkSoftmax(offset, t, rows, cols, "offset rows");
+    }
+
+    private static void checkSoftmax(float[] x, int[] t, int rows, int cols, String data) {
         float[] want = new float[x.length];
         double wantLoss = 0;
-        // x - max is a float subtraction, as in every version (and the OpenCL kernel); the rest in double.
+        // x - max is a float subtraction, as in the OpenCL kernel; the rest in double.
         for (int i = 0; i < rows; i++) {
             float max = Float.NEGATIVE_INFINITY;
             double sum = 0;
@@ -184,7 +195,7 @@ class ElementKernelsTest {
             for (boolean inPlace : new boolean[] {false, true}) {
                 float[] xs = x.clone(), ps = inPlace ? xs : new float[x.length], gs = new float[x.length];
                 double loss = k.softmaxRows(xs, t, ps, gs, scale, cols, 0, rows);
-                String what = k.name() + " softmax " + rows + "x" + cols + (inPlace ? " in place" : "");
+                String what = k.name() + " softmax " + rows + "x" + cols + ", " + data + (inPlace ? ", in place" : "");
                 double rel = 1e-6 * Math.sqrt(cols);
                 for (int i = 0; i < x.length; i++) {
                     assertTrue(Math.abs(ps[i] - want[i]) <= 1e-30 + rel * want[i] + Math.ulp(want[i]),
