@@ -215,9 +215,9 @@ class ElementKernels {
                     }
                     // The row's loss is log(sum / e[label]): the label's own exp error cancels, so a
                     // near-certain row's tiny loss keeps its digits. Unless e[label] is too small to divide by.
-                    double label = s.u[at + labels[i + k]];
-                    if (label >= MIN_LABEL_EXP) {
-                        sums[k] /= label;
+                    double labelExp = s.u[at + labels[i + k]];
+                    if (labelExp >= MIN_LABEL_EXP) {
+                        sums[k] /= labelExp;
                     } else {
                         score += s.x[k * cols + labels[i + k]] - shift;
                     }
