@@ -77,15 +77,43 @@ class ElementKernels {
      * exp(-100), not 0/0.
      */
     void sigmoid(float[] xs, float[] os, int from, int to) {
+        onExp(OnExp.SIGMOID, xs, os, from, to);
+    }
+
+    /** An element-wise op built on {@link FloatExp}: the exp's arguments from x, then the result from x and their exps. */
+    private enum OnExp {
+        SIGMOID {
+            @Override void arguments(float[] x, float[] u, int m) { sigmoidArguments(x, u, m); }
+            @Override void finish(FloatExp.Scratch s, int m) { sigmoidFromExp(s.x, s.u, m); }
+        },
+        TANH {
+            @Override void arguments(float[] x, float[] u, int m) {
+                // No lower than -40: (1 - e) / (1 + e) is 1 for any e under 2^-25, and exp(-40) keeps e normal.
+                for (int j = 0; j < m; j++) u[j] = Math.max(-2f * Math.abs(x[j]), -40f);
+            }
+            @Override void finish(FloatExp.Scratch s, int m) {
+                tanhSmall(s.x, s.p, m);   // s.p is free again once exp has returned
+                tanhFromExp(s.x, s.u, s.p, m);
+            }
+        };
+
+        /** {@code u = } the exp arguments for x, m elements. */
+        abstract void arguments(float[] x, float[] u, int m);
+
+        /** {@code s.x = } the op of s.x, given {@code s.u = exp(arguments)}. */
+        abstract void finish(FloatExp.Scratch s, int m);
+    }
+
+    /** {@code os = op(xs)} over {@code [from, to)}, in FloatExp's blocks. */
+    private static void onExp(OnExp op, float[] xs, float[] os, int from, int to) {
         FloatExp.Scratch s = FloatExp.scratch();
-        float[] x = s.x, u = s.u;
         for (int c = from; c < to; c += FloatExp.BLOCK) {
             int m = Math.min(FloatExp.BLOCK, to - c);
-            System.arraycopy(xs, c, x, 0, m);   // a copy: C2 did not vectorise loops reading xs at an offset beside the blocks
-            sigmoidArguments(x, u, m);
+            System.arraycopy(xs, c, s.x, 0, m);   // a copy: C2 did not vectorise loops reading xs at an offset beside the blocks
+            op.arguments(s.x, s.u, m);
             FloatExp.exp(s, m);
-            sigmoidFromExp(x, u, m);
-            System.arraycopy(x, 0, os, c, m);
+            op.finish(s, m);
+            System.arraycopy(s.x, 0, os, c, m);
         }
     }
 
@@ -113,24 +141,13 @@ class ElementKernels {
     }
 
     /**
-     * {@code out[i] = tanh(x[i])} over {@code [from, to)}, in blocks as {@link #sigmoid}: Cephes'
+     * {@code out[i] = tanh(x[i])} over {@code [from, to)}, in FloatExp's blocks as sigmoid: Cephes'
      * tanhf, an odd polynomial for |x| < 0.625 (full relative accuracy near 0) and
      * {@code (1 - e) / (1 + e)}, e = exp(-2|x|) from {@link FloatExp}, above: within 1 ulp of the
      * double value (ElementKernelsTest); saturates to exactly +-1, keeps the sign of zero, NaN stays NaN.
      */
     void tanh(float[] xs, float[] os, int from, int to) {
-        FloatExp.Scratch s = FloatExp.scratch();
-        float[] x = s.x, u = s.u;
-        for (int c = from; c < to; c += FloatExp.BLOCK) {
-            int m = Math.min(FloatExp.BLOCK, to - c);
-            System.arraycopy(xs, c, x, 0, m);
-            // No lower than -40: (1 - e) / (1 + e) is 1 for any e under 2^-25, and exp(-40) keeps e normal.
-            for (int j = 0; j < m; j++) u[j] = Math.max(-2f * Math.abs(x[j]), -40f);
-            FloatExp.exp(s, m);
-            tanhSmall(x, s.p, m);
-            tanhFromExp(x, u, s.p, m);
-            System.arraycopy(x, 0, os, c, m);
-        }
+        onExp(OnExp.TANH, xs, os, from, to);
     }
 
     /** Where tanh switches from the polynomial to exp. */

@@ -49,7 +49,7 @@ final class FloatExp {
     /**
      * Per-thread blocks, held for the length of a kernel call: the caller's arguments go in
      * {@link #u}, which {@link #exp} overwrites with their exps; {@link #x} is the caller's to keep
-     * inputs in; the rest are exp's.
+     * inputs in; the rest are exp's while it runs, and free again once it has returned.
      */
     static final class Scratch {
         final float[] x = new float[BLOCK];
