@@ -174,11 +174,11 @@ public final class DeviceChoice {
                     continue;
                 }
                 try {
-                    long deadline = samples > 0 && bestCost < Double.MAX_VALUE
-                            ? Math.max(PROBE_MILLIS, (long) Math.ceil(bestCost * 1000)) : PROBE_MAX_MILLIS;
-                    Measurement m = measure(b, layers, options, deadline);
+                    long limit = samples > 0 && bestCost < Double.MAX_VALUE
+                            ? Math.min(PROBE_MAX_MILLIS, Math.max(PROBE_MILLIS, (long) Math.ceil(bestCost * 1000))) : PROBE_MAX_MILLIS;
+                    Measurement m = measure(b, layers, options, limit);
                     log.debug("auto: {} probe: {} steps in {} ms (limit {} ms), settled {}", id, m.steps(), Math.round(m.millis()),
-                            Math.min(deadline, PROBE_MAX_MILLIS), m.settled());
+                            limit, m.settled());
                     p = new Probe(id, m.samplesPerSecond(), false, m.settled(), m.millis());
                     // An unsettled figure is stored too, marked as a lower bound (the file shows what the
                     // probe saw), but the next run measures it again (see above).
@@ -261,9 +261,9 @@ public final class DeviceChoice {
         return measure(b, layers, options, PROBE_MAX_MILLIS);
     }
 
-    /** As {@link #measure(Backend, List, FitOptions)}, ending by {@code maxMillis} (or {@value #PROBE_MAX_MILLIS}, if sooner) settled or not. */
-    static Measurement measure(Backend b, List<? extends LayerSpec> layers, FitOptions options, long maxMillis) {
-        long limit = Math.min(maxMillis, PROBE_MAX_MILLIS);
+    /** As {@link #measure(Backend, List, FitOptions)}, ending by {@code limit} ms (at most {@value #PROBE_MAX_MILLIS}) settled or not. */
+    static Measurement measure(Backend b, List<? extends LayerSpec> layers, FitOptions options, long limit) {
+        if (limit > PROBE_MAX_MILLIS) throw new IllegalArgumentException("probe limit " + limit + " ms is over " + PROBE_MAX_MILLIS);
         int batch = options.batch();
         try (Sequential net = Sequential.of(b, WeightInit.HE, 7, layers);
              Optimizer opt = options.optimizer().create(b, options.learningRate())) {

@@ -191,8 +191,9 @@ class ElementKernels {
      * <p>exp is {@link FloatExp}'s, taken over blocks of whole rows, of the logits as they are:
      * softmax does not change with a shift, so the row max, which the textbook subtracts to keep
      * exp from overflowing, is only taken for a row whose sum overflowed or came out too small to
-     * trust (under {@link #MIN_UNSHIFTED_SUM}); that row is done again, shifted. With 10 classes
-     * the max and the subtraction had been half the time. A row wider than a block is always
+     * trust (under {@link #MIN_UNSHIFTED_SUM}); that row is done again, shifted (bench
+     * softmaxCrossEntropy 10000x10: 5.50-7.35 GB/s against 3.88-4.66 with every row's max found and
+     * subtracted, three alternating rounds). A row wider than a block is always
      * shifted and goes through in pieces. The row sum is in double, in column order, and p is
      * {@code e * (1 / sum)} rounded to float. The loss of a row is {@code log(sum / e[label])}
      * (or {@code log(sum) - (x[label] - shift)} when e[label] is tiny), one log per
