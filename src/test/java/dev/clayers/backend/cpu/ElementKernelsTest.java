@@ -250,17 +250,22 @@ class ElementKernelsTest {
     }
 
     /**
-     * FloatExp against Math.exp rounded to float, within 1 ulp (an ulp of a subnormal is absolute)
-     * on every 97th float from -110 to 90: the subnormal results, the overflow to infinity near
-     * 88.72, 0 below -103.97; and the specials. Blocks of every length up to BLOCK.
+     * FloatExp against Math.exp times 2^bias rounded to float, within 1 ulp (an ulp of a subnormal
+     * is absolute) on every 97th float (997th for a bias) from -110 to 90, moved by
+     * {@code -bias ln 2}: the subnormal results, which FloatExp puts right in integers, the
+     * overflow to infinity, 0 at the bottom; and the specials. Blocks of every length up to BLOCK.
      */
-    @org.junit.jupiter.api.Test
-    void floatExpWithinOneUlpOfMathExp() {
+    @ParameterizedTest
+    @ValueSource(ints = {0, -64, -1, 1, 64})
+    void floatExpWithinOneUlpOfMathExp(int bias) {
+        double scale = Math.scalb(1.0, bias);
+        float shift = (float) (bias * Math.log(2));
+        int step = bias == 0 ? 97 : 997;
         java.util.List<Float> args = new java.util.ArrayList<>();
-        for (int b = Float.floatToRawIntBits(90f); b > 0; b -= 97) args.add(Float.intBitsToFloat(b));   // 90 down to +0
-        for (int b = Float.floatToRawIntBits(-0f); b < Float.floatToRawIntBits(-110f); b += 97) args.add(Float.intBitsToFloat(b));
+        for (int b = Float.floatToRawIntBits(90f); b > 0; b -= step) args.add(Float.intBitsToFloat(b) - shift);   // 90 down to 0
+        for (int b = Float.floatToRawIntBits(-0f); b < Float.floatToRawIntBits(-110f); b += step) args.add(Float.intBitsToFloat(b) - shift);
         for (float v : SPECIAL) args.add(v);
-        for (float v : new float[] {88.72f, 88.73f, -87.33f, -103.9f, -103.98f, -104f, -104.1f}) args.add(v);
+        for (float v : new float[] {88.72f, 88.73f, -87.33f, -103.9f, -103.98f, -104f, -104.1f}) args.add(v - shift);
         FloatExp.Scratch s = FloatExp.scratch();
         int checked = 0;
         for (int from = 0, m = 1; from < args.size(); from += m, m = m % FloatExp.BLOCK + 1) {
@@ -268,18 +273,30 @@ class ElementKernelsTest {
             float[] want = new float[len];
             for (int j = 0; j < len; j++) {
                 s.u[j] = args.get(from + j);
-                want[j] = (float) Math.exp(s.u[j]);
+                want[j] = (float) (Math.exp(s.u[j]) * scale);
             }
-            FloatExp.exp(s, len);
-            assertUlps(want, java.util.Arrays.copyOf(s.u, len), 1, "exp from argument " + from);
+            FloatExp.exp(s, len, bias);
+            assertUlps(want, java.util.Arrays.copyOf(s.u, len), 1, "exp times 2^" + bias + " from argument " + from);
             checked += len;
         }
-        assertTrue(checked > 1_000_000, "checked " + checked);
+        assertTrue(checked > 2e9 / step, "checked " + checked);   // about 2.24e9 floats lie in [-110, 90]
     }
 
+    @org.junit.jupiter.api.Test
+    void floatExpRefusesABiasOutsideItsRange() {
+        FloatExp.Scratch s = FloatExp.scratch();
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FloatExp.exp(s, 1, 65));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FloatExp.exp(s, 1, -65));
+    }
+
+    /**
+     * The bits of x, every NaN as the one canonical NaN: which of two NaN operands a multiply keeps
+     * is the hardware's choice, and C2 may swap a multiply's operands (tanh's NaN input reaches its
+     * last product as two NaNs of opposite sign), so only NaN-ness is compared.
+     */
     private static int[] bits(float[] x) {
         int[] b = new int[x.length];
-        for (int i = 0; i < x.length; i++) b[i] = Float.floatToRawIntBits(x[i]);
+        for (int i = 0; i < x.length; i++) b[i] = Float.floatToIntBits(x[i]);
         return b;
     }
 }
