@@ -21,14 +21,15 @@ import java.util.Arrays;
  * arguments.
  *
  * <p>2^k is one factor, a normal float, built from k's bits. The results it cannot reach, those
- * under 2^-127 (subnormal or 0) and those of 2^127 or more, are rare: a block that has any is
- * put right afterwards, in integers ({@link #fixUp}), so that results down in the subnormal range
- * are rounded once, correctly, and no float arithmetic touches a subnormal: on this machine's
+ * of k <= -127 (under 2^-126.5: subnormal or 0) and of k = 128 (2^127.5 or more), are rare: a
+ * block that has any is put right afterwards, in integers ({@link #fixUp}), so that results down
+ * in the subnormal range are rounded once, correctly, and float arithmetic makes a subnormal only
+ * for k = -126 (results in [2^-126.5, 2^-126)), where one multiply rounds it. On this machine's
  * AVX-512 one subnormal lane made a whole vector instruction slow. {@link #exp(Scratch, int, int)}
  * gives {@code exp * 2^bias}, so that sigmoid works on exps that stay normal (see
  * ElementKernels.SIGMOID_BIAS). Before, 2^k was two factors and subnormals were made and used in
- * float: bench sigmoidForward 10000x100 on cpu, whose inputs in [-120, 120) give a sixteenth of
- * the exps subnormal, ran at 7.5-8.3 GB/s against 10.8-14.3 now (two rounds alternating with the
+ * float: bench sigmoidForward 10000x100 on cpu, whose inputs in [-120, 120) give about one exp in
+ * fourteen subnormal, ran at 7.5-8.3 GB/s against 10.8-14.3 now (two rounds alternating with the
  * jar of c205591).
  *
  * <p>Every step is an IEEE operation (fma, add, multiply, min, max, bit moves), so the result is
