@@ -125,7 +125,7 @@ class ElementKernels {
     }
 
     /**
-     * Sigmoid takes {@code exp(-x) * 2^-64}: that stays a normal float for every x from -133 to
+     * Sigmoid takes {@code exp(-x) * 2^-64}: that stays a normal float for every x from -131 to
      * 43 (sigmoid's arguments stop at -40, see {@link #sigmoidArguments}), where exp(-|x|), the
      * textbook's stable form, is subnormal below x = -87.3, and arithmetic on a subnormal was
      * slow (see FloatExp). {@link #sigmoidFromExp} works at that scale.
@@ -206,8 +206,8 @@ class ElementKernels {
      * trust (under {@link #MIN_UNSHIFTED_SUM}); that row is done again, shifted (bench
      * softmaxCrossEntropy 10000x10: 5.50-7.35 GB/s against 3.88-4.66 with every row's max found and
      * subtracted, three alternating rounds). A row wider than a block is always
-     * shifted and goes through in pieces. The row sum is in double, in column order, and p is
-     * {@code e} times {@code 1 / sum} rounded to float. The loss of a row is {@code log(sum / e[label])}
+     * shifted and goes through in pieces. Row sums and p are as {@link #normalize} makes them.
+     * The loss of a row is {@code log(sum / e[label])}
      * (or {@code log(sum) - (x[label] - shift)} when e[label] is tiny), one log per
      * {@link #LOG_ROWS} rows, of the product of their terms: a log cost as much as the rest of a
      * 10-class row.
@@ -291,24 +291,42 @@ class ElementKernels {
 
     /**
      * {@code ps = e / (row sum of e)} for {@code rows} rows from row {@code first}, e in u from
-     * index 0, the sums into {@code sums[at..]}; scale is scratch. Each row's reciprocal is spread
-     * over its columns in scale, then one loop over the block multiplies, which C2 vectorises,
-     * and one copy stores: a per-row loop that converted {@code e * inv} from double, inlined
-     * into softmaxRows, ran at two thirds of the speed in some compilations (single-thread
-     * softmaxRows 10000x10 in 250-270 us against 175-190).
+     * index 0, the sums into {@code sums[at..]}; scale is scratch. A row sum is in column order,
+     * in float for rows of up to {@link #FLOAT_SUM_COLS} columns and in double for wider ones; p
+     * is e times the float {@code 1 / sum}. Each row's reciprocal is spread over its columns in
+     * scale, then one loop over the block multiplies, which C2 vectorises, and one copy stores.
+     * These loops are shaped for C2 on JDK 17, which sets up a loop as short as a row at a cost
+     * like its work and compiles each float-to-double conversion waiting on the one before: with
+     * the sum in double and {@code e * inv} converted from double per element, softmaxRows
+     * 10000x10 took 250-270 us on one thread in some compilations against 175-190 in others; now
+     * 153-159 (a throwaway harness, five runs each).
      */
     private static void normalize(float[] u, float[] ps, float[] scale, int first, int rows, int cols, double[] sums, int at) {
         for (int k = 0, a = 0; k < rows; k++, a += cols) {
-            double sum = 0;
-            for (int j = 0; j < cols; j++) sum += u[a + j];
-            float inv = (float) (1 / sum);
-            for (int j = 0; j < cols; j++) scale[a + j] = inv;
-            sums[at + k] = sum;
+            float sum;
+            if (cols <= FLOAT_SUM_COLS) {
+                sum = 0;
+                for (int j = 0; j < cols; j++) sum += u[a + j];
+                sums[at + k] = sum;
+            } else {
+                double wide = 0;
+                for (int j = 0; j < cols; j++) wide += u[a + j];
+                sums[at + k] = wide;
+                sum = (float) wide;
+            }
+            java.util.Arrays.fill(scale, a, a + cols, 1 / sum);
         }
         int n = rows * cols;
         for (int i = 0; i < n; i++) scale[i] *= u[i];
         System.arraycopy(scale, 0, ps, first * cols, n);
     }
+
+    /**
+     * The widest rows whose sums normalize keeps in float: at most 31 roundings, a relative error
+     * under 2e-6, inside the test's bound on p; wider rows, where C2's per-row set-up costs little
+     * beside the work, sum in double.
+     */
+    private static final int FLOAT_SUM_COLS = 32;
 
     /**
      * Softmax of one row wider than a block, at {@code base}, in block-sized pieces: exp into ps,
