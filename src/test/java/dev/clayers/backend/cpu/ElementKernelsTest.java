@@ -253,7 +253,8 @@ class ElementKernelsTest {
      * FloatExp against Math.exp times 2^bias rounded to float, within 1 ulp (an ulp of a subnormal
      * is absolute) on every 97th float (997th for a bias) from -110 to 90, moved by
      * {@code -bias ln 2}: the subnormal results, which FloatExp puts right in integers, the
-     * overflow to infinity, 0 at the bottom; and the specials. Blocks of every length up to BLOCK.
+     * overflow to infinity, 0 at the bottom; the specials, and arguments far out (to 0 and
+     * infinity, whatever k's bits would do there). Blocks of every length up to BLOCK.
      */
     @ParameterizedTest
     @ValueSource(ints = {0, -64, -1, 1, 64})
@@ -266,6 +267,8 @@ class ElementKernelsTest {
         for (int b = Float.floatToRawIntBits(-0f); b < Float.floatToRawIntBits(-110f); b += step) args.add(Float.intBitsToFloat(b) - shift);
         for (float v : SPECIAL) args.add(v);
         for (float v : new float[] {88.72f, 88.73f, -87.33f, -103.9f, -103.98f, -104f, -104.1f}) args.add(v - shift);
+        // Far out, where k would no longer fit t's mantissa, or t would turn negative: 0 and infinity.
+        for (float v : new float[] {2.2e4f, -2.2e4f, 3e6f, -3e6f, 1e7f, -1e7f, 1.3e7f, -1.3e7f, 1e30f, -1e30f}) args.add(v);
         FloatExp.Scratch s = FloatExp.scratch();
         int checked = 0;
         for (int from = 0, m = 1; from < args.size(); from += m, m = m % FloatExp.BLOCK + 1) {
