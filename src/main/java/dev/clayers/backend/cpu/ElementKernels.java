@@ -296,10 +296,9 @@ class ElementKernels {
      * is e times the float {@code 1 / sum}. Each row's reciprocal is spread over its columns in
      * scale, then one loop over the block multiplies, which C2 vectorises, and one copy stores.
      * These loops are shaped for C2 on JDK 17, which sets up a loop as short as a row at a cost
-     * like its work and compiles each float-to-double conversion waiting on the one before: with
-     * the sum in double and {@code e * inv} converted from double per element, softmaxRows
-     * 10000x10 took 250-270 us on one thread in some compilations against 175-190 in others; now
-     * 153-159 (a throwaway harness, five runs each).
+     * like its work and compiles each float-to-double conversion waiting on the one before: bench
+     * softmaxCrossEntropy 10000x10 on cpu ran at 6.28-9.16 GB/s with the float sum against
+     * 4.90-8.42 with the sum in double (three rounds alternating with the jar of 79be8f6).
      */
     private static void normalize(float[] u, float[] ps, float[] scale, int first, int rows, int cols, double[] sums, int at) {
         for (int k = 0, a = 0; k < rows; k++, a += cols) {
