@@ -188,6 +188,6 @@ final class FloatExp {
             bits[j] = (k + 127 + top + (149 & tail)) << 23;
             fix[j] = tail | (top & 1);
         }
-        return Arrays.mismatch(fix, 0, m, NO_FIX, 0, m) >= 0;   // an intrinsic: a loop OR-ing fix stayed scalar, at a fifth of exp's time
+        return Arrays.mismatch(fix, 0, m, NO_FIX, 0, m) >= 0;   // an intrinsic, vectorised: C2 left a loop OR-ing fix scalar
     }
 }
