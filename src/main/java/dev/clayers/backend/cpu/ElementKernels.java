@@ -125,7 +125,7 @@ class ElementKernels {
     }
 
     /**
-     * Sigmoid takes {@code exp(-x) * 2^-64}: that stays a normal float for every x from -131 to
+     * Sigmoid takes {@code exp(-x) * 2^-64}: that stays a normal float for every x from -133 to
      * 43 (sigmoid's arguments stop at -40, see {@link #sigmoidArguments}), where exp(-|x|), the
      * textbook's stable form, is subnormal below x = -87.3, and arithmetic on a subnormal was
      * slow (see FloatExp). {@link #sigmoidFromExp} works at that scale.
