@@ -51,14 +51,45 @@ abstract class VectorTileKernel implements GemmKernel {
                 int aBase = (ir / mr) * kc * mr;
                 int mh = Math.min(mr, mc - ir);
                 tile(kc, ap, aBase, bp, bBase, out);
-                for (int i = 0; i < mh; i++) {
-                    int co = cOff + (ir + i) * ldc + jr, r = i * nr;
-                    if (accumulate) {
-                        for (int j = 0; j < nw; j++) c[co + j] += out[r + j];
-                    } else {
-                        System.arraycopy(out, r, c, co, nw);
-                    }
+                if (accumulate) {
+                    addTile(out, 0, nr, mh, nw, c, cOff + ir * ldc + jr, ldc, 1f, 1f, false);
+                } else {
+                    for (int i = 0; i < mh; i++) System.arraycopy(out, i * nr, c, cOff + (ir + i) * ldc + jr, nw);
                 }
+            }
+        }
+    }
+
+    /**
+     * As the interface's loops, a vector at a time, each element by the same operations (a
+     * multiply by alpha, then an add), so the same bits. C2 on JDK 17 leaves those loops scalar:
+     * C and out are read at offsets it cannot compare, so it cannot rule out that they overlap.
+     * On a 2-core AVX-512 EPYC, {@code ./clayers bench --only gemm --device cpu --gemm
+     * 784x100x100tA,100x100x784} (a training step's X^T dH at H=100, whose k of 100 makes a tile's
+     * adding a large share) ran X^T dH at 188 / 220 GFLOP/s against 161 / 187 with the scalar loops
+     * (two rounds alternating with the jar of 6d2c0f0); 100x100x784 at 240 / 257 against 238 / 241.
+     */
+    @Override
+    public final void addTile(float[] out, int outOff, int ldo, int mh, int nw, float[] c, int cOff, int ldc, float alpha, float beta,
+                              boolean first) {
+        boolean add = !first || beta == 1f, set = !add && beta == 0f;
+        int full = S.loopBound(nw);
+        for (int i = 0; i < mh; i++) {
+            int co = cOff + i * ldc, r = outOff + i * ldo;
+            // One loop per case: a vector chosen by a branch inside the loop is boxed by C2.
+            if (add) {
+                for (int j = 0; j < full; j += L) {
+                    FloatVector.fromArray(S, out, r + j).mul(alpha).add(FloatVector.fromArray(S, c, co + j)).intoArray(c, co + j);
+                }
+                for (int j = full; j < nw; j++) c[co + j] += alpha * out[r + j];
+            } else if (set) {
+                for (int j = 0; j < full; j += L) FloatVector.fromArray(S, out, r + j).mul(alpha).intoArray(c, co + j);
+                for (int j = full; j < nw; j++) c[co + j] = alpha * out[r + j];
+            } else {
+                for (int j = 0; j < full; j += L) {
+                    FloatVector.fromArray(S, out, r + j).mul(alpha).add(FloatVector.fromArray(S, c, co + j).mul(beta)).intoArray(c, co + j);
+                }
+                for (int j = full; j < nw; j++) c[co + j] = alpha * out[r + j] + beta * c[co + j];
             }
         }
     }

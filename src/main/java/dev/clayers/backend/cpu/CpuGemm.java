@@ -300,22 +300,8 @@ public final class CpuGemm {
                         int ao = packed ? 0 : transA ? pc * m + it : it * k + pc;
                         int ars = packed || transA ? 1 : k, acs = packed ? mr : transA ? m : 1;
                         kernel.directTile(edge, kc, as, ao, ars, acs, bs, bo, ldb, out);
-                        addTile(out, (ir - it) * tw + (jr - jt), tw, mh, nw, ir * n + jr, first);
+                        kernel.addTile(out, (ir - it) * tw + (jr - jt), tw, mh, nw, c, ir * n + jr, n, alpha, beta, first);
                     }
-                }
-            }
-        }
-
-        /** C tile (mh x nw at cOff) = alpha out (+ beta C on the first slice, + C on later ones), out read from outOff. */
-        private void addTile(float[] out, int outOff, int nr, int mh, int nw, int cOff, boolean first) {
-            for (int i = 0; i < mh; i++) {
-                int co = cOff + i * n, r = outOff + i * nr;
-                if (!first || beta == 1f) {
-                    for (int j = 0; j < nw; j++) c[co + j] += alpha * out[r + j];
-                } else if (beta == 0f) {
-                    for (int j = 0; j < nw; j++) c[co + j] = alpha * out[r + j];
-                } else {
-                    for (int j = 0; j < nw; j++) c[co + j] = alpha * out[r + j] + beta * c[co + j];
                 }
             }
         }

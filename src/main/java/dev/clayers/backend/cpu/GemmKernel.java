@@ -69,4 +69,27 @@ interface GemmKernel {
     default void directTile(boolean edge, int kc, float[] a, int ao, int ars, int acs, float[] b, int bo, int ldb, float[] out) {
         throw new UnsupportedOperationException(name() + " has no direct tile");
     }
+
+    /**
+     * Adds a finished tile into C: for {@code i < mh, j < nw}, with {@code o = out[outOff + i * ldo + j]}
+     * and C's element {@code c[cOff + i * ldc + j]}: {@code alpha o} when {@code first} and beta is 0
+     * (the old C not read), {@code alpha o + C} when not first or beta is 1, and
+     * {@code alpha o + beta C} otherwise. Every version computes each element with these same
+     * operations, so results do not depend on the kernel.
+     *
+     * @param c Modified in the mh x nw tile only
+     */
+    default void addTile(float[] out, int outOff, int ldo, int mh, int nw, float[] c, int cOff, int ldc, float alpha, float beta,
+                         boolean first) {
+        for (int i = 0; i < mh; i++) {
+            int co = cOff + i * ldc, r = outOff + i * ldo;
+            if (!first || beta == 1f) {
+                for (int j = 0; j < nw; j++) c[co + j] += alpha * out[r + j];
+            } else if (beta == 0f) {
+                for (int j = 0; j < nw; j++) c[co + j] = alpha * out[r + j];
+            } else {
+                for (int j = 0; j < nw; j++) c[co + j] = alpha * out[r + j] + beta * c[co + j];
+            }
+        }
+    }
 }
