@@ -142,7 +142,7 @@ public final class CpuBackend extends AbstractBackend {
         int rows = x.rows(), cols = x.cols();
         // Each share of rows sums into its own double row; the rows are added in share order, and
         // the shares depend only on the shape, so the bits do not depend on who ran which.
-        int grain = Math.max(1, PARALLEL_ARITH / Math.max(1, cols));
+        int grain = Math.max(1, PARALLEL_SUMS / Math.max(1, cols));
         double[][] partial = new double[SpinPool.pieces(rows, grain)][cols];
         SpinPool.split(rows, grain, 1, (piece, from, to) -> ElementKernels.INSTANCE.sumColumns(xs, partial[piece], cols, from, to));
         for (int j = 0; j < cols; j++) {
@@ -154,11 +154,20 @@ public final class CpuBackend extends AbstractBackend {
 
     /**
      * Smallest share of a split element op, in elements: waking a worker costs a few
-     * microseconds, far less than 16K elements of exp (5-20 ns each in double) or 64K of an add
-     * (column sums at about 0.1 ns each) take. Row ops count rows x cols.
+     * microseconds, far less than 16K elements of exp (5-20 ns each in double) or 16K of an add
+     * take. Row ops count rows x cols. At 64K, the SGD update of a 784 x 100 weight matrix (78K
+     * elements) stayed on one core: {@code PROCESSES=3 scripts/ab-compare.sh <16K jar> <64K jar>}
+     * on a 2-core EPYC gave the 784-100-10 batch-100 training step 1.155 / 1.176 / 1.189 times the
+     * speed with 16K, 784-50-10 1.045-1.202, 784-1000-10 1.00-1.02 (8K: no clearer gain); with
+     * column sums left at 64K, this code against the jar before it: 1.162-1.193, 1.079-1.140 and 1.00-1.03.
      */
     static final int PARALLEL_EXP = Integer.getInteger("clayers.cpu.parallelExp", 1 << 14);
-    static final int PARALLEL_ARITH = Integer.getInteger("clayers.cpu.parallelArith", 1 << 16);
+    static final int PARALLEL_ARITH = Integer.getInteger("clayers.cpu.parallelArith", 1 << 14);
+    /**
+     * The smallest share of column sums, in elements: its cuts decide how the double partial sums
+     * are grouped, so it stays where it was (64K) and bias gradients keep their bits.
+     */
+    static final int PARALLEL_SUMS = Integer.getInteger("clayers.cpu.parallelSums", 1 << 16);
     /** Cuts of flat ranges and of row ranges fall on multiples of this (a cache line of floats, whole vectors for any width). */
     private static final int COLUMN_BLOCK = 16;
 
