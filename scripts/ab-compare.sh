@@ -6,6 +6,7 @@
 # Specs (default: train:50:100 train:100:100 train:1000:100):
 #   train:H:B  784-H-10 ReLU training step, batch B, SGD (the bench's train step)
 #   gemm:MxNxK[tA][tB]   softmax:R:C   sigmoid:R:C
+#   JAVA_OPTS: JVM options for the run, e.g. -XX:UseAVX=2 (an AVX2 machine on an AVX-512 one)
 #   DEVICE (default cpu), ROUNDS (default 20), SLICE_MS (default 200), WARMUP_MS (default 6000),
 #   PROCESSES (default 3): JVMs in a row; the JIT compiles a little differently in each (a few
 #   per cent either way, seen as the same build's figure moving between processes), so one
@@ -51,7 +52,7 @@ javac -d "$work" "$here/scripts/ab/AbCompare.java"
 processes=${PROCESSES:-3}
 for p in $(seq 1 "$processes"); do
     echo "== process $p of $processes"
-    java --add-modules jdk.incubator.vector -cp "$work" AbCompare "$work" "$a" "$b" "${DEVICE:-cpu}" "${ROUNDS:-20}" "${SLICE_MS:-200}" \
+    java --add-modules jdk.incubator.vector ${JAVA_OPTS:-} -cp "$work" AbCompare "$work" "$a" "$b" "${DEVICE:-cpu}" "${ROUNDS:-20}" "${SLICE_MS:-200}" \
         "${WARMUP_MS:-6000}" "${specs[@]}" 2> >(grep -v '^WARNING: Using incubator modules' >&2) | tee "$work/out-$p.txt"
 done
 echo "== A/B medians per process"
