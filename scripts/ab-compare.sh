@@ -5,7 +5,7 @@
 # A and B: a clayers jar, or a git revision (built once into target/ab/<commit>/clayers.jar).
 # Specs (default: train:50:100 train:100:100 train:1000:100):
 #   train:H:B  784-H-10 ReLU training step, batch B, SGD (the bench's train step)
-#   gemm:MxNxK[tA][tB]   softmax:R:C   sigmoid:R:C
+#   gemm:MxNxK[tA][tB]   softmax:R:C   sigmoid:R:C   gather:B:S (B 28x28 images shifted up to S pixels)
 #   JAVA_OPTS: JVM options for the run, e.g. -XX:UseAVX=2 (an AVX2 machine on an AVX-512 one)
 #   DEVICE (default cpu), ROUNDS (default 20), SLICE_MS (default 200), WARMUP_MS (default 6000),
 #   PROCESSES (default 3): JVMs in a row; the JIT compiles a little differently in each (a few

@@ -21,7 +21,8 @@ public final class AbWork {
     /**
      * {@code train:H:B} a 784-H-10 ReLU step at batch B with SGD (as the bench's train step);
      * {@code gemm:MxNxK[tA][tB]}; {@code softmax:R:C} softmax-cross-entropy forward;
-     * {@code sigmoid:R:C}; each on {@code device}.
+     * {@code sigmoid:R:C}; {@code gather:B:S} B 28 x 28 images shifted by up to S pixels (augmentation);
+     * each on {@code device}.
      *
      * @return {Runnable one call, Double units per call, String unit}
      */
@@ -60,6 +61,16 @@ public final class AbWork {
                 IntVector t = b.uploadInts(ints(rnd, rows, cols));
                 return new Object[] {(Runnable) () -> b.softmaxCrossEntropy(x, t, probs), (8.0 * rows * cols + 4.0 * rows) / 1e9, "GB/s"};
             }
+            case "gather": {
+                int rows = Integer.parseInt(p[1]), maxShift = Integer.parseInt(p[2]), n = 1000;
+                Matrix images = b.upload(floats(rnd, n * 784, 0, 1), n, 784), batch = b.alloc(rows, 784);
+                IntVector order = b.uploadInts(ints(rnd, n, n));
+                int[] seed = {0};
+                return new Object[] {(Runnable) () -> {
+                    b.gatherRowsShifted(images, order, 0, 28, 28, maxShift, seed[0]++, batch);
+                    b.finish();
+                }, 8.0 * rows * 784 / 1e9, "GB/s"};
+            }
             case "sigmoid": {
                 int rows = Integer.parseInt(p[1]), cols = Integer.parseInt(p[2]);
                 Matrix x = b.upload(floats(rnd, rows * cols, -120, 120), rows, cols), y = b.alloc(rows, cols);
@@ -69,7 +80,7 @@ public final class AbWork {
                 }, 8.0 * rows * cols / 1e9, "GB/s"};
             }
             default:
-                throw new IllegalArgumentException("unknown workload '" + spec + "': train:H:B, gemm:MxNxK[tA][tB], softmax:R:C or sigmoid:R:C");
+                throw new IllegalArgumentException("unknown workload '" + spec + "': train:H:B, gemm:MxNxK[tA][tB], softmax:R:C, sigmoid:R:C or gather:B:S");
         }
     }
 

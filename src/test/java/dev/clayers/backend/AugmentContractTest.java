@@ -15,7 +15,13 @@ class AugmentContractTest {
     @ParameterizedTest
     @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void shiftedGatherMatchesHostFormula(String id) {
-        int w = 28, h = 28, n = 33, batch = 7, maxShift = 2, seed = 77;
+        // Digits as trained, and a small wide image shifted by up to its whole height less one.
+        shiftedGather(id, 28, 28, 2);
+        shiftedGather(id, 6, 4, 3);
+    }
+
+    private static void shiftedGather(String id, int w, int h, int maxShift) {
+        int n = 33, batch = 7, seed = 77;
         Random rng = new Random(8);
         float[] src = new float[n * w * h];
         for (int i = 0; i < src.length; i++) src[i] = rng.nextFloat() + 0.5f;   // never 0, so padding is visible
@@ -35,7 +41,7 @@ class AugmentContractTest {
                     for (int x = 0; x < w; x++) {
                         int sx = x - d[0], sy = y - d[1];
                         float expected = sx >= 0 && sx < w && sy >= 0 && sy < h ? src[from * w * h + sy * w + sx] : 0f;
-                        assertEquals(expected, got[r * w * h + y * w + x], 0f, "row " + r + " (" + x + "," + y + ")");
+                        assertEquals(expected, got[r * w * h + y * w + x], 0f, w + "x" + h + " row " + r + " (" + x + "," + y + ")");
                     }
                 }
             }

@@ -96,13 +96,20 @@ public final class CpuBackend extends AbstractBackend {
         for (int r = 0; r < dst.rows(); r++) {
             int from = source("gatherRowsShifted", idx, offset + r, src.rows());
             int[] shift = augmentShift(seed, r, maxShift);
-            int base = r * cols, sbase = from * cols;
+            int base = r * cols, sbase = from * cols, dx = shift[0];
+            // Per image row: zeros where the shift brings in the outside, a copy of the source row's
+            // overlap between. A test per element ran at half the speed: PROCESSES=3
+            // scripts/ab-compare.sh <this> <the commit before> gather:100:1 gave 1.95-2.02.
+            int x0 = Math.max(0, dx), x1 = Math.min(width, width + dx);
             for (int y = 0; y < height; y++) {
-                int sy = y - shift[1];
-                for (int x = 0; x < width; x++) {
-                    int sx = x - shift[0];
-                    o[base + y * width + x] = sx >= 0 && sx < width && sy >= 0 && sy < height ? s[sbase + sy * width + sx] : 0f;
+                int sy = y - shift[1], row = base + y * width;
+                if (sy < 0 || sy >= height || x0 >= x1) {
+                    java.util.Arrays.fill(o, row, row + width, 0f);
+                    continue;
                 }
+                java.util.Arrays.fill(o, row, row + x0, 0f);
+                System.arraycopy(s, sbase + sy * width + x0 - dx, o, row + x0, x1 - x0);
+                java.util.Arrays.fill(o, row + x1, row + width, 0f);
             }
         }
     }
