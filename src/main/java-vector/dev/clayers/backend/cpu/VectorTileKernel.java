@@ -40,7 +40,7 @@ abstract class VectorTileKernel implements GemmKernel {
 
     @Override
     public final void multiply(int mc, int nc, int kc, float[] ap, float[] bp, boolean accumulate, float[] c, int cOff, int ldc) {
-        // The tile lands in scratch and is added to C by a plain loop: any C access inside tile()
+        // The tile lands in scratch and is added to C afterwards (addTile): any C access inside tile()
         // (even a branch on accumulate around the final stores) halved its speed under C2 on
         // JDK 17, while the copy costs MR*NR adds per 2*MR*NR*KC flops.
         float[] out = new float[mr * nr];
