@@ -81,17 +81,16 @@ abstract class VectorTileKernel implements GemmKernel {
                 for (int j = 0; j < full; j += L) {
                     FloatVector.fromArray(S, out, r + j).mul(alpha).add(FloatVector.fromArray(S, c, co + j)).intoArray(c, co + j);
                 }
-                for (int j = full; j < nw; j++) c[co + j] += alpha * out[r + j];
             } else if (set) {
                 for (int j = 0; j < full; j += L) FloatVector.fromArray(S, out, r + j).mul(alpha).intoArray(c, co + j);
-                for (int j = full; j < nw; j++) c[co + j] = alpha * out[r + j];
             } else {
                 for (int j = 0; j < full; j += L) {
                     FloatVector.fromArray(S, out, r + j).mul(alpha).add(FloatVector.fromArray(S, c, co + j).mul(beta)).intoArray(c, co + j);
                 }
-                for (int j = full; j < nw; j++) c[co + j] = alpha * out[r + j] + beta * c[co + j];
             }
         }
+        // Columns past the last whole vector: the interface's loops.
+        if (full < nw) GemmKernel.super.addTile(out, outOff + full, ldo, mh, nw - full, c, cOff + full, ldc, alpha, beta, first);
     }
 
     /** {@link #tileByColumns} one vector wide: {@code out[r * L + j]}. */
