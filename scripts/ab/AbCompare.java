@@ -47,8 +47,8 @@ public final class AbCompare {
             for (int s = 0; s < w; s++) {
                 for (int i = 0; i < 2; i++) {
                     int v = r % 2 == 0 ? i : 1 - i;        // A first in even rounds, B first in odd ones
-                    double[] calls_seconds = timeSlice(calls[v][s], slice);
-                    rate[s][v][r] = calls_seconds[0] * units[v][s] / calls_seconds[1];
+                    double[] callsSeconds = timeSlice(calls[v][s], slice);
+                    rate[s][v][r] = callsSeconds[0] * units[v][s] / callsSeconds[1];
                 }
             }
             System.err.printf("\rround %d/%d", r + 1, rounds);

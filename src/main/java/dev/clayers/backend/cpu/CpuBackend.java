@@ -164,10 +164,10 @@ public final class CpuBackend extends AbstractBackend {
      * Smallest share of a split element op, in elements: waking a worker costs a few
      * microseconds, far less than 16K elements of exp (5-20 ns each in double) or 16K of an add
      * take. Row ops count rows x cols. At 64K, the SGD update of a 784 x 100 weight matrix (78K
-     * elements) stayed on one core: {@code PROCESSES=3 scripts/ab-compare.sh <16K jar> <64K jar>}
-     * on a 2-core EPYC gave the 784-100-10 batch-100 training step 1.155 / 1.176 / 1.189 times the
-     * speed with 16K, 784-50-10 1.045-1.202, 784-1000-10 1.00-1.02 (8K: no clearer gain); with
-     * column sums left at 64K, this code against the jar before it: 1.162-1.193, 1.079-1.140 and 1.00-1.03.
+     * elements) stayed on one core: {@code ROUNDS=10 PROCESSES=3 WARMUP_MS=4000
+     * scripts/ab-compare.sh c75e6af c18b330 train:50:100 train:100:100 train:1000:100} (16K against
+     * 64K, column sums at 64K in both) gave the 784-100-10 batch-100 training step 1.16-1.19 times
+     * the speed on a 2-core EPYC, 784-50-10 1.08-1.14, 784-1000-10 1.00-1.03.
      */
     static final int PARALLEL_EXP = Integer.getInteger("clayers.cpu.parallelExp", 1 << 14);
     static final int PARALLEL_ARITH = Integer.getInteger("clayers.cpu.parallelArith", 1 << 14);
