@@ -28,7 +28,11 @@ jar_of() {
         tree=$(mktemp -d)
         echo "building $1 ($sha) ..." >&2
         git -C "$here" worktree add -q --detach "$tree" "$sha"
-        (cd "$tree" && mvn -B -q -o package -DskipTests >&2 || mvn -B -q package -DskipTests >&2)
+        if ! (cd "$tree" && { mvn -B -q -o package -DskipTests >&2 || mvn -B -q package -DskipTests >&2; }); then
+            git -C "$here" worktree remove --force "$tree"
+            echo "ab-compare.sh: building $1 failed (see above)" >&2
+            exit 2
+        fi
         mkdir -p "$(dirname "$jar")"
         cp "$tree/target/clayers.jar" "$jar"
         git -C "$here" worktree remove --force "$tree"
