@@ -149,7 +149,7 @@ public final class CpuGemm {
         }
         long flops = (long) m * n * k;
         boolean direct = kernel.direct() && !transB && flops <= directFlops;
-        Problem pr = new Problem(kernel, direct, transA, transB, m, n, k, alpha, a, b, beta, c);
+        Problem pr = new Problem(kernel, direct, transA, transB, m, n, k, alpha, a, b, beta, c, narrowB(kernel, direct, n, k, b));
         int parts = (int) Math.min(threads, Math.max(1, flops / PARALLEL_FLOPS));
         if (parts <= 1) {
             pr.run(0, m, 0, n);
@@ -189,6 +189,44 @@ public final class CpuGemm {
         ForkJoinTask.invokeAll(tasks);
     }
 
+    /** Most floats {@link #narrowB} packs: beyond them each strip packs its own slices, as wider products do. */
+    static final int NARROW_B_MAX = 1 << 20;
+
+    /** The caller's buffer for {@link #narrowB}, read by every strip while the product runs. */
+    private static final ThreadLocal<float[][]> NARROW_B = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * B packed once for the whole product when C is narrower than the tile on the unpacked path
+     * (ten classes: h W2, h^T dY), every row zero-padded to the tile's width; null otherwise. Each
+     * strip used to pack the same rows into its own buffer, slice by slice: with 8 strips a
+     * 100 x 10 x 1000 product wrote its B eight times, and the short copies and fills of those
+     * rows were a few per cent of a 784-1000-10 training step. The kernel reads the same values
+     * either way, so results keep their bits.
+     */
+    private static float[] narrowB(GemmKernel kernel, boolean direct, int n, int k, float[] b) {
+        if (!direct || !narrow(kernel, n)) return null;
+        int width = tileWidth(kernel, n);
+        if ((long) k * width > NARROW_B_MAX) return null;
+        float[][] holder = NARROW_B.get();
+        if (holder[0].length < k * width) holder[0] = new float[k * width];
+        float[] packed = holder[0];
+        for (int p = 0, src = 0, dst = 0; p < k; p++, src += n, dst += width) {
+            System.arraycopy(b, src, packed, dst, n);
+            for (int j = n; j < width; j++) packed[dst + j] = 0f;
+        }
+        return packed;
+    }
+
+    /** Whether the unpacked path must pack B's columns: C is narrower than the tile and than an exact edge tile. */
+    private static boolean narrow(GemmKernel kernel, int n) {
+        return n < kernel.nr() && n != kernel.edgeNr();
+    }
+
+    /** Columns of the tile that computes a C of n < NR columns on the unpacked path: the edge tile's when they fit it. */
+    private static int tileWidth(GemmKernel kernel, int n) {
+        return n <= kernel.edgeNr() ? kernel.edgeNr() : kernel.nr();
+    }
+
     private static void check(String name, float[] x, long need, String shape) {
         if (x.length < need) {
             throw new IllegalArgumentException("gemm: " + name + " has " + x.length + " elements, needs " + need + " (" + shape + ")");
@@ -214,7 +252,7 @@ public final class CpuGemm {
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private record Problem(GemmKernel kernel, boolean direct, boolean transA, boolean transB, int m, int n, int k,
-                           float alpha, float[] a, float[] b, float beta, float[] c) {
+                           float alpha, float[] a, float[] b, float beta, float[] c, float[] packedB) {
 
         /** Computes the C tile rows [i0, i1) x columns [j0, j1). */
         void run(int i0, int i1, int j0, int j1) {
@@ -286,12 +324,12 @@ public final class CpuGemm {
                         jt = n - en;
                     } else if (!edge && nw < nr && n >= nr) {
                         jt = n - nr;
-                    } else if (nw < nr) {                // C narrower than the tile: pack its columns, zero-padded
-                        packB(edgeB, pc, kc, jr, nw, edge ? en : nr);
-                        bs = edgeB;
+                    } else if (nw < nr) {                // C narrower than the tile: its columns packed, zero-padded
+                        if (packedB == null) packB(edgeB, pc, kc, jr, nw, edge ? en : nr);
+                        bs = packedB == null ? edgeB : packedB;
                     }
                     int tw = edge ? en : nr;
-                    int bo = bs == b ? pc * n + jt : 0, ldb = bs == b ? n : tw;
+                    int bo = bs == b ? pc * n + jt : bs == packedB ? pc * tw : 0, ldb = bs == b ? n : tw;
                     for (int ir = i0; ir < i1; ir += mr) {
                         int mh = Math.min(mr, i1 - ir);
                         boolean packed = mh < mr && packEdgeA;

@@ -43,6 +43,8 @@ class CpuGemmTest {
         {1, 1, 1}, {9, 50, 1100}, {7, 33, 100}, {33, 1000, 7}, {100, 784, 100}, {784, 100, 100},
         {1000, 1, 33}, {100, 100, 784}, {100, 10, 100}, {13, 17, 600},
         {5, CpuGemm.NC + 20, 3},   // crosses an NC panel boundary
+        {20, 10, 1000},            // ten classes, several KC slices of B packed once
+        {3, 2, 70_000},            // narrow B too deep to pack once (CpuGemm.NARROW_B_MAX): packed per slice
     };
 
     static Stream<Arguments> cases() {
