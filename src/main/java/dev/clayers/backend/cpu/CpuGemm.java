@@ -189,6 +189,11 @@ public final class CpuGemm {
         ForkJoinTask.invokeAll(tasks);
     }
 
+    /** Whether the packed path packs A: {@code -Dclayers.gemm.packA=always} packs it as before {@link Problem#runPackedB}. */
+    enum PackA { AUTO, ALWAYS }
+
+    static final PackA PACK_A = PackA.valueOf(System.getProperty("clayers.gemm.packA", "auto").toUpperCase(java.util.Locale.ROOT));
+
     /** Most floats {@link #narrowB} packs: beyond them each strip packs its own slices, as wider products do. */
     static final int NARROW_B_MAX = 1 << 20;
 
@@ -258,6 +263,10 @@ public final class CpuGemm {
         void run(int i0, int i1, int j0, int j1) {
             if (direct) {
                 runDirect(i0, i1, j0, j1);
+                return;
+            }
+            if (kernel.direct() && m >= kernel.mr() && PACK_A != PackA.ALWAYS) {
+                runPackedB(i0, i1, j0, j1);
                 return;
             }
             int mr = kernel.mr(), nr = kernel.nr();
@@ -339,6 +348,50 @@ public final class CpuGemm {
                         int ars = packed || transA ? 1 : k, acs = packed ? mr : transA ? m : 1;
                         kernel.directTile(edge, kc, as, ao, ars, acs, bs, bo, ldb, out);
                         kernel.addTile(out, (ir - it) * tw + (jr - jt), tw, mh, nw, c, ir * n + jr, n, alpha, beta, first);
+                    }
+                }
+            }
+        }
+
+        /**
+         * The packed path with A read where it lies: B packed as in {@link #run}, each tile of A
+         * read by rows (or by columns when transposed) as on the unpacked path, a ragged last row
+         * panel shifted up to end at row m (so m is at least MR). Packing A was a scalar transpose,
+         * one element at a time ({@code ap[dst + p * mr] = alpha * a[src + p]}), that each strip
+         * did for all of A when C is cut into column strips: about a tenth of a 784-1000-10
+         * training step at batch 100, whose X W1 and X^T dH are both packed.
+         * The tiles read the same A values in the same order, so with alpha 1 (every layer's
+         * products) the results keep their bits; alpha is applied to the finished tile, as on the
+         * unpacked path.
+         */
+        private void runPackedB(int i0, int i1, int j0, int j1) {
+            int mr = kernel.mr(), nr = kernel.nr();
+            int mcMax = Math.min(roundUp(mc(kernel), mr), roundUp(i1 - i0, mr));
+            int ncMax = Math.min(roundUp(NC, nr), roundUp(j1 - j0, nr));
+            int kcMax = Math.min(kc(kernel), k);
+            float[][] buf = BUFFERS.get();
+            if (buf[1].length < kcMax * ncMax) buf[1] = new float[kcMax * ncMax];
+            if (buf[2].length < mr * nr) buf[2] = new float[mr * nr];
+            float[] bp = buf[1], out = buf[2];
+            int ars = transA ? 1 : k, acs = transA ? m : 1;
+            for (int jc = j0; jc < j1; jc += ncMax) {
+                int nc = Math.min(ncMax, j1 - jc);
+                for (int pc = 0; pc < k; pc += kcMax) {
+                    int kc = Math.min(kcMax, k - pc);
+                    packB(bp, pc, kc, jc, nc, nr);
+                    boolean first = pc == 0;
+                    for (int ic = i0; ic < i1; ic += mcMax) {
+                        int icEnd = Math.min(i1, ic + mcMax);
+                        for (int jr = 0; jr < nc; jr += nr) {
+                            int bo = (jr / nr) * kc * nr, nw = Math.min(nr, nc - jr);
+                            for (int ir = ic; ir < icEnd; ir += mr) {
+                                int mh = Math.min(mr, icEnd - ir);
+                                int it = mh < mr ? m - mr : ir;   // first row the tile computes
+                                int ao = transA ? pc * m + it : it * k + pc;
+                                kernel.directTile(false, kc, a, ao, ars, acs, bp, bo, nr, out);
+                                kernel.addTile(out, (ir - it) * nr, nr, mh, nw, c, ir * n + jc + jr, n, alpha, beta, first);
+                            }
+                        }
                     }
                 }
             }
