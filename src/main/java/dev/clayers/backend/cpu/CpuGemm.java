@@ -138,6 +138,12 @@ public final class CpuGemm {
     /** As above, reading operands unpacked up to {@code directFlops} multiply-adds (0: always pack). */
     static void gemm(GemmKernel kernel, int threads, long directFlops, boolean transA, boolean transB, int m, int n, int k,
                      float alpha, float[] a, float[] b, float beta, float[] c) {
+        gemm(kernel, threads, directFlops, PACK_A, transA, transB, m, n, k, alpha, a, b, beta, c);
+    }
+
+    /** As above, packing A or not on the packed path as {@code packA} says. */
+    static void gemm(GemmKernel kernel, int threads, long directFlops, PackA packA, boolean transA, boolean transB, int m, int n, int k,
+                     float alpha, float[] a, float[] b, float beta, float[] c) {
         if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
         check("a", a, (long) m * k, transA ? k + "x" + m : m + "x" + k);
         check("b", b, (long) k * n, transB ? n + "x" + k : k + "x" + n);
@@ -149,7 +155,12 @@ public final class CpuGemm {
         }
         long flops = (long) m * n * k;
         boolean direct = kernel.direct() && !transB && flops <= directFlops;
-        Problem pr = new Problem(kernel, direct, transA, transB, m, n, k, alpha, a, b, beta, c, narrowB(kernel, direct, n, k, b));
+        boolean inPlaceA = !direct && kernel.direct() && m >= kernel.mr() && switch (packA) {
+            case AUTO -> transA && n > m;
+            case ALWAYS -> false;
+            case NEVER -> true;
+        };
+        Problem pr = new Problem(kernel, direct, inPlaceA, transA, transB, m, n, k, alpha, a, b, beta, c, narrowB(kernel, direct, n, k, b));
         int parts = (int) Math.min(threads, Math.max(1, flops / PARALLEL_FLOPS));
         if (parts <= 1) {
             pr.run(0, m, 0, n);
@@ -189,8 +200,12 @@ public final class CpuGemm {
         ForkJoinTask.invokeAll(tasks);
     }
 
-    /** Whether the packed path packs A: {@code -Dclayers.gemm.packA=always} packs it as before {@link Problem#runPackedB}. */
-    enum PackA { AUTO, ALWAYS }
+    /**
+     * Whether the packed path packs A ({@code -Dclayers.gemm.packA}): AUTO reads it in place
+     * ({@link Problem#runPackedB}) when it is transposed and C is cut into column strips, ALWAYS
+     * packs it, NEVER reads it in place whenever the kernel can (m at least MR).
+     */
+    enum PackA { AUTO, ALWAYS, NEVER }
 
     static final PackA PACK_A = PackA.valueOf(System.getProperty("clayers.gemm.packA", "auto").toUpperCase(java.util.Locale.ROOT));
 
@@ -256,7 +271,7 @@ public final class CpuGemm {
     /** Packing buffers, reused per thread: growing them is the only allocation in steady state. */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
-    private record Problem(GemmKernel kernel, boolean direct, boolean transA, boolean transB, int m, int n, int k,
+    private record Problem(GemmKernel kernel, boolean direct, boolean readsAInPlace, boolean transA, boolean transB, int m, int n, int k,
                            float alpha, float[] a, float[] b, float beta, float[] c, float[] packedB) {
 
         /** Computes the C tile rows [i0, i1) x columns [j0, j1). */
@@ -265,7 +280,7 @@ public final class CpuGemm {
                 runDirect(i0, i1, j0, j1);
                 return;
             }
-            if (kernel.direct() && m >= kernel.mr() && PACK_A != PackA.ALWAYS) {
+            if (readsAInPlace) {
                 runPackedB(i0, i1, j0, j1);
                 return;
             }

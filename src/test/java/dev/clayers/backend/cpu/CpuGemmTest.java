@@ -70,15 +70,18 @@ class CpuGemmTest {
             float[] c0 = random(r, m * n, 3f);
             if (beta == 0f) java.util.Arrays.fill(c0, Float.NaN);   // beta == 0 must ignore C, NaN included
             float[] want = reference(tA, tB, m, n, k, alpha, a, b, beta, c0);
-            // Packed always, and unpacked wherever the kernel can (B not transposed, vector kernel).
-            for (long directFlops : new long[] {0, Long.MAX_VALUE}) {
-                String what = name + (directFlops == 0 ? " packed" : " direct") + " alpha=" + alpha + " beta=" + beta;
+            // Packed (A packed too, or read in place wherever the kernel can), and unpacked wherever
+            // the kernel can (B not transposed, vector kernel).
+            for (int path = 0; path < 3; path++) {
+                long directFlops = path < 2 ? 0 : Long.MAX_VALUE;
+                CpuGemm.PackA packA = path == 1 ? CpuGemm.PackA.NEVER : CpuGemm.PackA.ALWAYS;
+                String what = name + (path == 0 ? " packed" : path == 1 ? " packed B, A in place" : " direct") + " alpha=" + alpha + " beta=" + beta;
                 float[] c = c0.clone();
-                CpuGemm.gemm(kern, 1, directFlops, tA, tB, m, n, k, alpha, a, b, beta, c);
+                CpuGemm.gemm(kern, 1, directFlops, packA, tA, tB, m, n, k, alpha, a, b, beta, c);
                 assertClose(want, c, k, Math.abs(alpha) * 1f * 2f, beta, c0, what);
 
                 float[] cMulti = c0.clone();
-                CpuGemm.gemm(kern, 2, directFlops, tA, tB, m, n, k, alpha, a, b, beta, cMulti);
+                CpuGemm.gemm(kern, 2, directFlops, packA, tA, tB, m, n, k, alpha, a, b, beta, cMulti);
                 // Each strip runs the same kernel over the same data: bitwise identical.
                 assertArrayEquals(c, cMulti, what + ": 2 threads differ from 1 thread");
             }
