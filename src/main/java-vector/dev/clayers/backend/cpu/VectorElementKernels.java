@@ -45,10 +45,10 @@ final class VectorElementKernels extends ElementKernels {
     }
 
     @Override
-    void addBiasRelu(float[] xs, float[] bs, float[] os, float[] ms, int rows, int cols) {
+    void addBiasRelu(float[] xs, float[] bs, float[] os, float[] ms, int cols, int from, int to) {
         FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
         int full = cols - cols % L;
-        for (int i = 0, base = 0; i < rows; i++, base += cols) {
+        for (int i = from, base = from * cols; i < to; i++, base += cols) {
             for (int j = 0; j < full; j += L) {
                 FloatVector z = FloatVector.fromArray(S, xs, base + j).add(FloatVector.fromArray(S, bs, j));
                 VectorMask<Float> on = z.compare(VectorOperators.GT, 0f);
@@ -56,13 +56,13 @@ final class VectorElementKernels extends ElementKernels {
                 zero.blend(one, on).intoArray(ms, base + j);
             }
         }
-        if (full < cols) addBiasRelu(xs, bs, os, ms, rows, cols, full);
+        if (full < cols) addBiasRelu(xs, bs, os, ms, cols, from, to, full);
     }
 
     @Override
-    void addBias(float[] xs, float[] bs, float[] os, int rows, int cols) {
+    void addBias(float[] xs, float[] bs, float[] os, int cols, int from, int to) {
         int full = cols - cols % L;
-        for (int i = 0, base = 0; i < rows; i++, base += cols) {
+        for (int i = from, base = from * cols; i < to; i++, base += cols) {
             int j = 0;
             for (; j < full; j += L) {
                 FloatVector.fromArray(S, xs, base + j).add(FloatVector.fromArray(S, bs, j)).intoArray(os, base + j);

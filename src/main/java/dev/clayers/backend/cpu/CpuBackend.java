@@ -136,12 +136,16 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override
     protected void doAddBias(Matrix x, Matrix bias, Matrix out) {
-        ElementKernels.INSTANCE.addBias(d(x), d(bias), d(out), x.rows(), x.cols());
+        float[] xs = d(x), bs = d(bias), os = d(out);
+        int cols = x.cols();
+        rowwise(x.rows(), cols, (piece, from, to) -> ElementKernels.INSTANCE.addBias(xs, bs, os, cols, from, to));
     }
 
     @Override
     protected void doAddBiasRelu(Matrix x, Matrix bias, Matrix out, Matrix mask) {
-        ElementKernels.INSTANCE.addBiasRelu(d(x), d(bias), d(out), d(mask), x.rows(), x.cols());
+        float[] xs = d(x), bs = d(bias), os = d(out), ms = d(mask);
+        int cols = x.cols();
+        rowwise(x.rows(), cols, (piece, from, to) -> ElementKernels.INSTANCE.addBiasRelu(xs, bs, os, ms, cols, from, to));
     }
 
     @Override
@@ -198,15 +202,24 @@ public final class CpuBackend extends AbstractBackend {
         SpinPool.split(n, PARALLEL_ARITH, COLUMN_BLOCK, body);
     }
 
+    /**
+     * {@link #elementwise} by whole rows of a cols-wide matrix: the bias adds and ReLU of a
+     * 100 x 1000 hidden layer (a 784-1000-10 step at batch 100) ran on one core before.
+     */
+    private static void rowwise(int rows, int cols, SpinPool.Range body) {
+        SpinPool.split(rows, Math.max(1, PARALLEL_ARITH / Math.max(1, cols)), 1, body);
+    }
+
     @Override
     protected void doReluForward(Matrix x, Matrix out, Matrix mask) {
-        ElementKernels.INSTANCE.reluForward(d(x), d(out), d(mask), 0, x.size());
+        float[] xs = d(x), os = d(out), ms = d(mask);
+        elementwise(x.size(), (piece, from, to) -> ElementKernels.INSTANCE.reluForward(xs, os, ms, from, to));
     }
 
     @Override
     protected void doReluBackward(Matrix dout, Matrix mask, Matrix dx) {
         float[] g = d(dout), ms = d(mask), o = d(dx);
-        for (int i = 0; i < g.length; i++) o[i] = g[i] * ms[i];
+        elementwise(dout.size(), (piece, from, to) -> ElementKernels.INSTANCE.reluBackward(g, ms, o, from, to));
     }
 
     @Override

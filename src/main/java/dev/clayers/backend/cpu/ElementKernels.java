@@ -51,23 +51,28 @@ class ElementKernels {
         ms[i] = Float.intBitsToFloat(0x3f800000 & on);
     }
 
-    /** {@link #addBias} then {@link #reluForward} on each element; out may be x, mask may not. */
-    void addBiasRelu(float[] xs, float[] bs, float[] os, float[] ms, int rows, int cols) {
-        addBiasRelu(xs, bs, os, ms, rows, cols, 0);
+    /** {@link #addBias} then {@link #reluForward} on each element of rows [from, to); out may be x, mask may not. */
+    void addBiasRelu(float[] xs, float[] bs, float[] os, float[] ms, int cols, int from, int to) {
+        addBiasRelu(xs, bs, os, ms, cols, from, to, 0);
     }
 
-    /** {@link #addBiasRelu} on columns [from, cols) of every row. */
-    final void addBiasRelu(float[] xs, float[] bs, float[] os, float[] ms, int rows, int cols, int from) {
-        for (int i = 0, base = 0; i < rows; i++, base += cols) {
-            for (int j = from; j < cols; j++) relu(xs[base + j] + bs[j], os, ms, base + j);
+    /** {@link #addBiasRelu} on columns [fromCol, cols) of rows [from, to). */
+    final void addBiasRelu(float[] xs, float[] bs, float[] os, float[] ms, int cols, int from, int to, int fromCol) {
+        for (int i = from, base = from * cols; i < to; i++, base += cols) {
+            for (int j = fromCol; j < cols; j++) relu(xs[base + j] + bs[j], os, ms, base + j);
         }
     }
 
-    /** {@code out[i, j] = x[i, j] + bias[j]} for a rows x cols x; out may be x. */
-    void addBias(float[] xs, float[] bs, float[] os, int rows, int cols) {
-        for (int i = 0, base = 0; i < rows; i++, base += cols) {
+    /** {@code out[i, j] = x[i, j] + bias[j]} for rows [from, to) of a cols-wide x; out may be x. */
+    void addBias(float[] xs, float[] bs, float[] os, int cols, int from, int to) {
+        for (int i = from, base = from * cols; i < to; i++, base += cols) {
             for (int j = 0; j < cols; j++) os[base + j] = xs[base + j] + bs[j];
         }
+    }
+
+    /** {@code dx[i] = dout[i] * mask[i]} over {@code [from, to)}. */
+    void reluBackward(float[] gs, float[] ms, float[] os, int from, int to) {
+        for (int i = from; i < to; i++) os[i] = gs[i] * ms[i];
     }
 
     /**
