@@ -219,9 +219,11 @@ public final class CpuGemm {
      * B packed once for the whole product when C is narrower than the tile on the unpacked path
      * (ten classes: h W2, h^T dY), every row zero-padded to the tile's width; null otherwise. Each
      * strip used to pack the same rows into its own buffer, slice by slice: with 8 strips a
-     * 100 x 10 x 1000 product wrote its B eight times, and the short copies and fills of those
-     * rows were a few per cent of a 784-1000-10 training step. The kernel reads the same values
-     * either way, so results keep their bits.
+     * 100 x 10 x 1000 product wrote its B eight times, and the short fills of those rows took
+     * 2.8% of the samples in a JFR profile of a 784-1000-10 training step at batch 100 (0.8%
+     * after). The whole step gained little: {@code ROUNDS=10 PROCESSES=3 WARMUP_MS=4000
+     * scripts/ab-compare.sh 3fd5ba7 633eaf2 train:1000:100} gave 1.00-1.01. The kernel reads the
+     * same values either way, so results keep their bits.
      */
     private static float[] narrowB(GemmKernel kernel, boolean direct, int n, int k, float[] b) {
         if (!direct || !narrow(kernel, n)) return null;
@@ -371,10 +373,14 @@ public final class CpuGemm {
         /**
          * The packed path with A read where it lies: B packed as in {@link #run}, each tile of A
          * read by rows (or by columns when transposed) as on the unpacked path, a ragged last row
-         * panel shifted up to end at row m (so m is at least MR). Packing A was a scalar transpose,
-         * one element at a time ({@code ap[dst + p * mr] = alpha * a[src + p]}), that each strip
-         * did for all of A when C is cut into column strips: about a tenth of a 784-1000-10
-         * training step at batch 100, whose X W1 and X^T dH are both packed.
+         * panel shifted up to end at row m (so m is at least MR). When C is cut into column
+         * strips, every strip packed all of A; a transposed A's tile reads MR consecutive floats
+         * per step, as from a packed sliver, only m floats apart. See {@link PackA} for when it
+         * runs: on a 2-core AVX-512 EPYC, {@code ROUNDS=10 PROCESSES=3 WARMUP_MS=4000
+         * scripts/ab-compare.sh 5ffdd73 3fd5ba7 gemm:784x1000x100tA gemm:1024x1024x1024} (a
+         * 784-1000-10 step's X^T dH at batch 100) gave 1.07-1.10 and 0.98-1.06 (the square product
+         * packs A in both). Reading every A in place (f50222a) was slower for untransposed and square
+         * products: 100x1000x784 0.95-1.04, 1024 0.95-0.98.
          * The tiles read the same A values in the same order, so with alpha 1 (every layer's
          * products) the results keep their bits; alpha is applied to the finished tile, as on the
          * unpacked path.
