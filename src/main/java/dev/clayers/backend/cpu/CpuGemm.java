@@ -436,14 +436,23 @@ public final class CpuGemm {
                         for (int i = mh; i < mr; i++) ap[dst + i] = 0f;
                     }
                 } else {                            // op(A)[i][p] = a[i * k + p]
-                    for (int i = 0; i < mh; i++) {
-                        int src = (ic + ir + i) * k + pc, dst = base + i;
-                        for (int p = 0; p < kc; p++) ap[dst + p * mr] = alpha * a[src + p];
-                    }
-                    for (int i = mh; i < mr; i++) {
-                        for (int p = 0; p < kc; p++) ap[base + i + p * mr] = 0f;
-                    }
+                    // The kernels' heights as constants, so that C2 sees the stores' stride.
+                    int src = (ic + ir) * k + pc;
+                    if (mr == 8) packRows(a, src, k, ap, base, kc, mh, 8, alpha);
+                    else if (mr == 6) packRows(a, src, k, ap, base, kc, mh, 6, alpha);
+                    else packRows(a, src, k, ap, base, kc, mh, mr, alpha);
                 }
+            }
+        }
+
+        /** Rows {@code a[src + i * k ..]}, i < mh, times alpha into one mr-high sliver at base, zero-padded. */
+        private static void packRows(float[] a, int src, int k, float[] ap, int base, int kc, int mh, int mr, float alpha) {
+            for (int i = 0; i < mh; i++) {
+                int from = src + i * k, dst = base + i;
+                for (int p = 0; p < kc; p++) ap[dst + p * mr] = alpha * a[from + p];
+            }
+            for (int i = mh; i < mr; i++) {
+                for (int p = 0; p < kc; p++) ap[base + i + p * mr] = 0f;
             }
         }
 
