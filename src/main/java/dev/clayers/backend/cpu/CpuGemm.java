@@ -430,11 +430,10 @@ public final class CpuGemm {
                 int base = (ir / mr) * kc * mr;
                 int mh = Math.min(mr, mc - ir);
                 if (transA) {                       // op(A)[i][p] = a[p * m + i]: rows of a are contiguous in i
-                    for (int p = 0; p < kc; p++) {
-                        int src = (pc + p) * m + ic + ir, dst = base + p * mr;
-                        for (int i = 0; i < mh; i++) ap[dst + i] = alpha * a[src + i];
-                        for (int i = mh; i < mr; i++) ap[dst + i] = 0f;
-                    }
+                    int src = pc * m + ic + ir;
+                    if (mh == 8 && mr == 8) packColumns(a, src, m, ap, base, kc, 8, 8, alpha);
+                    else if (mh == 6 && mr == 6) packColumns(a, src, m, ap, base, kc, 6, 6, alpha);
+                    else packColumns(a, src, m, ap, base, kc, mh, mr, alpha);
                 } else {                            // op(A)[i][p] = a[i * k + p]
                     // The kernels' heights as constants, so that C2 sees the stores' stride.
                     int src = (ic + ir) * k + pc;
@@ -442,6 +441,15 @@ public final class CpuGemm {
                     else if (mr == 6) packRows(a, src, k, ap, base, kc, mh, 6, alpha);
                     else packRows(a, src, k, ap, base, kc, mh, mr, alpha);
                 }
+            }
+        }
+
+        /** Columns {@code a[src + p * m ..]}, mh of each, times alpha into one mr-high sliver at base, zero-padded. */
+        private static void packColumns(float[] a, int src, int m, float[] ap, int base, int kc, int mh, int mr, float alpha) {
+            for (int p = 0; p < kc; p++) {
+                int from = src + p * m, dst = base + p * mr;
+                for (int i = 0; i < mh; i++) ap[dst + i] = alpha * a[from + i];
+                for (int i = mh; i < mr; i++) ap[dst + i] = 0f;
             }
         }
 
