@@ -430,12 +430,18 @@ public final class CpuGemm {
                 int base = (ir / mr) * kc * mr;
                 int mh = Math.min(mr, mc - ir);
                 if (transA) {                       // op(A)[i][p] = a[p * m + i]: rows of a are contiguous in i
+                    // A whole sliver's height a constant, so C2 unrolls the copy of each column:
+                    // ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 37039c3 8353d41
+                    // gemm:784x100x1000tA train:100:1000 gemm:1024x1024x1024tA gave 1.18-1.25
+                    // (X^T dH of a 784-100-10 step at batch 1000), 1.11-1.16 and 1.01-1.03.
                     int src = pc * m + ic + ir;
                     if (mh == 8 && mr == 8) packColumns(a, src, m, ap, base, kc, 8, 8, alpha);
                     else if (mh == 6 && mr == 6) packColumns(a, src, m, ap, base, kc, 6, 6, alpha);
                     else packColumns(a, src, m, ap, base, kc, mh, mr, alpha);
                 } else {                            // op(A)[i][p] = a[i * k + p]
-                    // The kernels' heights as constants, so that C2 sees the stores' stride.
+                    // The kernels' heights as constants, so that C2 sees the stores' stride:
+                    // ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 8353d41 3ee2b01
+                    // gemm:100x1000x784 gemm:2048x2048x2048 gave 1.06-1.08 and 0.98-1.03.
                     int src = (ic + ir) * k + pc;
                     if (mr == 8) packRows(a, src, k, ap, base, kc, mh, 8, alpha);
                     else if (mr == 6) packRows(a, src, k, ap, base, kc, mh, 6, alpha);
