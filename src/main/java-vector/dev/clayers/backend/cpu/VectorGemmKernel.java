@@ -33,18 +33,16 @@ final class VectorGemmKernel extends VectorTileKernel {
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        // Offsets computed from p, as in VectorGemmKernel8x3, not carried as induction variables.
-        for (int p = 0; p < kc; p++) {
-            int bi = bo + p * ldb, ai = ao + p * acs;
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+        for (int p = 0; p < kc; p++, ao += acs, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
             FloatVector x;
-            x = FloatVector.broadcast(S, a[ai]);     c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
-            x = FloatVector.broadcast(S, a[ai + 1]); c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
-            x = FloatVector.broadcast(S, a[ai + 2]); c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
-            x = FloatVector.broadcast(S, a[ai + 3]); c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
-            x = FloatVector.broadcast(S, a[ai + 4]); c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
-            x = FloatVector.broadcast(S, a[ai + 5]); c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+            x = FloatVector.broadcast(S, a[ao]);     c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S, a[ao + 1]); c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(S, a[ao + 2]); c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(S, a[ao + 3]); c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(S, a[ao + 4]); c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(S, a[ao + 5]); c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
         }
         store(out, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
     }
@@ -59,6 +57,10 @@ final class VectorGemmKernel extends VectorTileKernel {
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
         int r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars, r5 = r4 + ars;
+        // B's offset computed from p, not carried as an induction variable: JAVA_OPTS=-XX:UseAVX=2
+        // ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 0c9e9b5 ea272e0
+        // gemm:100x100x784 (a 784-100-10 step's X W1) gave 1.01-1.09. The same in tileByColumns
+        // was slower there (784x100x100tA 0.94-1.02), so that loop keeps its induction variables.
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * ldb;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
