@@ -156,7 +156,7 @@ public final class CpuGemm {
         long flops = (long) m * n * k;
         boolean direct = kernel.direct() && !transB && flops <= directFlops;
         boolean inPlaceA = !direct && kernel.direct() && m >= kernel.mr() && switch (packA) {
-            case AUTO -> transA && n > m;
+            case AUTO -> transA && n > m && kernel.readsTransposedAInPlace();
             case ALWAYS -> false;
             case NEVER -> true;
         };
@@ -202,7 +202,8 @@ public final class CpuGemm {
 
     /**
      * Whether the packed path packs A ({@code -Dclayers.gemm.packA}): AUTO reads it in place
-     * ({@link Problem#runPackedB}) when it is transposed and C is cut into column strips, ALWAYS
+     * ({@link Problem#runPackedB}) when it is transposed, C is cut into column strips and the
+     * kernel says so ({@link GemmKernel#readsTransposedAInPlace}), ALWAYS
      * packs it, NEVER reads it in place whenever the kernel can (m at least MR).
      */
     enum PackA { AUTO, ALWAYS, NEVER }

@@ -28,6 +28,13 @@ interface GemmKernel {
      */
     default int kc() { return 256; }
 
+    /**
+     * Whether the packed path should read a transposed A in place when C is cut into column
+     * strips (see {@code CpuGemm.PackA}): only where {@link #directTile} by columns runs about as
+     * fast as the packed tile.
+     */
+    default boolean readsTransposedAInPlace() { return false; }
+
     /** Rows of A per packed block (BLIS's MC; the MC x KC block should stay in L2): BLIS's 168 for AVX2. */
     default int mc() { return 168; }
 
