@@ -58,9 +58,10 @@ final class VectorGemmKernel extends VectorTileKernel {
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
         int r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars, r5 = r4 + ars;
         // B's offset computed from p, not carried as an induction variable: JAVA_OPTS=-XX:UseAVX=2
-        // ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 0c9e9b5 ea272e0
+        // ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 28b45e0 ea272e0
         // gemm:100x100x784 (a 784-100-10 step's X W1) gave 1.01-1.09. The same in tileByColumns
-        // was slower there (784x100x100tA 0.94-1.02), so that loop keeps its induction variables.
+        // (28b45e0 changed both) was slower there (784x100x100tA 0.94-1.02), so that loop keeps
+        // its induction variables.
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * ldb;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
