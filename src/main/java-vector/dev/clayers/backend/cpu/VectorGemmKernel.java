@@ -16,7 +16,17 @@ final class VectorGemmKernel extends VectorTileKernel {
     static final int MR = 6;
     static final int NR = 2 * L;
 
+    /**
+     * BLIS's 256 is for a 32 KiB L1 data cache, which a 256-deep sliver of B (16 KiB with AVX2)
+     * fills half of; here it is scaled to the cache this CPU reports ({@link CacheSizes#sliceDepth}).
+     * On a Zen 5 EPYC (48 KiB) with {@code -XX:UseAVX=2}, 512-deep slices ran SGEMM faster than
+     * 256 (the README's AVX2 section); on the AVX2 cores with 32 KiB it stays 256.
+     */
+    private static final int KC = CacheSizes.sliceDepth(CacheSizes.l1Data(), NR);
+
     VectorGemmKernel() { super(MR, NR); }
+
+    @Override public int kc() { return KC; }
 
     @Override public String name() { return "vector" + S.vectorBitSize(); }
 
