@@ -156,7 +156,7 @@ public final class CpuGemm {
         long flops = (long) m * n * k;
         boolean direct = kernel.direct() && !transB && flops <= directFlops;
         boolean inPlaceA = !direct && kernel.direct() && m >= kernel.mr() && switch (packA) {
-            case AUTO -> transA && n > m && kernel.readsTransposedAInPlace();
+            case AUTO -> transA && kernel.readsTransposedAInPlace();
             case ALWAYS -> false;
             case NEVER -> true;
         };
