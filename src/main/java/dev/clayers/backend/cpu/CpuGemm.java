@@ -156,7 +156,7 @@ public final class CpuGemm {
         long flops = (long) m * n * k;
         boolean direct = kernel.direct() && !transB && flops <= directFlops;
         boolean inPlaceA = !direct && kernel.direct() && m >= kernel.mr() && switch (packA) {
-            case AUTO -> transA && kernel.readsTransposedAInPlace();
+            case AUTO -> transA && kernel.readsTransposedAInPlace() && (n <= IN_PLACE_A_COLUMNS || n > m);
             case ALWAYS -> false;
             case NEVER -> true;
         };
@@ -202,11 +202,25 @@ public final class CpuGemm {
 
     /**
      * Whether the packed path packs A ({@code -Dclayers.gemm.packA}): AUTO reads it in place
-     * ({@link Problem#runPackedB}) when it is transposed, C is cut into column strips and the
-     * kernel says so ({@link GemmKernel#readsTransposedAInPlace}), ALWAYS
-     * packs it, NEVER reads it in place whenever the kernel can (m at least MR).
+     * ({@link Problem#runPackedB}) when it is transposed, the kernel says so
+     * ({@link GemmKernel#readsTransposedAInPlace}) and C is at most {@link #IN_PLACE_A_COLUMNS}
+     * wide or cut into column strips (wider than tall), ALWAYS packs it, NEVER reads it in place
+     * whenever the kernel can (m at least MR). The choice depends on the shape alone, never on the
+     * threads, so results do not either.
      */
     enum PackA { AUTO, ALWAYS, NEVER }
+
+    /**
+     * The widest C whose transposed A AUTO reads in place when C is cut into row strips: each
+     * element of a packed A serves n / NR tiles, so packing pays for itself only on wide
+     * products. {@code ROUNDS=8 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh} of a build
+     * reading every transposed A in place (0ccc5bb) against one reading it only for column strips
+     * (72562eb), 2-core AVX-512 EPYC: 784x50x1000tA (X^T dH of a 784-50-10 step at batch 1000)
+     * 1.28-1.35, 784x100x1000tA 1.15-1.18, 784x256x1000tA 1.06-1.11, 784x512x1000tA 0.99-1.07,
+     * 30x25x57600tA (a convolution's dW at batch 100) 1.12-1.52, but 1000x1000x1000tA 0.90-1.00,
+     * 1024 0.81-0.85, 2048 0.79-0.83.
+     */
+    static final int IN_PLACE_A_COLUMNS = 512;
 
     static final PackA PACK_A = PackA.valueOf(System.getProperty("clayers.gemm.packA", "auto").toUpperCase(java.util.Locale.ROOT));
 
