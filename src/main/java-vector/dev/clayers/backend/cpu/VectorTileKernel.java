@@ -43,19 +43,20 @@ abstract class VectorTileKernel implements GemmKernel {
         // The tile lands in scratch and is added to C afterwards (addTile): any C access inside tile()
         // (even a branch on accumulate around the final stores) halved its speed under C2 on
         // JDK 17, while the copy costs MR*NR adds per 2*MR*NR*KC flops.
+        // A last sliver no wider than a vector (50 columns: 48 + 2) takes the one-vector edge tile
+        // over the packed sliver's first vector, not a whole tile of mostly zero padding.
         float[] out = new float[mr * nr];
         for (int jr = 0; jr < nc; jr += nr) {
             int bBase = (jr / nr) * kc * nr;
             int nw = Math.min(nr, nc - jr);
+            boolean edge = nw <= L;
+            int ldo = edge ? L : nr;
             for (int ir = 0; ir < mc; ir += mr) {
                 int aBase = (ir / mr) * kc * mr;
                 int mh = Math.min(mr, mc - ir);
-                tile(kc, ap, aBase, bp, bBase, out);
-                if (accumulate) {
-                    addTile(out, 0, nr, mh, nw, c, cOff + ir * ldc + jr, ldc, 1f, 1f, false);
-                } else {
-                    for (int i = 0; i < mh; i++) System.arraycopy(out, i * nr, c, cOff + (ir + i) * ldc + jr, nw);
-                }
+                if (edge) edgeByColumns(kc, ap, aBase, mr, bp, bBase, nr, out);
+                else tile(kc, ap, aBase, bp, bBase, out);
+                addTile(out, 0, ldo, mh, nw, c, cOff + ir * ldc + jr, ldc, 1f, accumulate ? 1f : 0f, !accumulate);
             }
         }
     }

@@ -401,7 +401,7 @@ public final class CpuGemm {
          * unpacked path.
          */
         private void runPackedB(int i0, int i1, int j0, int j1) {
-            int mr = kernel.mr(), nr = kernel.nr();
+            int mr = kernel.mr(), nr = kernel.nr(), en = kernel.edgeNr();
             int mcMax = Math.min(roundUp(mc(kernel), mr), roundUp(i1 - i0, mr));
             int ncMax = Math.min(roundUp(NC, nr), roundUp(j1 - j0, nr));
             int kcMax = Math.min(kc(kernel), k);
@@ -420,12 +420,14 @@ public final class CpuGemm {
                         int icEnd = Math.min(i1, ic + mcMax);
                         for (int jr = 0; jr < nc; jr += nr) {
                             int bo = (jr / nr) * kc * nr, nw = Math.min(nr, nc - jr);
+                            boolean edge = nw <= en;         // the edge tile over the sliver's first columns
+                            int tw = edge ? en : nr;
                             for (int ir = ic; ir < icEnd; ir += mr) {
                                 int mh = Math.min(mr, icEnd - ir);
                                 int it = mh < mr ? m - mr : ir;   // first row the tile computes
                                 int ao = transA ? pc * m + it : it * k + pc;
-                                kernel.directTile(false, kc, a, ao, ars, acs, bp, bo, nr, out);
-                                kernel.addTile(out, (ir - it) * nr, nr, mh, nw, c, ir * n + jc + jr, n, alpha, beta, first);
+                                kernel.directTile(edge, kc, a, ao, ars, acs, bp, bo, nr, out);
+                                kernel.addTile(out, (ir - it) * tw, tw, mh, nw, c, ir * n + jc + jr, n, alpha, beta, first);
                             }
                         }
                     }
