@@ -183,10 +183,20 @@ public final class CpuGemm {
         }
         Runnable[] runners = strips;
         if (pieces > parts) {
+            // Guided: each grab takes a share of the micro-tiles left, so that the last grabs are one
+            // tile high (or wide) and the threads finish together; fixed strips of an eighth left
+            // the caller waiting for the worker's last one at the end of every small product.
             AtomicInteger next = new AtomicInteger();
+            int share = 2 * parts;
             runners = new Runnable[parts];
             Arrays.fill(runners, (Runnable) () -> {
-                for (int i; (i = next.getAndIncrement()) < pieces; ) strips[i].run();
+                for (int s; (s = next.get()) < units; ) {
+                    int take = Math.max(1, (units - s) / share);
+                    if (!next.compareAndSet(s, s + take)) continue;
+                    int s0 = s * unit, s1 = Math.min(len, (s + take) * unit);
+                    if (byRows) pr.run(s0, s1, 0, n);
+                    else pr.run(0, m, s0, s1);
+                }
             });
         }
         if (POOL != null && parts <= POOL.width() && POOL.tryRun(runners)) return;
