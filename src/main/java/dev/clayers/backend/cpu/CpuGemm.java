@@ -21,8 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link ScalarGemmKernel}.
  *
  * <p>Threads: C is cut into row (or column, whichever is longer) strips, one per core when
- * packed (each strip packs its own B), {@link #DIRECT_STRIPS_PER_THREAD} per core when not (taken
- * from a counter); the caller runs one share and {@link SpinPool} workers the others (fork/join
+ * packed (each strip packs its own B); when not, the micro-tile rows (or columns) are handed
+ * out from a counter, a shrinking share of what is left per grab (with the fork/join fallback,
+ * {@link #DIRECT_STRIPS_PER_THREAD} strips per core); the caller runs one share and {@link SpinPool} workers the others (fork/join
  * when the pool is busy). Problems under {@link #PARALLEL_FLOPS} multiply-adds stay on the
  * calling thread.
  *
@@ -47,7 +48,7 @@ public final class CpuGemm {
      */
     static final long DIRECT_FLOPS = Long.getLong("clayers.gemm.directFlops", 1L << 25);
 
-    /** Strips per thread on the unpacked path, handed out from a counter. */
+    /** Strips per thread on the unpacked path when the spin pool is busy and fork/join runs them; past one per thread, the pool's threads grab guided shares. */
     static final int DIRECT_STRIPS_PER_THREAD = Integer.getInteger("clayers.gemm.directStrips", 4);
 
     /** Below this many multiply-adds the fork/join overhead outweighs a second core. */
@@ -173,7 +174,7 @@ public final class CpuGemm {
         parts = Math.min(parts, units);
         // Packed strips each pack their own B, so one strip per thread; unpacked ones are cut finer
         // and taken from a counter, so a thread that loses its core for a while (a shared machine)
-        // holds up the product by one small strip instead of half of it.
+        // holds up the product by one small share instead of half of it.
         int pieces = direct ? Math.min(units, parts * DIRECT_STRIPS_PER_THREAD) : parts;
         Runnable[] strips = new Runnable[pieces];
         for (int t = 0; t < pieces; t++) {
@@ -184,8 +185,11 @@ public final class CpuGemm {
         Runnable[] runners = strips;
         if (pieces > parts) {
             // Guided: each grab takes a share of the micro-tiles left, so that the last grabs are one
-            // tile high (or wide) and the threads finish together; fixed strips of an eighth left
-            // the caller waiting for the worker's last one at the end of every small product.
+            // tile high (or wide) and the threads finish together; with fixed strips of an eighth,
+            // the caller waited for the worker's last one at the end of every small product (12% of
+            // its JFR samples in a 784-50-10 step at batch 100). ROUNDS=10 PROCESSES=3
+            // WARMUP_MS=4000 scripts/ab-compare.sh 62ea90a d28f4c3 gave 784x50x100tA 1.03-1.04,
+            // 100x100x784 1.01-1.02, the 784-100-10 step at batch 100 1.01-1.03, 784-50-10 0.96-1.03.
             AtomicInteger next = new AtomicInteger();
             int share = 2 * parts;
             runners = new Runnable[parts];
