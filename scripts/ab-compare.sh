@@ -7,6 +7,9 @@
 #   train:H:B  784-H-10 ReLU training step, batch B, SGD (the bench's train step)
 #   gemm:MxNxK[tA][tB]   softmax:R:C   sigmoid:R:C   gather:B:S (B 28x28 images shifted up to S pixels)
 #   JAVA_OPTS: JVM options for the run, e.g. -XX:UseAVX=2 (an AVX2 machine on an AVX-512 one)
+#   PROPS_A, PROPS_B: system properties (k=v, space-separated) for one side only, set while its
+#   classes initialise: scripts/ab-compare.sh HEAD HEAD with PROPS_A=clayers.gemm.kc=512 compares
+#   a tunable on one build
 #   DEVICE (default cpu), ROUNDS (default 20), SLICE_MS (default 200), WARMUP_MS (default 6000),
 #   PROCESSES (default 3): JVMs in a row; the JIT compiles a little differently in each (a few
 #   per cent either way, seen as the same build's figure moving between processes), so one

@@ -27,7 +27,12 @@ public final class AbCompare {
         Runnable[][] calls = new Runnable[2][w];
         double[][] units = new double[2][w];
         String[] unit = new String[w];
+        // PROPS_A / PROPS_B: system properties (k=v, space-separated) in force while that side's
+        // classes initialise (each build has its own statics): the same jar twice with different
+        // tunables compares the tunables.
+        String[] props = {System.getenv().getOrDefault("PROPS_A", ""), System.getenv().getOrDefault("PROPS_B", "")};
         for (int v = 0; v < 2; v++) {
+            java.util.Map<String, String> saved = setProperties(props[v]);
             URLClassLoader loader = new URLClassLoader(new URL[] {work.resolve(v == 0 ? "a" : "b").toUri().toURL(), Path.of(jars[v]).toUri().toURL()},
                     ClassLoader.getPlatformClassLoader());
             Class<?> c = loader.loadClass("AbWork");
@@ -36,7 +41,12 @@ public final class AbCompare {
                 calls[v][s] = (Runnable) o[0];
                 units[v][s] = (Double) o[1];
                 unit[s] = (String) o[2];
+                calls[v][s].run();   // its classes initialise now, under this side's properties
             }
+            saved.forEach((k, old) -> {
+                if (old == null) System.clearProperty(k);
+                else System.setProperty(k, old);
+            });
         }
         // Warm-up, alternating too, so neither build's JIT gets the quieter minute.
         for (long t0 = System.nanoTime(); System.nanoTime() - t0 < warm; ) {
@@ -54,7 +64,8 @@ public final class AbCompare {
             System.err.printf("\rround %d/%d", r + 1, rounds);
         }
         System.err.println();
-        System.out.printf(Locale.ROOT, "A = %s%nB = %s%ndevice %s, %d rounds of %d ms slices, medians [min-max]%n", jars[0], jars[1], device, rounds,
+        System.out.printf(Locale.ROOT, "A = %s%s%nB = %s%s%ndevice %s, %d rounds of %d ms slices, medians [min-max]%n", jars[0],
+                props[0].isBlank() ? "" : " with " + props[0].trim(), jars[1], props[1].isBlank() ? "" : " with " + props[1].trim(), device, rounds,
                 slice / 1_000_000);
         for (int s = 0; s < w; s++) {
             double[] ratio = new double[rounds];
@@ -63,6 +74,20 @@ public final class AbCompare {
                     spread(ratio));
         }
         System.exit(0);   // the backends' worker threads
+    }
+
+    /** Sets each {@code k=v} of the space-separated list; returns the values they replaced (null: unset). */
+    private static java.util.Map<String, String> setProperties(String list) {
+        java.util.Map<String, String> saved = new java.util.HashMap<>();
+        for (String kv : list.trim().split("\\s+")) {
+            if (kv.isEmpty()) continue;
+            int eq = kv.indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("PROPS_A/PROPS_B: '" + kv + "' is not key=value");
+            String k = kv.substring(0, eq);
+            saved.putIfAbsent(k, System.getProperty(k));
+            System.setProperty(k, kv.substring(eq + 1));
+        }
+        return saved;
     }
 
     /** Calls r for at least {@code nanos}: {calls, seconds}. */
