@@ -19,8 +19,10 @@ final class VectorGemmKernel extends VectorTileKernel {
     /**
      * BLIS's 256 is for a 32 KiB L1 data cache, which a 256-deep sliver of B (16 KiB with AVX2)
      * fills half of; here it is scaled to the cache this CPU reports ({@link CacheSizes#sliceDepth}).
-     * On a Zen 5 EPYC (48 KiB) with {@code -XX:UseAVX=2}, 512-deep slices ran SGEMM faster than
-     * 256 (the README's AVX2 section); on the AVX2 cores with 32 KiB it stays 256.
+     * On a Zen 5 EPYC (48 KiB), {@code JAVA_OPTS=-XX:UseAVX=2 ROUNDS=8 PROCESSES=3 WARMUP_MS=4000
+     * scripts/ab-compare.sh 72562eb d9e3564 gemm:1024x1024x1024 gemm:2048x2048x2048
+     * gemm:100x1000x784} (512 deep against 256) gave 1.00-1.05, 1.02-1.09 and 1.04-1.07; on the
+     * AVX2 cores with 32 KiB it stays 256.
      */
     private static final int KC = CacheSizes.sliceDepth(CacheSizes.l1Data(), NR);
 
