@@ -302,6 +302,13 @@ public final class CpuGemm {
     /** Packing buffers, reused per thread: growing them is the only allocation in steady state. */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
+    /** This thread's packing buffer {@code slot} (0: A, 1: B, 2: a finished tile), at least {@code size} long. */
+    private static float[] scratch(int slot, int size) {
+        float[][] buf = BUFFERS.get();
+        if (buf[slot].length < size) buf[slot] = new float[size];
+        return buf[slot];
+    }
+
     private record Problem(GemmKernel kernel, boolean direct, boolean readsAInPlace, boolean transA, boolean transB, int m, int n, int k,
                            float alpha, float[] a, float[] b, float beta, float[] c, float[] packedB) {
 
@@ -316,13 +323,9 @@ public final class CpuGemm {
                 return;
             }
             int mr = kernel.mr(), nr = kernel.nr();
-            int mcMax = Math.min(roundUp(mc(kernel), mr), roundUp(i1 - i0, mr));
-            int ncMax = Math.min(roundUp(NC, nr), roundUp(j1 - j0, nr));
-            int kcMax = Math.min(kc(kernel), k);
-            float[][] buf = BUFFERS.get();
-            if (buf[0].length < mcMax * kcMax) buf[0] = new float[mcMax * kcMax];
-            if (buf[1].length < kcMax * ncMax) buf[1] = new float[kcMax * ncMax];
-            float[] ap = buf[0], bp = buf[1];
+            Blocks blocks = blocks(i0, i1, j0, j1);
+            int mcMax = blocks.mc(), ncMax = blocks.nc(), kcMax = blocks.kc();
+            float[] ap = scratch(0, mcMax * kcMax), bp = scratch(1, kcMax * ncMax);
             for (int jc = j0; jc < j1; jc += ncMax) {
                 int nc = Math.min(ncMax, j1 - jc);
                 for (int pc = 0; pc < k; pc += kcMax) {
@@ -338,6 +341,13 @@ public final class CpuGemm {
                     }
                 }
             }
+        }
+
+        /** Rows of A per block, columns of B per panel and depth per slice for the C tile rows [i0, i1) x columns [j0, j1). */
+        private Blocks blocks(int i0, int i1, int j0, int j1) {
+            int mr = kernel.mr(), nr = kernel.nr();
+            return new Blocks(Math.min(roundUp(mc(kernel), mr), roundUp(i1 - i0, mr)), Math.min(roundUp(NC, nr), roundUp(j1 - j0, nr)),
+                    Math.min(kc(kernel), k));
         }
 
         /**
@@ -359,11 +369,7 @@ public final class CpuGemm {
         private void runDirect(int i0, int i1, int j0, int j1) {
             int mr = kernel.mr(), nr = kernel.nr(), en = kernel.edgeNr();
             int kcMax = Math.min(kc(kernel), k);
-            float[][] buf = BUFFERS.get();
-            if (buf[0].length < mr * kcMax) buf[0] = new float[mr * kcMax];
-            if (buf[1].length < kcMax * nr) buf[1] = new float[kcMax * nr];
-            if (buf[2].length < mr * nr) buf[2] = new float[mr * nr];
-            float[] edgeA = buf[0], edgeB = buf[1], out = buf[2];
+            float[] edgeA = scratch(0, mr * kcMax), edgeB = scratch(1, kcMax * nr), out = scratch(2, mr * nr);
             int fullRows = i0 + (i1 - i0) / mr * mr;
             boolean packEdgeA = fullRows < i1 && m < mr;
             for (int pc = 0; pc < k; pc += kcMax) {
@@ -416,13 +422,9 @@ public final class CpuGemm {
          */
         private void runPackedB(int i0, int i1, int j0, int j1) {
             int mr = kernel.mr(), nr = kernel.nr(), en = kernel.edgeNr();
-            int mcMax = Math.min(roundUp(mc(kernel), mr), roundUp(i1 - i0, mr));
-            int ncMax = Math.min(roundUp(NC, nr), roundUp(j1 - j0, nr));
-            int kcMax = Math.min(kc(kernel), k);
-            float[][] buf = BUFFERS.get();
-            if (buf[1].length < kcMax * ncMax) buf[1] = new float[kcMax * ncMax];
-            if (buf[2].length < mr * nr) buf[2] = new float[mr * nr];
-            float[] bp = buf[1], out = buf[2];
+            Blocks blocks = blocks(i0, i1, j0, j1);
+            int mcMax = blocks.mc(), ncMax = blocks.nc(), kcMax = blocks.kc();
+            float[] bp = scratch(1, kcMax * ncMax), out = scratch(2, mr * nr);
             int ars = transA ? 1 : k, acs = transA ? m : 1;
             for (int jc = j0; jc < j1; jc += ncMax) {
                 int nc = Math.min(ncMax, j1 - jc);
@@ -525,6 +527,9 @@ public final class CpuGemm {
             }
         }
     }
+
+    /** The packed paths' blocking: rows of A per block, columns of B per panel, depth per slice. */
+    private record Blocks(int mc, int nc, int kc) {}
 
     private static int roundUp(int x, int q) { return (x + q - 1) / q * q; }
 }
