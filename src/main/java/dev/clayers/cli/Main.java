@@ -100,6 +100,11 @@ public final class Main implements Runnable {
         });
         try {
             return cl.execute(args);
+        } catch (ExceptionInInitializerError e) {
+            // A bad tunable (-Dclayers.gemm.tile=..., set through CLAYERS_JAVA_OPTS) fails its class's set-up.
+            if (verbose) e.printStackTrace();
+            System.err.println("clayers: " + describe(e.getCause() == null ? e : e.getCause()));
+            return BAD_INPUT;
         } catch (OutOfMemoryError e) {
             // The checks before allocating (Limits) catch the likely cases; this is the rest. The
             // memory that failed is unreachable once the stack unwinds, so printing works again.

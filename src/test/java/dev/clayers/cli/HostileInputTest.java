@@ -164,6 +164,23 @@ class HostileInputTest {
         assertFalse(err.contains("\tat "), "no stack trace: " + err);
     }
 
+    /** A bad gemm tunable (through CLAYERS_JAVA_OPTS) fails when the Java backend starts: one line naming it, exit 2. */
+    @Test
+    void aBadGemmTunableIsOneLine() throws Exception {
+        for (String property : new String[] {"-Dclayers.gemm.packA=sometimes", "-Dclayers.gemm.tile=9x9"}) {
+            // With the vector module, as ./clayers starts Java: without it the tile is never chosen.
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules",
+                    "jdk.incubator.vector", property, "-cp", System.getProperty("java.class.path"), "dev.clayers.cli.Main", "bench", "--device", "cpu", "--only", "gemm",
+                    "--gemm", "8x8x8", "--quick")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(2, p.waitFor(), err);
+            String name = property.substring(2, property.indexOf('='));
+            assertTrue(err.contains(name) && err.contains("expected"), err);
+            assertFalse(err.contains("\tat "), "no stack trace: " + err);
+        }
+    }
+
     @Test
     void aTamperedCheckpointEpochIsRefusedAndTheCheckpointKept(@TempDir Path dir) throws Exception {
         CliRunner.Result first = CliRunner.run("train", "--device", "cpu", "--hidden", "8", "--epochs", "2", "--stop-after", "1",

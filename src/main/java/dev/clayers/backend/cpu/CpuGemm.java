@@ -236,7 +236,15 @@ public final class CpuGemm {
      */
     static final int IN_PLACE_A_COLUMNS = 512;
 
-    static final PackA PACK_A = PackA.valueOf(System.getProperty("clayers.gemm.packA", "auto").toUpperCase(java.util.Locale.ROOT));
+    static final PackA PACK_A = packA(System.getProperty("clayers.gemm.packA", "auto"));
+
+    private static PackA packA(String value) {
+        try {
+            return PackA.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("-Dclayers.gemm.packA=" + value + ": expected auto, always or never");
+        }
+    }
 
     /** Most floats {@link #narrowB} packs: beyond them each strip packs its own slices, as wider products do. */
     static final int NARROW_B_MAX = 1 << 20;

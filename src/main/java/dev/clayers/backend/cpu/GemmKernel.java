@@ -29,9 +29,8 @@ interface GemmKernel {
     default int kc() { return 256; }
 
     /**
-     * Whether the packed path should read a transposed A in place when C is cut into column
-     * strips (see {@code CpuGemm.PackA}): only where {@link #directTile} by columns runs about as
-     * fast as the packed tile.
+     * Whether the packed path may read a transposed A in place, on the shapes {@code CpuGemm.PackA}
+     * names: only where {@link #directTile} by columns runs about as fast as the packed tile.
      */
     default boolean readsTransposedAInPlace() { return false; }
 
