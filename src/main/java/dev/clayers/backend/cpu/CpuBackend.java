@@ -98,8 +98,8 @@ public final class CpuBackend extends AbstractBackend {
             int[] shift = augmentShift(seed, r, maxShift);
             int base = r * cols, sbase = from * cols, dx = shift[0];
             // Per image row: zeros where the shift brings in the outside, a copy of the source row's
-            // overlap between. A test per element ran at half the speed: PROCESSES=3
-            // scripts/ab-compare.sh <this> <the commit before> gather:100:1 gave 1.95-2.02.
+            // overlap between. A test per element ran at half the speed: ROUNDS=10 PROCESSES=3
+            // WARMUP_MS=3000 scripts/ab-compare.sh 272cc14 be66f21 gather:100:1 gave 1.95-2.02.
             // |dx| < width (maxShift is checked), so every row has an overlap: x0 < x1.
             int x0 = Math.max(0, dx), x1 = Math.min(width, width + dx);
             for (int y = 0; y < height; y++) {

@@ -48,7 +48,10 @@ public final class CpuGemm {
      */
     static final long DIRECT_FLOPS = Long.getLong("clayers.gemm.directFlops", 1L << 25);
 
-    /** Strips per thread on the unpacked path when the spin pool is busy and fork/join runs them; past one per thread, the pool's threads grab guided shares. */
+    /**
+     * Strips per thread on the unpacked path when the spin pool is busy and fork/join runs them;
+     * past one per thread, the pool's threads grab guided shares instead.
+     */
     static final int DIRECT_STRIPS_PER_THREAD = Integer.getInteger("clayers.gemm.directStrips", 4);
 
     /** Below this many multiply-adds the fork/join overhead outweighs a second core. */
@@ -187,9 +190,10 @@ public final class CpuGemm {
             // Guided: each grab takes a share of the micro-tiles left, so that the last grabs are one
             // tile high (or wide) and the threads finish together; with fixed strips of an eighth,
             // the caller waited for the worker's last one at the end of every small product (12% of
-            // its JFR samples in a 784-50-10 step at batch 100). ROUNDS=10 PROCESSES=3
-            // WARMUP_MS=4000 scripts/ab-compare.sh 62ea90a d28f4c3 gave 784x50x100tA 1.03-1.04,
-            // 100x100x784 1.01-1.02, the 784-100-10 step at batch 100 1.01-1.03, 784-50-10 0.96-1.03.
+            // its samples in a 784-50-10 step at batch 100: the README's JFR profile at d28f4c3).
+            // ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 62ea90a d28f4c3 gave
+            // 784x50x100tA 1.03-1.04, 100x100x784 1.01-1.02, the 784-100-10 step at batch 100
+            // 1.01-1.03, 784-50-10 0.96-1.03.
             AtomicInteger next = new AtomicInteger();
             int share = 2 * parts;
             runners = new Runnable[parts];
@@ -256,10 +260,9 @@ public final class CpuGemm {
      * B packed once for the whole product when C is narrower than the tile on the unpacked path
      * (ten classes: h W2, h^T dY), every row zero-padded to the tile's width; null otherwise. Each
      * strip used to pack the same rows into its own buffer, slice by slice: with 8 strips a
-     * 100 x 10 x 1000 product wrote its B eight times, and the short fills of those rows took
-     * 2.8% of the samples in a JFR profile of a 784-1000-10 training step at batch 100 (0.8%
-     * after). The whole step gained little: {@code ROUNDS=10 PROCESSES=3 WARMUP_MS=4000
-     * scripts/ab-compare.sh 3fd5ba7 633eaf2 train:1000:100} gave 1.00-1.01. The kernel reads the
+     * 100 x 10 x 1000 product wrote its B eight times. The whole step gained little:
+     * {@code ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 3fd5ba7 633eaf2
+     * train:1000:100} gave 1.00-1.01. The kernel reads the
      * same values either way, so results keep their bits.
      */
     private static float[] narrowB(GemmKernel kernel, boolean direct, int n, int k, float[] b) {
