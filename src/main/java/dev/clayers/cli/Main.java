@@ -101,9 +101,11 @@ public final class Main implements Runnable {
         try {
             return cl.execute(args);
         } catch (ExceptionInInitializerError e) {
-            // A bad tunable (-Dclayers.gemm.tile=..., set through CLAYERS_JAVA_OPTS) fails its class's set-up.
+            // A bad tunable (-Dclayers.gemm.tile=..., set through CLAYERS_JAVA_OPTS) fails its class's
+            // set-up with an IllegalStateException that names it; any other failure there is a bug.
+            if (!(e.getCause() instanceof IllegalStateException bad)) throw e;
             if (verbose) e.printStackTrace();
-            System.err.println("clayers: " + describe(e.getCause() == null ? e : e.getCause()));
+            System.err.println("clayers: " + describe(bad));
             return BAD_INPUT;
         } catch (OutOfMemoryError e) {
             // The checks before allocating (Limits) catch the likely cases; this is the rest. The
