@@ -1,7 +1,5 @@
 package dev.clayers;
 
-import dev.clayers.backend.DeviceInfo;
-
 import java.text.NumberFormat;
 import java.util.Locale;
 
@@ -32,6 +30,13 @@ public final class Limits {
      */
     public static final long MAX_MATRIX_ELEMENTS = Integer.MAX_VALUE - 8;
 
+    /**
+     * Most values in one image of a conv or pooling layer (channels x height x width): 16 M is a
+     * 3 x 2048 x 2048 picture. Shapes are computed in long and checked against it, so a crafted
+     * shape cannot wrap an int.
+     */
+    public static final long MAX_IMAGE_VALUES = fromProperty("clayers.maxImageValues", 16_777_216L);
+
     /** Largest mini-batch. */
     public static final int MAX_BATCH = (int) fromProperty("clayers.maxBatch", 65_536L);
 
@@ -49,61 +54,6 @@ public final class Limits {
      * of JSON, so a file this large is the wrong file, and is refused before it is read into memory.
      */
     public static final long MAX_BENCH_JSON_BYTES = 64L << 20;
-
-    /** A network or a run that would need more memory than the device or the Java heap has. */
-    public static final class OutOfMemoryException extends IllegalArgumentException {
-        private static final long serialVersionUID = 1L;
-
-        public OutOfMemoryException(String message) {
-            super(message);
-        }
-    }
-
-    /**
-     * Checks an estimate of the memory something needs before it is allocated, so a too-large
-     * network fails at once with one line instead of an {@link OutOfMemoryError} (or a device
-     * allocation failure) minutes later. The CPU backend keeps its "device" buffers on the Java
-     * heap, so there both estimates count against the heap.
-     *
-     * @param what        what needs it ("the network 784-900000-10")
-     * @param deviceBytes bytes of device buffers
-     * @param hostBytes   bytes of Java arrays alive at the same time
-     * @param advice      what to make smaller ("use narrower layers")
-     * @throws OutOfMemoryException when an estimate exceeds what is there
-     */
-    public static void checkMemory(String what, long deviceBytes, long hostBytes, DeviceInfo device, String advice) {
-        checkMemory(what, deviceBytes, 0, hostBytes, device, advice);
-    }
-
-    /**
-     * As {@link #checkMemory(String, long, long, DeviceInfo, String)}, for something that adds to
-     * buffers already there: {@code allocatedDeviceBytes} count against the device's total, but
-     * not against the free heap (on {@code cpu} they are already missing from it).
-     */
-    public static void checkMemory(String what, long deviceBytes, long allocatedDeviceBytes, long hostBytes,
-                                   DeviceInfo device, String advice) {
-        Runtime rt = Runtime.getRuntime();
-        long heapFree = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        boolean onHeap = "JAVA".equals(device.type());
-        long heapNeed = onHeap ? deviceBytes + hostBytes : hostBytes;
-        if (heapNeed > heapFree) {
-            throw new OutOfMemoryException(what + " needs about " + gigabytes(heapNeed) + " of Java heap"
-                    + (onHeap ? " on " + device.id() : " for its host copies") + ", but " + gigabytes(heapFree)
-                    + " is free; " + advice + ", or raise the heap with CLAYERS_JAVA_OPTS=-Xmx<size>");
-        }
-        long deviceNeed = deviceBytes + allocatedDeviceBytes;
-        if (!onHeap && device.globalMemBytes() > 0 && deviceNeed > device.globalMemBytes()) {
-            throw new OutOfMemoryException(what + " needs about " + gigabytes(deviceNeed) + " on " + device.id() + " ("
-                    + device.name() + "), which has " + gigabytes(device.globalMemBytes()) + "; " + advice
-                    + ", or choose a device with more memory (clayers devices)");
-        }
-    }
-
-    /** {@code 3.1 GB}. */
-    static String gigabytes(long bytes) {
-        return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GB", bytes / (double) (1L << 30))
-                : String.format(Locale.ROOT, "%.0f MB", Math.ceil(bytes / (double) (1L << 20)));
-    }
 
     /** "raise it with CLAYERS_JAVA_OPTS=-Dclayers.maxBatch=N" for a message. */
     public static String howToRaise(String property) {

@@ -1,10 +1,13 @@
 package dev.clayers;
 
 import dev.clayers.backend.DeviceInfo;
+import dev.clayers.backend.MemoryBudget;
+import dev.clayers.backend.MemoryBudget;
 import dev.clayers.backend.cpu.CpuBackend;
 import dev.clayers.net.Activation;
 import dev.clayers.net.Architecture;
 import dev.clayers.net.LayerSpec;
+import dev.clayers.net.AffineSpec;
 import dev.clayers.net.Sequential;
 import dev.clayers.net.WeightInit;
 import org.junit.jupiter.api.Test;
@@ -28,28 +31,28 @@ class LimitsTest {
     void aLayerWiderThanTheCapIsRefusedInLongArithmetic() {
         // 784 x 2,800,000 wrapped an int to -2,099,767,296 before; 5,500,000 wrapped to a positive size.
         for (int width : new int[] {2_800_000, 5_500_000, 100_000_000}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LayerSpec.Affine(784, width));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AffineSpec(784, width));
             assertTrue(e.getMessage().contains("1,000,000") && e.getMessage().contains("clayers.maxLayerWidth"), e.getMessage());
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LayerSpec.Affine(900_000, 900_000));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AffineSpec(900_000, 900_000));
         assertTrue(e.getMessage().contains("more than one matrix can hold"), e.getMessage());
     }
 
     @Test
     void deviceMemoryIsCheckedBeforeAllocating() {
-        Limits.OutOfMemoryException e = assertThrows(Limits.OutOfMemoryException.class,
-                () -> Limits.checkMemory("the network 784-900000-10", 6 * GB, 0, gpu(4 * GB), "use narrower layers"));
+        MemoryBudget.OutOfMemoryException e = assertThrows(MemoryBudget.OutOfMemoryException.class,
+                () -> MemoryBudget.check("the network 784-900000-10", 6 * GB, 0, gpu(4 * GB), "use narrower layers"));
         assertTrue(e.getMessage().contains("6.0 GB") && e.getMessage().contains("4.0 GB")
                 && e.getMessage().contains("opencl:0:0") && e.getMessage().contains("use narrower layers"), e.getMessage());
-        assertDoesNotThrow(() -> Limits.checkMemory("small", GB, 0, gpu(4 * GB), "x"));
+        assertDoesNotThrow(() -> MemoryBudget.check("small", GB, 0, gpu(4 * GB), "x"));
         // Buffers already allocated count against the device's total ...
-        assertThrows(Limits.OutOfMemoryException.class, () -> Limits.checkMemory("more", 2 * GB, 3 * GB, 0, gpu(4 * GB), "x"));
+        assertThrows(MemoryBudget.OutOfMemoryException.class, () -> MemoryBudget.check("more", 2 * GB, 3 * GB, 0, gpu(4 * GB), "x"));
         // ... but not twice against the heap, from which they are already gone.
         DeviceInfo cpu = new DeviceInfo("cpu", "Java", "test", "JAVA", 2, 0, Runtime.getRuntime().maxMemory(), 0, "17", "vm");
-        assertDoesNotThrow(() -> Limits.checkMemory("more", 1 << 20, 1L << 50, 0, cpu, "x"));
+        assertDoesNotThrow(() -> MemoryBudget.check("more", 1 << 20, 1L << 50, 0, cpu, "x"));
         long heap = Runtime.getRuntime().maxMemory();
-        Limits.OutOfMemoryException h = assertThrows(Limits.OutOfMemoryException.class,
-                () -> Limits.checkMemory("big", 0, heap + 1, gpu(4 * GB), "x"));
+        MemoryBudget.OutOfMemoryException h = assertThrows(MemoryBudget.OutOfMemoryException.class,
+                () -> MemoryBudget.check("big", 0, heap + 1, gpu(4 * GB), "x"));
         assertTrue(h.getMessage().contains("-Xmx"), h.getMessage());
     }
 
@@ -58,7 +61,7 @@ class LimitsTest {
         // 784 x 1,000,000 floats are 3 GB, three times over on the CPU (host copy, value, gradient).
         try (CpuBackend be = new CpuBackend()) {
             long t0 = System.nanoTime();
-            Limits.OutOfMemoryException e = assertThrows(Limits.OutOfMemoryException.class, () -> Sequential.create(be,
+            MemoryBudget.OutOfMemoryException e = assertThrows(MemoryBudget.OutOfMemoryException.class, () -> Sequential.create(be,
                     new Architecture(784, new int[] {1_000_000}, 10, Activation.RELU), WeightInit.HE, 1));
             assertTrue(e.getMessage().contains("784-1000000-10") && e.getMessage().contains("Java heap"), e.getMessage());
             assertTrue((System.nanoTime() - t0) / 1e9 < 2, "failed before drawing weights");
@@ -69,6 +72,6 @@ class LimitsTest {
     @Test
     void layerListsCountParametersInLongs() {
         assertEquals(784L * 1_000_000 + 1_000_000 + 1_000_000L * 10 + 10,
-                Sequential.parameterCount(List.of(new LayerSpec.Affine(784, 1_000_000), new LayerSpec.Affine(1_000_000, 10))));
+                Sequential.parameterCount(List.of(new AffineSpec(784, 1_000_000), new AffineSpec(1_000_000, 10))));
     }
 }

@@ -103,6 +103,15 @@ public abstract class AbstractBackend implements Backend {
         if (n <= 0) throw new IllegalArgumentException(what + " must be positive, got " + n);
     }
 
+    /** A matrix's element count in long, against the cap: rows x cols must not wrap the int a buffer is indexed by. */
+    private static void fitsOneMatrix(int rows, int cols) {
+        if ((long) rows * cols > dev.clayers.Limits.MAX_MATRIX_ELEMENTS) {
+            throw new IllegalArgumentException("a " + rows + "x" + cols + " matrix has " + (long) rows * cols
+                    + " elements, more than one matrix can hold (" + dev.clayers.Limits.format(dev.clayers.Limits.MAX_MATRIX_ELEMENTS)
+                    + "); use a smaller batch or narrower layers");
+        }
+    }
+
     // ---- memory ---------------------------------------------------------------------------------
 
     @Override
@@ -110,6 +119,7 @@ public abstract class AbstractBackend implements Backend {
         checkOpen();
         positive("rows", rows);
         positive("cols", cols);
+        fitsOneMatrix(rows, cols);
         return doAlloc(rows, cols);
     }
 

@@ -1,5 +1,7 @@
 package dev.clayers.backend;
 
+import dev.clayers.Limits;
+
 /**
  * Where a square window slides over a batch of images: the image shape (channels x height x
  * width, one image per matrix row in channel-major order, as PyTorch's NCHW), the window size, the
@@ -20,9 +22,29 @@ public record ConvGeometry(int channels, int height, int width, int kernel, int 
             throw new IllegalArgumentException("padding " + pad + " must be smaller than the window " + kernel
                     + " (a window would see only padding)");
         }
-        if (height + 2 * pad < kernel || width + 2 * pad < kernel) {
+        if (height + 2L * pad < kernel || width + 2L * pad < kernel) {
             throw new IllegalArgumentException("a " + kernel + "x" + kernel + " window does not fit a " + height + "x" + width
                     + " image padded by " + pad);
+        }
+        // Every size below is computed here in long and capped, so the int accessors cannot wrap and no
+        // kernel is launched with an index space larger than its buffers (a crafted model file included).
+        long image = (long) channels * height * width;
+        if (image > Limits.MAX_IMAGE_VALUES) {
+            throw new IllegalArgumentException("image " + channels + "x" + height + "x" + width + " has " + Limits.format(image)
+                    + " values, more than the limit of " + Limits.format(Limits.MAX_IMAGE_VALUES) + " per image; "
+                    + Limits.howToRaise("clayers.maxImageValues"));
+        }
+        long patch = (long) channels * kernel * kernel;
+        if (patch > Limits.MAX_LAYER_WIDTH) {
+            throw new IllegalArgumentException("a " + kernel + "x" + kernel + " window over " + channels + " channels has "
+                    + Limits.format(patch) + " values, more than the limit of " + Limits.format(Limits.MAX_LAYER_WIDTH)
+                    + "; use a smaller window or fewer channels");
+        }
+        long cells = (long) ((height + 2L * pad - kernel) / stride + 1) * ((width + 2L * pad - kernel) / stride + 1);
+        if (cells * patch > Limits.MAX_MATRIX_ELEMENTS) {
+            throw new IllegalArgumentException("sliding a " + kernel + "x" + kernel + " window over " + describe() + " gives "
+                    + Limits.format(cells * patch) + " values per image, more than one matrix can hold ("
+                    + Limits.format(Limits.MAX_MATRIX_ELEMENTS) + "); use a larger stride or smaller images");
         }
     }
 

@@ -27,4 +27,38 @@ public record DeviceInfo(String id, String name, String vendor, String type, int
     public boolean isGpuLike() {
         return type.contains("GPU") || type.contains("ACCELERATOR");
     }
+
+    /** What runs the ops, as every device difference outside the backends needs it; no code tests names. */
+    public enum Kind {
+        /** The pure-Java backend: its buffers live on the Java heap. */
+        JAVA,
+        /** An OpenCL driver for a CPU (PoCL). */
+        OPENCL_CPU,
+        /** An OpenCL GPU or accelerator. */
+        OPENCL_GPU,
+        /** A simulator or emulator (Oclgrind): correct, slow, never picked by {@code auto}. */
+        SIMULATOR;
+
+        /** Whether the device's buffers live on the Java heap. */
+        public boolean onHeap() { return this == JAVA; }
+
+        /** Whether it runs OpenCL kernels. */
+        public boolean openCl() { return this != JAVA; }
+    }
+
+    /** Words in a name, vendor or version that mark a simulator or emulator. */
+    private static final java.util.List<String> SIMULATOR_MARKS = java.util.List.of("oclgrind", "emulat", "simulat");
+
+    /** The kind of device: from its type, and from its name, vendor and versions for simulators. */
+    public Kind kind() {
+        if ("JAVA".equals(type)) return Kind.JAVA;
+        if (isSimulatorName(name + " " + vendor + " " + version + " " + driver)) return Kind.SIMULATOR;
+        return isGpuLike() ? Kind.OPENCL_GPU : Kind.OPENCL_CPU;
+    }
+
+    /** Whether a name (of a device, vendor or platform) marks a simulator or emulator. */
+    public static boolean isSimulatorName(String text) {
+        String lower = text.toLowerCase(java.util.Locale.ROOT);
+        return SIMULATOR_MARKS.stream().anyMatch(lower::contains);
+    }
 }

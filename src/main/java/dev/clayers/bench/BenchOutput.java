@@ -29,7 +29,7 @@ public final class BenchOutput {
         out.println();
         out.println("set-up per device (never part of a figure):");
         for (DeviceRun d : r.devices()) {
-            String opened = d.info().type().equals("JAVA") ? "the Java backend's worker threads" : "OpenCL context, queue, every kernel built";
+            String opened = d.info().kind().onHeap() ? "the Java backend's worker threads" : "OpenCL context, queue, every kernel built";
             out.printf("  %-12s open %s ms (%s), first calls %s ms in all (one call per case, with any lazy kernel compilation and JIT)%n",
                     d.info().id(), Bench.fmt(d.openMs()), opened, Bench.fmt(d.firstCallsMs()));
         }

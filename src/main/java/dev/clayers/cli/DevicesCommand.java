@@ -41,7 +41,7 @@ public final class DevicesCommand implements Callable<Integer> {
             for (DeviceInfo d : devices) {
                 JsonObject o = gson.toJsonTree(d).getAsJsonObject();
                 o.addProperty("simulator", DeviceProfile.isSimulator(d));
-                if (!d.id().equals("cpu")) o.addProperty("kernels", DeviceProfile.naturalShape(d).label());
+                if (d.kind().openCl()) o.addProperty("kernels", DeviceProfile.naturalShape(d).label());
                 all.add(o);
             }
             out.println(gson.toJson(all));

@@ -5,7 +5,7 @@ import dev.clayers.backend.Backend;
 import dev.clayers.backend.Backends;
 import dev.clayers.data.DataSplit;
 import dev.clayers.data.Dataset;
-import dev.clayers.io.ModelFile;
+import dev.clayers.net.ModelFile;
 import dev.clayers.net.Evaluation;
 import dev.clayers.net.Sequential;
 import picocli.CommandLine.Command;

@@ -11,7 +11,7 @@ import dev.clayers.graph.render.LayerDiagram;
 import dev.clayers.graph.render.Layout;
 import dev.clayers.graph.render.SvgOutput;
 import dev.clayers.io.AtomicFiles;
-import dev.clayers.io.ModelFile;
+import dev.clayers.net.ModelFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -4,7 +4,7 @@ import com.google.gson.Gson;
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.Backends;
 import dev.clayers.data.DigitImage;
-import dev.clayers.io.ModelFile;
+import dev.clayers.net.ModelFile;
 import dev.clayers.net.Sequential;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -5,7 +5,7 @@ import dev.clayers.backend.Backend;
 import dev.clayers.backend.Backends;
 import dev.clayers.data.DataSplit;
 import dev.clayers.io.AtomicFiles;
-import dev.clayers.io.ModelFile;
+import dev.clayers.net.ModelFile;
 import dev.clayers.io.OutputFiles;
 import dev.clayers.net.Activation;
 import dev.clayers.net.Architecture;

@@ -41,10 +41,10 @@ public final class VerifyCommand implements Callable<Integer> {
         List<Backend> backends = all ? Backends.openAll() : List.of(Backends.open(device));
         if (all) {
             // The Java backend is the reference: checking it against itself proves nothing new.
-            backends.stream().filter(b -> b.id().equals("cpu")).forEach(Backend::close);
-            backends = backends.stream().filter(b -> !b.id().equals("cpu")).toList();
+            backends.stream().filter(b -> b.info().kind().onHeap()).forEach(Backend::close);
+            backends = backends.stream().filter(b -> !b.info().kind().onHeap()).toList();
             if (backends.isEmpty()) throw new IllegalArgumentException("--device all found no device besides the Java reference cpu");
-        } else if (backends.get(0).id().equals("cpu")) {
+        } else if (backends.get(0).info().kind().onHeap()) {
             System.err.println("verify: cpu is the reference; this checks it against a second Java backend (self-consistency)");
         }
         List<Verifier.Result> results = new ArrayList<>();

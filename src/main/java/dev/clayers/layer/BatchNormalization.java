@@ -28,6 +28,7 @@ public final class BatchNormalization implements Layer, TrainingMode {
     private final Backend backend;
     private final String name;
     private final int channels;
+    private final float epsilon;
     private final Matrix gamma;
     private final Matrix beta;
     private final Matrix runMean;
@@ -42,9 +43,16 @@ public final class BatchNormalization implements Layer, TrainingMode {
     private Matrix out;
     private Matrix dx;
 
-    /** Takes ownership of the four 1 x channels vectors. */
+    /** Takes ownership of the four 1 x channels vectors; epsilon {@link #EPS}. */
     public BatchNormalization(Backend backend, String name, int channels, Matrix gamma, Matrix beta, Matrix runMean,
                               Matrix runVar) {
+        this(backend, name, channels, EPS, gamma, beta, runMean, runVar);
+    }
+
+    /** Takes ownership of the four 1 x channels vectors; {@code epsilon} is added to every variance. */
+    public BatchNormalization(Backend backend, String name, int channels, float epsilon, Matrix gamma, Matrix beta,
+                              Matrix runMean, Matrix runVar) {
+        if (!(epsilon > 0f)) throw new IllegalArgumentException(name + ": epsilon must be positive, got " + epsilon);
         for (Matrix m : new Matrix[] {gamma, beta, runMean, runVar}) {
             if (m.rows() != 1 || m.cols() != channels) {
                 throw new IllegalArgumentException(name + ": gamma, beta and the running averages must be 1x" + channels
@@ -54,6 +62,7 @@ public final class BatchNormalization implements Layer, TrainingMode {
         this.backend = backend;
         this.name = name;
         this.channels = channels;
+        this.epsilon = epsilon;
         this.gamma = gamma;
         this.beta = beta;
         this.runMean = runMean;
@@ -81,9 +90,9 @@ public final class BatchNormalization implements Layer, TrainingMode {
         out = Buffers.reuse(backend, out, x.rows(), x.cols());
         if (training) {
             backend.batchNormStats(x, channels, MOMENTUM, mean, var, runMean, runVar);
-            backend.batchNormForward(x, mean, var, gamma, beta, EPS, xhat, out);
+            backend.batchNormForward(x, mean, var, gamma, beta, epsilon, xhat, out);
         } else {
-            backend.batchNormForward(x, runMean, runVar, gamma, beta, EPS, xhat, out);
+            backend.batchNormForward(x, runMean, runVar, gamma, beta, epsilon, xhat, out);
         }
         trainedForward = training;
         return out;
@@ -95,7 +104,7 @@ public final class BatchNormalization implements Layer, TrainingMode {
             throw new IllegalStateException(name + ": backward needs a training-mode forward pass (batch statistics)");
         }
         dx = Buffers.reuse(backend, dx, dout.rows(), dout.cols());
-        backend.batchNormBackward(dout, xhat, var, gamma, EPS, dgamma, dbeta, dx);
+        backend.batchNormBackward(dout, xhat, var, gamma, epsilon, dgamma, dbeta, dx);
         return dx;
     }
 

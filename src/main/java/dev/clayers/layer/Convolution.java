@@ -65,6 +65,11 @@ public final class Convolution implements Layer {
                     + g.height() + "x" + g.width() + " need " + g.imageSize() + " columns");
         }
         int n = x.rows(), p = g.positions(), f = filters();
+        if ((long) n * p * Math.max(g.patchSize(), f) > dev.clayers.Limits.MAX_MATRIX_ELEMENTS) {
+            throw new IllegalArgumentException(name + ": a batch of " + n + " images of " + g.describe() + " unfolds into "
+                    + (long) n * p + " x " + Math.max(g.patchSize(), f) + " values, more than one matrix can hold ("
+                    + dev.clayers.Limits.format(dev.clayers.Limits.MAX_MATRIX_ELEMENTS) + "); use a smaller batch");
+        }
         col = Buffers.reuse(backend, col, n * p, g.patchSize());
         y = Buffers.reuse(backend, y, n * p, f);
         out = Buffers.reuse(backend, out, n, f * p);

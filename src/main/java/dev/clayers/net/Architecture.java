@@ -67,28 +67,53 @@ public record Architecture(int input, int[] hidden, int output, Activation activ
      * reported as relu, as model files without one are read.
      */
     public static Optional<Architecture> of(List<? extends LayerSpec> layers) {
-        List<Integer> widths = new ArrayList<>();
-        Activation act = null;
-        boolean needActivation = false;
+        Reader r = new Reader();
         for (LayerSpec l : layers) {
-            if (l instanceof LayerSpec.Affine a) {
-                if (needActivation) return Optional.empty();
-                if (!widths.isEmpty() && widths.get(widths.size() - 1) != a.inputs()) return Optional.empty();
-                if (widths.isEmpty()) widths.add(a.inputs());
-                widths.add(a.outputs());
-                needActivation = true;
-            } else if (l instanceof LayerSpec.Activate v) {
-                if (!needActivation || (act != null && act != v.activation())) return Optional.empty();
-                act = v.activation();
-                needActivation = false;
-            } else if (l instanceof LayerSpec.Dropout) {
-                if (needActivation) return Optional.empty();
-            }
+            if (!l.describeTo(r) || r.broken) return Optional.empty();
         }
-        if (widths.size() < 2 || !needActivation) return Optional.empty();
-        int[] hidden = widths.subList(1, widths.size() - 1).stream().mapToInt(Integer::intValue).toArray();
-        return Optional.of(new Architecture(widths.get(0), hidden, widths.get(widths.size() - 1),
-                act == null ? Activation.RELU : act));
+        if (r.widths.size() < 2 || !r.needActivation) return Optional.empty();
+        int[] hidden = r.widths.subList(1, r.widths.size() - 1).stream().mapToInt(Integer::intValue).toArray();
+        return Optional.of(new Architecture(r.widths.get(0), hidden, r.widths.get(r.widths.size() - 1),
+                r.activation == null ? Activation.RELU : r.activation));
+    }
+
+    /**
+     * The widths of the affine layers ({@code [784, 50, 10]}) when every layer is a perceptron kind
+     * (affine, activation, dropout), however they are mixed; empty when a conv, pooling or
+     * batch-norm layer is among them.
+     */
+    public static Optional<int[]> affineWidths(List<? extends LayerSpec> layers) {
+        Reader r = new Reader();
+        for (LayerSpec l : layers) if (!l.describeTo(r)) return Optional.empty();
+        return Optional.of(r.widths.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** What the perceptron kinds tell {@link #of} about themselves ({@link LayerSpec#describeTo}). */
+    public static final class Reader {
+        private final List<Integer> widths = new ArrayList<>();
+        private Activation activation;
+        private boolean needActivation;
+        private boolean broken;
+
+        Reader() {}
+
+        void affine(int inputs, int outputs) {
+            if (needActivation || (!widths.isEmpty() && widths.get(widths.size() - 1) != inputs)) broken = true;
+            // Widths as the old files wrote them: the first input, then every affine layer's outputs.
+            if (widths.isEmpty()) widths.add(inputs);
+            widths.add(outputs);
+            needActivation = true;
+        }
+
+        void activation(Activation a) {
+            if (!needActivation || (activation != null && activation != a)) broken = true;
+            activation = a;
+            needActivation = false;
+        }
+
+        void dropout() {
+            if (needActivation) broken = true;
+        }
     }
 
     /** {@code 784-50-10}. */

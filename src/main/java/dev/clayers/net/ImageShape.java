@@ -1,5 +1,7 @@
 package dev.clayers.net;
 
+import dev.clayers.Limits;
+
 /**
  * The shape of one image in a batch: {@code channels x height x width}. A batch stays an
  * N x (C*H*W) matrix, each row one image in channel-major order (PyTorch's NCHW, flattened); this
@@ -10,9 +12,16 @@ public record ImageShape(int channels, int height, int width) {
         if (channels <= 0 || height <= 0 || width <= 0) {
             throw new IllegalArgumentException("image shape must be positive, got " + channels + "x" + height + "x" + width);
         }
+        // Long arithmetic: 1x65537x65537 wraps an int to 131073 values, and a kernel would read past its buffer.
+        long values = (long) channels * height * width;
+        if (values > Limits.MAX_IMAGE_VALUES) {
+            throw new IllegalArgumentException("image " + channels + "x" + height + "x" + width + " has " + Limits.format(values)
+                    + " values, more than the limit of " + Limits.format(Limits.MAX_IMAGE_VALUES) + " per image; use smaller"
+                    + " images or " + Limits.howToRaise("clayers.maxImageValues"));
+        }
     }
 
-    /** Values per image, the columns of a batch matrix. */
+    /** Values per image, the columns of a batch matrix (at most {@link Limits#MAX_IMAGE_VALUES}). */
     public int size() { return channels * height * width; }
 
     /** {@code 1x28x28}. */

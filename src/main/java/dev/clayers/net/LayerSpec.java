@@ -1,32 +1,39 @@
 package dev.clayers.net;
 
-import dev.clayers.Limits;
+import dev.clayers.backend.Backend;
+import dev.clayers.layer.Layer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
 import java.util.stream.Collectors;
 
 /**
  * What a layer is, without a device: the user lists these and {@link Sequential} turns each into
- * a layer on its backend ({@link dev.clayers.layer.Affine}, {@link dev.clayers.layer.Relu}, ...).
- * Keeping the description apart from the device-bound layer lets the same list build a network on
- * any backend, be saved in a model file ({@link #id()}) and be read back ({@link #parse}).
+ * a layer on its backend. Each kind lives in one file ({@link AffineSpec}, {@link ConvSpec},
+ * {@link MaxPoolSpec}, {@link BatchNormSpec}, {@link ActivationSpec},
+ * {@link DropoutSpec}) and answers everything about itself: its notation, its output shape (in
+ * long arithmetic, within {@link dev.clayers.Limits}), its parameters and stored tensors, their
+ * initial values and their validation when loaded, its binding to a backend and its picture.
+ * Networks, model files, diagrams and the training loop only call these methods.
  *
  * <pre>{@code
  * import static dev.clayers.net.LayerSpec.*;
  * Sequential net = Sequential.of(backend, affine(784, 256), relu(), dropout(0.2f), affine(256, 10));
  *
- * // The book's simple conv net: images as rows of N x (C*H*W); conv and pooling specs carry their input shape.
- * Conv conv = conv(new ImageShape(1, 28, 28), 30, 5, 1, 0);
- * MaxPool pool = maxPool(conv.output(), 2, 2);
+ * // The book's simple conv net: conv and pooling specs carry their input shape.
+ * ConvSpec conv = conv(new ImageShape(1, 28, 28), 30, 5, 1, 0);
+ * MaxPoolSpec pool = maxPool(conv.output(), 2, 2);
  * Sequential cnn = Sequential.of(backend, conv, relu(), pool, affine(pool.output().size(), 100), relu(), affine(100, 10));
  * }</pre>
  *
  * <p>No flatten layer is needed: a pooled batch is already an N x (C*H*W) matrix, exactly what
  * an affine layer reads, in the order PyTorch's {@code flatten} gives.
  */
-public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, LayerSpec.Dropout, LayerSpec.Conv,
-        LayerSpec.MaxPool, LayerSpec.BatchNorm {
+public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpec, ConvSpec, MaxPoolSpec,
+        BatchNormSpec {
 
     /** The name in model files, e.g. {@code affine(784,256)}, {@code relu}, {@code dropout(0.2)}. */
     String id();
@@ -40,166 +47,86 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
     /** How many trainable values it has (running averages are state, not parameters). */
     long parameterCount();
 
+    /** The word a bound layer's name starts with ({@code affine} for {@code affine1}, {@code affine2}, ...). */
+    String kind();
+
     /**
-     * Fully connected: {@code y = x W + b}, W {@code inputs x outputs}.
-     *
-     * @param inputs  features per row coming in
-     * @param outputs features per row going out
+     * What the layer puts out per row ({@code [features]} or {@code [C, H, W]}) for what comes in
+     * ({@code null} when it is the first layer); fails, naming {@code position} (1-based), when it
+     * cannot read that input.
      */
-    record Affine(int inputs, int outputs) implements LayerSpec {
-        public Affine {
-            if (inputs <= 0 || outputs <= 0) {
-                throw new IllegalArgumentException("affine sizes must be positive, got " + inputs + " -> " + outputs);
+    int[] outputShape(int[] input, int position);
+
+    /** Values per input row when this layer comes first (0: it cannot come first). */
+    default int inputWidth() { return 0; }
+
+    /** The image shape it reads, for conv and pooling layers. */
+    default Optional<ImageShape> inputImage() { return Optional.empty(); }
+
+    /** Class scores per row when this layer can end a network (its outputs are the logits), else 0. */
+    default int classScores() { return 0; }
+
+    /** The tensors a layer named {@code name} keeps: parameters first, then state, each with the shapes a file may hold. */
+    default List<TensorSpec> tensors(String name) { return List.of(); }
+
+    /** Puts the initial values of its tensors, drawing from {@code rng} in a fixed order. */
+    default void initialise(String name, WeightInit init, Random rng, Map<String, float[]> out) {}
+
+    /**
+     * Checks loaded values beyond their length and finiteness (which {@link #checkTensors} does
+     * for every kind): a running variance must not be negative, say. Names the tensor and index.
+     */
+    default void checkRanges(String name, Map<String, float[]> values) {}
+
+    /** The layer on {@code backend}; takes its tensors from {@code weights} (already checked). */
+    Layer bind(Backend backend, String name, Map<String, float[]> weights, boolean paramsBefore);
+
+    /** Feeds a perceptron reader ({@link Architecture#of}); false when this kind is no part of a perceptron. */
+    default boolean describeTo(Architecture.Reader reader) { return false; }
+
+    /**
+     * Every tensor this layer needs is in {@code weights} with its length, holds finite numbers,
+     * and passes {@link #checkRanges}: a crafted or diverged file fails here, naming the tensor.
+     */
+    default void checkTensors(String name, Map<String, float[]> weights) {
+        for (TensorSpec t : tensors(name)) {
+            float[] v = weights.get(t.name());
+            if (v == null) throw new IllegalArgumentException("missing parameter " + t.name());
+            if (v.length != t.size()) {
+                throw new IllegalArgumentException(t.name() + " has " + v.length + " values but the architecture needs " + t.size());
             }
-            if (Math.max(inputs, outputs) > Limits.MAX_LAYER_WIDTH) {
-                throw new IllegalArgumentException("affine " + inputs + " -> " + outputs + " is wider than the limit of "
-                        + Limits.format(Limits.MAX_LAYER_WIDTH) + " units per layer; use narrower layers or "
-                        + Limits.howToRaise("clayers.maxLayerWidth"));
-            }
-            // Long arithmetic: 784 x 2,800,000 wraps an int to a negative size.
-            if ((long) inputs * outputs > Limits.MAX_MATRIX_ELEMENTS) {
-                throw new IllegalArgumentException("affine " + inputs + " -> " + outputs + " has "
-                        + Limits.format((long) inputs * outputs) + " weights, more than one matrix can hold ("
-                        + Limits.format(Limits.MAX_MATRIX_ELEMENTS) + "); use narrower layers");
-            }
-        }
-
-        @Override public String id() { return "affine(" + inputs + "," + outputs + ")"; }
-        @Override public String title() { return "Affine"; }
-        @Override public String detail() { return "W (" + inputs + ", " + outputs + "), b (" + outputs + ")"; }
-        @Override public long parameterCount() { return (long) inputs * outputs + outputs; }
-    }
-
-    /** An element-wise activation; which one is the {@link Activation} constant. */
-    record Activate(Activation activation) implements LayerSpec {
-        public Activate {
-            if (activation == null) throw new IllegalArgumentException("activation must not be null");
-        }
-
-        @Override public String id() { return activation.id(); }
-        @Override public String title() { return activation.title(); }
-        @Override public String detail() { return ""; }
-        @Override public long parameterCount() { return 0; }
-    }
-
-    /**
-     * Inverted dropout in training passes; the identity when predicting.
-     *
-     * @param ratio the fraction of units dropped, in [0, 1)
-     */
-    record Dropout(float ratio) implements LayerSpec {
-        public Dropout {
-            if (!(ratio >= 0f && ratio < 1f)) throw new IllegalArgumentException("dropout ratio must be in [0, 1), got " + ratio);
-        }
-
-        @Override public String id() { return "dropout(" + ratio + ")"; }
-        @Override public String title() { return "Dropout"; }
-        @Override public String detail() { return "ratio " + ratio; }
-        @Override public long parameterCount() { return 0; }
-    }
-
-    /**
-     * 2-D convolution: {@code filters} square {@code kernel x kernel} filters over all input
-     * channels, moved by {@code stride}, on the input zero-padded by {@code pad} on every side; plus
-     * one bias per filter. Output {@code filters x OH x OW} with {@code OH = (H + 2 pad - kernel) / stride + 1}.
-     * Id: {@code conv(1x28x28,30,5,1,0)} (input, filters, kernel, stride, pad).
-     */
-    record Conv(ImageShape input, int filters, int kernel, int stride, int pad) implements LayerSpec {
-        public Conv {
-            if (input == null) throw new IllegalArgumentException("conv input shape must not be null");
-            if (filters <= 0) throw new IllegalArgumentException("conv needs at least one filter, got " + filters);
-            windowGeometry(input, kernel, stride, pad);   // validates the window against the image
-        }
-
-        /** The geometry the backend ops take. */
-        public dev.clayers.backend.ConvGeometry geometry() { return windowGeometry(input, kernel, stride, pad); }
-
-        /** The shape of one output image. */
-        public ImageShape output() {
-            var g = geometry();
-            return new ImageShape(filters, g.outHeight(), g.outWidth());
-        }
-
-        @Override public String title() { return "Convolution"; }
-        @Override public String detail() {
-            return "W (" + filters + ", " + input.channels() + ", " + kernel + ", " + kernel + "), b (" + filters + ")"
-                    + (stride == 1 ? "" : ", stride " + stride) + (pad == 0 ? "" : ", pad " + pad);
-        }
-        @Override public long parameterCount() { return (long) filters * input.channels() * kernel * kernel + filters; }
-        @Override public String id() {
-            return "conv(" + input.id() + "," + filters + "," + kernel + "," + stride + "," + pad + ")";
-        }
-    }
-
-    /**
-     * Max pooling per channel over {@code window x window} windows moved by {@code stride} (no
-     * padding). Id: {@code maxpool(30x24x24,2,2)} (input, window, stride).
-     */
-    record MaxPool(ImageShape input, int window, int stride) implements LayerSpec {
-        public MaxPool {
-            if (input == null) throw new IllegalArgumentException("pooling input shape must not be null");
-            windowGeometry(input, window, stride, 0);
-        }
-
-        public dev.clayers.backend.ConvGeometry geometry() { return windowGeometry(input, window, stride, 0); }
-
-        public ImageShape output() {
-            var g = geometry();
-            return new ImageShape(input.channels(), g.outHeight(), g.outWidth());
-        }
-
-        @Override public String id() { return "maxpool(" + input.id() + "," + window + "," + stride + ")"; }
-        @Override public String title() { return "Pooling"; }
-        @Override public String detail() { return "max " + window + "x" + window + ", stride " + stride; }
-        @Override public long parameterCount() { return 0; }
-    }
-
-    private static dev.clayers.backend.ConvGeometry windowGeometry(ImageShape in, int kernel, int stride, int pad) {
-        return new dev.clayers.backend.ConvGeometry(in.channels(), in.height(), in.width(), kernel, stride, pad);
-    }
-
-    /**
-     * Batch normalization of {@code channels x positions} values per row: per feature after an
-     * affine layer ({@code positions} 1, id {@code batchnorm(100)}), per channel after a conv
-     * layer ({@code positions} H*W, id {@code batchnorm(30,576)}). gamma and beta are trained;
-     * the running averages are kept for prediction.
-     */
-    record BatchNorm(int channels, int positions) implements LayerSpec {
-        public BatchNorm {
-            if (channels <= 0 || positions <= 0) {
-                throw new IllegalArgumentException("batch norm needs positive channels and positions, got " + channels + ", "
-                        + positions);
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw new IllegalArgumentException(t.name() + " holds " + v[i] + " at index " + i + "; weights must be"
+                            + " finite numbers (a model saved from a diverged run, or a damaged file)");
+                }
             }
         }
-
-        /** Values per row: channels * positions. */
-        public int size() { return channels * positions; }
-
-        @Override public String title() { return "BatchNorm"; }
-        @Override public String detail() { return "gamma (" + channels + "), beta (" + channels + ")"; }
-        @Override public long parameterCount() { return 2L * channels; }
-
-        @Override public String id() {
-            return positions == 1 ? "batchnorm(" + channels + ")" : "batchnorm(" + channels + "," + positions + ")";
-        }
+        checkRanges(name, weights);
     }
+
+    // ---- the user's vocabulary ------------------------------------------------------------------
 
     /** Batch normalization per feature of rows of {@code features} values (after an affine layer). */
-    static BatchNorm batchNorm(int features) { return new BatchNorm(features, 1); }
+    static BatchNormSpec batchNorm(int features) { return new BatchNormSpec(features, 1, BatchNormSpec.DEFAULT_EPSILON); }
 
     /** Batch normalization per channel of images of {@code shape} (after a conv layer). */
-    static BatchNorm batchNorm(ImageShape shape) { return new BatchNorm(shape.channels(), shape.height() * shape.width()); }
-
-    static Conv conv(ImageShape input, int filters, int kernel, int stride, int pad) {
-        return new Conv(input, filters, kernel, stride, pad);
+    static BatchNormSpec batchNorm(ImageShape shape) {
+        return new BatchNormSpec(shape.channels(), shape.height() * shape.width(), BatchNormSpec.DEFAULT_EPSILON);
     }
-    static MaxPool maxPool(ImageShape input, int window, int stride) { return new MaxPool(input, window, stride); }
-    static Affine affine(int inputs, int outputs) { return new Affine(inputs, outputs); }
-    static Activate relu() { return new Activate(Activation.RELU); }
-    static Activate sigmoid() { return new Activate(Activation.SIGMOID); }
-    static Activate tanh() { return new Activate(Activation.TANH); }
-    static Activate activation(Activation activation) { return new Activate(activation); }
-    static Dropout dropout(float ratio) { return new Dropout(ratio); }
+
+    static ConvSpec conv(ImageShape input, int filters, int kernel, int stride, int pad) {
+        return new ConvSpec(input, filters, kernel, stride, pad);
+    }
+    static MaxPoolSpec maxPool(ImageShape input, int window, int stride) { return new MaxPoolSpec(input, window, stride); }
+    static AffineSpec affine(int inputs, int outputs) { return new AffineSpec(inputs, outputs); }
+    static ActivationSpec relu() { return new ActivationSpec(Activation.RELU); }
+    static ActivationSpec sigmoid() { return new ActivationSpec(Activation.SIGMOID); }
+    static ActivationSpec tanh() { return new ActivationSpec(Activation.TANH); }
+    static ActivationSpec activation(Activation activation) { return new ActivationSpec(activation); }
+    static DropoutSpec dropout(float ratio) { return new DropoutSpec(ratio); }
+
+    // ---- notation -------------------------------------------------------------------------------
 
     /** The ids joined by spaces: {@code affine(784,256) relu dropout(0.2) affine(256,10)}. */
     static String describe(List<? extends LayerSpec> layers) {
@@ -216,43 +143,64 @@ public sealed interface LayerSpec permits LayerSpec.Affine, LayerSpec.Activate, 
         return out;
     }
 
-    /** Reads one {@link #id()}. */
+    /** The notation of every kind with arguments, for messages. */
+    String SYNTAX = "affine(IN,OUT), conv(CxHxW,FILTERS,K,STRIDE,PAD), maxpool(CxHxW,WINDOW,STRIDE),"
+            + " batchnorm(C[,POSITIONS][,eps=E]), dropout(RATIO)";
+
+    /** Reads one {@link #id()}: {@code kind(arg,...)} or an activation's name. */
     static LayerSpec parse(String token) {
         String t = token.trim();
+        int open = t.indexOf('(');
+        String kind = open < 0 ? t : t.substring(0, open);
+        if (!List.of("affine", "conv", "maxpool", "batchnorm", "dropout").contains(kind)) {
+            try {
+                if (open < 0) return activation(Activation.parse(t));
+                Activation.parse(kind);
+                throw new IllegalArgumentException("cannot read layer '" + token + "': " + kind + " takes no arguments");
+            } catch (IllegalArgumentException e) {
+                if (e.getMessage().startsWith("cannot read")) throw e;
+                throw new IllegalArgumentException("unknown layer '" + token + "'; valid: " + SYNTAX + " or "
+                        + e.getMessage().substring(e.getMessage().indexOf("valid: ") + 7));
+            }
+        }
+        if (!t.endsWith(")") || t.indexOf(')') != t.length() - 1) {
+            throw new IllegalArgumentException("cannot read layer '" + token + "': expected kind(arguments); valid: " + SYNTAX);
+        }
+        String[] args = t.substring(open + 1, t.length() - 1).split(",", -1);
+        for (int i = 0; i < args.length; i++) args[i] = args[i].trim();
         try {
-            if (t.startsWith("affine(") && t.endsWith(")")) {
-                String[] sizes = t.substring(7, t.length() - 1).split(",");
-                if (sizes.length != 2) throw new IllegalArgumentException("affine needs two sizes");
-                return affine(Integer.parseInt(sizes[0].trim()), Integer.parseInt(sizes[1].trim()));
-            }
-            if (t.startsWith("conv(") && t.endsWith(")")) {
-                String[] a = t.substring(5, t.length() - 1).split(",");
-                if (a.length != 5) throw new IllegalArgumentException("conv needs input,filters,kernel,stride,pad");
-                return conv(ImageShape.parse(a[0]), Integer.parseInt(a[1].trim()), Integer.parseInt(a[2].trim()),
-                        Integer.parseInt(a[3].trim()), Integer.parseInt(a[4].trim()));
-            }
-            if (t.startsWith("batchnorm(") && t.endsWith(")")) {
-                String[] a = t.substring(10, t.length() - 1).split(",");
-                if (a.length > 2) throw new IllegalArgumentException("batchnorm needs channels[,positions]");
-                return new BatchNorm(Integer.parseInt(a[0].trim()), a.length == 2 ? Integer.parseInt(a[1].trim()) : 1);
-            }
-            if (t.startsWith("maxpool(") && t.endsWith(")")) {
-                String[] a = t.substring(8, t.length() - 1).split(",");
-                if (a.length != 3) throw new IllegalArgumentException("maxpool needs input,window,stride");
-                return maxPool(ImageShape.parse(a[0]), Integer.parseInt(a[1].trim()), Integer.parseInt(a[2].trim()));
-            }
-            if (t.startsWith("dropout(") && t.endsWith(")")) {
-                return dropout(Float.parseFloat(t.substring(8, t.length() - 1)));
-            }
+            return switch (kind) {
+                case "affine" -> AffineSpec.parse(args);
+                case "conv" -> ConvSpec.parse(args);
+                case "maxpool" -> MaxPoolSpec.parse(args);
+                case "batchnorm" -> BatchNormSpec.parse(args);
+                case "dropout" -> DropoutSpec.parse(args);
+                default -> throw new AssertionError(kind);
+            };
         } catch (IllegalArgumentException e) {   // NumberFormatException included
             throw new IllegalArgumentException("cannot read layer '" + token + "': " + e.getMessage());
         }
-        try {
-            return activation(Activation.parse(t));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown layer '" + token + "'; valid: affine(IN,OUT), conv(CxHxW,FILTERS,K,STRIDE,PAD),"
-                    + " maxpool(CxHxW,WINDOW,STRIDE), batchnorm(C[,POSITIONS]), dropout(RATIO) or "
-                    + e.getMessage().substring(e.getMessage().indexOf("valid: ") + 7));
-        }
+    }
+
+    /** {@code args} as {@code n} positive... ints, failing with {@code usage} when the count is wrong. */
+    static int[] ints(String[] args, int n, String usage) {
+        if (args.length != n) throw new IllegalArgumentException(usage);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) out[i] = Integer.parseInt(args[i]);
+        return out;
+    }
+
+    /** {@code [N, 100]} or {@code [N, 30, 12, 12]}. */
+    static String describeShape(int[] dims) {
+        StringBuilder sb = new StringBuilder("[N");
+        if (dims != null) for (int d : dims) sb.append(", ").append(d);
+        return sb.append(']').toString();
+    }
+
+    /** Values per row of a shape, in long: the product of its dimensions. */
+    static long width(int[] dims) {
+        long n = 1;
+        for (int d : dims) n *= d;
+        return n;
     }
 }

@@ -50,7 +50,7 @@ public final class NetSpec {
                     if (image == null) throw new IllegalArgumentException("convolution needs an image, not the rows an affine layer gives");
                     int stride = c.group(3) != null ? Integer.parseInt(c.group(3)) : c.group(5) != null ? Integer.parseInt(c.group(5)) : 1;
                     int pad = c.group(4) == null ? 0 : Integer.parseInt(c.group(4));
-                    LayerSpec.Conv conv = LayerSpec.conv(image, Integer.parseInt(c.group(1)), Integer.parseInt(c.group(2)), stride, pad);
+                    ConvSpec conv = LayerSpec.conv(image, Integer.parseInt(c.group(1)), Integer.parseInt(c.group(2)), stride, pad);
                     out.add(conv);
                     if (c.group(6) != null) out.add(LayerSpec.batchNorm(conv.output()));
                     out.add(LayerSpec.activation(activation));
@@ -59,7 +59,7 @@ public final class NetSpec {
                 } else if (p.matches()) {
                     if (image == null) throw new IllegalArgumentException("pooling needs an image, not the rows an affine layer gives");
                     int window = Integer.parseInt(p.group(1));
-                    LayerSpec.MaxPool pool = LayerSpec.maxPool(image, window, p.group(2) == null ? window : Integer.parseInt(p.group(2)));
+                    MaxPoolSpec pool = LayerSpec.maxPool(image, window, p.group(2) == null ? window : Integer.parseInt(p.group(2)));
                     out.add(pool);
                     image = pool.output();
                     width = image.size();

@@ -5,7 +5,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.reflect.TypeToken;
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.Matrix;
-import dev.clayers.io.ModelFile;
+import dev.clayers.net.ModelFile;
 import dev.clayers.io.Safetensors;
 import dev.clayers.io.SafetensorsFile;
 import dev.clayers.io.SafetensorsFormatException;
@@ -134,6 +134,7 @@ public final class Checkpoint {
                 throw new IllegalArgumentException("checkpoint lacks optimizer state " + e.getKey() + " for optimizer "
                         + opt.kind());
             }
+            opt.checkState(e.getKey(), e.getValue(), v);
             net.backend().write(e.getValue(), v);
         }
     }

@@ -144,10 +144,10 @@ public final class DeviceChoice {
         // device's probe (and its own probe leaves the JIT warm for training if it wins).
         List<String> listed = ids;
         ids = new ArrayList<>(ids);
-        ids.sort(java.util.Comparator.comparing(id -> id.equals("cpu")));
         Map<String, Entry> cache = read();
         Map<String, DeviceInfo> infos = new java.util.HashMap<>();
         for (DeviceInfo d : devices) infos.put(d.id(), d);
+        ids.sort(java.util.Comparator.comparing(id -> infos.containsKey(id) && infos.get(id).kind().onHeap()));
         List<Probe> probes = new ArrayList<>();
         Backend best = null;           // open when the best so far was measured in this call
         String bestId = null;

@@ -118,6 +118,29 @@ public abstract sealed class Optimizer implements AutoCloseable
     /** Names of the state buffers this optimizer keeps for a parameter. */
     protected abstract List<String> stateSuffixes();
 
+    /** The state buffers that hold sums or averages of squares, which are never negative. */
+    protected List<String> squaredSuffixes() { return List.of(); }
+
+    /**
+     * Checks saved values for the state buffer {@code name} ({@code affine1.W.v}) before they are
+     * written back: the buffer's length, finite numbers, and no negative sum of squares (its
+     * square root would be NaN and poison every later step). Names the buffer and index.
+     */
+    public final void checkState(String name, Matrix buffer, float[] values) {
+        if (values.length != buffer.size()) {
+            throw new IllegalArgumentException("optimizer state " + name + " has " + values.length + " values but its"
+                    + " parameter has " + buffer.size());
+        }
+        boolean squares = squaredSuffixes().stream().anyMatch(sfx -> name.endsWith("." + sfx));
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i]) || (squares && values[i] < 0f)) {
+                throw new IllegalArgumentException("optimizer state " + name + " holds " + values[i] + " at index " + i
+                        + (squares ? "; a sum of squares must be a finite number >= 0" : "; it must be a finite number")
+                        + " (a checkpoint from a diverged run, or a damaged file)");
+            }
+        }
+    }
+
     /**
      * Every state buffer for these parameters, created if needed, by name. Checkpoints download
      * them and write them back on resume.
@@ -171,6 +194,7 @@ public abstract sealed class Optimizer implements AutoCloseable
         public AdaGrad(Backend backend, float lr) { super(backend, lr); }
         @Override public String kind() { return "adagrad"; }
         @Override protected List<String> stateSuffixes() { return List.of("h"); }
+        @Override protected List<String> squaredSuffixes() { return List.of("h"); }
         @Override protected void update(List<Param> ps) {
             backend.adagradStep(values(ps), grads(ps), states(ps, "h"), lr, EPS);
         }
@@ -191,6 +215,7 @@ public abstract sealed class Optimizer implements AutoCloseable
         }
         @Override public String kind() { return "rmsprop"; }
         @Override protected List<String> stateSuffixes() { return List.of("h"); }
+        @Override protected List<String> squaredSuffixes() { return List.of("h"); }
         @Override protected void update(List<Param> ps) {
             backend.rmspropStep(values(ps), grads(ps), states(ps, "h"), lr, decay, EPS);
         }
@@ -208,6 +233,7 @@ public abstract sealed class Optimizer implements AutoCloseable
         }
         @Override public String kind() { return "adam"; }
         @Override protected List<String> stateSuffixes() { return List.of("m", "v"); }
+        @Override protected List<String> squaredSuffixes() { return List.of("v"); }
         @Override protected void update(List<Param> ps) {
             double lrT = lr * Math.sqrt(1 - Math.pow(beta2, steps)) / (1 - Math.pow(beta1, steps));
             backend.adamStep(values(ps), grads(ps), states(ps, "m"), states(ps, "v"), (float) lrT, beta1, beta2, EPS);

@@ -1,13 +1,11 @@
 package dev.clayers.train;
 
-import dev.clayers.Limits;
+import dev.clayers.backend.MemoryBudget;
 import dev.clayers.backend.Backend;
 import dev.clayers.data.Dataset;
 import dev.clayers.io.AtomicFiles;
 import dev.clayers.io.OutputFiles;
-import dev.clayers.net.Architecture;
 import dev.clayers.net.DeviceDataset;
-import dev.clayers.net.LayerSpec;
 import dev.clayers.net.Sequential;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,8 +60,23 @@ public final class Training {
         return run(net, train, validation, options, state);
     }
 
+    /**
+     * The whole run holds the backend's lock ({@link Sequential#lock()}): a second fit of the same
+     * network, or of another network on the same backend, waits for this one instead of
+     * interleaving its steps (which crashed OpenCL drivers and mixed two runs' weights).
+     */
     private static History run(Sequential net, Dataset train, Dataset validation, FitOptions options,
                                Checkpoint.State resumed) {
+        net.lock().lock();
+        try {
+            return runLocked(net, train, validation, options, resumed);
+        } finally {
+            net.lock().unlock();
+        }
+    }
+
+    private static History runLocked(Sequential net, Dataset train, Dataset validation, FitOptions options,
+                                     Checkpoint.State resumed) {
         Backend be = net.backend();
         net.checkData(train);
         List<EpochMetrics> history = new ArrayList<>(resumed == null ? List.of() : resumed.metrics());
@@ -115,17 +128,17 @@ public final class Training {
             slots = probe.stateBuffersPerParam();   // its buffers are made on first use, so the probe holds none
         }
         long params = Sequential.parameterCount(net.layerSpecs());
-        long widths = 0;
-        for (LayerSpec s : net.layerSpecs()) if (s instanceof LayerSpec.Affine a) widths += a.outputs();
+        long widths = 0;   // values each layer puts out per row
+        for (int[] shape : Sequential.outputShapes(net.layerSpecs())) widths += java.util.Arrays.stream(shape).asLongStream().reduce(1, (a, b) -> a * b);
         long rows = Math.max(options.batch(), 1000);   // evaluation runs batches of at least 1000 rows
         long data = (long) train.size() * (train.features() + 1) + (validation == null ? 0
                 : (long) validation.size() * (validation.features() + 1));
         // Parameters: value and gradient (already allocated) plus the optimizer's buffers. Activations:
-        // each layer keeps its output and the gradient flowing back, twice for activation layers.
-        long added = Float.BYTES * (params * slots + data + 4 * rows * widths
+        // each layer keeps its output and the gradient flowing back.
+        long added = Float.BYTES * (params * slots + data + 2 * rows * widths
                 + (long) options.batch() * train.features());
-        String name = Architecture.of(net.layerSpecs()).map(Architecture::describe).orElse(LayerSpec.describe(net.layerSpecs()));
-        Limits.checkMemory("training " + name + " with " + options.optimizer().id() + " and batch "
+        String name = Sequential.describe(net.layerSpecs());
+        MemoryBudget.check("training " + name + " with " + options.optimizer().id() + " and batch "
                 + options.batch(), added, 2 * params * Float.BYTES, 0, net.backend().info(),
                 "use a smaller batch or narrower layers");
     }

@@ -2,7 +2,7 @@ package dev.clayers.cli;
 
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.Backends;
-import dev.clayers.io.ModelFile;
+import dev.clayers.net.ModelFile;
 import dev.clayers.net.LayerSpec;
 import dev.clayers.net.Sequential;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package dev.clayers.cli;
 
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.cpu.CpuBackend;
-import dev.clayers.io.ModelFile;
+import dev.clayers.net.ModelFile;
 import dev.clayers.net.Activation;
 import dev.clayers.net.Architecture;
 import dev.clayers.net.Sequential;

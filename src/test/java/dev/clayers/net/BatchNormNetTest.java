@@ -4,7 +4,7 @@ import dev.clayers.backend.Backend;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 import dev.clayers.backend.TestDevices;
-import dev.clayers.io.ModelFile;
+import dev.clayers.net.ModelFile;
 import dev.clayers.io.Safetensors;
 import dev.clayers.layer.BatchNormalization;
 import org.junit.jupiter.api.Test;
@@ -94,8 +94,8 @@ class BatchNormNetTest {
     @ParameterizedTest
     @MethodSource("dev.clayers.backend.TestDevices#ids")
     void convBatchNormGradientCheck(String id) {
-        LayerSpec.Conv c = conv(new ImageShape(1, 6, 6), 3, 3, 1, 0);
-        LayerSpec.MaxPool p = maxPool(c.output(), 2, 2);
+        ConvSpec c = conv(new ImageShape(1, 6, 6), 3, 3, 1, 0);
+        MaxPoolSpec p = maxPool(c.output(), 2, 2);
         gradientCheck(id, List.of(c, batchNorm(c.output()), relu(), p, affine(p.output().size(), 3)), 3, 22, "conv1.b");
     }
 

@@ -34,16 +34,16 @@ class ConvNetTest {
 
     /** conv -> relu -> pool -> affine: the book's simple conv net in miniature (2 channels, 3 filters, padding 1). */
     static List<LayerSpec> smallConvNet() {
-        LayerSpec.Conv c = conv(new ImageShape(2, 7, 7), 3, 3, 1, 1);
-        LayerSpec.MaxPool p = maxPool(c.output(), 2, 2);
+        ConvSpec c = conv(new ImageShape(2, 7, 7), 3, 3, 1, 1);
+        MaxPoolSpec p = maxPool(c.output(), 2, 2);
         return List.of(c, relu(), p, affine(p.output().size(), 4));
     }
 
     /** Two convs (the second with stride 2, so the first's input gradient goes through col2im) and overlapping pooling. */
     static List<LayerSpec> deeperConvNet() {
-        LayerSpec.Conv c1 = conv(new ImageShape(2, 7, 7), 3, 3, 1, 1);
-        LayerSpec.Conv c2 = conv(c1.output(), 4, 3, 2, 0);
-        LayerSpec.MaxPool p = maxPool(c2.output(), 2, 1);
+        ConvSpec c1 = conv(new ImageShape(2, 7, 7), 3, 3, 1, 1);
+        ConvSpec c2 = conv(c1.output(), 4, 3, 2, 0);
+        MaxPoolSpec p = maxPool(c2.output(), 2, 1);
         return List.of(c1, relu(), c2, relu(), p, affine(p.output().size(), 5), relu(), affine(5, 3));
     }
 
@@ -95,7 +95,7 @@ class ConvNetTest {
     @ParameterizedTest
     @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void convolutionByHand(String id) {
-        LayerSpec.Conv spec = conv(new ImageShape(1, 3, 3), 2, 2, 1, 0);
+        ConvSpec spec = conv(new ImageShape(1, 3, 3), 2, 2, 1, 0);
         try (Backend be = TestDevices.open(id)) {
             Matrix w = be.upload(new float[] {1, 0, 0, 1, /* filter 2 */ 0, 1, -1, 0}, 2, 4);
             Matrix b = be.upload(new float[] {0.5f, -1}, 1, 2);
@@ -128,8 +128,8 @@ class ConvNetTest {
 
     @Test
     void shapesChainAndShowInTheSummary() {
-        LayerSpec.Conv c = conv(new ImageShape(1, 28, 28), 30, 5, 1, 0);
-        LayerSpec.MaxPool p = maxPool(c.output(), 2, 2);
+        ConvSpec c = conv(new ImageShape(1, 28, 28), 30, 5, 1, 0);
+        MaxPoolSpec p = maxPool(c.output(), 2, 2);
         assertEquals(new ImageShape(30, 24, 24), c.output());
         assertEquals(new ImageShape(30, 12, 12), p.output());
         List<LayerSpec> book = List.of(c, relu(), p, affine(4320, 100), relu(), affine(100, 10));

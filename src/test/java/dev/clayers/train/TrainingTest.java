@@ -3,7 +3,7 @@ package dev.clayers.train;
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.TestDevices;
 import dev.clayers.data.Dataset;
-import dev.clayers.io.ModelFile;
+import dev.clayers.net.ModelFile;
 import dev.clayers.net.Architecture;
 import dev.clayers.net.Evaluation;
 import dev.clayers.net.LayerSpec;

@@ -3,7 +3,7 @@ package example;
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.Backends;
 import dev.clayers.data.Dataset;
-import dev.clayers.io.ModelFile;
+import dev.clayers.net.ModelFile;
 import dev.clayers.net.Sequential;
 import dev.clayers.train.FitOptions;
 import dev.clayers.train.Training;

@@ -56,20 +56,17 @@ public record DeviceProfile(Shape shape, boolean natural, int elemChunk, int ser
     }
 
     /** Words in a device's name, vendor or version that mark a simulator or emulator. */
-    private static final List<String> SIMULATOR_MARKS = List.of("oclgrind", "simulat", "emulat");
-
     /**
      * Whether the device is a simulator or emulator (Oclgrind, Intel's FPGA emulator, ...): its
      * name, vendor, OpenCL version or driver version says so.
      */
     public static boolean isSimulator(DeviceInfo info) {
-        return isSimulatorName(info.name() + " " + info.vendor() + " " + info.version() + " " + info.driver());
+        return info.kind() == DeviceInfo.Kind.SIMULATOR;
     }
 
     /** Whether a name (of a device, vendor or platform) marks a simulator or emulator. */
     public static boolean isSimulatorName(String text) {
-        String lower = text.toLowerCase(Locale.ROOT);
-        return SIMULATOR_MARKS.stream().anyMatch(lower::contains);
+        return DeviceInfo.isSimulatorName(text);
     }
 
     /** The shape a device picks itself: CPU for a device that reports only CPU, GPU otherwise. */

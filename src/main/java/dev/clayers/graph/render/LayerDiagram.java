@@ -21,10 +21,11 @@ public final class LayerDiagram {
     public static List<Row> rows(List<LayerSpec> layers) {
         List<Row> rows = new ArrayList<>();
         List<int[]> shapes = Sequential.outputShapes(layers);
-        int affine = 0;
+        List<String> names = Sequential.names(layers);
         for (int i = 0; i < layers.size(); i++) {
             LayerSpec s = layers.get(i);
-            String name = s instanceof LayerSpec.Affine ? "affine" + (++affine) : s.id();
+            // A layer with parameters by the name its tensors carry (affine1, conv1), any other by its id.
+            String name = s.parameterCount() > 0 ? names.get(i) : s.id();
             rows.add(new Row(name, shape(shapes.get(i)), s.parameterCount()));
         }
         rows.add(new Row("softmax-with-loss", "()", 0));
@@ -41,10 +42,10 @@ public final class LayerDiagram {
     /** Features per input row: the first affine layer's inputs, or the first conv or pooling layer's image size. */
     private static int inputs(List<LayerSpec> layers) {
         LayerSpec first = layers.get(0);
-        if (first instanceof LayerSpec.Affine a) return a.inputs();
-        if (first instanceof LayerSpec.Conv c) return c.input().size();
-        if (first instanceof LayerSpec.MaxPool p) return p.input().size();
-        throw new IllegalArgumentException("a layer list starts with an affine, conv or pooling layer, not " + first.id());
+        if (first.inputWidth() <= 0) {
+            throw new IllegalArgumentException("a layer list starts with an affine, conv or pooling layer, not " + first.id());
+        }
+        return first.inputWidth();
     }
 
     public static Diagram of(List<LayerSpec> layers, String title) {

@@ -1,22 +1,23 @@
-package dev.clayers.io;
+package dev.clayers.net;
 
 import dev.clayers.backend.Backend;
-import dev.clayers.layer.Convolution;
-import dev.clayers.layer.Layer;
-import dev.clayers.layer.Param;
-import dev.clayers.net.Activation;
-import dev.clayers.net.Architecture;
-import dev.clayers.net.LayerSpec;
-import dev.clayers.net.Sequential;
+import dev.clayers.io.InputFiles;
+import dev.clayers.io.Safetensors;
+import dev.clayers.io.SafetensorsFile;
+import dev.clayers.io.SafetensorsFormatException;
+import dev.clayers.io.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A network saved as safetensors: tensors {@code affine1.W} (in x out, the book's {@code x W}
@@ -55,7 +56,7 @@ public final class ModelFile {
         public int inputs() { return Sequential.inputs(layers); }
 
         /** Class scores per row. */
-        public int outputs() { return ((LayerSpec.Affine) layers.get(layers.size() - 1)).outputs(); }
+        public int outputs() { return layers.get(layers.size() - 1).classScores(); }
 
         /** {@code 784-512-10 relu} for a perceptron, else the layer list. */
         public String describe() {
@@ -68,78 +69,38 @@ public final class ModelFile {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
         // The widths of the affine layers describe a perceptron; a conv net is described by its layer list alone.
-        if (layers.stream().noneMatch(l -> l instanceof LayerSpec.Conv || l instanceof LayerSpec.MaxPool
-                || l instanceof LayerSpec.BatchNorm)) {
-            StringBuilder widths = new StringBuilder();
-            for (LayerSpec l : layers) {
-                if (l instanceof LayerSpec.Affine a) {
-                    if (widths.length() == 0) widths.append(a.inputs());
-                    widths.append('-').append(a.outputs());
-                }
-            }
-            m.put("architecture", widths.toString());
-        }
+        Architecture.affineWidths(layers).ifPresent(w -> m.put("architecture", joinWidths(w)));
         Architecture.of(layers).ifPresent(a -> m.put("activation", a.activation().id()));
         m.put("layers", LayerSpec.describe(layers));
         return m;
     }
 
+    private static String joinWidths(int[] widths) {
+        return Arrays.stream(widths).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining("-"));
+    }
+
     /**
-     * The network's parameters as tensors, in layer order. Affine layers as the book keeps them
-     * (W in x out, b 1 x out); conv layers in PyTorch's layout, W {@code (out, in, kh, kw)} and
-     * b {@code [out]}, the same floats in the same order as the layer's F x (C*K*K) matrix.
+     * The network's tensors in layer order, each in the shape its layer kind writes
+     * ({@link TensorSpec#shape()}): affine W {@code in x out} and b {@code 1 x out} as the book
+     * keeps them, conv W {@code (out, in, kh, kw)} and b {@code [out]} as PyTorch does (the same
+     * floats in the same order as the layer's F x (C*K*K) matrix), batch norm {@code [C]}.
      */
     public static List<Tensor> tensors(Sequential net) {
+        Map<String, float[]> values = net.weights();
+        List<LayerSpec> specs = net.layerSpecs();
+        List<String> names = Sequential.names(specs);
         List<Tensor> out = new ArrayList<>();
-        for (Layer layer : net.layers()) {
-            for (Param p : layer.params()) {
-                float[] data = net.backend().download(p.value());
-                int[] shape = new int[] {p.value().rows(), p.value().cols()};
-                if (layer instanceof Convolution c) {
-                    var g = c.geometry();
-                    shape = p.name().endsWith(".W") ? new int[] {c.filters(), g.channels(), g.kernel(), g.kernel()}
-                            : new int[] {c.filters()};
-                } else if (layer instanceof dev.clayers.layer.BatchNormalization) {
-                    shape = new int[] {p.value().size()};   // [C], as PyTorch keeps a norm's weight and bias
-                }
-                out.add(new Tensor(p.name(), shape, data));
-            }
-            for (Map.Entry<String, dev.clayers.backend.Matrix> e : layer.state().entrySet()) {
-                out.add(new Tensor(e.getKey(), new int[] {e.getValue().size()}, net.backend().download(e.getValue())));
-            }
+        for (int i = 0; i < specs.size(); i++) {
+            for (TensorSpec t : specs.get(i).tensors(names.get(i))) out.add(new Tensor(t.name(), t.shape(), values.get(t.name())));
         }
         return out;
     }
 
     /**
-     * The parameter tensors a layer list needs, by name, with the shapes a file may hold them in:
-     * affine W {@code [in, out]}, b {@code [1, out]} or {@code [out]}; conv W {@code [F, C, K, K]}
-     * or {@code [F, C*K*K]}, b {@code [F]} or {@code [1, F]}.
+     * A model whose metadata lists its layers: every tensor each layer kind keeps must be there in a
+     * shape that kind accepts, finite and in range, and the file may hold no tensor the layers do not
+     * name (a different network must not load as this one).
      */
-    private static Map<String, List<int[]>> expectedTensors(List<LayerSpec> specs) {
-        Map<String, List<int[]>> out = new LinkedHashMap<>();
-        int affine = 0, conv = 0, norms = 0;
-        for (LayerSpec s : specs) {
-            if (s instanceof LayerSpec.Affine a) {
-                String n = "affine" + ++affine;
-                out.put(n + ".W", List.of(new int[] {a.inputs(), a.outputs()}));
-                out.put(n + ".b", List.of(new int[] {1, a.outputs()}, new int[] {a.outputs()}));
-            } else if (s instanceof LayerSpec.BatchNorm b) {
-                String n = "batchnorm" + ++norms;
-                for (String part : List.of("gamma", "beta", "running_mean", "running_var")) {
-                    out.put(n + "." + part, List.of(new int[] {b.channels()}, new int[] {1, b.channels()}));
-                }
-            } else if (s instanceof LayerSpec.Conv c) {
-                String n = "conv" + ++conv;
-                int in = c.input().channels(), k = c.kernel();
-                out.put(n + ".W", List.of(new int[] {c.filters(), in, k, k}, new int[] {c.filters(), in * k * k}));
-                out.put(n + ".b", List.of(new int[] {c.filters()}, new int[] {1, c.filters()}));
-            }
-        }
-        return out;
-    }
-
-    /** A model whose metadata lists its layers: every parameter tensor must be there in a shape that fits. */
     private static Model fromLayerList(Path file, Map<String, Tensor> byName, Map<String, String> meta)
             throws SafetensorsFormatException {
         List<LayerSpec> specs;
@@ -149,19 +110,42 @@ public final class ModelFile {
         } catch (IllegalArgumentException e) {
             throw new SafetensorsFormatException(file, "metadata layers: " + e.getMessage());
         }
-        if (!(specs.get(specs.size() - 1) instanceof LayerSpec.Affine)) {
+        if (specs.get(specs.size() - 1).classScores() <= 0) {
             throw new SafetensorsFormatException(file, "metadata layers does not end in an affine layer: " + meta.get("layers"));
         }
-        Map<String, float[]> weights = new LinkedHashMap<>();
-        for (Map.Entry<String, List<int[]>> e : expectedTensors(specs).entrySet()) {
-            Tensor t = byName.get(e.getKey());
-            if (t == null) throw new SafetensorsFormatException(file, "missing tensor " + e.getKey() + " (metadata layers: "
-                    + meta.get("layers") + ")");
-            if (e.getValue().stream().noneMatch(shape -> java.util.Arrays.equals(shape, t.shape()))) {
-                throw new SafetensorsFormatException(file, "metadata layers says " + e.getKey() + " is "
-                        + java.util.Arrays.toString(e.getValue().get(0)) + " but the tensor is " + java.util.Arrays.toString(t.shape()));
+        String declaredWidths = meta.get("architecture");
+        if (declaredWidths != null) {
+            String described = Architecture.affineWidths(specs).map(ModelFile::joinWidths).orElse(null);
+            if (!declaredWidths.equals(described)) {
+                throw new SafetensorsFormatException(file, "metadata says architecture " + declaredWidths + " but its layers are "
+                        + meta.get("layers"));
             }
-            weights.put(e.getKey(), t.data());
+        }
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        List<String> names = Sequential.names(specs);
+        for (int i = 0; i < specs.size(); i++) {
+            for (TensorSpec e : specs.get(i).tensors(names.get(i))) {
+                Tensor t = byName.get(e.name());
+                if (t == null) throw new SafetensorsFormatException(file, "missing tensor " + e.name() + " (metadata layers: "
+                        + meta.get("layers") + ")");
+                if (!e.accepts(t.shape())) {
+                    throw new SafetensorsFormatException(file, "metadata layers says " + e.name() + " is "
+                            + Arrays.toString(e.shape()) + " but the tensor is " + Arrays.toString(t.shape()));
+                }
+                weights.put(e.name(), t.data());
+            }
+            try {
+                specs.get(i).checkTensors(names.get(i), weights);
+            } catch (IllegalArgumentException e) {
+                throw new SafetensorsFormatException(file, e.getMessage());
+            }
+        }
+        Set<String> extra = new HashSet<>(byName.keySet());
+        extra.removeAll(weights.keySet());
+        if (!extra.isEmpty()) {
+            throw new SafetensorsFormatException(file, "tensor " + extra.stream().sorted().findFirst().orElseThrow()
+                    + " is not part of the network its metadata lists (" + meta.get("layers") + "); the file holds another"
+                    + " network or was edited");
         }
         return new Model(specs, weights, meta);
     }
@@ -190,7 +174,7 @@ public final class ModelFile {
         if (meta.containsKey("layers") && !byName.containsKey("affine1.W")) {
             throw new SafetensorsFormatException(file, "no tensor named affine1.W; a clayers model has affine1.W, affine1.b, affine2.W, ...");
         }
-        if (meta.containsKey("layers") && meta.get("layers").matches(".*\\b(conv|maxpool|batchnorm)\\(.*")) return fromLayerList(file, byName, meta);
+        if (meta.containsKey("layers")) return fromLayerList(file, byName, meta);
         int layers = 0;
         while (byName.containsKey("affine" + (layers + 1) + ".W")) layers++;
         if (layers == 0) {
@@ -229,29 +213,12 @@ public final class ModelFile {
             throw new SafetensorsFormatException(file, "metadata says architecture " + declaredWidths + " but the tensors are "
                     + describedWidths);
         }
-        if (meta.containsKey("layers")) {
-            List<LayerSpec> specs;
-            try {
-                specs = LayerSpec.parseList(meta.get("layers"));
-            } catch (IllegalArgumentException e) {
-                throw new SafetensorsFormatException(file, "metadata layers: " + e.getMessage());
-            }
-            List<LayerSpec.Affine> affine = specs.stream().filter(l -> l instanceof LayerSpec.Affine)
-                    .map(l -> (LayerSpec.Affine) l).toList();
-            if (affine.size() != layers) {
-                throw new SafetensorsFormatException(file, "metadata layers has " + affine.size() + " affine layers but the"
-                        + " file has tensors for " + layers);
-            }
-            for (int i = 0; i < layers; i++) {
-                if (affine.get(i).inputs() != widths[i] || affine.get(i).outputs() != widths[i + 1]) {
-                    throw new SafetensorsFormatException(file, "metadata layers says " + affine.get(i).id() + " but affine"
-                            + (i + 1) + ".W is " + widths[i] + "x" + widths[i + 1]);
-                }
-            }
-            if (!(specs.get(specs.size() - 1) instanceof LayerSpec.Affine)) {
-                throw new SafetensorsFormatException(file, "metadata layers does not end in an affine layer: " + meta.get("layers"));
-            }
-            return new Model(specs, weights, meta);
+        Set<String> extra = new HashSet<>(byName.keySet());
+        extra.removeAll(weights.keySet());
+        if (!extra.isEmpty()) {
+            throw new SafetensorsFormatException(file, "tensor " + extra.stream().sorted().findFirst().orElseThrow()
+                    + " is not part of a perceptron of affine layers, and the metadata lists no layers; the file holds"
+                    + " another network");
         }
         Activation act = Activation.RELU;
         if (meta.containsKey("activation")) {
@@ -264,7 +231,13 @@ public final class ModelFile {
             log.info("{}: no activation in the metadata; assuming relu", file);
         }
         int[] hidden = java.util.Arrays.copyOfRange(widths, 1, widths.length - 1);
-        Architecture arch = new Architecture(widths[0], hidden, widths[widths.length - 1], act);
+        Architecture arch;
+        try {
+            arch = new Architecture(widths[0], hidden, widths[widths.length - 1], act);
+            arch.layers(0f);   // each affine layer within the caps
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsFormatException(file, e.getMessage());
+        }
         return new Model(arch.layers(0f), weights, meta);
     }
 

@@ -1,4 +1,8 @@
-package dev.clayers.io;
+package dev.clayers.net;
+
+import dev.clayers.io.Safetensors;
+import dev.clayers.io.SafetensorsFormatException;
+import dev.clayers.io.Tensor;
 
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.TestDevices;

@@ -1,4 +1,6 @@
-package dev.clayers.io;
+package dev.clayers.net;
+
+
 
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.IntVector;

@@ -1,0 +1,47 @@
+package dev.clayers.net;
+
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.ConvGeometry;
+import dev.clayers.layer.Layer;
+import dev.clayers.layer.MaxPooling;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Max pooling per channel over {@code window x window} windows moved by {@code stride} (no
+ * padding). Id: {@code maxpool(30x24x24,2,2)} (input, window, stride).
+ */
+public record MaxPoolSpec(ImageShape input, int window, int stride) implements LayerSpec {
+    public MaxPoolSpec {
+        if (input == null) throw new IllegalArgumentException("pooling input shape must not be null");
+        PoolShape.geometry(input, window, stride);
+    }
+
+    static MaxPoolSpec parse(String[] args) {
+        int[] a = PoolShape.parse(args, "maxpool");
+        return new MaxPoolSpec(ImageShape.parse(args[0]), a[0], a[1]);
+    }
+
+    public ConvGeometry geometry() { return PoolShape.geometry(input, window, stride); }
+    public ImageShape output() { return PoolShape.output(input, geometry()); }
+
+    @Override public String id() { return "maxpool(" + input.id() + "," + window + "," + stride + ")"; }
+    @Override public String title() { return "Pooling"; }
+    @Override public String detail() { return "max " + window + "x" + window + ", stride " + stride; }
+    @Override public long parameterCount() { return 0; }
+    @Override public String kind() { return "pool"; }
+    @Override public int inputWidth() { return input.size(); }
+    @Override public Optional<ImageShape> inputImage() { return Optional.of(input); }
+
+    @Override
+    public int[] outputShape(int[] in, int position) {
+        ShapeRules.requireImage(this, input, in, position);
+        return ShapeRules.dims(output());
+    }
+
+    @Override
+    public Layer bind(Backend backend, String name, Map<String, float[]> weights, boolean paramsBefore) {
+        return new MaxPooling(backend, name, geometry());
+    }
+}
