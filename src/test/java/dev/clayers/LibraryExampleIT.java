@@ -26,11 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The README's library example, as a user runs it: a separate Maven project
+ * The library example of docs/library.md, as a user runs it: a separate Maven project
  * ({@code src/it/library-example}) that depends on {@code dev.clayers:clayers} is built against
- * the jar and pom of this build and run on {@code cpu} and on an OpenCL device. The README shows
- * the example's source verbatim, and this test fails when the two differ, so the README cannot
- * rot. Runs in {@code integration-test} (failsafe), after the jar exists.
+ * the jar and pom of this build and run on {@code cpu} and on an OpenCL device. docs/library.md
+ * shows the example's source verbatim, and this test fails when the two differ, so the document
+ * cannot rot. Runs in {@code integration-test} (failsafe), after the jar exists.
  *
  * <p>The example builds offline: its local repository is a fresh temporary folder (so nothing is
  * installed into the user's), which gets this build's jar and pom, and reads everything else from
@@ -39,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class LibraryExampleIT {
     private static final Path EXAMPLE = Path.of("src/it/library-example");
     private static final Path SOURCE = Path.of("src/main/java/example/Example.java");
+    private static final Path DOC = Path.of("docs/library.md");
     private static final String MARKER = "<!-- src/it/library-example/src/main/java/example/Example.java -->";
 
     @TempDir
@@ -47,14 +48,14 @@ class LibraryExampleIT {
     private static String classpath;
 
     @Test
-    void readmeShowsTheExampleVerbatim() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
-        int at = readme.indexOf(MARKER);
-        assertTrue(at >= 0, "README.md lacks the marker " + MARKER + " before the example");
-        Matcher m = Pattern.compile("\\A\\s*```java\\n(.*?)```", Pattern.DOTALL).matcher(readme.substring(at + MARKER.length()));
-        assertTrue(m.find(), "README.md: no ```java block right after " + MARKER);
+    void docsShowTheExampleVerbatim() throws IOException {
+        String doc = Files.readString(DOC);
+        int at = doc.indexOf(MARKER);
+        assertTrue(at >= 0, DOC + " lacks the marker " + MARKER + " before the example");
+        Matcher m = Pattern.compile("\\A\\s*```java\\n(.*?)```", Pattern.DOTALL).matcher(doc.substring(at + MARKER.length()));
+        assertTrue(m.find(), DOC + ": no ```java block right after " + MARKER);
         assertEquals(Files.readString(EXAMPLE.resolve(SOURCE)), m.group(1),
-                "README.md's example differs from " + EXAMPLE.resolve(SOURCE) + "; copy the file into the README");
+                DOC + "'s example differs from " + EXAMPLE.resolve(SOURCE) + "; copy the file into " + DOC);
     }
 
     @BeforeAll
@@ -105,7 +106,7 @@ class LibraryExampleIT {
     }
 
     /**
-     * On PoCL, as the README says, when it is installed (other OpenCL platforms, a simulator such
+     * On PoCL, as docs/library.md says, when it is installed (other OpenCL platforms, a simulator such
      * as Oclgrind among them, may come first); else on the first OpenCL device. The system
      * property {@code clayers.example.device} picks another.
      */

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * way. Same shapes as {@code clayers bench}: width 100 for bias, ReLU, sigmoid and tanh, 10 for
  * softmax, a 784-100-10 ReLU network; the inputs are uniform in [-1, 1) (the bench feeds sigmoid
  * and tanh [-120, 120), far into the tails, where 7% of sigmoid's results are subnormal, and
- * arithmetic on subnormals is slow). Run as the README says (JMH microbenchmarks), e.g. with
+ * arithmetic on subnormals is slow). Run as docs/testing.md says (JMH microbenchmarks), e.g. with
  * {@code "CpuOpsBench.(sigmoid|tanh|softmax)" -p batch=10000 -jvmArgsAppend --add-modules=jdk.incubator.vector}.
  */
 @State(Scope.Thread)
