@@ -6,7 +6,8 @@ import java.util.stream.Stream;
 
 /**
  * The op catalogue: each element-wise {@link Backend} op described once, with what it takes to
- * check it and to time it. {@link Verifier} (and so {@code clayers verify} and the contract tests)
+ * check it and to time it ({@link ElementOp}s are run by {@link Backend#elementwise} and nothing
+ * else). {@link Verifier} (and so {@code clayers verify} and the contract tests)
  * and {@code clayers bench} iterate over the catalogue instead of naming ops; a new constant must
  * implement {@link #run}, and {@code OpCatalogueTest} fails when a Backend method is in no
  * catalogue and no other check.
@@ -18,7 +19,10 @@ import java.util.stream.Stream;
  */
 public sealed interface Op permits ElementOp, UpdateOp {
 
-    /** The {@link Backend} method this is: {@code reluForward}, {@code adamStep}, ... */
+    /**
+     * The op's name: for a parameter update the {@link Backend} method it is ({@code adamStep}),
+     * for an element op its catalogue name ({@code reluForward}), run by {@link Backend#elementwise}.
+     */
     String id();
 
     /** The data each matrix argument gets, in call order. */

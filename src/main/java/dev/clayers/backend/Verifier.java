@@ -210,7 +210,7 @@ public final class Verifier {
                 dev.addBiasRelu(dx, dbias, dout, dmask);
                 ref.addBiasRelu(rx, rbias, rout, rmask);
                 dev.addBias(dx, dbias, d2);
-                dev.reluForward(d2, d2, d2mask);
+                dev.elementwise(ElementOp.RELU_FORWARD, d2, d2, d2mask);
                 float[] r = ref.download(rout), got = dev.download(dout);
                 return List.of(
                         compare("addBiasRelu out", dev.id(), s(rows, cols), r, got, arith(r), ARITH),

@@ -3,6 +3,7 @@ package dev.clayers.backend.opencl;
 import dev.clayers.backend.AbstractBackend;
 import dev.clayers.backend.ConvGeometry;
 import dev.clayers.backend.DeviceInfo;
+import dev.clayers.backend.ElementOp;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 import org.jocl.CL;
@@ -144,14 +145,13 @@ public final class OpenClBackend extends AbstractBackend {
             ks.build(ctx, device, "bias.cl", opts, "add_bias", "add_bias_relu");
             ks.build(ctx, device, "reduce.cl", opts, "sum_columns_partial", "sum_columns_final", "sum_columns_chunks", "argmax_rows",
                     "count_correct_partial", "sum_ints_final");
-            ks.build(ctx, device, "activations.cl", opts, "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward",
-                    "tanh_forward", "tanh_backward");
+            ks.build(ctx, device, "activations.cl", opts, catalogueKernels("activations.cl"));
             ks.build(ctx, device, "softmax_loss.cl", opts, "softmax_xent_rows", "softmax_xent_mean", "softmax_xent_backward",
                     "softmax_xent_rows_grad", "softmax_xent_mean_serial", "softmax_xent_serial");
             ks.build(ctx, device, "optim.cl", opts, "axpy", "momentum_step", "adagrad_step", "rmsprop_step", "adam_step");
             ks.build(ctx, device, "memory.cl", opts, "fill", "gather_rows", "gather_ints");
-            ks.build(ctx, device, "random.cl", opts, "dropout_mask", "multiply", "gather_rows_shifted",
-                    "random_indices");
+            ks.build(ctx, device, "random.cl", opts, with(catalogueKernels("random.cl"), "dropout_mask", "gather_rows_shifted",
+                    "random_indices"));
             ks.build(ctx, device, "conv.cl", opts, "im2col", "col2im", "transpose_blocks");
             ks.build(ctx, device, "pool.cl", opts, "max_pool_forward", "max_pool_backward");
             ks.build(ctx, device, "batchnorm.cl", opts, "bn_stats", "bn_forward", "bn_backward_reduce", "bn_backward_dx");
@@ -178,6 +178,18 @@ public final class OpenClBackend extends AbstractBackend {
             doClose();
             throw ClErrors.wrap("allocate scratch buffers on " + info.id(), e);
         }
+    }
+
+    /** The kernels of the {@link ElementOp} catalogue defined in {@code file}. */
+    private static String[] catalogueKernels(String file) {
+        return java.util.stream.Stream.of(ElementOp.values()).filter(op -> op.kernelFile().equals(file)).map(ElementOp::kernel)
+                .toArray(String[]::new);
+    }
+
+    private static String[] with(String[] a, String... b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /** Tuned gemm from the cache, else the device-type defaults; then the system-property overrides. */
@@ -616,41 +628,16 @@ public final class OpenClBackend extends AbstractBackend {
         doAxpy(alpha, List.of(x), List.of(y));
     }
 
-    // ---- activations ------------------------------------------------------------------------------
+    // ---- element-wise ops -------------------------------------------------------------------------
 
+    /** The op's kernel over its elements: {@code (n, one buffer per argument in call order)}. */
     @Override
-    protected void doReluForward(Matrix x, Matrix out, Matrix mask) {
-        launchElems("relu_forward", x.size(), x.size(), mem(x), mem(out), mem(mask));
-    }
-
-    @Override
-    protected void doReluBackward(Matrix dout, Matrix mask, Matrix dx) {
-        launchElems("relu_backward", dout.size(), dout.size(), mem(dout), mem(mask), mem(dx));
-    }
-
-    @Override
-    protected void doSigmoidForward(Matrix x, Matrix out) {
-        launchElems("sigmoid_forward", x.size(), x.size(), mem(x), mem(out));
-    }
-
-    @Override
-    protected void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx) {
-        launchElems("sigmoid_backward", dout.size(), dout.size(), mem(dout), mem(y), mem(dx));
-    }
-
-    @Override
-    protected void doTanhForward(Matrix x, Matrix out) {
-        launchElems("tanh_forward", x.size(), x.size(), mem(x), mem(out));
-    }
-
-    @Override
-    protected void doTanhBackward(Matrix dout, Matrix y, Matrix dx) {
-        launchElems("tanh_backward", dout.size(), dout.size(), mem(dout), mem(y), mem(dx));
-    }
-
-    @Override
-    protected void doMultiply(Matrix a, Matrix b, Matrix out) {
-        launchElems("multiply", a.size(), a.size(), mem(a), mem(b), mem(out));
+    protected void doElementwise(ElementOp op, Matrix[] args) {
+        int n = args[0].size();
+        Object[] kernelArgs = new Object[args.length + 1];
+        kernelArgs[0] = n;
+        for (int k = 0; k < args.length; k++) kernelArgs[k + 1] = mem(args[k]);
+        launchElems(op.kernel(), n, kernelArgs);
     }
 
     @Override
