@@ -7,8 +7,10 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static dev.clayers.backend.Op.Accuracy.ARITH;
+import static dev.clayers.backend.Op.Accuracy.POLY_EXP;
 import static dev.clayers.backend.Op.Accuracy.TRANSCENDENTAL;
 import static dev.clayers.backend.Op.Input.MASK;
+import static dev.clayers.backend.Op.Input.SPREAD;
 import static dev.clayers.backend.Op.Input.UNIFORM;
 import static dev.clayers.backend.Op.Input.UNIT;
 import static dev.clayers.backend.Op.Input.WIDE;
@@ -47,6 +49,22 @@ public enum ElementOp implements Op {
     /** Tanh backward from the forward output y in [-1, 1]: {@code dx = dout * (1 - y * y)}. */
     TANH_BACKWARD("tanhBackward", "activations.cl", "tanh_backward", ARITH, ElementFunctions::tanhBackward,
             in("dout", UNIFORM), forwardOutput("y", UNIFORM), out("dx")),
+    /**
+     * GELU, the tanh approximation exactly as PyTorch's {@code GELU(approximate='tanh')}:
+     * {@code out = 0.5 x (1 + tanh(u))}, {@code u = sqrt(2/pi) (x + 0.044715 x^3)}, evaluated as
+     * {@code x / (1 + exp(-2u))} (the same function; no 1 + tanh cancellation for negative x), and
+     * past |x| = 10 the limits x and 0, so a huge x^3 gives no inf/inf.
+     */
+    GELU_FORWARD("geluForward", "activations.cl", "gelu_forward", POLY_EXP, ElementFunctions::geluForward,
+            in("x", SPREAD), out("out")),
+    /**
+     * GELU backward from the forward input x: {@code dx = dout * gelu'(x)},
+     * {@code gelu'(x) = s + 2 x s (1 - s) sqrt(2/pi) (1 + 3 * 0.044715 x^2)} with
+     * {@code s = 1 / (1 + exp(-2u))} (PyTorch's 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) u'), and 1 and 0
+     * past x = 10 and x = -10.
+     */
+    GELU_BACKWARD("geluBackward", "activations.cl", "gelu_backward", POLY_EXP, ElementFunctions::geluBackward,
+            in("dout", UNIFORM), forwardInput("x", SPREAD), out("dx")),
     /** Element-wise product {@code out = a * b} (dropout forward and backward). */
     MULTIPLY("multiply", "random.cl", "multiply", ARITH, ElementFunctions::multiply,
             in("a", UNIFORM), in("b", UNIFORM), out("out"));

@@ -6,7 +6,6 @@ import dev.clayers.backend.DeviceInfo;
 import dev.clayers.backend.ElementOp;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
-import dev.clayers.backend.Op;
 
 import java.util.Arrays;
 
@@ -223,7 +222,7 @@ public final class CpuBackend extends AbstractBackend {
     protected void doElementwise(ElementOp op, Matrix[] args) {
         float[][] data = new float[args.length][];
         for (int k = 0; k < args.length; k++) data[k] = d(args[k]);
-        int grain = op.accuracy() == Op.Accuracy.TRANSCENDENTAL ? PARALLEL_EXP : PARALLEL_ARITH;
+        int grain = op.accuracy().transcendental() ? PARALLEL_EXP : PARALLEL_ARITH;
         ElementOp.JavaKernel java = op.java();
         SpinPool.split(args[0].size(), grain, COLUMN_BLOCK, (piece, from, to) -> java.apply(data, from, to));
     }
