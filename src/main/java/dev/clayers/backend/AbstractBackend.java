@@ -725,11 +725,46 @@ public abstract class AbstractBackend implements Backend {
         doMaxPoolBackward(dout, argmax, g, dx);
     }
 
+    /** Shapes of average pooling: x images of g, out N x (C*P), no padding. */
+    private static void averaged(String op, String xn, Matrix x, String on, Matrix out, ConvGeometry g) {
+        if (g.pad() != 0) {
+            throw new IllegalArgumentException(op + ": average pooling takes no padding, got " + g.describe());
+        }
+        images(op, xn, x, g);
+        long pooled = (long) g.channels() * g.positions();
+        if (out.rows() != x.rows() || out.cols() != pooled) {
+            throw new IllegalArgumentException(op + ": " + xn + " is " + x.shape() + " (" + g.describe() + ") so " + on
+                    + " must be " + x.rows() + "x" + pooled + ", got " + out.shape());
+        }
+    }
+
+    @Override
+    public final void avgPoolForward(Matrix x, ConvGeometry g, Matrix out) {
+        checkOpen();
+        own("x", x);
+        own("out", out);
+        if (out == x) throw new IllegalArgumentException("avgPoolForward: out must be a matrix of its own, not x");
+        averaged("avgPoolForward", "x", x, "out", out, g);
+        doAvgPoolForward(x, g, out);
+    }
+
+    @Override
+    public final void avgPoolBackward(Matrix dout, ConvGeometry g, Matrix dx) {
+        checkOpen();
+        own("dout", dout);
+        own("dx", dx);
+        if (dout == dx) throw new IllegalArgumentException("avgPoolBackward: dx must be a matrix of its own, not dout");
+        averaged("avgPoolBackward", "dx", dx, "dout", dout, g);
+        doAvgPoolBackward(dout, g, dx);
+    }
+
     protected abstract void doIm2col(Matrix x, ConvGeometry g, Matrix col);
     protected abstract void doCol2im(Matrix dcol, ConvGeometry g, Matrix dx);
     protected abstract void doTransposeBlocks(Matrix src, int rows, int cols, Matrix dst);
     protected abstract void doMaxPoolForward(Matrix x, ConvGeometry g, Matrix out, IntVector argmax);
     protected abstract void doMaxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx);
+    protected abstract void doAvgPoolForward(Matrix x, ConvGeometry g, Matrix out);
+    protected abstract void doAvgPoolBackward(Matrix dout, ConvGeometry g, Matrix dx);
 
     // Batch normalization
 

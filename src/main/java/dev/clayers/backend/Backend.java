@@ -273,6 +273,22 @@ public interface Backend extends AutoCloseable {
      */
     void maxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx);
 
+    /**
+     * Average pooling per channel, PyTorch's {@code AvgPool2d} without padding:
+     * {@code out[n, c*P + oy*OW + ox] = (sum of the K x K window at (oy*stride, ox*stride)) / (K*K)},
+     * the window summed in row-major order, then divided. {@code g.pad()} must be 0. x is
+     * N x (C*H*W), out N x (C*P). {@code out} Modified (not x).
+     */
+    void avgPoolForward(Matrix x, ConvGeometry g, Matrix out);
+
+    /**
+     * Average pooling backward: {@code dx[n, c, y, x] = sum of dout[n, c, window] / (K*K)} over the
+     * windows that cover (y, x), in increasing window order; 0 for pixels no window covers (the
+     * rows and columns a floor-sized output drops). dout N x (C*P), dx N x (C*H*W). {@code dx}
+     * Modified (not dout).
+     */
+    void avgPoolBackward(Matrix dout, ConvGeometry g, Matrix dx);
+
     // Batch normalization: x is N x (C*P), normalised per channel c over its N*P values (P = 1
     // for the features of an affine layer's output, P = H*W for a conv output). Per-channel
     // vectors (mean, var, gamma, beta and their gradients) are 1 x C.

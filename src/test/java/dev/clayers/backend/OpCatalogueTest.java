@@ -26,7 +26,7 @@ class OpCatalogueTest {
             "softmaxCrossEntropy", "softmaxCrossEntropyBackward", "softmaxCrossEntropyWithGradient",
             "softmaxCrossEntropyWithGradientAsync", "argmaxRows", "countCorrect", "finish", "liveBuffers", "liveBytes", "close",
             // ConvContractTest and BatchNormContractTest check these against the reference on every device:
-            "im2col", "col2im", "transposeBlocks", "maxPoolForward", "maxPoolBackward",
+            "im2col", "col2im", "transposeBlocks", "maxPoolForward", "maxPoolBackward", "avgPoolForward", "avgPoolBackward",
             "batchNormStats", "batchNormForward", "batchNormBackward");
 
     @Test

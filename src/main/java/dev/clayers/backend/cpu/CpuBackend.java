@@ -465,6 +465,54 @@ public final class CpuBackend extends AbstractBackend {
         }
     }
 
+    /** Each window summed in row-major order in float, then divided by K*K, as avg_pool_forward does. */
+    @Override
+    protected void doAvgPoolForward(Matrix x, ConvGeometry g, Matrix out) {
+        float[] xs = d(x), os = d(out);
+        int c = g.channels(), h = g.height(), w = g.width(), k = g.kernel(), s = g.stride();
+        int oh = g.outHeight(), ow = g.outWidth();
+        float area = k * k;
+        int o = 0;
+        for (int n = 0; n < x.rows(); n++) {
+            for (int ch = 0; ch < c; ch++) {
+                int plane = (n * c + ch) * h * w;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++, o++) {
+                        float sum = 0f;
+                        for (int ky = 0; ky < k; ky++) {
+                            for (int kx = 0; kx < k; kx++) sum += xs[plane + (oy * s + ky) * w + ox * s + kx];
+                        }
+                        os[o] = sum / area;
+                    }
+                }
+            }
+        }
+    }
+
+    /** The book's scatter: each window adds its share {@code dout / (K*K)} to the pixels it covers, windows in order. */
+    @Override
+    protected void doAvgPoolBackward(Matrix dout, ConvGeometry g, Matrix dx) {
+        float[] gs = d(dout), o = d(dx);
+        Arrays.fill(o, 0f);
+        int c = g.channels(), h = g.height(), w = g.width(), k = g.kernel(), s = g.stride();
+        int oh = g.outHeight(), ow = g.outWidth();
+        float area = k * k;
+        int i = 0;
+        for (int n = 0; n < dx.rows(); n++) {
+            for (int ch = 0; ch < c; ch++) {
+                int plane = (n * c + ch) * h * w;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++, i++) {
+                        float share = gs[i] / area;
+                        for (int ky = 0; ky < k; ky++) {
+                            for (int kx = 0; kx < k; kx++) o[plane + (oy * s + ky) * w + ox * s + kx] += share;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     // Batch normalization, in double where it sums: the reference for batchnorm.cl.
 
     @Override

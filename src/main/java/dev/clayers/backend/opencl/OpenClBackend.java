@@ -153,7 +153,7 @@ public final class OpenClBackend extends AbstractBackend {
             ks.build(ctx, device, "random.cl", opts, with(catalogueKernels("random.cl"), "dropout_mask", "gather_rows_shifted",
                     "random_indices"));
             ks.build(ctx, device, "conv.cl", opts, "im2col", "col2im", "transpose_blocks");
-            ks.build(ctx, device, "pool.cl", opts, "max_pool_forward", "max_pool_backward");
+            ks.build(ctx, device, "pool.cl", opts, "max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_pool_backward");
             ks.build(ctx, device, "batchnorm.cl", opts, "bn_stats", "bn_forward", "bn_backward_reduce", "bn_backward_dx");
         } catch (RuntimeException e) {
             ks.close();
@@ -944,6 +944,18 @@ public final class OpenClBackend extends AbstractBackend {
     protected void doMaxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx) {
         launchElems("max_pool_backward", dx.size(), dx.size(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
                 g.outHeight(), g.outWidth(), mem(dout), mem(argmax), mem(dx));
+    }
+
+    @Override
+    protected void doAvgPoolForward(Matrix x, ConvGeometry g, Matrix out) {
+        launchElems("avg_pool_forward", out.size(), out.size(), g.height(), g.width(), g.kernel(), g.stride(), g.outHeight(),
+                g.outWidth(), (float) (g.kernel() * g.kernel()), mem(x), mem(out));
+    }
+
+    @Override
+    protected void doAvgPoolBackward(Matrix dout, ConvGeometry g, Matrix dx) {
+        launchElems("avg_pool_backward", dx.size(), dx.size(), g.height(), g.width(), g.kernel(), g.stride(), g.outHeight(),
+                g.outWidth(), (float) (g.kernel() * g.kernel()), mem(dout), mem(dx));
     }
 
     // Batch normalization
