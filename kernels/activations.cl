@@ -6,6 +6,8 @@
  *     sigmoid_backward: dx = dout * y * (1 - y)   (y = the forward output)
  *     tanh_forward:     out = tanh(x), without overflow for large |x| or cancellation near 0
  *     tanh_backward:    dx = dout * (1 - y * y)     (y = the forward output)
+ *     gelu_forward:     out = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), PyTorch's tanh GELU
+ *     gelu_backward:    dx = dout * gelu'(x)        (x = the forward input)
  *
  * EW_CHUNK consecutive elements per work-item on a 1-D range (FOR_CHUNK below; 1 on GPUs, 16
  * on CPU devices); the host rounds the range up, so each kernel stops at n. Outputs may alias
@@ -84,5 +86,43 @@ __kernel void tanh_backward(const int n, __global const float *dout, __global co
     FOR_CHUNK(i, n) {
         const float yi = y[i];
         dx[i] = dout[i] * (1.0f - yi * yi);
+    }
+}
+
+/*
+ * GELU, tanh approximation (PyTorch's GELU(approximate='tanh')): 0.5 x (1 + tanh(u)) with
+ * u = sqrt(2/pi) (x + 0.044715 x^3), computed as x / (1 + exp(-2u)), the same function without the
+ * cancellation of 1 + tanh(u) for negative x. Past |x| = GELU_LIMIT the limits x and 0 (the formula's
+ * value there is x to float precision, or under 1e-37): a huge x makes x^3 overflow and exp give
+ * inf/inf, which the select drops. NaN stays NaN (both comparisons are false).
+ */
+#define GELU_K0 0.7978845608028654f   // sqrt(2 / pi)
+#define GELU_K1 0.044715f
+#define GELU_LIMIT 10.0f
+
+__kernel void gelu_forward(const int n, __global const float *x, __global float *out) {
+    FOR_CHUNK(i, n) {
+        const float v = x[i];
+        const float u = GELU_K0 * v * (1.0f + GELU_K1 * v * v);
+        const float g = v / (1.0f + exp(-2.0f * u));
+        out[i] = v > GELU_LIMIT ? v : (v < -GELU_LIMIT ? 0.0f : g);
+    }
+}
+
+/*
+ * dx = dout * gelu'(x), gelu'(x) = s + 2 x s (1 - s) u' with s = 1 / (1 + e), e = exp(-2u),
+ * u' = sqrt(2/pi) (1 + 3 * 0.044715 x^2): PyTorch's 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) u' on s.
+ * 1 - s is taken as e * s, exact where s is near 1. Within |x| <= GELU_LIMIT, e <= exp(87.3) is finite.
+ */
+__kernel void gelu_backward(const int n, __global const float *dout, __global const float *x,
+                            __global float *dx) {
+    FOR_CHUNK(i, n) {
+        const float v = x[i];
+        const float v2 = v * v;
+        const float u = GELU_K0 * v * (1.0f + GELU_K1 * v2);
+        const float e = exp(-2.0f * u);
+        const float s = 1.0f / (1.0f + e);
+        const float d = s + 2.0f * v * s * (e * s) * GELU_K0 * (1.0f + 3.0f * GELU_K1 * v2);
+        dx[i] = dout[i] * (v > GELU_LIMIT ? 1.0f : (v < -GELU_LIMIT ? 0.0f : d));
     }
 }

@@ -1,11 +1,15 @@
 /*
- * pool.cl: max pooling over K x K windows moved by STRIDE (padding, if any, is never a candidate).
+ * pool.cl: max and average pooling over K x K windows moved by STRIDE (max pooling: padding, if any,
+ * is never a candidate; average pooling takes none, as PyTorch's AvgPool2d(padding=0)).
  * Images are rows of an N x (C*H*W) matrix, channel-major; OH x OW windows per channel.
  *     max_pool_forward:  out[n, c, oy, ox] = max of the window; argmax = in-plane index y*W + x of
  *                        the first maximum in row-major window order (strict >, so ties keep the first)
  *     max_pool_backward: dx[n, c, y, x] = sum of dout[n, c, oy, ox] over the windows covering
  *                        (y, x) whose argmax is (y, x). Gather, one work-item per input pixel: with
  *                        overlapping windows (stride < K) a scatter from windows would race.
+ *     avg_pool_forward:  out[n, c, oy, ox] = (window summed in row-major order) / AREA, AREA = K*K
+ *     avg_pool_backward: dx[n, c, y, x] = sum of dout[n, c, oy, ox] / AREA over the windows covering
+ *                        (y, x), in increasing (oy, ox) as the Java reference adds them; a gather too.
  *
  * EW_CHUNK consecutive output elements per work-item on a 1-D range (FOR_CHUNK), the host rounds up.
  */
@@ -65,6 +69,49 @@ __kernel void max_pool_backward(const int total, const int h, const int w, const
                 if (ox >= ow) continue;
                 const size_t o = base + oy * ow + ox;
                 if (argmax[o] == at) sum += dout[o];
+            }
+        }
+        dx[i] = sum;
+    }
+}
+
+__kernel void avg_pool_forward(const int total, const int h, const int w, const int k, const int stride,
+                               const int oh, const int ow, const float area, __global const float *x,
+                               __global float *out) {
+    const int p = oh * ow;
+    FOR_CHUNK(i, total) {
+        const int plane = i / p, pos = i - plane * p;   // plane = n*C + c
+        const int oy = pos / ow, ox = pos - oy * ow;
+        __global const float *src = x + (size_t) plane * h * w + (size_t) (oy * stride) * w + ox * stride;
+        float sum = 0.0f;
+        for (int ky = 0; ky < k; ky++) {
+            for (int kx = 0; kx < k; kx++) sum += src[ky * w + kx];
+        }
+        out[i] = sum / area;
+    }
+}
+
+__kernel void avg_pool_backward(const int total, const int h, const int w, const int k, const int stride,
+                                const int oh, const int ow, const float area, __global const float *dout,
+                                __global float *dx) {
+    const int plane_size = h * w;
+    FOR_CHUNK(i, total) {
+        const int plane = i / plane_size, at = i - plane * plane_size;
+        const int y = at / w, xx = at - y * w;
+        __global const float *g = dout + (size_t) plane * oh * ow;
+        float sum = 0.0f;
+        // Windows in increasing (oy, ox): oy = (y - ky) / stride for ky from K-1 down.
+        for (int ky = k - 1; ky >= 0; ky--) {
+            const int ty = y - ky;
+            if (ty < 0 || ty % stride != 0) continue;
+            const int oy = ty / stride;
+            if (oy >= oh) continue;
+            for (int kx = k - 1; kx >= 0; kx--) {
+                const int tx = xx - kx;
+                if (tx < 0 || tx % stride != 0) continue;
+                const int ox = tx / stride;
+                if (ox >= ow) continue;
+                sum += g[oy * ow + ox] / area;
             }
         }
         dx[i] = sum;

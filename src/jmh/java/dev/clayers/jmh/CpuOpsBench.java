@@ -1,5 +1,6 @@
 package dev.clayers.jmh;
 
+import dev.clayers.backend.ElementOp;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 import dev.clayers.backend.Verifier;
@@ -89,20 +90,20 @@ public class CpuOpsBench {
 
     @Benchmark
     public Matrix reluForward() {
-        cpu.reluForward(x100, out100, mask100);
+        cpu.elementwise(ElementOp.RELU_FORWARD, x100, out100, mask100);
         return out100;
     }
 
     /** On FloatExp, as tanh: the exp-based ops ElementKernels vectorises without the Vector API. */
     @Benchmark
     public Matrix sigmoidForward() {
-        cpu.sigmoidForward(x100, out100);
+        cpu.elementwise(ElementOp.SIGMOID_FORWARD, x100, out100);
         return out100;
     }
 
     @Benchmark
     public Matrix tanhForward() {
-        cpu.tanhForward(x100, out100);
+        cpu.elementwise(ElementOp.TANH_FORWARD, x100, out100);
         return out100;
     }
 

@@ -74,16 +74,16 @@ public abstract class AbstractBackend implements Backend {
         }
     }
 
-    /** Checks three matrices of an element-wise op: open, owned, all of {@code a}'s shape. */
-    /** Checks of a one-input element-wise op: open, both matrices ours, same shape. */
-    private void elementwise(String op, String an, Matrix a, String bn, Matrix b) {
+    /** Checks of a two-matrix op: open, both matrices ours, same shape. */
+    private void sameShapes(String op, String an, Matrix a, String bn, Matrix b) {
         checkOpen();
         own(an, a);
         own(bn, b);
         sameShape(op, an, a, bn, b);
     }
 
-    private void elementwise(String op, String an, Matrix a, String bn, Matrix b, String cn, Matrix c) {
+    /** Checks of a three-matrix op: open, all ours, all of {@code a}'s shape. */
+    private void sameShapes(String op, String an, Matrix a, String bn, Matrix b, String cn, Matrix c) {
         checkOpen();
         own(an, a);
         own(bn, b);
@@ -359,51 +359,33 @@ public abstract class AbstractBackend implements Backend {
     }
 
     private void axpyChecks(Matrix x, Matrix y) {
-        elementwise("axpy", "x", x, "y", y);
+        sameShapes("axpy", "x", x, "y", y);
     }
 
-    // ---- activations ----------------------------------------------------------------------------
+    // ---- element-wise ops -----------------------------------------------------------------------
 
     @Override
-    public final void reluForward(Matrix x, Matrix out, Matrix mask) {
-        elementwise("reluForward", "x", x, "out", out, "mask", mask);
-        doReluForward(x, out, mask);
-    }
-
-    @Override
-    public final void reluBackward(Matrix dout, Matrix mask, Matrix dx) {
-        elementwise("reluBackward", "dout", dout, "mask", mask, "dx", dx);
-        doReluBackward(dout, mask, dx);
-    }
-
-    @Override
-    public final void sigmoidForward(Matrix x, Matrix out) {
-        elementwise("sigmoidForward", "x", x, "out", out);
-        doSigmoidForward(x, out);
-    }
-
-    @Override
-    public final void sigmoidBackward(Matrix dout, Matrix y, Matrix dx) {
-        elementwise("sigmoidBackward", "dout", dout, "y", y, "dx", dx);
-        doSigmoidBackward(dout, y, dx);
-    }
-
-    @Override
-    public final void tanhForward(Matrix x, Matrix out) {
-        elementwise("tanhForward", "x", x, "out", out);
-        doTanhForward(x, out);
-    }
-
-    @Override
-    public final void tanhBackward(Matrix dout, Matrix y, Matrix dx) {
-        elementwise("tanhBackward", "dout", dout, "y", y, "dx", dx);
-        doTanhBackward(dout, y, dx);
-    }
-
-    @Override
-    public final void multiply(Matrix a, Matrix b, Matrix out) {
-        elementwise("multiply", "a", a, "b", b, "out", out);
-        doMultiply(a, b, out);
+    public final void elementwise(ElementOp op, Matrix... args) {
+        checkOpen();
+        if (op == null) throw new NullPointerException("op is null");
+        List<ElementOp.Arg> declared = op.args();
+        if (args == null || args.length != declared.size()) {
+            throw new IllegalArgumentException(op.id() + " takes " + declared.size() + " matrices ("
+                    + String.join(", ", declared.stream().map(ElementOp.Arg::name).toList()) + "), got "
+                    + (args == null ? "none" : Integer.toString(args.length)));
+        }
+        for (int k = 0; k < args.length; k++) own(declared.get(k).name(), args[k]);
+        for (int k = 1; k < args.length; k++) sameShape(op.id(), declared.get(0).name(), args[0], declared.get(k).name(), args[k]);
+        List<Integer> outs = op.outputs();
+        for (int i = 0; i < outs.size(); i++) {
+            for (int j = i + 1; j < outs.size(); j++) {
+                if (args[outs.get(i)] == args[outs.get(j)]) {
+                    throw new IllegalArgumentException(op.id() + ": " + declared.get(outs.get(i)).name() + " and "
+                            + declared.get(outs.get(j)).name() + " are outputs and must be two matrices, not one");
+                }
+            }
+        }
+        doElementwise(op, args);
     }
 
     @Override
@@ -505,19 +487,19 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final void momentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum) {
-        elementwise("momentumStep", "p", p, "g", g, "v", v);
+        sameShapes("momentumStep", "p", p, "g", g, "v", v);
         doMomentumStep(p, g, v, lr, momentum);
     }
 
     @Override
     public final void adagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps) {
-        elementwise("adagradStep", "p", p, "g", g, "h", h);
+        sameShapes("adagradStep", "p", p, "g", g, "h", h);
         doAdagradStep(p, g, h, lr, eps);
     }
 
     @Override
     public final void rmspropStep(Matrix p, Matrix g, Matrix h, float lr, float decay, float eps) {
-        elementwise("rmspropStep", "p", p, "g", g, "h", h);
+        sameShapes("rmspropStep", "p", p, "g", g, "h", h);
         doRmspropStep(p, g, h, lr, decay, eps);
     }
 
@@ -548,21 +530,21 @@ public abstract class AbstractBackend implements Backend {
     @Override
     public final void momentumStep(List<Matrix> p, List<Matrix> g, List<Matrix> v, float lr, float momentum) {
         parallel("momentumStep", p, g, v);
-        for (int i = 0; i < p.size(); i++) elementwise("momentumStep", "p", p.get(i), "g", g.get(i), "v", v.get(i));
+        for (int i = 0; i < p.size(); i++) sameShapes("momentumStep", "p", p.get(i), "g", g.get(i), "v", v.get(i));
         doMomentumStep(p, g, v, lr, momentum);
     }
 
     @Override
     public final void adagradStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float eps) {
         parallel("adagradStep", p, g, h);
-        for (int i = 0; i < p.size(); i++) elementwise("adagradStep", "p", p.get(i), "g", g.get(i), "h", h.get(i));
+        for (int i = 0; i < p.size(); i++) sameShapes("adagradStep", "p", p.get(i), "g", g.get(i), "h", h.get(i));
         doAdagradStep(p, g, h, lr, eps);
     }
 
     @Override
     public final void rmspropStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float decay, float eps) {
         parallel("rmspropStep", p, g, h);
-        for (int i = 0; i < p.size(); i++) elementwise("rmspropStep", "p", p.get(i), "g", g.get(i), "h", h.get(i));
+        for (int i = 0; i < p.size(); i++) sameShapes("rmspropStep", "p", p.get(i), "g", g.get(i), "h", h.get(i));
         doRmspropStep(p, g, h, lr, decay, eps);
     }
 
@@ -612,13 +594,8 @@ public abstract class AbstractBackend implements Backend {
     protected abstract void doAddBias(Matrix x, Matrix bias, Matrix out);
     protected abstract void doSumColumns(Matrix x, Matrix out);
     protected abstract void doAxpy(float alpha, Matrix x, Matrix y);
-    protected abstract void doReluForward(Matrix x, Matrix out, Matrix mask);
-    protected abstract void doReluBackward(Matrix dout, Matrix mask, Matrix dx);
-    protected abstract void doSigmoidForward(Matrix x, Matrix out);
-    protected abstract void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx);
-    protected abstract void doTanhForward(Matrix x, Matrix out);
-    protected abstract void doTanhBackward(Matrix dout, Matrix y, Matrix dx);
-    protected abstract void doMultiply(Matrix a, Matrix b, Matrix out);
+    /** {@link #elementwise}: args checked (count, ownership, one shape, distinct outputs). */
+    protected abstract void doElementwise(ElementOp op, Matrix[] args);
     protected abstract void doDropoutMask(Matrix mask, float ratio, int seed);
     protected abstract float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs);
     protected abstract void doSoftmaxCrossEntropyBackward(Matrix probs, IntVector labels, float scale, Matrix dx);
@@ -639,7 +616,7 @@ public abstract class AbstractBackend implements Backend {
     /** The two unfused steps; a backend overrides this with one pass when it has one. */
     protected void doAddBiasRelu(Matrix x, Matrix bias, Matrix out, Matrix mask) {
         doAddBias(x, bias, out);
-        doReluForward(out, out, mask);
+        doElementwise(ElementOp.RELU_FORWARD, new Matrix[] {out, out, mask});
     }
     protected abstract void doArgmaxRows(Matrix x, IntVector out);
     protected abstract int doCountCorrect(Matrix x, IntVector labels);
@@ -758,11 +735,46 @@ public abstract class AbstractBackend implements Backend {
         doMaxPoolBackward(dout, argmax, g, dx);
     }
 
+    /** Shapes of average pooling: x images of g, out N x (C*P), no padding. */
+    private static void averaged(String op, String xn, Matrix x, String on, Matrix out, ConvGeometry g) {
+        if (g.pad() != 0) {
+            throw new IllegalArgumentException(op + ": average pooling takes no padding, got " + g.describe());
+        }
+        images(op, xn, x, g);
+        long pooled = (long) g.channels() * g.positions();
+        if (out.rows() != x.rows() || out.cols() != pooled) {
+            throw new IllegalArgumentException(op + ": " + xn + " is " + x.shape() + " (" + g.describe() + ") so " + on
+                    + " must be " + x.rows() + "x" + pooled + ", got " + out.shape());
+        }
+    }
+
+    @Override
+    public final void avgPoolForward(Matrix x, ConvGeometry g, Matrix out) {
+        checkOpen();
+        own("x", x);
+        own("out", out);
+        if (out == x) throw new IllegalArgumentException("avgPoolForward: out must be a matrix of its own, not x");
+        averaged("avgPoolForward", "x", x, "out", out, g);
+        doAvgPoolForward(x, g, out);
+    }
+
+    @Override
+    public final void avgPoolBackward(Matrix dout, ConvGeometry g, Matrix dx) {
+        checkOpen();
+        own("dout", dout);
+        own("dx", dx);
+        if (dout == dx) throw new IllegalArgumentException("avgPoolBackward: dx must be a matrix of its own, not dout");
+        averaged("avgPoolBackward", "dx", dx, "dout", dout, g);
+        doAvgPoolBackward(dout, g, dx);
+    }
+
     protected abstract void doIm2col(Matrix x, ConvGeometry g, Matrix col);
     protected abstract void doCol2im(Matrix dcol, ConvGeometry g, Matrix dx);
     protected abstract void doTransposeBlocks(Matrix src, int rows, int cols, Matrix dst);
     protected abstract void doMaxPoolForward(Matrix x, ConvGeometry g, Matrix out, IntVector argmax);
     protected abstract void doMaxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx);
+    protected abstract void doAvgPoolForward(Matrix x, ConvGeometry g, Matrix out);
+    protected abstract void doAvgPoolBackward(Matrix dout, ConvGeometry g, Matrix dx);
 
     // Batch normalization
 

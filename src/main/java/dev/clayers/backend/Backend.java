@@ -91,7 +91,7 @@ public interface Backend extends AutoCloseable {
     void addBias(Matrix x, Matrix bias, Matrix out);
 
     /**
-     * {@link #addBias} then {@link #reluForward} in one pass: {@code z = x + bias} (broadcast),
+     * {@link #addBias} then {@link ElementOp#RELU_FORWARD} in one pass: {@code z = x + bias} (broadcast),
      * {@code mask = z > 0 ? 1 : 0}, {@code out = z * mask}; the same values as the two calls, one
      * launch and one trip through memory instead of two. {@code out}, {@code mask} Modified (out
      * may be x; mask must be neither).
@@ -104,32 +104,18 @@ public interface Backend extends AutoCloseable {
     /** {@code y += alpha * x} (same shape). {@code y} Modified. */
     void axpy(float alpha, Matrix x, Matrix y);
 
-    // ---- activations --------------------------------------------------------------------------
-
-    /** ReLU: {@code mask = x > 0 ? 1 : 0}, {@code out = x * mask}. {@code out}, {@code mask} Modified (out may be x). */
-    void reluForward(Matrix x, Matrix out, Matrix mask);
-
-    /** ReLU backward: {@code dx = dout * mask}. {@code dx} Modified (may be dout). */
-    void reluBackward(Matrix dout, Matrix mask, Matrix dx);
-
-    /** Sigmoid {@code out = 1 / (1 + exp(-x))}, evaluated without overflow for large |x|. {@code out} Modified. */
-    void sigmoidForward(Matrix x, Matrix out);
-
-    /** Sigmoid backward from the forward output y: {@code dx = dout * y * (1 - y)}. {@code dx} Modified. */
-    void sigmoidBackward(Matrix dout, Matrix y, Matrix dx);
+    // ---- element-wise ops and activations ------------------------------------------------------
 
     /**
-     * Hyperbolic tangent {@code out = tanh(x) = (1 - e^-2x) / (1 + e^-2x)}, evaluated without
-     * overflow for large |x| (saturating to +-1) and without cancellation for small |x|.
-     * {@code out} Modified (may be x).
+     * Runs one element-wise op of the catalogue ({@link ElementOp}: the activations forward and
+     * backward, the element-wise product) on {@code args}, which are the op's
+     * {@link ElementOp#args()} in that order, all of one shape. Element i of each output is
+     * computed from element i of the inputs alone, as the op's Javadoc gives it. The arguments whose
+     * role is {@link ElementOp.Role#OUT} are Modified (each may be the same matrix as an input, not
+     * as another output); the rest are Not modified. E.g.
+     * {@code elementwise(ElementOp.SIGMOID_FORWARD, x, out)}.
      */
-    void tanhForward(Matrix x, Matrix out);
-
-    /** Tanh backward from the forward output y: {@code dx = dout * (1 - y * y)}. {@code dx} Modified (may be dout). */
-    void tanhBackward(Matrix dout, Matrix y, Matrix dx);
-
-    /** Element-wise product {@code out = a * b} (dropout forward and backward). {@code out} Modified (may alias a or b). */
-    void multiply(Matrix a, Matrix b, Matrix out);
+    void elementwise(ElementOp op, Matrix... args);
 
     /**
      * Inverted-dropout mask: {@code mask[i] = u(seed, i) >= ratio ? 1 / (1 - ratio) : 0}, where u is
@@ -286,6 +272,22 @@ public interface Backend extends AutoCloseable {
      * dx N x (C*H*W). {@code dx} Modified.
      */
     void maxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx);
+
+    /**
+     * Average pooling per channel, PyTorch's {@code AvgPool2d} without padding:
+     * {@code out[n, c*P + oy*OW + ox] = (sum of the K x K window at (oy*stride, ox*stride)) / (K*K)},
+     * the window summed in row-major order, then divided. {@code g.pad()} must be 0. x is
+     * N x (C*H*W), out N x (C*P). {@code out} Modified (not x).
+     */
+    void avgPoolForward(Matrix x, ConvGeometry g, Matrix out);
+
+    /**
+     * Average pooling backward: {@code dx[n, c, y, x] = sum of dout[n, c, window] / (K*K)} over the
+     * windows that cover (y, x), in increasing window order; 0 for pixels no window covers (the
+     * rows and columns a floor-sized output drops). dout N x (C*P), dx N x (C*H*W). {@code dx}
+     * Modified (not dout).
+     */
+    void avgPoolBackward(Matrix dout, ConvGeometry g, Matrix dx);
 
     // Batch normalization: x is N x (C*P), normalised per channel c over its N*P values (P = 1
     // for the features of an affine layer's output, P = H*W for a conv output). Per-channel

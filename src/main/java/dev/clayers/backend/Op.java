@@ -6,7 +6,8 @@ import java.util.stream.Stream;
 
 /**
  * The op catalogue: each element-wise {@link Backend} op described once, with what it takes to
- * check it and to time it. {@link Verifier} (and so {@code clayers verify} and the contract tests)
+ * check it and to time it ({@link ElementOp}s are run by {@link Backend#elementwise} and nothing
+ * else). {@link Verifier} (and so {@code clayers verify} and the contract tests)
  * and {@code clayers bench} iterate over the catalogue instead of naming ops; a new constant must
  * implement {@link #run}, and {@code OpCatalogueTest} fails when a Backend method is in no
  * catalogue and no other check.
@@ -18,7 +19,10 @@ import java.util.stream.Stream;
  */
 public sealed interface Op permits ElementOp, UpdateOp {
 
-    /** The {@link Backend} method this is: {@code reluForward}, {@code adamStep}, ... */
+    /**
+     * The op's name: for a parameter update the {@link Backend} method it is ({@code adamStep}),
+     * for an element op its catalogue name ({@code reluForward}), run by {@link Backend#elementwise}.
+     */
     String id();
 
     /** The data each matrix argument gets, in call order. */
@@ -54,6 +58,8 @@ public sealed interface Op permits ElementOp, UpdateOp {
         WIDE,
         /** Uniform in [0, 1): a valid sigmoid output. */
         UNIT,
+        /** Uniform in [-12, 12): GELU's curved middle and, past |x| = 10, a little of both limits. */
+        SPREAD,
         /** |uniform|: an accumulator of squares (AdaGrad's h, Adam's v), which is never negative. */
         NON_NEGATIVE;
 
@@ -66,6 +72,7 @@ public sealed interface Op permits ElementOp, UpdateOp {
                     case MASK -> x[i] > 0 ? 1f : 0f;
                     case WIDE -> x[i] * 120f;
                     case UNIT -> 0.5f * (x[i] + 1f);
+                    case SPREAD -> x[i] * 12f;
                     case NON_NEGATIVE -> Math.abs(x[i]);
                 };
             }
@@ -78,14 +85,23 @@ public sealed interface Op permits ElementOp, UpdateOp {
         /** + - * / sqrt: abs 1e-7 * max|ref| + rel 1e-6. */
         ARITH,
         /** exp and friends at 3 ulp against a double reference: abs 1e-7 + rel 2e-6. */
-        TRANSCENDENTAL;
+        TRANSCENDENTAL,
+        /** exp of a rounded polynomial, and sums of such terms that may cancel (GELU): {@link Verifier#POLY_EXP}. */
+        POLY_EXP;
 
         public Verifier.Tolerance tolerance(float[] ref) {
-            return this == ARITH ? Verifier.arith(ref) : Verifier.TRANSCENDENTAL;
+            return switch (this) {
+                case ARITH -> Verifier.arith(ref);
+                case TRANSCENDENTAL -> Verifier.TRANSCENDENTAL;
+                case POLY_EXP -> Verifier.POLY_EXP;
+            };
         }
 
         public String text() {
-            return this == ARITH ? Verifier.ARITH : Verifier.TRANSCENDENTAL.toString();
+            return this == ARITH ? Verifier.ARITH : tolerance(new float[0]).toString();
         }
+
+        /** Whether the op takes exp (so costs as much per element as one). */
+        public boolean transcendental() { return this != ARITH; }
     }
 }

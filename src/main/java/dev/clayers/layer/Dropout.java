@@ -1,6 +1,7 @@
 package dev.clayers.layer;
 
 import dev.clayers.backend.Backend;
+import dev.clayers.backend.ElementOp;
 import dev.clayers.backend.Matrix;
 
 /**
@@ -44,7 +45,7 @@ public final class Dropout implements Layer, TrainingMode {
         mask = Buffers.reuse(backend, mask, x.rows(), x.cols());
         out = Buffers.reuse(backend, out, x.rows(), x.cols());
         backend.dropoutMask(mask, ratio, seed);
-        backend.multiply(x, mask, out);
+        backend.elementwise(ElementOp.MULTIPLY, x, mask, out);
         return out;
     }
 
@@ -52,7 +53,7 @@ public final class Dropout implements Layer, TrainingMode {
     public Matrix backward(Matrix dout) {
         if (!masked) return dout;
         dx = Buffers.reuse(backend, dx, dout.rows(), dout.cols());
-        backend.multiply(dout, mask, dx);
+        backend.elementwise(ElementOp.MULTIPLY, dout, mask, dx);
         return dx;
     }
 

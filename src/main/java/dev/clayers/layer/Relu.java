@@ -1,6 +1,7 @@
 package dev.clayers.layer;
 
 import dev.clayers.backend.Backend;
+import dev.clayers.backend.ElementOp;
 import dev.clayers.backend.Matrix;
 
 /** ReLU: {@code y = max(0, x)}; the gradient passes only where x was positive (the mask). */
@@ -22,7 +23,7 @@ public final class Relu implements Layer {
     public Matrix forward(Matrix x) {
         out = Buffers.reuse(backend, out, x.rows(), x.cols());
         mask = Buffers.reuse(backend, mask, x.rows(), x.cols());
-        backend.reluForward(x, out, mask);
+        backend.elementwise(ElementOp.RELU_FORWARD, x, out, mask);
         return out;
     }
 
@@ -44,7 +45,7 @@ public final class Relu implements Layer {
     @Override
     public Matrix backward(Matrix dout) {
         dx = Buffers.reuse(backend, dx, dout.rows(), dout.cols());
-        backend.reluBackward(dout, mask, dx);
+        backend.elementwise(ElementOp.RELU_BACKWARD, dout, mask, dx);
         return dx;
     }
 

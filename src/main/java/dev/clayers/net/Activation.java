@@ -1,6 +1,7 @@
 package dev.clayers.net;
 
 import dev.clayers.backend.Backend;
+import dev.clayers.layer.Gelu;
 import dev.clayers.layer.Layer;
 import dev.clayers.layer.Relu;
 import dev.clayers.layer.Sigmoid;
@@ -14,8 +15,9 @@ import java.util.function.BiFunction;
 /**
  * An element-wise activation, the layer class that computes it and the finite-difference step
  * its gradient check takes: the one place that maps the name in a model file or on the command
- * line to a layer. Adding one is one constant here plus its layer class (and its Backend ops in
- * the op catalogue); nothing else switches on activations, so none can silently become another.
+ * line to a layer. Adding one is one constant here plus its layer class (and its forward and
+ * backward ops in the {@link dev.clayers.backend.ElementOp} catalogue, with their kernels); nothing
+ * else switches on activations, so none can silently become another.
  *
  * <p>The step ({@link GradientCheck}): large enough that float32 rounding of the logits (about
  * 1e-8 of loss) divided by h stays small, small enough that few ReLUs flip. Sigmoid outputs near
@@ -25,7 +27,8 @@ import java.util.function.BiFunction;
 public enum Activation {
     RELU("ReLU", Relu::new, 1e-2),
     SIGMOID("Sigmoid", Sigmoid::new, 4e-2),
-    TANH("Tanh", Tanh::new, 1e-2);
+    TANH("Tanh", Tanh::new, 1e-2),
+    GELU("GELU", Gelu::new, 1e-2);
 
     private final String title;
     private final BiFunction<Backend, String, Layer> layer;

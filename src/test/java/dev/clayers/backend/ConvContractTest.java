@@ -14,11 +14,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * The convolution and pooling ops (im2col, col2im, transposeBlocks, max pooling) on every device
- * against the Java reference, on odd shapes: kernels 1, 2, 3 and 5, stride 1 and 2, padding,
- * batch 1, channel counts 1, 3 and 7. im2col, the transpose and max pooling move values, so they
- * must match exactly; col2im and pooling backward add up to ceil(K/S)^2 floats in a per-device
- * order, tolerance 1e-5 relative.
+ * The convolution and pooling ops (im2col, col2im, transposeBlocks, max and average pooling) on
+ * every device against the Java reference, on odd shapes: kernels 1, 2, 3 and 5, stride 1, 2 and
+ * 3, padding, batch 1, channel counts 1, 3 and 7. im2col, the transpose and max pooling move
+ * values, so they must match exactly; col2im and pooling backward add up to ceil(K/S)^2 floats in
+ * a per-device order, tolerance 1e-5 relative. Average pooling (no padding: each case without its
+ * padding) sums K^2 floats in the reference's order and divides, which OpenCL allows 2.5 ulp:
+ * the same 1e-5 relative.
  */
 class ConvContractTest {
 
@@ -117,6 +119,60 @@ class ConvContractTest {
 
     @ParameterizedTest
     @MethodSource("dev.clayers.backend.TestDevices#contractIds")
+    void averagePoolingMatchesReference(String id) {
+        try (Backend be = TestDevices.open(id); CpuBackend ref = new CpuBackend()) {
+            for (int[] c : cases(id)) {
+                ConvGeometry g = new ConvGeometry(c[1], c[2], c[3], c[4], c[5], 0);
+                int n = c[0], pooled = g.channels() * g.positions();
+                float[] x = random(n * g.imageSize(), 14);
+                float[] dout = random(n * pooled, 15);
+                String what = id + " " + n + "x" + g.describe();
+                try (Matrix xr = ref.upload(x, n, g.imageSize()); Matrix outr = ref.alloc(n, pooled);
+                     Matrix dor = ref.upload(dout, n, pooled); Matrix dxr = ref.alloc(n, g.imageSize());
+                     Matrix xd = be.upload(x, n, g.imageSize()); Matrix outd = be.upload(random(n * pooled, 16), n, pooled);
+                     Matrix dod = be.upload(dout, n, pooled); Matrix dxd = be.upload(random(n * g.imageSize(), 17), n,
+                        g.imageSize())) {
+                    ref.avgPoolForward(xr, g, outr);
+                    be.avgPoolForward(xd, g, outd);   // outd held garbage: every output must be written
+                    assertClose(ref.download(outr), be.download(outd), what + " average");
+                    ref.avgPoolBackward(dor, g, dxr);
+                    be.avgPoolBackward(dod, g, dxd);   // dxd held garbage: every pixel, covered or not, must be written
+                    assertClose(ref.download(dxr), be.download(dxd), what + " average backward");
+                }
+            }
+        }
+    }
+
+    /**
+     * Hand values: 2x2 windows at stride 1 over a 3x3 image overlap (the centre pixel is in all
+     * four); at stride 2 over a 3x5 image the floor-sized output drops the last row and column,
+     * whose pixels get no gradient.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
+    void averagePoolingByHand(String id) {
+        ConvGeometry g = new ConvGeometry(1, 3, 3, 2, 1, 0);
+        try (Backend be = TestDevices.open(id); Matrix x = be.upload(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 9);
+             Matrix out = be.alloc(1, 4); Matrix dout = be.upload(new float[] {4, 8, 12, 16}, 1, 4); Matrix dx = be.alloc(1, 9)) {
+            be.avgPoolForward(x, g, out);
+            assertArrayEquals(new float[] {3, 4, 6, 7}, be.download(out), 0f);
+            be.avgPoolBackward(dout, g, dx);
+            assertArrayEquals(new float[] {1, 3, 2, 4, 10, 6, 3, 7, 4}, be.download(dx), 0f);
+        }
+        ConvGeometry d = new ConvGeometry(1, 3, 5, 2, 2, 0);
+        try (Backend be = TestDevices.open(id);
+             Matrix x = be.upload(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 1, 15);
+             Matrix out = be.alloc(1, 2); Matrix dout = be.upload(new float[] {4, 8}, 1, 2); Matrix dx = be.upload(new float[15], 1, 15)) {
+            be.fill(dx, 99f);
+            be.avgPoolForward(x, d, out);
+            assertArrayEquals(new float[] {4, 6}, be.download(out), 0f);
+            be.avgPoolBackward(dout, d, dx);
+            assertArrayEquals(new float[] {1, 1, 2, 2, 0, 1, 1, 2, 2, 0, 0, 0, 0, 0, 0}, be.download(dx), 0f);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void transposeBlocksMatchesReference(String id) {
         int blocks = 3, rows = 7, cols = 5;
         float[] src = random(blocks * rows * cols, 7);
@@ -208,6 +264,17 @@ class ConvContractTest {
             assertEquals(true, e.getMessage().contains("2x74"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> be.im2col(x, g, wrong));
             assertThrows(IllegalArgumentException.class, () -> new ConvGeometry(1, 2, 2, 5, 1, 0));
+            ConvGeometry padded = new ConvGeometry(3, 5, 5, 3, 1, 1);
+            try (Matrix pooled = be.alloc(2, 75)) {
+                e = assertThrows(IllegalArgumentException.class, () -> be.avgPoolForward(x, padded, pooled));
+                assertEquals(true, e.getMessage().contains("no padding"), e.getMessage());
+            }
+            try (Matrix small = be.alloc(2, 3 * 9 - 1)) {
+                ConvGeometry p = new ConvGeometry(3, 5, 5, 3, 1, 0);
+                e = assertThrows(IllegalArgumentException.class, () -> be.avgPoolForward(x, p, small));
+                assertEquals(true, e.getMessage().contains("2x27"), e.getMessage());
+                assertThrows(IllegalArgumentException.class, () -> be.avgPoolBackward(small, p, x));
+            }
             assertThrows(IllegalArgumentException.class, () -> new ConvGeometry(1, 8, 8, 3, 1, 3));
         }
     }

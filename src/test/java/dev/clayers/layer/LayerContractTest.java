@@ -57,6 +57,72 @@ class LayerContractTest {
         }
     }
 
+    /** GELU at hand values (PyTorch's tanh GELU in double) and its gradient through the cached input. */
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
+    void gelu(String id) {
+        double k0 = Math.sqrt(2 / Math.PI), k1 = 0.044715;
+        float[] xs = {0, 1, -1, 3, -3, 20};
+        float[] y = new float[xs.length], d = new float[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            double x = xs[i], t = Math.tanh(k0 * (x + k1 * x * x * x));
+            y[i] = (float) (0.5 * x * (1 + t));
+            d[i] = (float) (2 * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k0 * (1 + 3 * k1 * x * x)));   // dout = 2
+        }
+        try (Backend be = TestDevices.open(id); Gelu gelu = new Gelu(be, "gelu1");
+             Matrix x = be.upload(xs, 2, 3); Matrix dout = be.upload(new float[] {2, 2, 2, 2, 2, 2}, 2, 3)) {
+            assertThrows(IllegalStateException.class, () -> gelu.backward(dout));
+            assertArrayEquals(y, be.download(gelu.forward(x)), TOL);
+            assertArrayEquals(d, be.download(gelu.backward(dout)), TOL);
+        }
+    }
+
+    /**
+     * The GELU layer's backward against a numerical gradient of its own forward pass: element i of
+     * {@code dx} must equal {@code dout[i] * d gelu(x[i]) / dx[i]}, taken by the five-point stencil
+     * {@code (8(f(x+h) - f(x-h)) - (f(x+2h) - f(x-2h))) / 12h} over the float outputs in double
+     * (element-wise, so one forward pass per offset moves every element at once). h = 0.05 keeps
+     * the stencil's error (h^4 f^(5) / 30) under 1e-6; float rounding of outputs up to 5 (5e-7)
+     * gives at most 16 * 5e-7 / 0.6 = 1.3e-5 of noise; tolerance 1e-4. A wrong term of the
+     * derivative is off by 1e-2 or more.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
+    void geluNumericalGradient(String id) {
+        java.util.Random rnd = new java.util.Random(7);
+        int rows = 3, cols = 33, n = rows * cols;
+        float h = 0.05f;
+        float[] x = new float[n], dout = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (rnd.nextFloat() * 2 - 1) * 5f;
+            dout[i] = rnd.nextFloat() * 2 - 1;
+        }
+        try (Backend be = TestDevices.open(id); Gelu gelu = new Gelu(be, "gelu1");
+             Matrix xm = be.upload(x, rows, cols); Matrix dm = be.upload(dout, rows, cols)) {
+            gelu.forward(xm);
+            float[] dx = be.download(gelu.backward(dm));
+            float[][] f = new float[4][];
+            float[] steps = {h, -h, 2 * h, -2 * h};
+            try (Gelu probe = new Gelu(be, "probe")) {
+                for (int s = 0; s < 4; s++) {
+                    float[] moved = new float[n];
+                    for (int i = 0; i < n; i++) moved[i] = x[i] + steps[s];
+                    try (Matrix mm = be.upload(moved, rows, cols)) {
+                        f[s] = be.download(probe.forward(mm));
+                    }
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                // Central differences over the offsets as float rounded them (x + h is not exactly h from x),
+                // then Richardson's (4 D1 - D2) / 3, which is the five-point stencil.
+                double h1 = (double) (x[i] + h) - (double) (x[i] - h), h2 = (double) (x[i] + 2 * h) - (double) (x[i] - 2 * h);
+                double d1 = ((double) f[0][i] - f[1][i]) / h1, d2 = ((double) f[2][i] - f[3][i]) / h2;
+                double numeric = (4 * d1 - d2) / 3;
+                assertEquals(dout[i] * numeric, dx[i], 1e-4, id + " x = " + x[i]);
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("dev.clayers.backend.TestDevices#contractIds")
     void affine(String id) {

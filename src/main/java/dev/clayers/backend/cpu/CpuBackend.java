@@ -3,6 +3,7 @@ package dev.clayers.backend.cpu;
 import dev.clayers.backend.AbstractBackend;
 import dev.clayers.backend.ConvGeometry;
 import dev.clayers.backend.DeviceInfo;
+import dev.clayers.backend.ElementOp;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 
@@ -212,46 +213,18 @@ public final class CpuBackend extends AbstractBackend {
         SpinPool.split(rows, Math.max(1, PARALLEL_ARITH / Math.max(1, cols)), 1, body);
     }
 
+    /**
+     * The op's Java function over the elements, split over the cores from {@link #PARALLEL_EXP}
+     * (ops built on exp) or {@link #PARALLEL_ARITH} elements: each element is computed the same
+     * way whoever takes it, so results do not depend on the split.
+     */
     @Override
-    protected void doReluForward(Matrix x, Matrix out, Matrix mask) {
-        float[] xs = d(x), os = d(out), ms = d(mask);
-        elementwise(x.size(), (piece, from, to) -> ElementKernels.INSTANCE.reluForward(xs, os, ms, from, to));
-    }
-
-    @Override
-    protected void doReluBackward(Matrix dout, Matrix mask, Matrix dx) {
-        float[] g = d(dout), ms = d(mask), o = d(dx);
-        elementwise(dout.size(), (piece, from, to) -> ElementKernels.INSTANCE.reluBackward(g, ms, o, from, to));
-    }
-
-    @Override
-    protected void doSigmoidForward(Matrix x, Matrix out) {
-        float[] xs = d(x), os = d(out);
-        SpinPool.split(xs.length, PARALLEL_EXP, COLUMN_BLOCK, (piece, from, to) -> ElementKernels.INSTANCE.sigmoid(xs, os, from, to));
-    }
-
-    @Override
-    protected void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx) {
-        float[] g = d(dout), ys = d(y), o = d(dx);
-        for (int i = 0; i < g.length; i++) o[i] = g[i] * ys[i] * (1f - ys[i]);
-    }
-
-    @Override
-    protected void doTanhForward(Matrix x, Matrix out) {
-        float[] xs = d(x), os = d(out);
-        SpinPool.split(xs.length, PARALLEL_EXP, COLUMN_BLOCK, (piece, from, to) -> ElementKernels.INSTANCE.tanh(xs, os, from, to));
-    }
-
-    @Override
-    protected void doTanhBackward(Matrix dout, Matrix y, Matrix dx) {
-        float[] g = d(dout), ys = d(y), o = d(dx);
-        for (int i = 0; i < g.length; i++) o[i] = g[i] * (1f - ys[i] * ys[i]);
-    }
-
-    @Override
-    protected void doMultiply(Matrix a, Matrix b, Matrix out) {
-        float[] as = d(a), bs = d(b), os = d(out);
-        for (int i = 0; i < as.length; i++) os[i] = as[i] * bs[i];
+    protected void doElementwise(ElementOp op, Matrix[] args) {
+        float[][] data = new float[args.length][];
+        for (int k = 0; k < args.length; k++) data[k] = d(args[k]);
+        int grain = op.accuracy().transcendental() ? PARALLEL_EXP : PARALLEL_ARITH;
+        ElementOp.JavaKernel java = op.java();
+        SpinPool.split(args[0].size(), grain, COLUMN_BLOCK, (piece, from, to) -> java.apply(data, from, to));
     }
 
     @Override
@@ -489,6 +462,54 @@ public final class CpuBackend extends AbstractBackend {
         int plane = g.height() * g.width(), positions = g.positions();
         for (int i = 0; i < gs.length; i++) {
             o[(i / positions) * plane + am[i]] += gs[i];   // i / positions = n*C + c, the plane pooled
+        }
+    }
+
+    /** Each window summed in row-major order in float, then divided by K*K, as avg_pool_forward does. */
+    @Override
+    protected void doAvgPoolForward(Matrix x, ConvGeometry g, Matrix out) {
+        float[] xs = d(x), os = d(out);
+        int c = g.channels(), h = g.height(), w = g.width(), k = g.kernel(), s = g.stride();
+        int oh = g.outHeight(), ow = g.outWidth();
+        float area = k * k;
+        int o = 0;
+        for (int n = 0; n < x.rows(); n++) {
+            for (int ch = 0; ch < c; ch++) {
+                int plane = (n * c + ch) * h * w;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++, o++) {
+                        float sum = 0f;
+                        for (int ky = 0; ky < k; ky++) {
+                            for (int kx = 0; kx < k; kx++) sum += xs[plane + (oy * s + ky) * w + ox * s + kx];
+                        }
+                        os[o] = sum / area;
+                    }
+                }
+            }
+        }
+    }
+
+    /** The book's scatter: each window adds its share {@code dout / (K*K)} to the pixels it covers, windows in order. */
+    @Override
+    protected void doAvgPoolBackward(Matrix dout, ConvGeometry g, Matrix dx) {
+        float[] gs = d(dout), o = d(dx);
+        Arrays.fill(o, 0f);
+        int c = g.channels(), h = g.height(), w = g.width(), k = g.kernel(), s = g.stride();
+        int oh = g.outHeight(), ow = g.outWidth();
+        float area = k * k;
+        int i = 0;
+        for (int n = 0; n < dx.rows(); n++) {
+            for (int ch = 0; ch < c; ch++) {
+                int plane = (n * c + ch) * h * w;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++, i++) {
+                        float share = gs[i] / area;
+                        for (int ky = 0; ky < k; ky++) {
+                            for (int kx = 0; kx < k; kx++) o[plane + (oy * s + ky) * w + ox * s + kx] += share;
+                        }
+                    }
+                }
+            }
         }
     }
 

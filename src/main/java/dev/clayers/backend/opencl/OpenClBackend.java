@@ -3,6 +3,7 @@ package dev.clayers.backend.opencl;
 import dev.clayers.backend.AbstractBackend;
 import dev.clayers.backend.ConvGeometry;
 import dev.clayers.backend.DeviceInfo;
+import dev.clayers.backend.ElementOp;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 import org.jocl.CL;
@@ -135,26 +136,13 @@ public final class OpenClBackend extends AbstractBackend {
             // Correctness first: no -cl-fast-relaxed-math (it would allow inf/NaN shortcuts in
             // softmax); mad is allowed only in gemm, whose tolerance already covers it.
             String opts = tunables.otherOptions() + " -DEW_CHUNK=" + elemChunk;
-            if (tunables.gemm() == KernelTunables.GemmVariant.CPU) {
-                ks.build(ctx, device, "gemm_cpu.cl", tunables.gemmOptions() + " -cl-mad-enable", "gemm_cpu", "gemm_cpu_pack_a",
-                        "gemm_cpu_pack_b", "gemm_cpu_direct");
-            } else {
-                ks.build(ctx, device, "gemm.cl", tunables.gemmOptions() + " -cl-mad-enable", "gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt");
+            String gemmFile = tunables.gemm() == KernelTunables.GemmVariant.CPU ? ClKernel.Files.GEMM_CPU : ClKernel.Files.GEMM;
+            ks.build(ctx, device, gemmFile, tunables.gemmOptions() + " -cl-mad-enable", ClKernel.names(gemmFile));
+            for (String file : ClKernel.files()) {
+                if (!file.equals(ClKernel.Files.GEMM) && !file.equals(ClKernel.Files.GEMM_CPU)) {
+                    ks.build(ctx, device, file, opts, ClKernel.names(file));
+                }
             }
-            ks.build(ctx, device, "bias.cl", opts, "add_bias", "add_bias_relu");
-            ks.build(ctx, device, "reduce.cl", opts, "sum_columns_partial", "sum_columns_final", "sum_columns_chunks", "argmax_rows",
-                    "count_correct_partial", "sum_ints_final");
-            ks.build(ctx, device, "activations.cl", opts, "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward",
-                    "tanh_forward", "tanh_backward");
-            ks.build(ctx, device, "softmax_loss.cl", opts, "softmax_xent_rows", "softmax_xent_mean", "softmax_xent_backward",
-                    "softmax_xent_rows_grad", "softmax_xent_mean_serial", "softmax_xent_serial");
-            ks.build(ctx, device, "optim.cl", opts, "axpy", "momentum_step", "adagrad_step", "rmsprop_step", "adam_step");
-            ks.build(ctx, device, "memory.cl", opts, "fill", "gather_rows", "gather_ints");
-            ks.build(ctx, device, "random.cl", opts, "dropout_mask", "multiply", "gather_rows_shifted",
-                    "random_indices");
-            ks.build(ctx, device, "conv.cl", opts, "im2col", "col2im", "transpose_blocks");
-            ks.build(ctx, device, "pool.cl", opts, "max_pool_forward", "max_pool_backward");
-            ks.build(ctx, device, "batchnorm.cl", opts, "bn_stats", "bn_forward", "bn_backward_reduce", "bn_backward_dx");
         } catch (RuntimeException e) {
             ks.close();
             if (q != null) CL.clReleaseCommandQueue(q);
@@ -283,7 +271,7 @@ public final class OpenClBackend extends AbstractBackend {
         countAlloc(bytes);
         try {
             // Zero-fill; some drivers only really allocate here, so memory errors surface now.
-            launchElems("fill", bytes / 4, (int) (bytes / 4), 0f, m);
+            launchElems(ClKernel.FILL, bytes / 4, (int) (bytes / 4), 0f, m);
         } catch (OpenClException e) {
             releaseBuffer(b);
             if (ClErrors.isOutOfMemory(e.status())) throw outOfMemory(bytes, what, ClErrors.name(e.status()), e.status(), e);
@@ -341,8 +329,13 @@ public final class OpenClBackend extends AbstractBackend {
 
     // ---- launching --------------------------------------------------------------------------------
 
-    /** Sets the arguments (cl_mem, Integer, Float) and enqueues {@code name} on the given range. */
-    private void launch(String name, long[] global, long[] local, Object... args) {
+    /** Sets the arguments (cl_mem, Integer, Float) and enqueues {@code kernel} on the given range. */
+    private void launch(ClKernel kernel, long[] global, long[] local, Object... args) {
+        enqueue(kernel.kernelName(), global, local, args);
+    }
+
+    /** The one place a kernel is enqueued: by a {@link ClKernel} or an {@link ElementOp}'s kernel. */
+    private void enqueue(String name, long[] global, long[] local, Object... args) {
         cl_kernel k = kernels.get(name);
         try {
             for (int i = 0; i < args.length; i++) {
@@ -364,21 +357,24 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     /** A 1-D launch over n work-items, the work-group size left to the driver. */
-    private void launch1(String name, long n, Object... args) {
-        launch(name, new long[] {n}, null, args);
+    private void launch1(ClKernel kernel, long n, Object... args) {
+        launch(kernel, new long[] {n}, null, args);
     }
 
     /**
      * A 1-D launch of an element-wise kernel over n elements: {@link #elemChunk} consecutive
      * elements per work-item (the kernels' FOR_CHUNK), the work-group size left to the driver.
      */
-    private void launchElems(String name, long n, Object... args) {
-        launch1(name, (n + elemChunk - 1) / elemChunk, args);
+    private void launchElems(ClKernel kernel, long n, Object... args) {
+        launch1(kernel, chunks(n), args);
     }
 
+    /** Work-items for n elements at {@link #elemChunk} each. */
+    private long chunks(long n) { return (n + elemChunk - 1) / elemChunk; }
+
     /** A 2-D launch over (cols, rows), the work-group size left to the driver. */
-    private void launch2(String name, int cols, int rows, Object... args) {
-        launch(name, new long[] {cols, rows}, null, args);
+    private void launch2(ClKernel kernel, int cols, int rows, Object... args) {
+        launch(kernel, new long[] {cols, rows}, null, args);
     }
 
     private static long roundUp(long n, long multiple) { return (n + multiple - 1) / multiple * multiple; }
@@ -444,12 +440,12 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void doFill(Matrix m, float value) {
-        launchElems("fill", m.size(), m.size(), value, mem(m));
+        launchElems(ClKernel.FILL, m.size(), m.size(), value, mem(m));
     }
 
     @Override
     protected void doGatherRows(Matrix src, IntVector indices, int offset, Matrix dst) {
-        launch2("gather_rows", dst.cols(), dst.rows(), dst.rows(), dst.cols(), src.rows(), mem(src), mem(indices), offset,
+        launch2(ClKernel.GATHER_ROWS, dst.cols(), dst.rows(), dst.rows(), dst.cols(), src.rows(), mem(src), mem(indices), offset,
                 mem(dst), gatherError);
         gatherPending = true;
     }
@@ -457,19 +453,19 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void doGatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift,
                                        int seed, Matrix dst) {
-        launch2("gather_rows_shifted", dst.cols(), dst.rows(), dst.rows(), width, height, src.rows(), offset, maxShift, seed,
+        launch2(ClKernel.GATHER_ROWS_SHIFTED, dst.cols(), dst.rows(), dst.rows(), width, height, src.rows(), offset, maxShift, seed,
                 mem(src), mem(indices), mem(dst), gatherError);
         gatherPending = true;
     }
 
     @Override
     protected void doRandomIndices(IntVector out, int bound, int seed) {
-        launchElems("random_indices", out.length(), out.length(), bound, seed, mem(out));
+        launchElems(ClKernel.RANDOM_INDICES, out.length(), out.length(), bound, seed, mem(out));
     }
 
     @Override
     protected void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst) {
-        launch1("gather_ints", dst.length(), dst.length(), src.length(), mem(src), mem(indices), offset, mem(dst), gatherError);
+        launch1(ClKernel.GATHER_INTS, dst.length(), dst.length(), src.length(), mem(src), mem(indices), offset, mem(dst), gatherError);
         gatherPending = true;
     }
 
@@ -509,11 +505,10 @@ public final class OpenClBackend extends AbstractBackend {
             cpuGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
             return;
         }
-        String name = "gemm_" + (transA ? 't' : 'n') + (transB ? 't' : 'n');
         int rtsn = tunables.tsn() / tunables.wptn();
         int rtsm = tunables.tsm() / tunables.wptm();
         long[] global = {(long) ((n + tunables.tsn() - 1) / tunables.tsn()) * rtsn, (long) ((m + tunables.tsm() - 1) / tunables.tsm()) * rtsm};
-        launch(name, global, new long[] {rtsn, rtsm}, m, n, k, alpha, mem(a), mem(b), beta, mem(c));
+        launch(ClKernel.gemm(transA, transB), global, new long[] {rtsn, rtsm}, m, n, k, alpha, mem(a), mem(b), beta, mem(c));
     }
 
     /**
@@ -541,16 +536,16 @@ public final class OpenClBackend extends AbstractBackend {
         int panelsA = (m + rm - 1) / rm, panelsB = (n + vw - 1) / vw;
         int wgn = tunables.cpuWgn(), wgm = tunables.cpuWgm(), dwgm = tunables.cpuDwgm();
         if ((!transB || k <= CPU_DIRECT_TRANS_B_K) && (long) m * n * k <= CPU_DIRECT_FLOPS) {
-            launch("gemm_cpu_direct", new long[] {roundUp(panelsB, wgn), roundUp(panelsA, dwgm)}, new long[] {wgn, dwgm}, m, n, k, alpha,
+            launch(ClKernel.GEMM_CPU_DIRECT, new long[] {roundUp(panelsB, wgn), roundUp(panelsA, dwgm)}, new long[] {wgn, dwgm}, m, n, k, alpha,
                     transA ? 1 : 0, transB ? 1 : 0, mem(a), mem(b), beta, mem(c));
             return;
         }
         long[] global = {roundUp(panelsB, wgn), roundUp(panelsA, wgm)};
         cl_mem ap = packAScratch((long) panelsA * rm * k);
         cl_mem bp = packBScratch((long) panelsB * vw * k);
-        launch("gemm_cpu_pack_a", new long[] {k, panelsA}, null, m, k, panelsA, transA ? 1 : 0, mem(a), ap);
-        launch("gemm_cpu_pack_b", new long[] {k, panelsB}, null, n, k, panelsB, transB ? 1 : 0, mem(b), bp);
-        launch("gemm_cpu", global, new long[] {wgn, wgm}, m, n, k, alpha, ap, bp, beta, mem(c));
+        launch(ClKernel.GEMM_CPU_PACK_A, new long[] {k, panelsA}, null, m, k, panelsA, transA ? 1 : 0, mem(a), ap);
+        launch(ClKernel.GEMM_CPU_PACK_B, new long[] {k, panelsB}, null, n, k, panelsB, transB ? 1 : 0, mem(b), bp);
+        launch(ClKernel.GEMM_CPU, global, new long[] {wgn, wgm}, m, n, k, alpha, ap, bp, beta, mem(c));
     }
 
     private cl_mem packAScratch(long floats) {
@@ -575,12 +570,12 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void doAddBias(Matrix x, Matrix bias, Matrix out) {
-        launch2("add_bias", (x.cols() + elemChunk - 1) / elemChunk, x.rows(), x.rows(), x.cols(), mem(x), mem(bias), mem(out));
+        launch2(ClKernel.ADD_BIAS, (x.cols() + elemChunk - 1) / elemChunk, x.rows(), x.rows(), x.cols(), mem(x), mem(bias), mem(out));
     }
 
     @Override
     protected void doAddBiasRelu(Matrix x, Matrix bias, Matrix out, Matrix mask) {
-        launch2("add_bias_relu", (x.cols() + elemChunk - 1) / elemChunk, x.rows(), x.rows(), x.cols(), mem(x), mem(bias), mem(out),
+        launch2(ClKernel.ADD_BIAS_RELU, (x.cols() + elemChunk - 1) / elemChunk, x.rows(), x.rows(), x.cols(), mem(x), mem(bias), mem(out),
                 mem(mask));
     }
 
@@ -597,8 +592,8 @@ public final class OpenClBackend extends AbstractBackend {
             int rowsPerBlock = (rows + blocks - 1) / blocks;
             blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
             cl_mem partial = blocks == 1 ? mem(out) : sumPartialScratch((long) blocks * cols);
-            launch("sum_columns_chunks", new long[] {(cols + 15) / 16, blocks}, null, rows, cols, rowsPerBlock, mem(x), partial);
-            if (blocks > 1) launch1("sum_columns_final", cols, cols, blocks, partial, mem(out));
+            launch(ClKernel.SUM_COLUMNS_CHUNKS, new long[] {(cols + 15) / 16, blocks}, null, rows, cols, rowsPerBlock, mem(x), partial);
+            if (blocks > 1) launch1(ClKernel.SUM_COLUMNS_FINAL, cols, cols, blocks, partial, mem(out));
             return;
         }
         int sx = tunables.sumColsX(), sy = tunables.sumColsY();
@@ -606,9 +601,9 @@ public final class OpenClBackend extends AbstractBackend {
         int rowsPerBlock = Math.max(4 * sy, (rows + MAX_ROW_BLOCKS - 1) / MAX_ROW_BLOCKS);
         int blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
         cl_mem partial = blocks == 1 ? mem(out) : sumPartialScratch((long) blocks * cols);
-        launch("sum_columns_partial", new long[] {roundUp(cols, sx), (long) blocks * sy}, new long[] {sx, sy},
+        launch(ClKernel.SUM_COLUMNS_PARTIAL, new long[] {roundUp(cols, sx), (long) blocks * sy}, new long[] {sx, sy},
                 rows, cols, rowsPerBlock, mem(x), partial);
-        if (blocks > 1) launch1("sum_columns_final", cols, cols, blocks, partial, mem(out));
+        if (blocks > 1) launch1(ClKernel.SUM_COLUMNS_FINAL, cols, cols, blocks, partial, mem(out));
     }
 
     @Override
@@ -616,46 +611,21 @@ public final class OpenClBackend extends AbstractBackend {
         doAxpy(alpha, List.of(x), List.of(y));
     }
 
-    // ---- activations ------------------------------------------------------------------------------
+    // ---- element-wise ops -------------------------------------------------------------------------
 
+    /** The op's kernel over its elements: {@code (n, one buffer per argument in call order)}. */
     @Override
-    protected void doReluForward(Matrix x, Matrix out, Matrix mask) {
-        launchElems("relu_forward", x.size(), x.size(), mem(x), mem(out), mem(mask));
-    }
-
-    @Override
-    protected void doReluBackward(Matrix dout, Matrix mask, Matrix dx) {
-        launchElems("relu_backward", dout.size(), dout.size(), mem(dout), mem(mask), mem(dx));
-    }
-
-    @Override
-    protected void doSigmoidForward(Matrix x, Matrix out) {
-        launchElems("sigmoid_forward", x.size(), x.size(), mem(x), mem(out));
-    }
-
-    @Override
-    protected void doSigmoidBackward(Matrix dout, Matrix y, Matrix dx) {
-        launchElems("sigmoid_backward", dout.size(), dout.size(), mem(dout), mem(y), mem(dx));
-    }
-
-    @Override
-    protected void doTanhForward(Matrix x, Matrix out) {
-        launchElems("tanh_forward", x.size(), x.size(), mem(x), mem(out));
-    }
-
-    @Override
-    protected void doTanhBackward(Matrix dout, Matrix y, Matrix dx) {
-        launchElems("tanh_backward", dout.size(), dout.size(), mem(dout), mem(y), mem(dx));
-    }
-
-    @Override
-    protected void doMultiply(Matrix a, Matrix b, Matrix out) {
-        launchElems("multiply", a.size(), a.size(), mem(a), mem(b), mem(out));
+    protected void doElementwise(ElementOp op, Matrix[] args) {
+        int n = args[0].size();
+        Object[] kernelArgs = new Object[args.length + 1];
+        kernelArgs[0] = n;
+        for (int k = 0; k < args.length; k++) kernelArgs[k + 1] = mem(args[k]);
+        enqueue(op.kernel(), new long[] {chunks(n)}, null, kernelArgs);
     }
 
     @Override
     protected void doDropoutMask(Matrix mask, float ratio, int seed) {
-        launchElems("dropout_mask", mask.size(), mask.size(), ratio, 1f / (1f - ratio), seed, mem(mask));
+        launchElems(ClKernel.DROPOUT_MASK, mask.size(), mask.size(), ratio, 1f / (1f - ratio), seed, mem(mask));
     }
 
     // ---- loss -------------------------------------------------------------------------------------
@@ -664,11 +634,11 @@ public final class OpenClBackend extends AbstractBackend {
     protected float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs) {
         int rows = x.rows(), cols = x.cols();
         if (rows <= profile.serialSoftmaxRows()) {
-            launch1("softmax_xent_serial", 1, rows, cols, mem(x), mem(labels), mem(probs), 0, 0f, mem(probs), lossOut);
+            launch1(ClKernel.SOFTMAX_XENT_SERIAL, 1, rows, cols, mem(x), mem(labels), mem(probs), 0, 0f, mem(probs), lossOut);
             return lossRead(rows, cols).get();
         }
         cl_mem rl = rowLossScratch(rows);
-        launch1("softmax_xent_rows", rows, rows, cols, mem(x), mem(labels), mem(probs), rl);
+        launch1(ClKernel.SOFTMAX_XENT_ROWS, rows, rows, cols, mem(x), mem(labels), mem(probs), rl);
         return meanLoss(rows, cols, rl, labels).get();
     }
 
@@ -682,11 +652,11 @@ public final class OpenClBackend extends AbstractBackend {
         int rows = x.rows(), cols = x.cols();
         // The same float division as the Java reference, so both scale by the identical value.
         if (rows <= profile.serialSoftmaxRows()) {
-            launch1("softmax_xent_serial", 1, rows, cols, mem(x), mem(labels), mem(probs), 1, scale / rows, mem(dx), lossOut);
+            launch1(ClKernel.SOFTMAX_XENT_SERIAL, 1, rows, cols, mem(x), mem(labels), mem(probs), 1, scale / rows, mem(dx), lossOut);
             return lossRead(rows, cols);
         }
         cl_mem rl = rowLossScratch(rows);
-        launch1("softmax_xent_rows_grad", rows, rows, cols, mem(x), mem(labels), mem(probs), rl, scale / rows, mem(dx));
+        launch1(ClKernel.SOFTMAX_XENT_ROWS_GRAD, rows, rows, cols, mem(x), mem(labels), mem(probs), rl, scale / rows, mem(dx));
         return meanLoss(rows, cols, rl, labels);
     }
 
@@ -698,9 +668,9 @@ public final class OpenClBackend extends AbstractBackend {
      */
     private Pending meanLoss(int rows, int cols, cl_mem rl, IntVector labels) {
         if (profile.serialSoftmaxRows() > 0) {
-            launch1("softmax_xent_mean_serial", 1, rows, cols, rl, mem(labels), lossOut);
+            launch1(ClKernel.SOFTMAX_XENT_MEAN_SERIAL, 1, rows, cols, rl, mem(labels), lossOut);
         } else {
-            launch("softmax_xent_mean", new long[] {tunables.reduceWg()}, new long[] {tunables.reduceWg()},
+            launch(ClKernel.SOFTMAX_XENT_MEAN, new long[] {tunables.reduceWg()}, new long[] {tunables.reduceWg()},
                     rows, cols, rl, mem(labels), lossOut);
         }
         return lossRead(rows, cols);
@@ -792,22 +762,22 @@ public final class OpenClBackend extends AbstractBackend {
     protected void doSoftmaxCrossEntropyBackward(Matrix probs, IntVector labels, float scale, Matrix dx) {
         // The same float division as the Java reference, so both scale by the identical value.
         float scaleOverN = scale / probs.rows();
-        launch2("softmax_xent_backward", probs.cols(), probs.rows(), probs.rows(), probs.cols(), mem(probs), mem(labels),
+        launch2(ClKernel.SOFTMAX_XENT_BACKWARD, probs.cols(), probs.rows(), probs.rows(), probs.cols(), mem(probs), mem(labels),
                 scaleOverN, mem(dx));
     }
 
     @Override
     protected void doArgmaxRows(Matrix x, IntVector out) {
-        launch1("argmax_rows", x.rows(), x.rows(), x.cols(), mem(x), mem(out));
+        launch1(ClKernel.ARGMAX_ROWS, x.rows(), x.rows(), x.cols(), mem(x), mem(out));
     }
 
     @Override
     protected int doCountCorrect(Matrix x, IntVector labels) {
         int wg = tunables.reduceWg();
         int groups = (int) Math.min(MAX_COUNT_GROUPS, (x.rows() + wg - 1) / wg);
-        launch("count_correct_partial", new long[] {(long) groups * wg}, new long[] {wg}, x.rows(), x.cols(), mem(x),
+        launch(ClKernel.COUNT_CORRECT_PARTIAL, new long[] {(long) groups * wg}, new long[] {wg}, x.rows(), x.cols(), mem(x),
                 mem(labels), countPartial);
-        launch("sum_ints_final", new long[] {wg}, new long[] {wg}, groups, countPartial, countOut);
+        launch(ClKernel.SUM_INTS_FINAL, new long[] {wg}, new long[] {wg}, groups, countPartial, countOut);
         int[] out = new int[1];
         try {
             CL.clEnqueueReadBuffer(queue, countOut, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(out), 0, null, null);
@@ -822,28 +792,28 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void doAxpy(float alpha, List<Matrix> xs, List<Matrix> ys) {
-        launchTensors("axpy", new Object[] {alpha}, xs, ys);
+        launchTensors(ClKernel.AXPY, new Object[] {alpha}, xs, ys);
     }
 
     @Override
     protected void doMomentumStep(List<Matrix> p, List<Matrix> g, List<Matrix> v, float lr, float momentum) {
-        launchTensors("momentum_step", new Object[] {lr, momentum}, p, g, v);
+        launchTensors(ClKernel.MOMENTUM_STEP, new Object[] {lr, momentum}, p, g, v);
     }
 
     @Override
     protected void doAdagradStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float eps) {
-        launchTensors("adagrad_step", new Object[] {lr, eps}, p, g, h);
+        launchTensors(ClKernel.ADAGRAD_STEP, new Object[] {lr, eps}, p, g, h);
     }
 
     @Override
     protected void doRmspropStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float decay, float eps) {
-        launchTensors("rmsprop_step", new Object[] {lr, decay, eps}, p, g, h);
+        launchTensors(ClKernel.RMSPROP_STEP, new Object[] {lr, decay, eps}, p, g, h);
     }
 
     @Override
     protected void doAdamStep(List<Matrix> p, List<Matrix> g, List<Matrix> m, List<Matrix> v, float lrT, float beta1, float beta2,
                               float eps) {
-        launchTensors("adam_step", new Object[] {lrT, beta1, beta2, eps}, p, g, m, v);
+        launchTensors(ClKernel.ADAM_STEP, new Object[] {lrT, beta1, beta2, eps}, p, g, m, v);
     }
 
     /**
@@ -852,7 +822,7 @@ public final class OpenClBackend extends AbstractBackend {
      * each k). An unused slot has count 0 and repeats the group's first tensor, never read.
      */
     @SafeVarargs
-    private void launchTensors(String name, Object[] scalars, List<Matrix>... lists) {
+    private void launchTensors(ClKernel kernel, Object[] scalars, List<Matrix>... lists) {
         int tensors = lists[0].size();
         for (int from = 0; from < tensors; from += 4) {
             List<Object> args = new ArrayList<>();
@@ -867,7 +837,7 @@ public final class OpenClBackend extends AbstractBackend {
                 int i = from + t < tensors ? from + t : from;
                 for (List<Matrix> l : lists) args.add(mem(l.get(i)));
             }
-            if (chunks > 0) launch1(name, chunks, args.toArray());
+            if (chunks > 0) launch1(kernel, chunks, args.toArray());
         }
     }
 
@@ -932,31 +902,43 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void doIm2col(Matrix x, ConvGeometry g, Matrix col) {
-        launchElems("im2col", col.size(), col.size(), g.channels(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
+        launchElems(ClKernel.IM2COL, col.size(), col.size(), g.channels(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
                 g.outHeight(), g.outWidth(), mem(x), mem(col));
     }
 
     @Override
     protected void doCol2im(Matrix dcol, ConvGeometry g, Matrix dx) {
-        launchElems("col2im", dx.size(), dx.size(), g.channels(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
+        launchElems(ClKernel.COL2IM, dx.size(), dx.size(), g.channels(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
                 g.outHeight(), g.outWidth(), mem(dcol), mem(dx));
     }
 
     @Override
     protected void doTransposeBlocks(Matrix src, int rows, int cols, Matrix dst) {
-        launchElems("transpose_blocks", dst.size(), dst.size(), rows, cols, mem(src), mem(dst));
+        launchElems(ClKernel.TRANSPOSE_BLOCKS, dst.size(), dst.size(), rows, cols, mem(src), mem(dst));
     }
 
     @Override
     protected void doMaxPoolForward(Matrix x, ConvGeometry g, Matrix out, IntVector argmax) {
-        launchElems("max_pool_forward", out.size(), out.size(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
+        launchElems(ClKernel.MAX_POOL_FORWARD, out.size(), out.size(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
                 g.outHeight(), g.outWidth(), mem(x), mem(out), mem(argmax));
     }
 
     @Override
     protected void doMaxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx) {
-        launchElems("max_pool_backward", dx.size(), dx.size(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
+        launchElems(ClKernel.MAX_POOL_BACKWARD, dx.size(), dx.size(), g.height(), g.width(), g.kernel(), g.stride(), g.pad(),
                 g.outHeight(), g.outWidth(), mem(dout), mem(argmax), mem(dx));
+    }
+
+    @Override
+    protected void doAvgPoolForward(Matrix x, ConvGeometry g, Matrix out) {
+        launchElems(ClKernel.AVG_POOL_FORWARD, out.size(), out.size(), g.height(), g.width(), g.kernel(), g.stride(), g.outHeight(),
+                g.outWidth(), (float) (g.kernel() * g.kernel()), mem(x), mem(out));
+    }
+
+    @Override
+    protected void doAvgPoolBackward(Matrix dout, ConvGeometry g, Matrix dx) {
+        launchElems(ClKernel.AVG_POOL_BACKWARD, dx.size(), dx.size(), g.height(), g.width(), g.kernel(), g.stride(), g.outHeight(),
+                g.outWidth(), (float) (g.kernel() * g.kernel()), mem(dout), mem(dx));
     }
 
     // Batch normalization
@@ -964,14 +946,14 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void doBatchNormStats(Matrix x, int channels, float momentum, Matrix mean, Matrix var, Matrix runMean,
                                     Matrix runVar) {
-        launch1("bn_stats", channels, x.rows(), channels, x.cols() / channels, momentum, mem(x), mem(mean), mem(var),
+        launch1(ClKernel.BN_STATS, channels, x.rows(), channels, x.cols() / channels, momentum, mem(x), mem(mean), mem(var),
                 mem(runMean), mem(runVar));
     }
 
     @Override
     protected void doBatchNormForward(Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps, Matrix xhat,
                                       Matrix out) {
-        launchElems("bn_forward", x.size(), x.size(), x.cols(), x.cols() / mean.cols(), eps, mem(x), mem(mean), mem(var),
+        launchElems(ClKernel.BN_FORWARD, x.size(), x.size(), x.cols(), x.cols() / mean.cols(), eps, mem(x), mem(mean), mem(var),
                 mem(gamma), mem(beta), mem(xhat), mem(out));
     }
 
@@ -979,9 +961,9 @@ public final class OpenClBackend extends AbstractBackend {
     protected void doBatchNormBackward(Matrix dout, Matrix xhat, Matrix var, Matrix gamma, float eps, Matrix dgamma,
                                        Matrix dbeta, Matrix dx) {
         int channels = var.cols(), p = dout.cols() / channels;
-        launch1("bn_backward_reduce", channels, dout.rows(), channels, p, mem(dout), mem(xhat), mem(dgamma), mem(dbeta));
+        launch1(ClKernel.BN_BACKWARD_REDUCE, channels, dout.rows(), channels, p, mem(dout), mem(xhat), mem(dgamma), mem(dbeta));
         // The same float M as the Java reference: N*P rounded once.
-        launchElems("bn_backward_dx", dout.size(), dout.size(), dout.cols(), p, (float) dout.rows() * p, eps, mem(dout),
+        launchElems(ClKernel.BN_BACKWARD_DX, dout.size(), dout.size(), dout.cols(), p, (float) dout.rows() * p, eps, mem(dout),
                 mem(xhat), mem(var), mem(gamma), mem(dgamma), mem(dbeta), mem(dx));
     }
 }
