@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 /**
  * What a layer is, without a device: the user lists these and {@link Sequential} turns each into
  * a layer on its backend. Each kind lives in one file ({@link AffineSpec}, {@link ConvSpec},
- * {@link MaxPoolSpec}, {@link BatchNormSpec}, {@link ActivationSpec},
+ * {@link MaxPoolSpec}, {@link AvgPoolSpec}, {@link BatchNormSpec}, {@link ActivationSpec},
  * {@link DropoutSpec}) and answers everything about itself: its notation, its output shape (in
  * long arithmetic, within {@link dev.clayers.Limits}), its parameters and stored tensors, their
  * initial values and their validation when loaded, its binding to a backend and its picture.
@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  * <p>No flatten layer is needed: a pooled batch is already an N x (C*H*W) matrix, exactly what
  * an affine layer reads, in the order PyTorch's {@code flatten} gives.
  */
-public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpec, ConvSpec, MaxPoolSpec,
+public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpec, ConvSpec, MaxPoolSpec, AvgPoolSpec,
         BatchNormSpec {
 
     /** The name in model files, e.g. {@code affine(784,256)}, {@code relu}, {@code dropout(0.2)}. */
@@ -119,6 +119,7 @@ public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpe
         return new ConvSpec(input, filters, kernel, stride, pad);
     }
     static MaxPoolSpec maxPool(ImageShape input, int window, int stride) { return new MaxPoolSpec(input, window, stride); }
+    static AvgPoolSpec avgPool(ImageShape input, int window, int stride) { return new AvgPoolSpec(input, window, stride); }
     static AffineSpec affine(int inputs, int outputs) { return new AffineSpec(inputs, outputs); }
     static ActivationSpec relu() { return new ActivationSpec(Activation.RELU); }
     static ActivationSpec sigmoid() { return new ActivationSpec(Activation.SIGMOID); }
@@ -145,14 +146,14 @@ public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpe
 
     /** The notation of every kind with arguments, for messages. */
     String SYNTAX = "affine(IN,OUT), conv(CxHxW,FILTERS,K,STRIDE,PAD), maxpool(CxHxW,WINDOW,STRIDE),"
-            + " batchnorm(C[,POSITIONS][,eps=E]), dropout(RATIO)";
+            + " avgpool(CxHxW,WINDOW,STRIDE), batchnorm(C[,POSITIONS][,eps=E]), dropout(RATIO)";
 
     /** Reads one {@link #id()}: {@code kind(arg,...)} or an activation's name. */
     static LayerSpec parse(String token) {
         String t = token.trim();
         int open = t.indexOf('(');
         String kind = open < 0 ? t : t.substring(0, open);
-        if (!List.of("affine", "conv", "maxpool", "batchnorm", "dropout").contains(kind)) {
+        if (!List.of("affine", "conv", "maxpool", "avgpool", "batchnorm", "dropout").contains(kind)) {
             try {
                 if (open < 0) return activation(Activation.parse(t));
                 Activation.parse(kind);
@@ -173,6 +174,7 @@ public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpe
                 case "affine" -> AffineSpec.parse(args);
                 case "conv" -> ConvSpec.parse(args);
                 case "maxpool" -> MaxPoolSpec.parse(args);
+                case "avgpool" -> AvgPoolSpec.parse(args);
                 case "batchnorm" -> BatchNormSpec.parse(args);
                 case "dropout" -> DropoutSpec.parse(args);
                 default -> throw new AssertionError(kind);

@@ -31,7 +31,7 @@ class ActivationTest {
         assertTrue(e.getMessage().contains("valid: " + all), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LayerSpec.parse("lstm(3)"));
         assertEquals("unknown layer 'lstm(3)'; valid: affine(IN,OUT), conv(CxHxW,FILTERS,K,STRIDE,PAD), maxpool(CxHxW,WINDOW,STRIDE),"
-                + " batchnorm(C[,POSITIONS][,eps=E]), dropout(RATIO) or " + all, e.getMessage());
+                + " avgpool(CxHxW,WINDOW,STRIDE), batchnorm(C[,POSITIONS][,eps=E]), dropout(RATIO) or " + all, e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> LayerSpec.parse("conv(3)"));
         assertEquals("cannot read layer 'conv(3)': conv needs input,filters,kernel,stride,pad", e.getMessage());
     }

@@ -7,13 +7,18 @@ import dev.clayers.backend.TestDevices;
 import dev.clayers.layer.Convolution;
 import dev.clayers.layer.MaxPooling;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
+import static dev.clayers.net.LayerSpec.activation;
 import static dev.clayers.net.LayerSpec.affine;
+import static dev.clayers.net.LayerSpec.avgPool;
 import static dev.clayers.net.LayerSpec.conv;
 import static dev.clayers.net.LayerSpec.maxPool;
 import static dev.clayers.net.LayerSpec.relu;
@@ -89,6 +94,42 @@ class ConvNetTest {
     @MethodSource("dev.clayers.backend.TestDevices#ids")
     void twoConvsAndOverlappingPoolingGradientCheck(String id) {
         gradientCheck(id, deeperConvNet(), 3, 12);
+    }
+
+    /** conv -> GELU -> average pooling (overlapping, stride 1) -> affine -> GELU -> affine: the two new pieces in a net. */
+    static List<LayerSpec> avgPoolGeluNet() {
+        ConvSpec c = conv(new ImageShape(2, 7, 7), 3, 3, 1, 1);
+        AvgPoolSpec p = avgPool(c.output(), 3, 2);
+        AvgPoolSpec q = avgPool(p.output(), 2, 1);
+        return List.of(c, activation(Activation.GELU), p, q, affine(q.output().size(), 5), activation(Activation.GELU),
+                affine(5, 3));
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void averagePoolingAndGeluGradientCheck(String id) {
+        gradientCheck(id, avgPoolGeluNet(), 3, 13);
+    }
+
+    /** The new kinds read back from their notation and a model file, and predict the same on every device. */
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void averagePoolingAndGeluRoundTrip(String id, @TempDir Path dir) throws Exception {
+        List<LayerSpec> layers = avgPoolGeluNet();
+        assertEquals(layers, LayerSpec.parseList(LayerSpec.describe(layers)));
+        float[][] x = new float[3][98];
+        Random rng = new Random(5);
+        for (float[] row : x) for (int i = 0; i < row.length; i++) row[i] = (float) rng.nextGaussian();
+        Path f = dir.resolve("avg.safetensors");
+        double[][] reference;
+        try (Backend cpu = TestDevices.open("cpu"); Sequential net = Sequential.of(cpu, WeightInit.HE, 3, layers)) {
+            reference = net.predictProbabilities(x);
+            ModelFile.save(f, net, Map.of());
+        }
+        try (Backend be = TestDevices.open(id); Sequential net = ModelFile.load(f).build(be)) {
+            double[][] p = net.predictProbabilities(x);
+            for (int i = 0; i < x.length; i++) assertArrayEquals(reference[i], p[i], 1e-5, id);
+        }
     }
 
     /** Hand values: one 3x3 image, two 2x2 filters; the output is one 2x2 image per filter. */

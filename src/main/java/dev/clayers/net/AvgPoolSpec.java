@@ -1,0 +1,47 @@
+package dev.clayers.net;
+
+import dev.clayers.backend.Backend;
+import dev.clayers.backend.ConvGeometry;
+import dev.clayers.layer.Layer;
+import dev.clayers.layer.AveragePooling;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Average pooling per channel (PyTorch's {@code AvgPool2d}) over {@code window x window} windows moved by {@code stride} (no
+ * padding). Id: {@code avgpool(30x24x24,2,2)} (input, window, stride).
+ */
+public record AvgPoolSpec(ImageShape input, int window, int stride) implements LayerSpec {
+    public AvgPoolSpec {
+        if (input == null) throw new IllegalArgumentException("pooling input shape must not be null");
+        PoolShape.geometry(input, window, stride);
+    }
+
+    static AvgPoolSpec parse(String[] args) {
+        int[] a = PoolShape.parse(args, "avgpool");
+        return new AvgPoolSpec(ImageShape.parse(args[0]), a[0], a[1]);
+    }
+
+    public ConvGeometry geometry() { return PoolShape.geometry(input, window, stride); }
+    public ImageShape output() { return PoolShape.output(input, geometry()); }
+
+    @Override public String id() { return "avgpool(" + input.id() + "," + window + "," + stride + ")"; }
+    @Override public String title() { return "Pooling"; }
+    @Override public String detail() { return "average " + window + "x" + window + ", stride " + stride; }
+    @Override public long parameterCount() { return 0; }
+    @Override public String kind() { return "avgpool"; }
+    @Override public int inputWidth() { return input.size(); }
+    @Override public Optional<ImageShape> inputImage() { return Optional.of(input); }
+
+    @Override
+    public int[] outputShape(int[] in, int position) {
+        ShapeRules.requireImage(this, input, in, position);
+        return ShapeRules.dims(output());
+    }
+
+    @Override
+    public Layer bind(Backend backend, String name, Map<String, float[]> weights, boolean paramsBefore) {
+        return new AveragePooling(backend, name, geometry());
+    }
+}
