@@ -1,6 +1,6 @@
 package dev.clayers.bench;
 
-import dev.clayers.JitWatch;
+import dev.clayers.backend.cpu.JitWatch;
 import dev.clayers.backend.Backend;
 import dev.clayers.backend.DeviceInfo;
 import dev.clayers.backend.Verifier;

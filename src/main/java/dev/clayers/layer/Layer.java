@@ -39,6 +39,15 @@ public interface Layer extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /**
+     * The choices the last forward pass made where the layer is not differentiable (ReLU's mask,
+     * max pooling's argmax), copied to the host; {@code null} for a smooth layer. A numerical
+     * gradient whose step changes them crossed a kink, and that entry proves nothing.
+     */
+    default float[] choices() {
+        return null;
+    }
+
     /** Releases every buffer the layer owns, parameters included. */
     @Override
     void close();

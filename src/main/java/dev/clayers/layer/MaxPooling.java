@@ -31,6 +31,15 @@ public final class MaxPooling implements Layer {
     public IntVector argmax() { return argmax; }
 
     @Override
+    public float[] choices() {
+        if (argmax == null) return null;
+        int[] at = backend.downloadInts(argmax);
+        float[] f = new float[at.length];
+        for (int i = 0; i < at.length; i++) f[i] = at[i];
+        return f;
+    }
+
+    @Override
     public Matrix forward(Matrix x) {
         if (x.cols() != g.imageSize()) {
             throw new IllegalArgumentException(name + ": input is " + x.shape() + " but images of " + g.channels() + "x"

@@ -43,6 +43,9 @@ public final class Relu implements Layer {
     public Matrix mask() { return mask; }
 
     @Override
+    public float[] choices() { return mask == null ? null : backend.download(mask); }
+
+    @Override
     public Matrix backward(Matrix dout) {
         dx = Buffers.reuse(backend, dx, dout.rows(), dout.cols());
         backend.elementwise(ElementOp.RELU_BACKWARD, dout, mask, dx);

@@ -4,8 +4,6 @@ import dev.clayers.backend.Backend;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 import dev.clayers.layer.Param;
-import dev.clayers.layer.MaxPooling;
-import dev.clayers.layer.Relu;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -127,17 +125,12 @@ public final class GradientCheck {
         return grad;
     }
 
+    /** Every layer's non-differentiable choices (ReLU masks, pooling argmaxes) after the last forward pass. */
     private static List<float[]> reluMasks(Sequential net) {
         List<float[]> masks = new ArrayList<>();
         for (var layer : net.layers()) {
-            if (layer instanceof Relu r) masks.add(net.backend().download(r.mask()));
-            // A max-pooling window whose maximum moves to another pixel is a kink too.
-            if (layer instanceof MaxPooling p) {
-                int[] at = net.backend().downloadInts(p.argmax());
-                float[] f = new float[at.length];
-                for (int i = 0; i < at.length; i++) f[i] = at[i];
-                masks.add(f);
-            }
+            float[] c = layer.choices();
+            if (c != null) masks.add(c);
         }
         return masks;
     }

@@ -1,7 +1,6 @@
-package dev.clayers;
+package dev.clayers.backend.cpu;
 
 import dev.clayers.backend.Backend;
-import dev.clayers.backend.cpu.CpuBackend;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
