@@ -33,11 +33,22 @@ public abstract class AbstractBackend implements Backend {
 
     protected final boolean isClosed() { return closed; }
 
+    /**
+     * Waits for a call that holds this backend's {@link BackendLock} (a prediction or a fit on
+     * another thread) to finish, then releases the device; every later call fails with "backend
+     * ... is closed" instead of reaching freed device memory.
+     */
     @Override
     public final void close() {
-        if (!closed) {
-            closed = true;
-            doClose();
+        var lock = BackendLock.of(this);
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                doClose();
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -51,6 +62,7 @@ public abstract class AbstractBackend implements Backend {
 
     private void own(String what, Matrix m) {
         if (m == null) throw new NullPointerException(what + " is null");
+        checkOpen();
         if (m.backend() != this) {
             throw new IllegalArgumentException(what + " " + m + " belongs to backend " + m.backend().id()
                     + ", not " + id() + "; copy it through the host (download/upload) explicitly");
@@ -60,6 +72,7 @@ public abstract class AbstractBackend implements Backend {
 
     private void own(String what, IntVector v) {
         if (v == null) throw new NullPointerException(what + " is null");
+        checkOpen();
         if (v.backend() != this) {
             throw new IllegalArgumentException(what + " " + v + " belongs to backend " + v.backend().id()
                     + ", not " + id());

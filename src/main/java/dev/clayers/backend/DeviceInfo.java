@@ -56,6 +56,9 @@ public record DeviceInfo(String id, String name, String vendor, String type, int
         return isGpuLike() ? Kind.OPENCL_GPU : Kind.OPENCL_CPU;
     }
 
+    /** Whether this is a simulator or emulator ({@link Kind#SIMULATOR}): correct, slow, never picked by {@code auto}. */
+    public boolean isSimulator() { return kind() == Kind.SIMULATOR; }
+
     /** Whether a name (of a device, vendor or platform) marks a simulator or emulator. */
     public static boolean isSimulatorName(String text) {
         String lower = text.toLowerCase(java.util.Locale.ROOT);

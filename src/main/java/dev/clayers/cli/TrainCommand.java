@@ -266,15 +266,15 @@ final class TrainCommand implements Callable<Integer> {
                 meta.put("data", dataSpec);
                 meta.put("epochs_trained", Integer.toString(last.epoch()));
                 meta.put("train_accuracy", Double.toString(last.trainAccuracy()));
-                meta.put("test_accuracy", Double.toString(last.testAccuracy()));
-                meta.put("test_loss", Double.toString(last.testLoss()));
+                meta.put("test_accuracy", Double.toString(last.validationAccuracy()));
+                meta.put("test_loss", Double.toString(last.validationLoss()));
                 meta.put("device", be.id() + " " + be.info().name());
                 ModelFile.save(save, net, meta);
             }
             double seconds = history.epochs().stream().mapToDouble(EpochMetrics::seconds).sum();
             int testSize = split.test().size();
             System.out.printf("final test accuracy %.4f (%d/%d), train accuracy %.4f, training time %.1f s%s%n",
-                    last.testAccuracy(), Math.round(last.testAccuracy() * testSize), testSize, last.trainAccuracy(),
+                    last.validationAccuracy(), Math.round(last.validationAccuracy() * testSize), testSize, last.trainAccuracy(),
                     seconds, save == null ? "" : "; model saved to " + save);
         }
         return 0;
@@ -352,7 +352,7 @@ final class TrainCommand implements Callable<Integer> {
         public void epochEnded(EpochMetrics m) {
             progress.epochEnded(m);
             System.out.printf("epoch %3d/%d  iter %6d  loss %.4f  train acc %.4f  test acc %.4f  %,9.0f img/s  %6.2f s%n",
-                    m.epoch(), options.epochs(), m.iterations(), m.trainLoss(), m.trainAccuracy(), m.testAccuracy(),
+                    m.epoch(), options.epochs(), m.iterations(), m.trainLoss(), m.trainAccuracy(), m.validationAccuracy(),
                     m.samplesPerSecond(), m.seconds());
         }
 
@@ -388,8 +388,8 @@ final class TrainCommand implements Callable<Integer> {
             o.put("iterations", m.iterations());
             o.put("train_loss", m.trainLoss());
             o.put("train_accuracy", m.trainAccuracy());
-            o.put("test_loss", m.testLoss());
-            o.put("test_accuracy", m.testAccuracy());
+            o.put("test_loss", m.validationLoss());
+            o.put("test_accuracy", m.validationAccuracy());
             o.put("samples_per_second", m.samplesPerSecond());
             o.put("seconds", m.seconds());
             o.put("eval_seconds", m.evalSeconds());

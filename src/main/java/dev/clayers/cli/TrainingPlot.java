@@ -41,11 +41,11 @@ final class TrainingPlot {
         double[] epochs = metrics.stream().mapToDouble(EpochMetrics::epoch).toArray();
         XYChart loss = chart(title + ": loss", "cross-entropy", epochs.length, Styler.LegendPosition.InsideNE);
         series(loss, "train (batch mean)", epochs, metrics.stream().mapToDouble(EpochMetrics::trainLoss).toArray());
-        series(loss, "test", epochs, metrics.stream().mapToDouble(EpochMetrics::testLoss).toArray());
+        series(loss, "test", epochs, metrics.stream().mapToDouble(EpochMetrics::validationLoss).toArray());
         XYChart acc = chart(title + ": accuracy", "accuracy", epochs.length, Styler.LegendPosition.InsideSE);
         acc.getStyler().setYAxisDecimalPattern("0.000");
         series(acc, "train", epochs, metrics.stream().mapToDouble(EpochMetrics::trainAccuracy).toArray());
-        series(acc, "test", epochs, metrics.stream().mapToDouble(EpochMetrics::testAccuracy).toArray());
+        series(acc, "test", epochs, metrics.stream().mapToDouble(EpochMetrics::validationAccuracy).toArray());
 
         BufferedImage left = BitmapEncoder.getBufferedImage(loss);
         BufferedImage right = BitmapEncoder.getBufferedImage(acc);

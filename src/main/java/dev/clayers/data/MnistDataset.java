@@ -72,12 +72,17 @@ public final class MnistDataset {
      * 2,000 test images of 28x28, stratified by class. Needs no files or network, so tests
      * and demos always have real data.
      *
-     * @throws NoSuchFileException if the resources are missing (a jar built without them)
+     * @throws java.io.UncheckedIOException if the resources are missing or damaged (a jar built
+     *         without them): nothing a caller can do but report it
      */
-    public static DataSplit bundled() throws IOException {
-        Dataset train = bundledPair("mnist-bundled/train", TRAIN_IMAGES, TRAIN_LABELS);
-        Dataset test = bundledPair("mnist-bundled/test", TEST_IMAGES, TEST_LABELS);
-        return split(train, TRAIN_IMAGES, test, TEST_IMAGES, BUNDLED_RESOURCE_DIR);
+    public static DataSplit bundled() {
+        try {
+            Dataset train = bundledPair("mnist-bundled/train", TRAIN_IMAGES, TRAIN_LABELS);
+            Dataset test = bundledPair("mnist-bundled/test", TEST_IMAGES, TEST_LABELS);
+            return split(train, TRAIN_IMAGES, test, TEST_IMAGES, BUNDLED_RESOURCE_DIR);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("the bundled MNIST digits cannot be read from the classpath: " + e.getMessage(), e);
+        }
     }
 
     /** Picks {@code name} or {@code name.gz} in {@code dir}; the plain file wins if both exist. */

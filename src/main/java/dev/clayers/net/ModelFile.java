@@ -31,7 +31,8 @@ import java.util.Set;
 public final class ModelFile {
     private static final Logger log = LoggerFactory.getLogger(ModelFile.class);
 
-    public static final String FORMAT = "clayers-mlp/1";
+    /** The format string new files carry, for every kind of network (files of {@code clayers-mlp/1} still load). */
+    public static final String FORMAT = "clayers/1";
 
     private ModelFile() {}
 

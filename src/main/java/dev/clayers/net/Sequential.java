@@ -24,10 +24,11 @@ import java.util.Random;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A network: the layers the user lists ({@link LayerSpec}), bound to one backend, ending in
- * {@link SoftmaxWithLoss}. The list must end in an affine layer, whose outputs are the class
- * scores (logits). Parameters are named {@code affine1.W}, {@code affine1.b}, {@code affine2.W},
- * ... in the order of the affine layers; the same names serve gradient checks, optimizers and
+ * A network: the layers the user lists ({@link LayerSpec}, or {@link Layers} with inferred
+ * shapes), bound to one backend, ending in {@link SoftmaxWithLoss}. The list must end in an
+ * affine layer, whose outputs are the class scores (logits). Layers are named by kind and count
+ * ({@code conv1}, {@code affine1}, {@code affine2}); parameters after their layer
+ * ({@code affine1.W}, {@code affine1.b}); the same names serve gradient checks, optimizers and
  * saved models.
  *
  * <pre>{@code
@@ -36,6 +37,16 @@ import java.util.concurrent.locks.ReentrantLock;
  *     System.out.println(net.summary());
  * }
  * }</pre>
+ *
+ * <p><b>Threads.</b> One network may serve predictions ({@link #predictClasses},
+ * {@link #predictProbabilities}, {@link #evaluate}) to many threads at once: each call holds its
+ * backend's lock ({@link #lock()}), so calls on networks that share a backend take turns and each
+ * gets the answer a single thread would. {@code Training.fit} holds the lock for the whole run,
+ * so predictions wait for it; a second fit of the same network from another thread fails at once
+ * ({@link IllegalStateException}). After its backend is closed, every call fails with
+ * "backend ... is closed". The matrix-level methods ({@link #predict(Matrix)}, {@link #gradient})
+ * return buffers that the next call overwrites: a thread that reads them holds {@link #lock()}
+ * around the call and the read.
  */
 public final class Sequential implements AutoCloseable {
     /** Seed of {@link #of(Backend, LayerSpec...)}'s initial weights. */
@@ -50,6 +61,8 @@ public final class Sequential implements AutoCloseable {
     private final List<Param> params;
     /** The backend's lock ({@link BackendLock}), held by every call that runs the network. */
     private final ReentrantLock lock;
+    /** The thread running {@code Training.fit} on this network, or null. */
+    private final java.util.concurrent.atomic.AtomicReference<Thread> trainer = new java.util.concurrent.atomic.AtomicReference<>();
     private Matrix logits;
 
     private Sequential(Backend backend, List<? extends LayerSpec> specs, Map<String, float[]> weights) {
@@ -128,6 +141,22 @@ public final class Sequential implements AutoCloseable {
     public static Sequential of(Backend backend, LayerSpec... layers) {
         if (layers == null) throw new IllegalArgumentException("a network needs at least one layer");
         return of(backend, WeightInit.HE, DEFAULT_SEED, java.util.Arrays.asList(layers));
+    }
+
+    /** As {@link #of(Backend, LayerSpec...)} with He weights drawn from {@code seed}. */
+    public static Sequential of(Backend backend, long seed, LayerSpec... layers) {
+        if (layers == null) throw new IllegalArgumentException("a network needs at least one layer");
+        return of(backend, WeightInit.HE, seed, java.util.Arrays.asList(layers));
+    }
+
+    /** A network of a shape-inferred layer list ({@link Layers}), He weights from seed {@value #DEFAULT_SEED}. */
+    public static Sequential of(Backend backend, Layers layers) {
+        return of(backend, WeightInit.HE, DEFAULT_SEED, layers.list());
+    }
+
+    /** A network of a shape-inferred layer list with weights from {@code init} and {@code seed}. */
+    public static Sequential of(Backend backend, WeightInit init, long seed, Layers layers) {
+        return of(backend, init, seed, layers.list());
     }
 
     /** A network of these layers with weights N(0, std^2) from {@code init}, biases zero, drawn from {@code seed}. */
@@ -448,6 +477,41 @@ public final class Sequential implements AutoCloseable {
                 for (Map.Entry<String, Matrix> e : l.state().entrySet()) out.put(e.getKey(), backend.download(e.getValue()));
             }
             return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Marks the network as training in this thread ({@code Training.fit} calls it): a second fit
+     * from another thread fails at once instead of mixing two runs' updates into one set of weights.
+     *
+     * @throws IllegalStateException when another thread is training it
+     */
+    public void beginTraining() {
+        Thread me = Thread.currentThread();
+        if (!trainer.compareAndSet(null, me) && trainer.get() != me) {
+            throw new IllegalStateException("this network is already training in thread '" + trainer.get().getName()
+                    + "'; wait for that fit to return, or train a second network built from the same layers");
+        }
+    }
+
+    /** Ends what {@link #beginTraining} started. */
+    public void endTraining() { trainer.compareAndSet(Thread.currentThread(), null); }
+
+    /**
+     * Writes parameter values and layer state (as {@link #weights()} gives them) back into the
+     * network, after checking every tensor as a loaded model is checked (length, finite, range).
+     */
+    public void loadWeights(Map<String, float[]> values) {
+        List<String> names = names(specs);
+        for (int i = 0; i < specs.size(); i++) specs.get(i).checkTensors(names.get(i), values);
+        lock.lock();
+        try {
+            for (Layer l : layers) {
+                for (Param p : l.params()) backend.write(p.value(), values.get(p.name()));
+                for (Map.Entry<String, Matrix> e : l.state().entrySet()) backend.write(e.getValue(), values.get(e.getKey()));
+            }
         } finally {
             lock.unlock();
         }

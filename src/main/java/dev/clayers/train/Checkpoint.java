@@ -72,6 +72,23 @@ public final class Checkpoint {
         Safetensors.write(file(dir), meta, tensors);
     }
 
+    /** The file {@link FitOptions#keepBest()} keeps the best epoch's network in. */
+    public static final String BEST_FILE = "best.safetensors";
+
+    /**
+     * Saves the network as it is now as {@code DIR/best.safetensors}, a model file that {@code eval}
+     * and {@code predict} read, with the epoch and its figures in the metadata.
+     */
+    public static void saveBest(Path dir, Sequential net, FitOptions options, int epoch, EpochMetrics m) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>(options.settings());
+        meta.put("best_epoch", Integer.toString(epoch));
+        meta.put("train_loss", Double.toString(m.trainLoss()));
+        meta.put("validation_loss", Double.toString(m.validationLoss()));
+        meta.put("validation_accuracy", Double.toString(m.validationAccuracy()));
+        Files.createDirectories(dir);
+        ModelFile.save(dir.resolve(BEST_FILE), net, meta);
+    }
+
     public static State load(Path dir) throws IOException {
         Path f = file(dir);
         if (!Files.isRegularFile(f)) {

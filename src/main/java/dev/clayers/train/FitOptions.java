@@ -26,18 +26,19 @@ import java.util.Map;
  * @param seed                  seeds the order of batches, dropout masks and shifts (the weights are the network's)
  * @param sampledIterations     0: each epoch is a shuffled pass without replacement; else the book's
  *                              recipe: this many iterations of batches sampled with replacement
- * @param earlyStoppingPatience stop when the validation loss (the training loss without a validation
- *                              set) has not improved for this many epochs; 0 never stops early
+ * @param earlyStopping         when to stop before the last epoch ({@link EarlyStopping}); null never stops early
  * @param stopAfterEpoch        stop after this epoch, leaving the checkpoint to resume (time-limited
  *                              jobs; needs {@code checkpointDir}); 0 for none
  * @param checkpointDir         keep the latest checkpoint here after every epoch; null for none
  * @param checkpointMetadata    extra settings stored in the checkpoints (how the network was made,
  *                              where the data came from), given back by {@link Checkpoint#load}
- * @param listener              told of progress, on the training thread
+ * @param keepBest              with a {@code checkpointDir}: also save the network of the best epoch (by the
+ *                              early-stopping monitor, or the loss) as {@code DIR/best.safetensors}
+ * @param listener              told of progress, on the training thread; it may stop the run
  */
 public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float learningRate, Schedule schedule,
-                         float weightDecay, int augment, long seed, int sampledIterations, int earlyStoppingPatience,
-                         int stopAfterEpoch, Path checkpointDir, Map<String, String> checkpointMetadata,
+                         float weightDecay, int augment, long seed, int sampledIterations, EarlyStopping earlyStopping,
+                         int stopAfterEpoch, Path checkpointDir, Map<String, String> checkpointMetadata, boolean keepBest,
                          Trainer.Listener listener) {
     /** Largest {@link #augment} shift: beyond this a 28x28 digit leaves the frame. */
     public static final int MAX_SHIFT = 8;
@@ -61,9 +62,7 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
             throw new InvalidOptionException("augment", "must be 0.." + MAX_SHIFT + " pixels, got " + augment);
         }
         if (sampledIterations < 0) throw new InvalidOptionException("sampledIterations", "must be >= 0, got " + sampledIterations);
-        if (earlyStoppingPatience < 0) {
-            throw new InvalidOptionException("earlyStoppingPatience", "must be >= 0, got " + earlyStoppingPatience);
-        }
+        if (keepBest && checkpointDir == null) throw new InvalidOptionException("keepBest", "needs a checkpointDir");
         if (stopAfterEpoch < 0 || (stopAfterEpoch > 0 && checkpointDir == null)) {
             throw new InvalidOptionException("stopAfterEpoch", "needs a checkpointDir and an epoch >= 1, got " + stopAfterEpoch);
         }
@@ -85,13 +84,17 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
         b.augment = augment;
         b.seed = seed;
         b.sampledIterations = sampledIterations;
-        b.earlyStoppingPatience = earlyStoppingPatience;
+        b.earlyStopping = earlyStopping;
+        b.keepBest = keepBest;
         b.stopAfterEpoch = stopAfterEpoch;
         b.checkpointDir = checkpointDir;
         b.checkpointMetadata = checkpointMetadata;
         b.listener = listener;
         return b;
     }
+
+    /** Epochs without improvement before an early stop; 0 when the run never stops early. */
+    public int earlyStoppingPatience() { return earlyStopping == null ? 0 : earlyStopping.patience(); }
 
     /** Whether batches are sampled with replacement (the book's recipe). */
     public boolean sampled() { return sampledIterations > 0; }
@@ -144,7 +147,8 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
         private int augment;
         private long seed = 42;
         private int sampledIterations;
-        private int earlyStoppingPatience;
+        private EarlyStopping earlyStopping;
+        private boolean keepBest;
         private int stopAfterEpoch;
         private Path checkpointDir;
         private Map<String, String> checkpointMetadata = Map.of();
@@ -161,7 +165,20 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
         public Builder augment(int v) { augment = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder sampledIterations(int v) { sampledIterations = v; return this; }
-        public Builder earlyStoppingPatience(int v) { earlyStoppingPatience = v; return this; }
+        /**
+         * Stops when the validation loss (the training loss without a validation set) has not
+         * improved for {@code v} epochs; 0 never stops early. Shorthand for
+         * {@code earlyStopping(EarlyStopping.on(Monitor.LOSS, v))}.
+         */
+        public Builder earlyStoppingPatience(int v) {
+            if (v < 0) throw new InvalidOptionException("earlyStoppingPatience", "must be >= 0, got " + v);
+            earlyStopping = v == 0 ? null : EarlyStopping.on(EarlyStopping.Monitor.LOSS, v);
+            return this;
+        }
+        /** When to stop before the last epoch; null never stops early. */
+        public Builder earlyStopping(EarlyStopping v) { earlyStopping = v; return this; }
+        /** With a checkpoint folder: keep the best epoch's network as {@code best.safetensors} there. */
+        public Builder keepBest(boolean v) { keepBest = v; return this; }
         public Builder stopAfterEpoch(int v) { stopAfterEpoch = v; return this; }
         public Builder checkpointDir(Path v) { checkpointDir = v; return this; }
         public Builder checkpointMetadata(Map<String, String> v) { checkpointMetadata = v; return this; }
@@ -170,7 +187,7 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
         /** @throws InvalidOptionException naming the first option with a value it cannot take */
         public FitOptions build() {
             return new FitOptions(epochs, batch, optimizer, learningRate, schedule, weightDecay, augment, seed,
-                    sampledIterations, earlyStoppingPatience, stopAfterEpoch, checkpointDir, checkpointMetadata, listener);
+                    sampledIterations, earlyStopping, stopAfterEpoch, checkpointDir, checkpointMetadata, keepBest, listener);
         }
     }
 }

@@ -31,6 +31,8 @@ public final class Trainer implements AutoCloseable {
         default void epochEnded(EpochMetrics metrics) {}
         /** {@link Training#fit} finished the epoch, its checkpoint included; {@code history} holds every epoch so far. */
         default void epochFinished(EpochMetrics metrics, List<EpochMetrics> history) {}
+        /** Asked after every epoch: true ends the run there (the history says {@link History.Stop#LISTENER}). */
+        default boolean stopRequested() { return false; }
     }
 
     private final Sequential net;

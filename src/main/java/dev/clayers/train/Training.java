@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A whole training run in one call: the data goes to the network's device once, then epochs of
@@ -33,7 +34,7 @@ public final class Training {
     /**
      * Trains {@code net} in place and returns the metrics of every epoch. Each call starts a fresh
      * optimizer (its moments at zero); to continue a run exactly, checkpoint it and {@link #resume}.
-     * Early stopping leaves the weights of the last epoch trained, not of the best one.
+     * Early stopping leaves the weights of the last epoch trained unless it restores the best ({@link EarlyStopping#restoreBest()}).
      *
      * @param validation evaluated after every epoch (the metrics' test columns), or null for none
      * @throws InvalidOptionException when an option does not fit the data (a batch larger than the set)
@@ -61,17 +62,22 @@ public final class Training {
     }
 
     /**
-     * The whole run holds the backend's lock ({@link Sequential#lock()}): a second fit of the same
-     * network, or of another network on the same backend, waits for this one instead of
-     * interleaving its steps (which crashed OpenCL drivers and mixed two runs' weights).
+     * The whole run holds the backend's lock ({@link Sequential#lock()}): a fit of another network
+     * on the same backend waits for this one instead of interleaving its steps (which crashed
+     * OpenCL drivers). A second fit of the same network from another thread is an error at once.
      */
     private static History run(Sequential net, Dataset train, Dataset validation, FitOptions options,
                                Checkpoint.State resumed) {
-        net.lock().lock();
+        net.beginTraining();
         try {
-            return runLocked(net, train, validation, options, resumed);
+            net.lock().lock();
+            try {
+                return runLocked(net, train, validation, options, resumed);
+            } finally {
+                net.lock().unlock();
+            }
         } finally {
-            net.lock().unlock();
+            net.endTraining();
         }
     }
 
@@ -88,8 +94,19 @@ public final class Training {
              Trainer trainer = new Trainer(net, opt, tr, va, options)) {
             if (resumed != null) Checkpoint.restore(resumed, net, opt);
             int first = resumed == null ? 1 : resumed.epoch() + 1;
-            double best = Double.POSITIVE_INFINITY;
+            EarlyStopping stopping = options.earlyStopping();
+            EarlyStopping.Monitor monitor = stopping == null ? EarlyStopping.Monitor.LOSS : stopping.monitor();
+            boolean hasValidation = validation != null;
+            if (!hasValidation && monitor.name().startsWith("VALIDATION")) {
+                throw new InvalidOptionException("earlyStopping", "monitors " + monitor.describe(false)
+                        + " but fit was given no validation set");
+            }
+            EarlyStopping judge = stopping != null ? stopping : EarlyStopping.on(monitor, 1);
+            double best = Double.NaN;
+            int bestEpoch = 0;
             int sinceBest = 0;
+            Map<String, float[]> bestWeights = null;
+            History.Stop stop = History.Stop.COMPLETED;
             for (int epoch = first; epoch <= options.epochs(); epoch++) {
                 EpochMetrics m = trainer.runEpoch(epoch, options.listener());
                 history.add(m);
@@ -97,20 +114,38 @@ public final class Training {
                     Checkpoint.save(options.checkpointDir(), net, opt, options, epoch, history);
                 }
                 options.listener().epochFinished(m, history);
-                double monitored = validation != null ? m.testLoss() : m.trainLoss();
-                if (monitored < best) {
+                double monitored = monitor.of(m, hasValidation);
+                if (judge.improves(monitored, best)) {
                     best = monitored;
+                    bestEpoch = epoch;
                     sinceBest = 0;
-                } else if (options.earlyStoppingPatience() > 0 && ++sinceBest >= options.earlyStoppingPatience()) {
-                    log.info("stopping after epoch {}: the {} loss has not improved on {} for {} epochs", epoch,
-                            validation != null ? "validation" : "training", best, sinceBest);
-                    if (epoch < options.epochs()) return new History(history, History.Stop.EARLY_STOPPING);
+                    if (stopping != null && stopping.restoreBest()) bestWeights = net.weights();
+                    if (options.keepBest()) Checkpoint.saveBest(options.checkpointDir(), net, options, epoch, m);
+                } else if (stopping != null && ++sinceBest >= stopping.patience()) {
+                    log.info("stopping after epoch {}: the {} has not improved on {} (epoch {}) for {} epochs", epoch,
+                            monitor.describe(hasValidation), best, bestEpoch, sinceBest);
+                    if (epoch < options.epochs()) {
+                        stop = History.Stop.EARLY_STOPPING;
+                        break;
+                    }
+                }
+                if (options.listener().stopRequested()) {
+                    log.info("stopping after epoch {}: the listener asked to", epoch);
+                    if (epoch < options.epochs()) {
+                        stop = History.Stop.LISTENER;
+                        break;
+                    }
                 }
                 if (options.stopAfterEpoch() > 0 && epoch >= options.stopAfterEpoch() && epoch < options.epochs()) {
-                    return new History(history, History.Stop.STOP_AFTER);
+                    return new History(history, History.Stop.STOP_AFTER, bestEpoch);
                 }
             }
-            return new History(history, History.Stop.COMPLETED);
+            if (bestWeights != null && bestEpoch != history.get(history.size() - 1).epoch()) {
+                log.info("restoring the weights of epoch {}, the best by {} ({})", bestEpoch, monitor.describe(hasValidation),
+                        best);
+                net.loadWeights(bestWeights);
+            }
+            return new History(history, stop, bestEpoch);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the checkpoint in " + options.checkpointDir(), e);
         }

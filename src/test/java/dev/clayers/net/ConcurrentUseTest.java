@@ -84,7 +84,62 @@ class ConcurrentUseTest {
         }
     }
 
-    /** Two fits of one network take turns; two networks on one backend train as they would alone. */
+    /** Training one network from a second thread while it trains is an error at once, naming the thread. */
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void aSecondFitOfOneNetworkFailsAtOnce(String id) throws Exception {
+        Dataset train = data(200, 6, 3);
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch tried = new java.util.concurrent.CountDownLatch(1);
+        try (Backend be = TestDevices.open(id); Sequential net = Sequential.of(be, affine(6, 8), relu(), affine(8, 2))) {
+            FitOptions first = FitOptions.builder().epochs(2).batch(50).listener(new dev.clayers.train.Trainer.Listener() {
+                @Override public void epochStarted(int epoch, long samples) {
+                    started.countDown();
+                    try {
+                        tried.await(1, TimeUnit.MINUTES);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }).build();
+            List<Callable<Object>> jobs = List.of(() -> Training.fit(net, train, null, first), () -> {
+                started.await(1, TimeUnit.MINUTES);
+                try {
+                    Training.fit(net, train, null, FitOptions.builder().epochs(1).batch(50).build());
+                    return "no error";
+                } catch (IllegalStateException e) {
+                    return e.getMessage();
+                } finally {
+                    tried.countDown();
+                }
+            });
+            List<Object> out = runAll(jobs);
+            assertEquals(dev.clayers.train.History.Stop.COMPLETED, ((History) out.get(0)).stopped());
+            String message = (String) out.get(1);
+            org.junit.jupiter.api.Assertions.assertTrue(message.contains("already training"), message);
+            // Once the first fit returned, the network trains again.
+            Training.fit(net, train, null, FitOptions.builder().epochs(1).batch(50).build());
+        }
+    }
+
+    /** A network whose backend was closed fails with a clear exception, never reaching freed device memory. */
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void aNetworkAfterItsBackendClosedFailsClearly(String id) {
+        Backend be = TestDevices.open(id);
+        Sequential net = Sequential.of(be, affine(6, 8), relu(), affine(8, 2));
+        float[][] x = rows(3, 6, 4);
+        net.predictProbabilities(x);
+        be.close();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> net.predictProbabilities(x));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("is closed"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> Training.fit(net, data(100, 6, 1), null, FitOptions.builder().epochs(1).batch(50).build()));
+        net.close();   // releasing what is left of a closed backend is harmless
+    }
+
+    /** Fits of different networks on one backend take turns and train as they would alone. */
     @ParameterizedTest
     @MethodSource("dev.clayers.backend.TestDevices#ids")
     void fitsOnOneBackendTakeTurns(String id) throws Exception {
@@ -99,13 +154,12 @@ class ConcurrentUseTest {
         try (Backend be = TestDevices.open(id);
              Sequential a = Sequential.of(be, WeightInit.HE, 9, specs);
              Sequential b = Sequential.of(be, WeightInit.HE, 9, specs);
-             Sequential shared = Sequential.of(be, WeightInit.HE, 9, specs)) {
+             Sequential c = Sequential.of(be, WeightInit.HE, 9, specs)) {
             List<Callable<History>> jobs = List.of(() -> Training.fit(a, train, null, options),
-                    () -> Training.fit(b, train, null, options),
-                    () -> Training.fit(shared, train, null, options), () -> Training.fit(shared, train, null, options));
+                    () -> Training.fit(b, train, null, options), () -> Training.fit(c, train, null, options));
             List<History> hs = runAll(jobs);
-            assertEquals(4, hs.size());
-            for (Sequential n : List.of(a, b)) {
+            assertEquals(3, hs.size());
+            for (Sequential n : List.of(a, b, c)) {
                 for (Map.Entry<String, float[]> e : n.weights().entrySet()) {
                     assertArrayEquals(alone.get(e.getKey()), e.getValue(), 0f, e.getKey() + " trained beside another fit");
                 }

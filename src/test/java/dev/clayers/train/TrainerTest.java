@@ -55,7 +55,7 @@ class TrainerTest {
             EpochMetrics first = trainer.runEpoch(1, new Trainer.Listener() {});
             EpochMetrics second = trainer.runEpoch(2, new Trainer.Listener() {});
             assertTrue(second.trainLoss() < first.trainLoss(), first + " -> " + second);
-            assertTrue(second.testAccuracy() > 0.85, "test accuracy " + second.testAccuracy());
+            assertTrue(second.validationAccuracy() > 0.85, "test accuracy " + second.validationAccuracy());
             assertEquals(160, second.iterations());
         });
     }
@@ -69,7 +69,7 @@ class TrainerTest {
             int run = r;
             withTrainer(id, config("momentum", 0.05f, 1), trainer -> {
                 EpochMetrics m = trainer.runEpoch(1, new Trainer.Listener() {});
-                acc[run] = m.trainLoss() * 1000 + m.testAccuracy();
+                acc[run] = m.trainLoss() * 1000 + m.validationAccuracy();
             });
         }
         assertEquals(acc[0], acc[1], 0.0);

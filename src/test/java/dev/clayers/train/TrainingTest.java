@@ -54,7 +54,7 @@ class TrainingTest {
             History h = Training.fit(net, train, null, FitOptions.builder().epochs(15).batch(50).learningRate(0.01f).build());
             assertEquals(15, h.epochs().size());
             assertEquals(History.Stop.COMPLETED, h.stopped());
-            assertTrue(Double.isNaN(h.last().testAccuracy()), "no validation set, no validation numbers");
+            assertTrue(Double.isNaN(h.last().validationAccuracy()), "no validation set, no validation numbers");
             Evaluation ev = net.evaluate(test);
             assertTrue(ev.accuracy() > 0.9, "accuracy " + ev.accuracy());
             assertEquals(300, ev.total());
@@ -104,7 +104,7 @@ class TrainingTest {
                 state.model().weights())) {
             History rest = Training.resume(net, train, test, state.options(), state);
             assertEquals(3, rest.epochs().size());
-            assertEquals(whole.last().testLoss(), rest.last().testLoss(), 0.0);
+            assertEquals(whole.last().validationLoss(), rest.last().validationLoss(), 0.0);
             assertEquals(whole.last().trainLoss(), rest.last().trainLoss(), 0.0);
         }
     }
