@@ -93,12 +93,9 @@ public final class Bench {
      * Steady means {@link JitWatch#steady} (no compilation finished; on the Java backend none
      * running either, and at least {@value JitWatch#JAVA_MIN_CALLS} calls made) and a time per call
      * within {@value #STEADY_SPREAD}x of the stretch before. The Java backend's speed keeps
-     * changing until C2 has compiled its loops: 200 ms left 784-50-10 steps at 84k samples/s where
-     * 2 s gave 204k, and a quick run timed a 100x784x100 gemm interpreted, at 0.59 GFLOP/s. Its
-     * Vector-API loops run many times slower before C2 has them, for seconds on 2 busy cores
-     * ({@code ./clayers train --device cpu --epochs 8}: the first epoch at 1.5-2.7k images/s, the
-     * later ones at 27-54k), which is why the ceiling is 10 s: at 3 s, the 784-50-10 step read
-     * 464-507k samples/s in {@code scripts/compare-train.sh} rounds where a 10 s ceiling gives 770-891k.
+     * changing until C2 has compiled its loops: its Vector-API loops run many times slower before
+     * C2 has them, for seconds on 2 busy cores, which is why the ceiling is 10 s (measurements:
+     * docs/performance.md, "Tuning notes").
      *
      * @return nanoseconds per call over the last stretch
      */

@@ -27,8 +27,8 @@ public record BenchSettings(int reps, long minSampleNanos, long warmupNanos, lon
 
     /**
      * {@code --quick}: 3 samples of >= 50 ms after 0.05 to 10 s of warm-up. Quick shortens the least
-     * warm-up, not the most: a quick run timed while the JIT still compiled gave the Java gemm
-     * 0.74 GFLOP/s where the next gave 256.
+     * warm-up, not the most: a quick run timed while the JIT still compiles is far off
+     * (measurements: docs/performance.md, "Tuning notes").
      */
     public static BenchSettings forQuick() { return new BenchSettings(3, 50_000_000L, 50_000_000L, 10_000_000_000L, 2, true); }
 

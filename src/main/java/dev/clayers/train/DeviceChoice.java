@@ -33,8 +33,8 @@ import java.util.Random;
  * ({@link #measure}); its figures are the settled speed and how long it took to get there. Given
  * the run's length in samples, the device that would finish it first wins: warm-up plus samples
  * over speed. That matters on a 2-core machine, where the Java backend's steps for the default
- * network were the faster (about 80k samples/s against PoCL's 67k) but its JIT needed 3-4 s to
- * get there, so the default 20 epochs of 8,000 images took 5.3-5.5 s on it against 3.2 s on PoCL.
+ * network were the faster but its JIT needed seconds to get there, so the default run finished
+ * sooner on PoCL (measurements: docs/performance.md, "Tuning notes").
  * Figures are cached (an unsettled one marked as a lower bound) in {@code <cache>/auto.json} per
  * device name, driver, network and batch, so later runs of the same shape start at once; delete
  * the file to measure again. The choice is logged (INFO) with the figures behind it.
@@ -42,7 +42,7 @@ import java.util.Random;
  * <p>With a run length, a probe also stops once it has run as long as the best finish so far
  * (see {@link #choose(List, FitOptions, long)}): a device still warming up by then cannot finish
  * first, whatever its speed later. The Java backend is probed last for that reason too: on a
- * short run it is cut off after PoCL's estimate instead of spending its 3 s of JIT warm-up.
+ * short run it is cut off after PoCL's estimate instead of spending its seconds of JIT warm-up.
  */
 public final class DeviceChoice {
     private static final Logger log = LoggerFactory.getLogger(DeviceChoice.class);
@@ -254,8 +254,8 @@ public final class DeviceChoice {
      * least {@value #WINDOW_MILLIS} ms, until the last {@value #SETTLED_WINDOWS} windows agree within
      * {@value #SETTLED_SPREAD}x (and, on the Java backend, the JIT is quiet): at least
      * {@value #PROBE_MILLIS} ms, at most {@value #PROBE_MAX_MILLIS} ms. The figure is the median
-     * of those windows: the fastest single step flattered PoCL (69k samples/s in a probe, 37k in
-     * training).
+     * of those windows: the fastest single step flattered PoCL (measurements: docs/performance.md,
+     * "Tuning notes").
      */
     static Measurement measure(Backend b, List<? extends LayerSpec> layers, FitOptions options) {
         return measure(b, layers, options, PROBE_MAX_MILLIS);

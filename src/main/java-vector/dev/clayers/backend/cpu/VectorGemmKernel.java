@@ -18,11 +18,9 @@ final class VectorGemmKernel extends VectorTileKernel {
 
     /**
      * BLIS's 256 is for a 32 KiB L1 data cache, which a 256-deep sliver of B (16 KiB with AVX2)
-     * fills half of; here it is scaled to the cache this CPU reports ({@link CacheSizes#sliceDepth}).
-     * On a Zen 5 EPYC (48 KiB), {@code JAVA_OPTS=-XX:UseAVX=2 ROUNDS=8 PROCESSES=3 WARMUP_MS=4000
-     * scripts/ab-compare.sh 72562eb d9e3564 gemm:1024x1024x1024 gemm:2048x2048x2048
-     * gemm:100x1000x784} (512 deep against 256) gave 1.00-1.05, 1.02-1.09 and 1.04-1.07; on the
-     * AVX2 cores with 32 KiB it stays 256.
+     * fills half of; here it is scaled to the cache this CPU reports ({@link CacheSizes#sliceDepth}):
+     * 512 deep on a 48 KiB L1, 256 on the AVX2 cores with 32 KiB (measurements: docs/performance.md,
+     * "Tuning notes").
      */
     private static final int KC = CacheSizes.sliceDepth(CacheSizes.l1Data(), NR);
 
@@ -69,11 +67,9 @@ final class VectorGemmKernel extends VectorTileKernel {
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
         int r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars, r5 = r4 + ars;
-        // B's offset computed from p, not carried as an induction variable: JAVA_OPTS=-XX:UseAVX=2
-        // ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 28b45e0 ea272e0
-        // gemm:100x100x784 (a 784-100-10 step's X W1) gave 1.01-1.09. The same in tileByColumns
-        // (28b45e0 changed both) was slower there (784x100x100tA 0.94-1.02), so that loop keeps
-        // its induction variables.
+        // B's offset computed from p, not carried as an induction variable: faster here, but slower
+        // in tileByColumns, so that loop keeps its induction variables (measurements:
+        // docs/performance.md, "Tuning notes").
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * ldb;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);

@@ -18,18 +18,12 @@ final class VectorGemmKernel8x3 extends VectorTileKernel {
 
     /**
      * Deeper slices and taller blocks than AVX2's 256 and 168: fewer passes of the 24
-     * accumulators through scratch and C. On a 2-core AVX-512 EPYC, two alternating rounds of
-     * {@code ./clayers bench --only gemm --device cpu --gemm 100x1000x784,1024x1024x1024,2048x2048x2048},
-     * against the same with {@code CLAYERS_JAVA_OPTS="-Dclayers.gemm.kc=256 -Dclayers.gemm.mc=168"}:
-     * 100x1000x784 (a training step's X W1) at 271/278 GFLOP/s against 161/169, 1024^3 at
-     * 298/262 against 219/230, 2048^3 at 323/296 against 238/238.
+     * accumulators through scratch and C (measurements: docs/performance.md, "Tuning notes").
      */
     @Override public int kc() { return 1024; }
 
     /**
-     * Yes for this tile: {@code ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 5ffdd73
-     * 3fd5ba7 gemm:784x1000x100tA} gave 1.07-1.10 on a 2-core AVX-512 EPYC. The 6 x 2 tile says
-     * no: the same with {@code JAVA_OPTS=-XX:UseAVX=2} gave it 0.94-1.03.
+     * Yes for this tile; the 6 x 2 tile says no (measurements: docs/performance.md, "Tuning notes").
      */
     @Override public boolean readsTransposedAInPlace() { return true; }
 

@@ -10,9 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * tile loops out by hand (packed, unpacked by A's columns or rows, and the one-vector edge tiles of
  * the last two), with MR and NR constant inside them, so C2 keeps the accumulators in registers
  * and proves the loads in bounds. They differ only in how A is addressed and how wide they are,
- * but a shared loop with variable strides or widths cost the packed path a few per cent (bench
- * gemm at 1024: 311/268/258 GFLOP/s with the packed tile replaced by the by-columns one, against
- * 321/275/284, three alternating rounds). A JVM uses one kernel (tests use both), so the tile
+ * but a shared loop with variable strides or widths cost the packed path a few per cent
+ * (measurements: docs/performance.md, "Tuning notes"). A JVM uses one kernel (tests use both), so the tile
  * call below sees one receiver and is inlined.
  */
 abstract class VectorTileKernel implements GemmKernel {
@@ -44,10 +43,8 @@ abstract class VectorTileKernel implements GemmKernel {
         // (even a branch on accumulate around the final stores) halved its speed under C2 on
         // JDK 17, while the copy costs MR*NR adds per 2*MR*NR*KC flops.
         // A last sliver no wider than a vector (50 columns: 48 + 2) takes the one-vector edge tile
-        // over the packed sliver's first vector, not a whole tile of mostly zero padding:
-        // ROUNDS=8 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 5fbb74a fe6206e gemm:1000x50x784
-        // train:50:1000 gemm:1024x1024x1024 gave 1.24-1.31 (X W1 of a 784-50-10 step at batch
-        // 1000), 1.14-1.26 and 0.99-1.02.
+        // over the packed sliver's first vector, not a whole tile of mostly zero padding
+        // (measurements: docs/performance.md, "Tuning notes").
         float[] out = new float[mr * nr];
         for (int jr = 0; jr < nc; jr += nr) {
             int bBase = (jr / nr) * kc * nr;
@@ -68,10 +65,8 @@ abstract class VectorTileKernel implements GemmKernel {
      * As the interface's loops, a vector at a time, each element by the same operations (a
      * multiply by alpha, then an add), so the same bits. C2 on JDK 17 leaves those loops scalar:
      * C and out are read at offsets it cannot compare, so it cannot rule out that they overlap.
-     * On a 2-core AVX-512 EPYC, {@code ./clayers bench --only gemm --device cpu --gemm
-     * 784x100x100tA,100x100x784} (a training step's X^T dH at H=100, whose k of 100 makes a tile's
-     * adding a large share) ran X^T dH at 188 / 220 GFLOP/s against 161 / 187 with the scalar loops
-     * (two rounds alternating with the jar of 6d2c0f0); 100x100x784 at 240 / 257 against 238 / 241.
+     * The vector loops matter most where k is small, as in a training step's X^T dH at H=100
+     * (measurements: docs/performance.md, "Tuning notes").
      */
     @Override
     public final void addTile(float[] out, int outOff, int ldo, int mh, int nw, float[] c, int cOff, int ldc, float alpha, float beta,

@@ -99,9 +99,8 @@ public final class CpuBackend extends AbstractBackend {
             int[] shift = augmentShift(seed, r, maxShift);
             int base = r * cols, sbase = from * cols, dx = shift[0];
             // Per image row: zeros where the shift brings in the outside, a copy of the source row's
-            // overlap between. A test per element ran at half the speed: ROUNDS=10 PROCESSES=3
-            // WARMUP_MS=3000 scripts/ab-compare.sh 272cc14 be66f21 gather:100:1 gave 1.95-2.02.
-            // |dx| < width (maxShift is checked), so every row has an overlap: x0 < x1.
+            // overlap between; a test per element ran at half the speed (docs/performance.md,
+            // "Tuning notes"). |dx| < width (maxShift is checked), so every row has an overlap: x0 < x1.
             int x0 = Math.max(0, dx), x1 = Math.min(width, width + dx);
             for (int y = 0; y < height; y++) {
                 int sy = y - shift[1], row = base + y * width;
@@ -169,10 +168,7 @@ public final class CpuBackend extends AbstractBackend {
      * Smallest share of a split element op, in elements: waking a worker costs a few
      * microseconds, far less than 16K elements of exp (5-20 ns each in double) or 16K of an add
      * take. Row ops count rows x cols. At 64K, the SGD update of a 784 x 100 weight matrix (78K
-     * elements) stayed on one core: {@code ROUNDS=10 PROCESSES=3 WARMUP_MS=4000
-     * scripts/ab-compare.sh c75e6af c18b330 train:50:100 train:100:100 train:1000:100} (16K against
-     * 64K, column sums at 64K in both) gave the 784-100-10 batch-100 training step 1.16-1.19 times
-     * the speed on a 2-core EPYC, 784-50-10 1.08-1.14, 784-1000-10 1.00-1.03.
+     * elements) stayed on one core (measurements: docs/performance.md, "Tuning notes").
      */
     static final int PARALLEL_EXP = Integer.getInteger("clayers.cpu.parallelExp", 1 << 14);
     static final int PARALLEL_ARITH = Integer.getInteger("clayers.cpu.parallelArith", 1 << 14);
@@ -194,20 +190,17 @@ public final class CpuBackend extends AbstractBackend {
 
     /**
      * An element-wise loop over [0, n) on both cores once n reaches {@link #PARALLEL_ARITH}: the
-     * optimizers' updates of a 784 x 1000 weight matrix stream 9 MB or more. {@code ./clayers
-     * bench --only ops --device cpu}, two rounds: axpy and the four optimizer steps on 784x1000 at
-     * 154-193 GB/s against 106-121 on one core. Each element is computed the same way whoever
-     * takes it, so results do not depend on the split.
+     * optimizers' updates of a 784 x 1000 weight matrix stream 9 MB or more (measurements:
+     * docs/performance.md, "Tuning notes"). Each element is computed the same way whoever takes
+     * it, so results do not depend on the split.
      */
     private static void elementwise(int n, SpinPool.Range body) {
         SpinPool.split(n, PARALLEL_ARITH, COLUMN_BLOCK, body);
     }
 
     /**
-     * {@link #elementwise} by whole rows of a cols-wide matrix. The bias adds and ReLU ran on
-     * the caller alone before: {@code ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh
-     * 6ca94b6 5ffdd73 train:1000:100 train:100:1000} gave the 784-1000-10 step at batch 100
-     * 1.00-1.02 times the speed, 784-100-10 at batch 1000 1.01-1.06.
+     * {@link #elementwise} by whole rows of a cols-wide matrix, so the bias adds and ReLU use
+     * both cores too (measurements: docs/performance.md, "Tuning notes").
      */
     private static void rowwise(int rows, int cols, SpinPool.Range body) {
         SpinPool.split(rows, Math.max(1, PARALLEL_ARITH / Math.max(1, cols)), 1, body);

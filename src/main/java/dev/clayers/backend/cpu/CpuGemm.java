@@ -189,11 +189,8 @@ public final class CpuGemm {
         if (pieces > parts) {
             // Guided: each grab takes a share of the micro-tiles left, so that the last grabs are one
             // tile high (or wide) and the threads finish together; with fixed strips of an eighth,
-            // the caller waited for the worker's last one at the end of every small product (12% of
-            // its samples in a 784-50-10 step at batch 100: the README's JFR profile at d28f4c3).
-            // ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 62ea90a d28f4c3 gave
-            // 784x50x100tA 1.03-1.04, 100x100x784 1.01-1.02, the 784-100-10 step at batch 100
-            // 1.01-1.03, 784-50-10 0.96-1.03.
+            // the caller waited for the worker's last one at the end of every small product
+            // (measurements: docs/performance.md, "Tuning notes").
             AtomicInteger next = new AtomicInteger();
             int share = 2 * parts;
             runners = new Runnable[parts];
@@ -231,12 +228,7 @@ public final class CpuGemm {
     /**
      * The widest C whose transposed A AUTO reads in place when C is cut into row strips: each
      * element of a packed A serves n / NR tiles, so packing pays for itself only on wide
-     * products. {@code ROUNDS=8 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh} of a build
-     * reading every transposed A in place (0ccc5bb) against one reading it only for column strips
-     * (72562eb), 2-core AVX-512 EPYC: 784x50x1000tA (X^T dH of a 784-50-10 step at batch 1000)
-     * 1.28-1.35, 784x100x1000tA 1.15-1.18, 784x256x1000tA 1.06-1.11, 784x512x1000tA 0.99-1.07,
-     * 30x25x57600tA (a convolution's dW at batch 100) 1.12-1.52, but 1000x1000x1000tA 0.90-1.00,
-     * 1024 0.81-0.85, 2048 0.79-0.83.
+     * products (measurements: docs/performance.md, "Tuning notes").
      */
     static final int IN_PLACE_A_COLUMNS = 512;
 
@@ -260,10 +252,8 @@ public final class CpuGemm {
      * B packed once for the whole product when C is narrower than the tile on the unpacked path
      * (ten classes: h W2, h^T dY), every row zero-padded to the tile's width; null otherwise. Each
      * strip used to pack the same rows into its own buffer, slice by slice: with 8 strips a
-     * 100 x 10 x 1000 product wrote its B eight times. The whole step gained little:
-     * {@code ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 3fd5ba7 633eaf2
-     * train:1000:100} gave 1.00-1.01. The kernel reads the
-     * same values either way, so results keep their bits.
+     * 100 x 10 x 1000 product wrote its B eight times (measurements: docs/performance.md, "Tuning
+     * notes"). The kernel reads the same values either way, so results keep their bits.
      */
     private static float[] narrowB(GemmKernel kernel, boolean direct, int n, int k, float[] b) {
         if (!direct || !narrow(kernel, n)) return null;
@@ -367,13 +357,10 @@ public final class CpuGemm {
          * copied. A ragged last column sliver is computed by a tile shifted left to end at column
          * n (one vector wide when the sliver is, {@link GemmKernel#edgeNr}), and a ragged last row
          * panel by one shifted up to end at row m: they recompute columns (rows) that the tile
-         * before them owns and store only their own. Packing those edges instead, per strip and KC
-         * slice, ran 100x50x784 at 73-85 GFLOP/s against 180-190 for 100x48x784; shifted, it runs
-         * at 138-148 with the same blocking ({@code ./clayers bench --only gemm --device cpu --gemm
-         * 100x48x784,100x50x784}, two alternating rounds: the code of commit 265e5ee, which packed
-         * the edges, against this code with {@code -Dclayers.gemm.kc=256 -Dclayers.gemm.mc=168},
-         * that commit's blocking). Only a C narrower than the tile (or shorter than MR) still packs its edge, zero-padded, to the edge tile's
-         * width when it is that narrow (10 classes: 16 columns computed, not 48). Each tile lands in
+         * before them owns and store only their own: packing those edges instead, per strip and KC
+         * slice, was much slower (measurements: docs/performance.md, "Tuning notes"). Only a C
+         * narrower than the tile (or shorter than MR) still packs its edge, zero-padded, to the edge
+         * tile's width when it is that narrow (10 classes: 16 columns computed, not 48). Each tile lands in
          * a scratch block and is added to C with alpha and beta there. The loops keep one B sliver
          * (KC x NR) hot in cache across the strip's row panels.
          */
@@ -422,11 +409,8 @@ public final class CpuGemm {
          * panel shifted up to end at row m (so m is at least MR). When C is cut into column
          * strips, every strip packed all of A; a transposed A's tile reads MR consecutive floats
          * per step, as from a packed sliver, only m floats apart. See {@link PackA} for when it
-         * runs: on a 2-core AVX-512 EPYC, {@code ROUNDS=10 PROCESSES=3 WARMUP_MS=4000
-         * scripts/ab-compare.sh 5ffdd73 3fd5ba7 gemm:784x1000x100tA gemm:1024x1024x1024} (a
-         * 784-1000-10 step's X^T dH at batch 100) gave 1.07-1.10 and 0.98-1.06 (the square product
-         * packs A in both). Reading every A in place (f50222a) was slower for untransposed and square
-         * products: 100x1000x784 0.95-1.04, 1024 0.95-0.98.
+         * runs; reading every A in place was slower for untransposed and square products
+         * (measurements: docs/performance.md, "Tuning notes").
          * The tiles read the same A values in the same order, so with alpha 1 (every layer's
          * products) the results keep their bits; alpha is applied to the finished tile, as on the
          * unpacked path.
@@ -474,18 +458,15 @@ public final class CpuGemm {
                 int base = (ir / mr) * kc * mr;
                 int mh = Math.min(mr, mc - ir);
                 if (transA) {                       // op(A)[i][p] = a[p * m + i]: rows of a are contiguous in i
-                    // A whole sliver's height a constant, so C2 unrolls the copy of each column:
-                    // ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 37039c3 8353d41
-                    // gemm:784x100x1000tA train:100:1000 gemm:1024x1024x1024tA gave 1.18-1.25
-                    // (X^T dH of a 784-100-10 step at batch 1000), 1.11-1.16 and 1.01-1.03.
+                    // A whole sliver's height a constant, so C2 unrolls the copy of each column
+                    // (measurements: docs/performance.md, "Tuning notes").
                     int src = pc * m + ic + ir;
                     if (mh == 8 && mr == 8) packColumns(a, src, m, ap, base, kc, 8, 8, alpha);
                     else if (mh == 6 && mr == 6) packColumns(a, src, m, ap, base, kc, 6, 6, alpha);
                     else packColumns(a, src, m, ap, base, kc, mh, mr, alpha);
                 } else {                            // op(A)[i][p] = a[i * k + p]
-                    // The kernels' heights as constants, so that C2 sees the stores' stride:
-                    // ROUNDS=10 PROCESSES=3 WARMUP_MS=4000 scripts/ab-compare.sh 8353d41 3ee2b01
-                    // gemm:100x1000x784 gemm:2048x2048x2048 gave 1.06-1.08 and 0.98-1.03.
+                    // The kernels' heights as constants, so that C2 sees the stores' stride
+                    // (measurements: docs/performance.md, "Tuning notes").
                     int src = (ic + ir) * k + pc;
                     if (mr == 8) packRows(a, src, k, ap, base, kc, mh, 8, alpha);
                     else if (mr == 6) packRows(a, src, k, ap, base, kc, mh, 6, alpha);

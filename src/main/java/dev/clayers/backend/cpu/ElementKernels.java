@@ -208,9 +208,8 @@ class ElementKernels {
      * <p>exp is {@link FloatExp}'s, taken over blocks of whole rows, of the logits as they are:
      * softmax does not change with a shift, so the row max, which the textbook subtracts to keep
      * exp from overflowing, is only taken for a row whose sum overflowed or came out too small to
-     * trust (under {@link #MIN_UNSHIFTED_SUM}); that row is done again, shifted (bench
-     * softmaxCrossEntropy 10000x10: 5.50-7.35 GB/s against 3.88-4.66 with every row's max found and
-     * subtracted, three alternating rounds). A row wider than a block is always
+     * trust (under {@link #MIN_UNSHIFTED_SUM}); that row is done again, shifted (measurements:
+     * docs/performance.md, "Tuning notes"). A row wider than a block is always
      * shifted and goes through in pieces. Row sums and p are as {@link #normalize} makes them.
      * The loss of a row is {@code log(sum / e[label])}
      * (or {@code log(sum) - (x[label] - shift)} when e[label] is tiny), one log per
@@ -237,8 +236,7 @@ class ElementKernels {
                 System.arraycopy(s.x, 0, s.u, 0, n);
                 FloatExp.exp(s, n);
                 // Rows of ten (ten classes) with the width a constant, so C2 unrolls normalize's
-                // per-row loops and drops their set-up: bench softmaxCrossEntropy 10000x10 on cpu at
-                // 9.35/8.48/7.34 GB/s against 8.08/8.02/6.70 (three rounds alternating with the jar of 6d2c0f0).
+                // per-row loops and drops their set-up (measurements: docs/performance.md, "Tuning notes").
                 if (cols == 10) normalize(s.u, ps, s.p, i, rows, 10, sums, 0);
                 else normalize(s.u, ps, s.p, i, rows, cols, sums, 0);
                 for (int k = 0; k < rows; k++) {
@@ -305,9 +303,8 @@ class ElementKernels {
      * is e times the float {@code 1 / sum}. Each row's reciprocal is spread over its columns in
      * scale, then one loop over the block multiplies, which C2 vectorises, and one copy stores.
      * These loops are shaped for C2 on JDK 17, which sets up a loop as short as a row at a cost
-     * like its work and compiles each float-to-double conversion waiting on the one before: bench
-     * softmaxCrossEntropy 10000x10 on cpu ran at 6.28-9.16 GB/s with the float sum against
-     * 4.90-8.42 with the sum in double (three rounds alternating with the jar of 79be8f6).
+     * like its work and compiles each float-to-double conversion waiting on the one before
+     * (measurements: docs/performance.md, "Tuning notes").
      */
     private static void normalize(float[] u, float[] ps, float[] scale, int first, int rows, int cols, double[] sums, int at) {
         for (int k = 0, a = 0; k < rows; k++, a += cols) {

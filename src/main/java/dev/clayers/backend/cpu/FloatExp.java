@@ -27,10 +27,7 @@ import java.util.Arrays;
  * for k = -126 (results in [2^-126.5, 2^-126)), where one multiply rounds it. On this machine's
  * AVX-512 one subnormal lane made a whole vector instruction slow. {@link #exp(Scratch, int, int)}
  * gives {@code exp * 2^bias}, so that sigmoid works on exps that stay normal (see
- * ElementKernels.SIGMOID_BIAS). Before, 2^k was two factors and subnormals were made and used in
- * float: bench sigmoidForward 10000x100 on cpu, whose inputs in [-120, 120) give about one exp in
- * fourteen subnormal, ran at 7.5-8.3 GB/s against 10.8-14.3 now (two rounds alternating with the
- * jar of c205591).
+ * ElementKernels.SIGMOID_BIAS).
  *
  * <p>Every step is an IEEE operation (fma, add, multiply, min, max, bit moves), so the result is
  * the same bits in the interpreter, C1 and C2, vectorised or not, and on any split of the work.
@@ -41,10 +38,8 @@ import java.util.Arrays;
  * vectorised on a block, the float bits travel to an int array and back through a ByteBuffer's
  * views (bulk copies), and the integer scaling runs vectorised too.
  *
- * <p>What it bought, JMH {@code CpuOpsBench} at batch 10000 (10^6 elements in [-1, 1), both cores;
- * see the README for the command), two rounds alternating with the code of 9dbe8af, which took
- * Math.exp and Math.tanh in double: sigmoid forward 0.88-0.96 ms against 7.2-7.3, tanh forward
- * 1.10-1.20 ms against 25.7-26.1, softmax-cross-entropy 10000x10 0.23-0.24 ms against 0.57-0.60.
+ * <p>Measurements, against two factors for 2^k and against Math.exp and Math.tanh in double:
+ * docs/performance.md, "Tuning notes".
  */
 final class FloatExp {
     /** Elements per block: the scratch arrays stay in L1 (7 arrays of 4 KiB and a buffer). */

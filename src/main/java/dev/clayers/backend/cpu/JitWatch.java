@@ -26,9 +26,8 @@ public final class JitWatch {
     /**
      * Calls (steps, bench calls) the Java backend must have made before its speed may count as
      * steady. Interpreted, before C2 has even started, its Vector-API loops run steadily at under
-     * 1% of their compiled speed, and the JIT looks quiet then: a probe settled at 565 samples/s
-     * (46,632 compiled), a quick bench timed a 100x784x100 gemm at 0.59 GFLOP/s (126 compiled).
-     * Compiled calls take milliseconds, so this costs nothing once C2 is done.
+     * 1% of their compiled speed, and the JIT looks quiet then. Compiled calls take milliseconds,
+     * so this costs nothing once C2 is done (measurements: docs/performance.md, "Tuning notes").
      */
     public static final int JAVA_MIN_CALLS = 30;
 

@@ -105,19 +105,15 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
      * Defaults for a device profile. The CPU shape gets the register-blocked gemm: 6 rows x 16 columns per work-item
      * (12 AVX2 accumulators, the shape of BLIS's Haswell micro-kernel), 4 row blocks per work-group
      * (a panel of B is reused from cache by each; more, smaller groups balance better over the
-     * cores: on PoCL, 2 cores, 100x1000x784 ran at 92-103 GFLOP/s with 4 and 48-64 with 16, and
-     * 1024 at 123-136 against 111); the unpacked kernel for small products, whose few row blocks
-     * spread better in still finer groups, 2 (PoCL, medians of six alternating runs: 100x100x784
-     * 52 GFLOP/s with 2 against 49 with 4, 784x100x100 64 against 60). The GPU shape gets the largest gemm tile (64, 32, then
+     * cores); the unpacked kernel for small products, whose few row blocks spread better in still
+     * finer groups, 2. The GPU shape gets the largest gemm tile (64, 32, then
      * 16 square, 4x4 outputs per work-item) whose work-group and local-memory slabs fit. Reductions
      * use up to 256 work-items.
      *
      * <p>{@code floatVector} is the device's preferred float vector width. A CPU device with 16 (AVX-512: 32 registers) gets an 8 x 32 register block, two float16 per row:
-     * on PoCL (AVX-512 EPYC, 2 cores, two alternating rounds of bench --only gemm with
-     * clayers.kernel.defines) it ran 1024 at 272-280 GFLOP/s against 164-170 for 6 x 16, and 2048
-     * at 292-300 against 186-191; 8 x 48 and 6 x 32 were within a few per cent of it in an earlier
-     * comparison, and 32 columns waste less of a ragged last block (100 columns: 128 computed) than
-     * 48 (144).
+     * much faster than 6 x 16 on PoCL, about as fast as 8 x 48 or 6 x 32, and 32 columns waste less
+     * of a ragged last block (100 columns: 128 computed) than 48 (144). Measurements of all these
+     * choices: docs/performance.md, "Tuning notes".
      */
     public static KernelTunables forDevice(DeviceProfile profile, long maxWorkGroup, long[] maxItemSizes, long localMemBytes,
                                            int floatVector) {
