@@ -17,6 +17,7 @@ import dev.clayers.net.LayerSpec;
 import dev.clayers.train.Checkpoint;
 import dev.clayers.train.DeviceChoice;
 import dev.clayers.train.EpochMetrics;
+import dev.clayers.train.EarlyStopping;
 import dev.clayers.train.FitOptions;
 import dev.clayers.train.History;
 import dev.clayers.train.InvalidOptionException;
@@ -79,9 +80,30 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.002", description = "Learning rate (default: ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "constant|cosine",
-            description = "Learning-rate schedule over the epochs: constant, or cosine decay to 0 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "SCHEDULE",
+            description = {"Learning-rate schedule over the epochs (default: ${DEFAULT-VALUE}): constant, cosine (decay to 0),",
+                    "step:EVERY:FACTOR (times FACTOR every EVERY epochs), exp:GAMMA (times GAMMA each epoch),",
+                    "warmup:EPOCHS+SCHEDULE (linear warm-up, then SCHEDULE)."})
     String schedule;
+
+    @Option(names = "--early-stop", paramLabel = "PATIENCE",
+            description = "Stop when --monitor has not improved for PATIENCE epochs (default: never).")
+    Integer earlyStop;
+
+    @Option(names = "--monitor", defaultValue = "loss", paramLabel = "METRIC",
+            description = "What --early-stop and --keep-best watch: loss (test loss), accuracy (test accuracy), train-loss or"
+                    + " train-accuracy (default: ${DEFAULT-VALUE}).")
+    String monitor;
+
+    @Option(names = "--min-delta", defaultValue = "0", paramLabel = "DELTA",
+            description = "The smallest change of --monitor that counts as an improvement (default: ${DEFAULT-VALUE}).")
+    double minDelta;
+
+    @Option(names = "--restore-best", description = "With --early-stop: end with the best epoch's weights, not the last.")
+    boolean restoreBest;
+
+    @Option(names = "--keep-best", description = "With --checkpoint-dir: also save the best epoch's network there as best.safetensors.")
+    boolean keepBest;
 
     @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "LAMBDA",
             description = "L2 weight decay on the weights (default: ${DEFAULT-VALUE}).")
@@ -141,6 +163,26 @@ final class TrainCommand implements Callable<Integer> {
             "optimizer", "--optimizer", "learningRate", "--lr", "schedule", "--schedule", "weightDecay", "--weight-decay",
             "augment", "--augment", "seed", "--seed", "stopAfterEpoch", "--stop-after", "checkpointDir", "--checkpoint-dir");
 
+    /** --early-stop, --monitor, --min-delta and --restore-best as the library's early stopping, or null for none. */
+    private EarlyStopping earlyStopping() {
+        EarlyStopping.Monitor m = switch (monitor.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "loss" -> EarlyStopping.Monitor.LOSS;
+            case "accuracy" -> EarlyStopping.Monitor.VALIDATION_ACCURACY;
+            case "train-loss" -> EarlyStopping.Monitor.TRAIN_LOSS;
+            case "train-accuracy" -> EarlyStopping.Monitor.TRAIN_ACCURACY;
+            default -> throw new IllegalArgumentException("--monitor must be loss, accuracy, train-loss or train-accuracy, got '"
+                    + monitor + "'");
+        };
+        if (!(minDelta >= 0) || !Double.isFinite(minDelta)) {
+            throw new IllegalArgumentException("--min-delta must be a number >= 0, got " + minDelta);
+        }
+        // --keep-best alone watches --monitor too: an early stopping that never stops.
+        if (earlyStop == null) return keepBest && m != EarlyStopping.Monitor.LOSS ? EarlyStopping.on(m, Integer.MAX_VALUE) : null;
+        if (earlyStop < 1) throw new IllegalArgumentException("--early-stop must be at least 1 epoch, got " + earlyStop);
+        EarlyStopping e = EarlyStopping.on(m, earlyStop).minDelta(minDelta);
+        return restoreBest ? e.restoringBest() : e;
+    }
+
     @Override
     public Integer call() throws Exception {
         try {
@@ -195,6 +237,11 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         checkOutputs();
+        // Options that need no data are checked before the data is read.
+        Schedule.parse(schedule);
+        earlyStopping();
+        if (keepBest && checkpointDir == null) throw new IllegalArgumentException("--keep-best needs --checkpoint-dir");
+        if (restoreBest && earlyStop == null) throw new IllegalArgumentException("--restore-best needs --early-stop");
         DataSplit split = Cli.loadData(dataSpec);
         int input = split.train().features();
         int classes = split.train().classes();
@@ -238,6 +285,9 @@ final class TrainCommand implements Callable<Integer> {
         if (stopAfter != null && (checkpointDir == null || stopAfter < 1)) {
             throw new IllegalArgumentException("--stop-after needs --checkpoint-dir and an epoch >= 1");
         }
+        if (keepBest && checkpointDir == null) throw new IllegalArgumentException("--keep-best needs --checkpoint-dir");
+        if (restoreBest && earlyStop == null) throw new IllegalArgumentException("--restore-best needs --early-stop");
+        EarlyStopping stopping = earlyStopping();
         Map<String, String> runSettings = new LinkedHashMap<>();
         runSettings.put("init", netSettings.init());
         runSettings.put("dropout", Float.toString(netSettings.dropout()));
@@ -251,7 +301,8 @@ final class TrainCommand implements Callable<Integer> {
                      : Sequential.fromWeights(be, netSettings.layers(), resumed.model().weights())) {
             EpochPrinter printer = new EpochPrinter(be, options, netSettings, dataSpec, split, resumed);
             FitOptions run = options.toBuilder().listener(printer).checkpointDir(checkpointDir)
-                    .checkpointMetadata(checkpointMeta).stopAfterEpoch(stopAfter == null ? 0 : stopAfter).build();
+                    .checkpointMetadata(checkpointMeta).stopAfterEpoch(stopAfter == null ? 0 : stopAfter)
+                    .earlyStopping(stopping).keepBest(keepBest).build();
             History history = resumed == null ? Training.fit(net, split.train(), split.test(), run)
                     : Training.resume(net, split.train(), split.test(), run, resumed);
             if (history.stopped() == History.Stop.STOP_AFTER) {

@@ -6,7 +6,7 @@ package dev.clayers.train;
  * with the weights of its best epoch instead of its last.
  *
  * <pre>{@code
- * EarlyStopping.on(EarlyStopping.Monitor.VALIDATION_ACCURACY, 3).minDelta(0.001).restoreBest()
+ * EarlyStopping.on(EarlyStopping.Monitor.VALIDATION_ACCURACY, 3).minDelta(0.001).restoringBest()
  * }</pre>
  *
  * @param monitor     the figure watched after every epoch
@@ -64,7 +64,7 @@ public record EarlyStopping(Monitor monitor, int patience, double minDelta, bool
     public EarlyStopping minDelta(double delta) { return new EarlyStopping(monitor, patience, delta, restoreBest); }
 
     /** The same, ending with the best epoch's weights. */
-    public EarlyStopping restoreBest() { return new EarlyStopping(monitor, patience, minDelta, true); }
+    public EarlyStopping restoringBest() { return new EarlyStopping(monitor, patience, minDelta, true); }
 
     /** Whether {@code value} improves on {@code best} by more than {@link #minDelta}. */
     boolean improves(double value, double best) {

@@ -34,7 +34,7 @@ public final class Training {
     /**
      * Trains {@code net} in place and returns the metrics of every epoch. Each call starts a fresh
      * optimizer (its moments at zero); to continue a run exactly, checkpoint it and {@link #resume}.
-     * Early stopping leaves the weights of the last epoch trained unless it restores the best ({@link EarlyStopping#restoreBest()}).
+     * Early stopping leaves the weights of the last epoch trained unless it restores the best ({@link EarlyStopping#restoringBest()}).
      *
      * @param validation evaluated after every epoch (the metrics' test columns), or null for none
      * @throws InvalidOptionException when an option does not fit the data (a batch larger than the set)

@@ -37,7 +37,7 @@ class LayersTest {
     void everyKindInfersItsSizes() {
         Layers l = Layers.input(3, 32, 32).conv(16, 3, 1, 1).gelu().avgPool(2).conv(8, 3, 2, 0).tanh().maxPool(3, 2)
                 .dense(50).batchNorm(1e-5f).sigmoid().dropout(0.25f).dense(4);
-        assertEquals(12, l.list().size());
+        assertEquals(11, l.list().size());
         assertEquals("conv(3x32x32,16,3,1,1)", l.list().get(0).id());
         assertEquals("avgpool(16x32x32,2,2)", l.list().get(2).id());
         assertEquals("conv(16x16x16,8,3,2,0)", l.list().get(3).id());

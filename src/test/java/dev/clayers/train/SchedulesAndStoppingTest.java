@@ -72,7 +72,7 @@ class SchedulesAndStoppingTest {
         List<Map<String, float[]>> perEpoch = new ArrayList<>();
         try (Backend be = new CpuBackend(); Sequential net = Sequential.of(be, 5, affine(4, 64), relu(), affine(64, 2))) {
             FitOptions options = FitOptions.builder().epochs(60).batch(20).learningRate(0.02f).schedule(Schedule.CONSTANT)
-                    .earlyStopping(EarlyStopping.on(EarlyStopping.Monitor.VALIDATION_LOSS, 3).minDelta(1e-4).restoreBest())
+                    .earlyStopping(EarlyStopping.on(EarlyStopping.Monitor.VALIDATION_LOSS, 3).minDelta(1e-4).restoringBest())
                     .checkpointDir(dir).keepBest(true)
                     .listener(new Trainer.Listener() {
                         @Override public void epochFinished(EpochMetrics m, List<EpochMetrics> h) { perEpoch.add(net.weights()); }

@@ -117,7 +117,7 @@ class TrainingTest {
         e = assertThrows(InvalidOptionException.class, () -> FitOptions.builder().learningRate(-1f).build());
         assertEquals("learningRate must be a positive number, got -1.0", e.getMessage());
         e = assertThrows(InvalidOptionException.class, () -> Schedule.parse("linear"));
-        assertEquals("schedule must be constant or cosine, got 'linear'", e.getMessage());
+        assertEquals("schedule must be constant, cosine, step:EVERY:FACTOR, exp:GAMMA, or warmup:EPOCHS+SCHEDULE; got 'linear'", e.getMessage());
         try (Backend be = TestDevices.open("cpu"); Sequential net = Sequential.of(be, affine(4, 3))) {
             e = assertThrows(InvalidOptionException.class, () -> Training.fit(net, blobs(1, 30, false), null,
                     FitOptions.builder().augment(1).batch(10).build()));
