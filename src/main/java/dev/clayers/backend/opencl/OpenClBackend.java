@@ -14,16 +14,12 @@ import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
-import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -63,17 +59,12 @@ public final class OpenClBackend extends AbstractBackend {
     private final double openMillis;
     private final Set<Buffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    private final cl_mem lossOut;        // 2 floats: mean loss, rows with a bad label
     private final cl_mem countPartial;   // MAX_COUNT_GROUPS ints
     private final cl_mem countOut;       // 1 int
-    private final cl_mem gatherError;    // 1 int: first out-of-range gather position + 1, or 0
+    /** The loss read back without blocking, and the gather error flag. */
+    private final ResultReads reads;
     private final GrowingBuffer rowLoss = new GrowingBuffer("the per-row loss scratch", this::scratchOrOom);
     private final GrowingBuffer sumPartial = new GrowingBuffer("the column-sum scratch", this::scratchOrOom);
-    private boolean gatherPending;
-    /** Loss reads enqueued and not yet known complete; their host buffers must stay reachable. */
-    private final Set<LossRead> readsInFlight = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** Direct host buffers of finished loss reads, for the next ones. */
-    private final ArrayDeque<ByteBuffer> spareHostBuffers = new ArrayDeque<>();
     /** Both gemm paths and their packed-operand scratch. */
     private final ClGemm gemm;
 
@@ -155,11 +146,9 @@ public final class OpenClBackend extends AbstractBackend {
         log.debug("{}: kernels ready in {} ms ({} programs from cached binaries, {} built from source)", info.id(),
                 String.format(java.util.Locale.ROOT, "%.0f", openMillis), ks.programsFromBinary(), ks.programsFromSource());
         try {
-            lossOut = scratch(2L * Sizeof.cl_float);
             countPartial = scratch((long) MAX_COUNT_GROUPS * Sizeof.cl_int);
             countOut = scratch(Sizeof.cl_int);
-            gatherError = scratch(Sizeof.cl_int);
-            CL.clEnqueueWriteBuffer(queue, gatherError, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(new int[1]), 0, null, null);
+            reads = new ResultReads(queue, id(), profile.blockingReads(), this::scratch);
         } catch (CLException e) {
             doClose();
             throw ClErrors.wrap("allocate scratch buffers on " + info.id(), e);
@@ -380,7 +369,7 @@ public final class OpenClBackend extends AbstractBackend {
         } catch (CLException e) {
             throw ClErrors.wrap("read " + src, e);
         }
-        checkGatherError();
+        reads.checkGatherError();
     }
 
     @Override
@@ -404,7 +393,7 @@ public final class OpenClBackend extends AbstractBackend {
         } catch (CLException e) {
             throw ClErrors.wrap("read " + src, e);
         }
-        checkGatherError();
+        reads.checkGatherError();
     }
 
     @Override
@@ -424,16 +413,16 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void doGatherRows(Matrix src, IntVector indices, int offset, Matrix dst) {
         launch2(ClKernel.GATHER_ROWS, dst.cols(), dst.rows(), dst.rows(), dst.cols(), src.rows(), mem(src), mem(indices), offset,
-                mem(dst), gatherError);
-        gatherPending = true;
+                mem(dst), reads.gatherError());
+        reads.gatherLaunched();
     }
 
     @Override
     protected void doGatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift,
                                        int seed, Matrix dst) {
         launch2(ClKernel.GATHER_ROWS_SHIFTED, dst.cols(), dst.rows(), dst.rows(), width, height, src.rows(), offset, maxShift, seed,
-                mem(src), mem(indices), mem(dst), gatherError);
-        gatherPending = true;
+                mem(src), mem(indices), mem(dst), reads.gatherError());
+        reads.gatherLaunched();
     }
 
     @Override
@@ -443,36 +432,9 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst) {
-        launch1(ClKernel.GATHER_INTS, dst.length(), dst.length(), src.length(), mem(src), mem(indices), offset, mem(dst), gatherError);
-        gatherPending = true;
-    }
-
-    /**
-     * Kernels cannot throw, so the gather kernels flag an out-of-range index on the device; it is
-     * read here, after an op that waited anyway, and only when a gather ran since the last check.
-     */
-    private void checkGatherError() {
-        if (!gatherPending) return;
-        gatherPending = false;
-        int[] flag = new int[1];
-        try {
-            CL.clEnqueueReadBuffer(queue, gatherError, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(flag), 0, null, null);
-        } catch (CLException e) {
-            throw ClErrors.wrap("read the gather error flag on " + id(), e);
-        }
-        if (flag[0] != 0) {
-            resetGatherError();
-            throw new IndexOutOfBoundsException("gather on " + id() + ": the index at position " + (flag[0] - 1)
-                    + " is outside the source; the gathered rows got NaN (ints -1)");
-        }
-    }
-
-    private void resetGatherError() {
-        try {
-            CL.clEnqueueWriteBuffer(queue, gatherError, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(new int[1]), 0, null, null);
-        } catch (CLException e) {
-            throw ClErrors.wrap("reset the gather error flag on " + id(), e);
-        }
+        launch1(ClKernel.GATHER_INTS, dst.length(), dst.length(), src.length(), mem(src), mem(indices), offset, mem(dst),
+                reads.gatherError());
+        reads.gatherLaunched();
     }
 
     // ---- linear algebra ---------------------------------------------------------------------------
@@ -545,8 +507,8 @@ public final class OpenClBackend extends AbstractBackend {
     protected float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs) {
         int rows = x.rows(), cols = x.cols();
         if (rows <= profile.serialSoftmaxRows()) {
-            launch1(ClKernel.SOFTMAX_XENT_SERIAL, 1, rows, cols, mem(x), mem(labels), mem(probs), 0, 0f, mem(probs), lossOut);
-            return lossRead(rows, cols).get();
+            launch1(ClKernel.SOFTMAX_XENT_SERIAL, 1, rows, cols, mem(x), mem(labels), mem(probs), 0, 0f, mem(probs), reads.lossOut());
+            return reads.lossRead(rows, cols).get();
         }
         cl_mem rl = rowLoss.atLeast(rows);
         launch1(ClKernel.SOFTMAX_XENT_ROWS, rows, rows, cols, mem(x), mem(labels), mem(probs), rl);
@@ -563,8 +525,9 @@ public final class OpenClBackend extends AbstractBackend {
         int rows = x.rows(), cols = x.cols();
         // The same float division as the Java reference, so both scale by the identical value.
         if (rows <= profile.serialSoftmaxRows()) {
-            launch1(ClKernel.SOFTMAX_XENT_SERIAL, 1, rows, cols, mem(x), mem(labels), mem(probs), 1, scale / rows, mem(dx), lossOut);
-            return lossRead(rows, cols);
+            launch1(ClKernel.SOFTMAX_XENT_SERIAL, 1, rows, cols, mem(x), mem(labels), mem(probs), 1, scale / rows, mem(dx),
+                    reads.lossOut());
+            return reads.lossRead(rows, cols);
         }
         cl_mem rl = rowLoss.atLeast(rows);
         launch1(ClKernel.SOFTMAX_XENT_ROWS_GRAD, rows, rows, cols, mem(x), mem(labels), mem(probs), rl, scale / rows, mem(dx));
@@ -579,94 +542,12 @@ public final class OpenClBackend extends AbstractBackend {
      */
     private Pending meanLoss(int rows, int cols, cl_mem rl, IntVector labels) {
         if (profile.serialSoftmaxRows() > 0) {
-            launch1(ClKernel.SOFTMAX_XENT_MEAN_SERIAL, 1, rows, cols, rl, mem(labels), lossOut);
+            launch1(ClKernel.SOFTMAX_XENT_MEAN_SERIAL, 1, rows, cols, rl, mem(labels), reads.lossOut());
         } else {
             launch(ClKernel.SOFTMAX_XENT_MEAN, new long[] {tunables.reduceWg()}, new long[] {tunables.reduceWg()},
-                    rows, cols, rl, mem(labels), lossOut);
+                    rows, cols, rl, mem(labels), reads.lossOut());
         }
-        return lossRead(rows, cols);
-    }
-
-    /** Starts reading lossOut back (see {@link #meanLoss}). */
-    private LossRead lossRead(int rows, int cols) {
-        boolean gathers = gatherPending;
-        gatherPending = false;
-        return new LossRead(rows, cols, gathers);
-    }
-
-    /**
-     * A loss read in flight: the device writes into a direct host buffer (loss, bad-label count,
-     * gather flag: 12 bytes), which this backend keeps reachable ({@link #readsInFlight}) until the
-     * read is known complete, and takes back for the next read once the numbers are out of it, so
-     * a training step allocates no direct memory.
-     */
-    private final class LossRead implements Pending {
-        private final int rows;
-        private final int cols;
-        private final boolean gathers;
-        private ByteBuffer host = spareHostBuffers.isEmpty()
-                ? ByteBuffer.allocateDirect(3 * Sizeof.cl_float).order(ByteOrder.nativeOrder()) : spareHostBuffers.pop();
-        private cl_event done = new cl_event();
-        private float loss;
-        private float bad;
-        private int flag;
-
-        LossRead(int rows, int cols, boolean gathers) {
-            this.rows = rows;
-            this.cols = cols;
-            this.gathers = gathers;
-            // Blocking reads where the profile asks for them (Oclgrind): then there is no event to wait for.
-            boolean blocking = profile.blockingReads();
-            if (blocking) done = null;
-            try {
-                CL.clEnqueueReadBuffer(queue, lossOut, blocking, 0, 2L * Sizeof.cl_float, Pointer.to(host), 0, null,
-                        gathers ? null : done);
-                if (gathers) {
-                    CL.clEnqueueReadBuffer(queue, gatherError, blocking, 0, Sizeof.cl_int,
-                            Pointer.to(host).withByteOffset(2L * Sizeof.cl_float), 0, null, done);
-                }
-            } catch (CLException e) {
-                throw ClErrors.wrap("read the loss on " + id(), e);
-            }
-            readsInFlight.add(this);
-        }
-
-        /** Releases the event once the read is known to be complete (waited for, or the queue finished). */
-        void complete() {
-            if (done != null) CL.clReleaseEvent(done);
-            done = null;
-            readsInFlight.remove(this);
-        }
-
-        @Override
-        public float get() {
-            if (host != null) {
-                if (done != null) {
-                    try {
-                        CL.clWaitForEvents(1, new cl_event[] {done});
-                    } catch (CLException e) {
-                        throw ClErrors.wrap("read the loss on " + id(), e);
-                    } finally {
-                        complete();
-                    }
-                }
-                loss = host.getFloat(0);
-                bad = host.getFloat(Sizeof.cl_float);
-                flag = gathers ? host.getInt(2 * Sizeof.cl_float) : 0;
-                spareHostBuffers.push(host);
-                host = null;
-                if (flag != 0) resetGatherError();
-            }
-            if (flag != 0) {
-                throw new IndexOutOfBoundsException("gather on " + id() + ": the index at position " + (flag - 1)
-                        + " is outside the source; the gathered rows got NaN (ints -1)");
-            }
-            if (bad != 0f) {
-                throw new IllegalArgumentException("softmaxCrossEntropy: " + (long) bad + " of " + rows
-                        + " labels are outside 0.." + (cols - 1));
-            }
-            return loss;
-        }
+        return reads.lossRead(rows, cols);
     }
 
     @Override
@@ -695,7 +576,7 @@ public final class OpenClBackend extends AbstractBackend {
         } catch (CLException e) {
             throw ClErrors.wrap("read the correct count on " + id(), e);
         }
-        checkGatherError();
+        reads.checkGatherError();
         return out[0];
     }
 
@@ -781,8 +662,8 @@ public final class OpenClBackend extends AbstractBackend {
         } catch (CLException e) {
             throw ClErrors.wrap("finish on " + id(), e);
         }
-        for (LossRead r : readsInFlight.toArray(new LossRead[0])) r.complete();
-        checkGatherError();
+        reads.completeAll();
+        reads.checkGatherError();
     }
 
     @Override
@@ -792,9 +673,9 @@ public final class OpenClBackend extends AbstractBackend {
         } catch (CLException ignored) {
             // Closing must release everything even when the device failed.
         }
-        for (LossRead r : readsInFlight.toArray(new LossRead[0])) r.complete();
+        if (reads != null) reads.close();
         for (Buffer b : live.toArray(new Buffer[0])) releaseBuffer(b);
-        for (cl_mem m : new cl_mem[] {lossOut, countPartial, countOut, gatherError}) {
+        for (cl_mem m : new cl_mem[] {countPartial, countOut}) {
             if (m != null) CL.clReleaseMemObject(m);
         }
         for (GrowingBuffer g : new GrowingBuffer[] {rowLoss, sumPartial}) g.close();
