@@ -102,6 +102,33 @@ public record DeviceProfile(Shape shape, boolean natural, int elemChunk, int ser
         return new DeviceProfile(shape, shape == natural, cpu ? 16 : 1, cpu ? 1024 : 0, cpu, sim, sim);
     }
 
+    /**
+     * Up to this many multiply-adds, a CPU-shaped gemm with B as stored (or transposed with a
+     * small K, see {@link #directGemmTransBK}) reads its operands in place ({@code gemm_cpu_direct},
+     * one launch) instead of packing them first (three launches); above it the packed copies pay
+     * for themselves. {@code -Dclayers.opencl.directFlops=0} always packs.
+     */
+    static final long CPU_DIRECT_FLOPS = Long.getLong("clayers.opencl.directFlops", 1L << 27);
+
+    /** See {@link #CPU_DIRECT_FLOPS}. */
+    public long directGemmFlops() { return CPU_DIRECT_FLOPS; }
+
+    /**
+     * A transposed B is read in place only up to this K: each step then gathers CPU_VW floats K
+     * apart, cheap for {@code dY W2^T} (K = classes) and not for a deep layer's {@code dout W^T}.
+     */
+    public int directGemmTransBK() { return 32; }
+
+    /**
+     * CPU-shaped column sums ({@code sum_columns_chunks}): row blocks of at least this many rows,
+     * and at most {@link #serialSumBlocks} of them: enough work-items for every core at 10,000
+     * rows, and one block (no second pass) at a batch.
+     */
+    public int serialSumRows() { return 512; }
+
+    /** See {@link #serialSumRows}. */
+    public int serialSumBlocks() { return 16; }
+
     /** Whether the gemm should be the register-blocked CPU kernel. */
     public boolean cpuGemm() { return shape == Shape.CPU; }
 

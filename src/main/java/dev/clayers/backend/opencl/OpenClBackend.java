@@ -14,16 +14,12 @@ import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
-import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -36,8 +32,9 @@ import java.util.Set;
  * {@code kernels/*.cl} built once with this device's {@link KernelTunables}. Ops only enqueue;
  * {@code download}, the scalar-returning ops and {@code finish} wait.
  *
- * <p>Small scratch buffers (loss partials, counts, column-sum partials, the gather error flag)
- * belong to the backend and are reused, so the per-step hot path never allocates device memory.
+ * <p>Small scratch buffers (loss partials, counts, column-sum partials, the gather error flag;
+ * the growing ones are {@link GrowingBuffer}s) belong to the backend and are reused, so the
+ * per-step hot path never allocates device memory.
  * They are not counted in {@link #liveBuffers()}, which counts the caller's matrices and vectors.
  *
  * <p>Not thread-safe: kernel arguments are per-kernel state, as in OpenCL itself.
@@ -62,23 +59,14 @@ public final class OpenClBackend extends AbstractBackend {
     private final double openMillis;
     private final Set<Buffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    private final cl_mem lossOut;        // 2 floats: mean loss, rows with a bad label
     private final cl_mem countPartial;   // MAX_COUNT_GROUPS ints
     private final cl_mem countOut;       // 1 int
-    private final cl_mem gatherError;    // 1 int: first out-of-range gather position + 1, or 0
-    private cl_mem rowLoss;              // per-row loss, grown on demand
-    private long rowLossFloats;
-    private cl_mem sumPartial;           // column-sum partials, grown on demand
-    private long sumPartialFloats;
-    private boolean gatherPending;
-    /** Loss reads enqueued and not yet known complete; their host buffers must stay reachable. */
-    private final Set<LossRead> readsInFlight = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** Direct host buffers of finished loss reads, for the next ones. */
-    private final ArrayDeque<ByteBuffer> spareHostBuffers = new ArrayDeque<>();
-    private cl_mem packA;                // CPU gemm: k-major, zero-padded copy of op(A), grown on demand
-    private long packAFloats;
-    private cl_mem packB;                // CPU gemm: zero-padded copy of op(B), grown on demand
-    private long packBFloats;
+    /** The loss read back without blocking, and the gather error flag. */
+    private final ResultReads reads;
+    private final GrowingBuffer rowLoss = new GrowingBuffer("the per-row loss scratch", this::scratchOrOom);
+    private final GrowingBuffer sumPartial = new GrowingBuffer("the column-sum scratch", this::scratchOrOom);
+    /** Both gemm paths and their packed-operand scratch. */
+    private final ClGemm gemm;
 
     /**
      * Opens {@code opencl:platform:device} with its tuned gemm (the {@link TuningCache} entry for
@@ -153,15 +141,14 @@ public final class OpenClBackend extends AbstractBackend {
         this.context = ctx;
         this.queue = q;
         this.kernels = ks;
+        this.gemm = new ClGemm(tunables, profile, this::scratchOrOom, this::launch);
         this.openMillis = (System.nanoTime() - t0) / 1e6;
         log.debug("{}: kernels ready in {} ms ({} programs from cached binaries, {} built from source)", info.id(),
                 String.format(java.util.Locale.ROOT, "%.0f", openMillis), ks.programsFromBinary(), ks.programsFromSource());
         try {
-            lossOut = scratch(2L * Sizeof.cl_float);
             countPartial = scratch((long) MAX_COUNT_GROUPS * Sizeof.cl_int);
             countOut = scratch(Sizeof.cl_int);
-            gatherError = scratch(Sizeof.cl_int);
-            CL.clEnqueueWriteBuffer(queue, gatherError, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(new int[1]), 0, null, null);
+            reads = new ResultReads(queue, id(), profile.blockingReads(), this::scratch);
         } catch (CLException e) {
             doClose();
             throw ClErrors.wrap("allocate scratch buffers on " + info.id(), e);
@@ -298,26 +285,6 @@ public final class OpenClBackend extends AbstractBackend {
         return CL.clCreateBuffer(context, CL.CL_MEM_READ_WRITE, bytes, null, null);
     }
 
-    private cl_mem rowLossScratch(int rows) {
-        if (rows > rowLossFloats) {
-            if (rowLoss != null) CL.clReleaseMemObject(rowLoss);
-            rowLoss = null;
-            rowLoss = scratchOrOom((long) rows * Sizeof.cl_float, "the per-row loss scratch");
-            rowLossFloats = rows;
-        }
-        return rowLoss;
-    }
-
-    private cl_mem sumPartialScratch(long floats) {
-        if (floats > sumPartialFloats) {
-            if (sumPartial != null) CL.clReleaseMemObject(sumPartial);
-            sumPartial = null;
-            sumPartial = scratchOrOom(floats * Sizeof.cl_float, "the column-sum scratch");
-            sumPartialFloats = floats;
-        }
-        return sumPartial;
-    }
-
     private cl_mem scratchOrOom(long bytes, String what) {
         try {
             return scratch(bytes);
@@ -402,7 +369,7 @@ public final class OpenClBackend extends AbstractBackend {
         } catch (CLException e) {
             throw ClErrors.wrap("read " + src, e);
         }
-        checkGatherError();
+        reads.checkGatherError();
     }
 
     @Override
@@ -426,7 +393,7 @@ public final class OpenClBackend extends AbstractBackend {
         } catch (CLException e) {
             throw ClErrors.wrap("read " + src, e);
         }
-        checkGatherError();
+        reads.checkGatherError();
     }
 
     @Override
@@ -446,16 +413,16 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     protected void doGatherRows(Matrix src, IntVector indices, int offset, Matrix dst) {
         launch2(ClKernel.GATHER_ROWS, dst.cols(), dst.rows(), dst.rows(), dst.cols(), src.rows(), mem(src), mem(indices), offset,
-                mem(dst), gatherError);
-        gatherPending = true;
+                mem(dst), reads.gatherError());
+        reads.gatherLaunched();
     }
 
     @Override
     protected void doGatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift,
                                        int seed, Matrix dst) {
         launch2(ClKernel.GATHER_ROWS_SHIFTED, dst.cols(), dst.rows(), dst.rows(), width, height, src.rows(), offset, maxShift, seed,
-                mem(src), mem(indices), mem(dst), gatherError);
-        gatherPending = true;
+                mem(src), mem(indices), mem(dst), reads.gatherError());
+        reads.gatherLaunched();
     }
 
     @Override
@@ -465,107 +432,16 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst) {
-        launch1(ClKernel.GATHER_INTS, dst.length(), dst.length(), src.length(), mem(src), mem(indices), offset, mem(dst), gatherError);
-        gatherPending = true;
-    }
-
-    /**
-     * Kernels cannot throw, so the gather kernels flag an out-of-range index on the device; it is
-     * read here, after an op that waited anyway, and only when a gather ran since the last check.
-     */
-    private void checkGatherError() {
-        if (!gatherPending) return;
-        gatherPending = false;
-        int[] flag = new int[1];
-        try {
-            CL.clEnqueueReadBuffer(queue, gatherError, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(flag), 0, null, null);
-        } catch (CLException e) {
-            throw ClErrors.wrap("read the gather error flag on " + id(), e);
-        }
-        if (flag[0] != 0) {
-            resetGatherError();
-            throw new IndexOutOfBoundsException("gather on " + id() + ": the index at position " + (flag[0] - 1)
-                    + " is outside the source; the gathered rows got NaN (ints -1)");
-        }
-    }
-
-    private void resetGatherError() {
-        try {
-            CL.clEnqueueWriteBuffer(queue, gatherError, CL.CL_TRUE, 0, Sizeof.cl_int, Pointer.to(new int[1]), 0, null, null);
-        } catch (CLException e) {
-            throw ClErrors.wrap("reset the gather error flag on " + id(), e);
-        }
+        launch1(ClKernel.GATHER_INTS, dst.length(), dst.length(), src.length(), mem(src), mem(indices), offset, mem(dst),
+                reads.gatherError());
+        reads.gatherLaunched();
     }
 
     // ---- linear algebra ---------------------------------------------------------------------------
 
     @Override
     protected void doGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Matrix a, Matrix b, float beta, Matrix c) {
-        if (tunables.gemm() == KernelTunables.GemmVariant.CPU) {
-            cpuGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
-            return;
-        }
-        int rtsn = tunables.tsn() / tunables.wptn();
-        int rtsm = tunables.tsm() / tunables.wptm();
-        long[] global = {(long) ((n + tunables.tsn() - 1) / tunables.tsn()) * rtsn, (long) ((m + tunables.tsm() - 1) / tunables.tsm()) * rtsm};
-        launch(ClKernel.gemm(transA, transB), global, new long[] {rtsn, rtsm}, m, n, k, alpha, mem(a), mem(b), beta, mem(c));
-    }
-
-    /**
-     * Up to this many multiply-adds, a CPU-device gemm with B as stored (or transposed with a
-     * small K, see below) reads its operands in place ({@code gemm_cpu_direct}, one launch) instead of
-     * packing them first (three launches); above it the packed copies pay for themselves.
-     * {@code -Dclayers.opencl.directFlops=0} always packs.
-     */
-    static final long CPU_DIRECT_FLOPS = Long.getLong("clayers.opencl.directFlops", 1L << 27);
-
-    /**
-     * A transposed B is read in place only up to this K: each step then gathers CPU_VW floats K
-     * apart, cheap for {@code dY W2^T} (K = classes) and not for a deep layer's {@code dout W^T}.
-     */
-    static final int CPU_DIRECT_TRANS_B_K = 32;
-
-    /**
-     * The register-blocked gemm ({@code gemm_cpu.cl}): small products with B as stored run
-     * {@code gemm_cpu_direct} on the operands in place; otherwise op(A) and op(B) are copied into
-     * zero-padded panels (backend scratch, grown when needed, so steady state allocates nothing),
-     * then one launch of {@code gemm_cpu}.
-     */
-    private void cpuGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Matrix a, Matrix b, float beta, Matrix c) {
-        int rm = tunables.cpuRm(), vw = tunables.cpuVw();
-        int panelsA = (m + rm - 1) / rm, panelsB = (n + vw - 1) / vw;
-        int wgn = tunables.cpuWgn(), wgm = tunables.cpuWgm(), dwgm = tunables.cpuDwgm();
-        if ((!transB || k <= CPU_DIRECT_TRANS_B_K) && (long) m * n * k <= CPU_DIRECT_FLOPS) {
-            launch(ClKernel.GEMM_CPU_DIRECT, new long[] {roundUp(panelsB, wgn), roundUp(panelsA, dwgm)}, new long[] {wgn, dwgm}, m, n, k, alpha,
-                    transA ? 1 : 0, transB ? 1 : 0, mem(a), mem(b), beta, mem(c));
-            return;
-        }
-        long[] global = {roundUp(panelsB, wgn), roundUp(panelsA, wgm)};
-        cl_mem ap = packAScratch((long) panelsA * rm * k);
-        cl_mem bp = packBScratch((long) panelsB * vw * k);
-        launch(ClKernel.GEMM_CPU_PACK_A, new long[] {k, panelsA}, null, m, k, panelsA, transA ? 1 : 0, mem(a), ap);
-        launch(ClKernel.GEMM_CPU_PACK_B, new long[] {k, panelsB}, null, n, k, panelsB, transB ? 1 : 0, mem(b), bp);
-        launch(ClKernel.GEMM_CPU, global, new long[] {wgn, wgm}, m, n, k, alpha, ap, bp, beta, mem(c));
-    }
-
-    private cl_mem packAScratch(long floats) {
-        if (floats > packAFloats) {
-            if (packA != null) CL.clReleaseMemObject(packA);
-            packA = null;
-            packA = scratchOrOom(floats * Sizeof.cl_float, "the gemm copy of A");
-            packAFloats = floats;
-        }
-        return packA;
-    }
-
-    private cl_mem packBScratch(long floats) {
-        if (floats > packBFloats) {
-            if (packB != null) CL.clReleaseMemObject(packB);
-            packB = null;
-            packB = scratchOrOom(floats * Sizeof.cl_float, "the gemm copy of B");
-            packBFloats = floats;
-        }
-        return packB;
+        gemm.gemm(transA, transB, m, n, k, alpha, mem(a), mem(b), beta, mem(c));
     }
 
     @Override
@@ -579,19 +455,16 @@ public final class OpenClBackend extends AbstractBackend {
                 mem(mask));
     }
 
-    /** CPU-shaped column sums: rows per block at least, and blocks at most (see sum_columns_chunks). */
-    private static final int CPU_SUM_ROWS = 512, CPU_SUM_BLOCKS = 16;
 
     @Override
     protected void doSumColumns(Matrix x, Matrix out) {
         int rows = x.rows(), cols = x.cols();
         if (profile.serialColumnSums()) {
-            // Row blocks of at least CPU_SUM_ROWS rows, at most CPU_SUM_BLOCKS of them: enough
-            // work-items for every core at 10,000 rows, and one block (no second pass) at a batch.
-            int blocks = Math.max(1, Math.min(CPU_SUM_BLOCKS, rows / CPU_SUM_ROWS));
+            // Row blocks as the profile sizes them (DeviceProfile#serialSumRows).
+            int blocks = Math.max(1, Math.min(profile.serialSumBlocks(), rows / profile.serialSumRows()));
             int rowsPerBlock = (rows + blocks - 1) / blocks;
             blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
-            cl_mem partial = blocks == 1 ? mem(out) : sumPartialScratch((long) blocks * cols);
+            cl_mem partial = blocks == 1 ? mem(out) : sumPartial.atLeast((long) blocks * cols);
             launch(ClKernel.SUM_COLUMNS_CHUNKS, new long[] {(cols + 15) / 16, blocks}, null, rows, cols, rowsPerBlock, mem(x), partial);
             if (blocks > 1) launch1(ClKernel.SUM_COLUMNS_FINAL, cols, cols, blocks, partial, mem(out));
             return;
@@ -600,7 +473,7 @@ public final class OpenClBackend extends AbstractBackend {
         // Enough rows per block to give every row lane several rows, at most MAX_ROW_BLOCKS blocks.
         int rowsPerBlock = Math.max(4 * sy, (rows + MAX_ROW_BLOCKS - 1) / MAX_ROW_BLOCKS);
         int blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
-        cl_mem partial = blocks == 1 ? mem(out) : sumPartialScratch((long) blocks * cols);
+        cl_mem partial = blocks == 1 ? mem(out) : sumPartial.atLeast((long) blocks * cols);
         launch(ClKernel.SUM_COLUMNS_PARTIAL, new long[] {roundUp(cols, sx), (long) blocks * sy}, new long[] {sx, sy},
                 rows, cols, rowsPerBlock, mem(x), partial);
         if (blocks > 1) launch1(ClKernel.SUM_COLUMNS_FINAL, cols, cols, blocks, partial, mem(out));
@@ -634,10 +507,10 @@ public final class OpenClBackend extends AbstractBackend {
     protected float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs) {
         int rows = x.rows(), cols = x.cols();
         if (rows <= profile.serialSoftmaxRows()) {
-            launch1(ClKernel.SOFTMAX_XENT_SERIAL, 1, rows, cols, mem(x), mem(labels), mem(probs), 0, 0f, mem(probs), lossOut);
-            return lossRead(rows, cols).get();
+            launch1(ClKernel.SOFTMAX_XENT_SERIAL, 1, rows, cols, mem(x), mem(labels), mem(probs), 0, 0f, mem(probs), reads.lossOut());
+            return reads.lossRead(rows, cols).get();
         }
-        cl_mem rl = rowLossScratch(rows);
+        cl_mem rl = rowLoss.atLeast(rows);
         launch1(ClKernel.SOFTMAX_XENT_ROWS, rows, rows, cols, mem(x), mem(labels), mem(probs), rl);
         return meanLoss(rows, cols, rl, labels).get();
     }
@@ -652,10 +525,11 @@ public final class OpenClBackend extends AbstractBackend {
         int rows = x.rows(), cols = x.cols();
         // The same float division as the Java reference, so both scale by the identical value.
         if (rows <= profile.serialSoftmaxRows()) {
-            launch1(ClKernel.SOFTMAX_XENT_SERIAL, 1, rows, cols, mem(x), mem(labels), mem(probs), 1, scale / rows, mem(dx), lossOut);
-            return lossRead(rows, cols);
+            launch1(ClKernel.SOFTMAX_XENT_SERIAL, 1, rows, cols, mem(x), mem(labels), mem(probs), 1, scale / rows, mem(dx),
+                    reads.lossOut());
+            return reads.lossRead(rows, cols);
         }
-        cl_mem rl = rowLossScratch(rows);
+        cl_mem rl = rowLoss.atLeast(rows);
         launch1(ClKernel.SOFTMAX_XENT_ROWS_GRAD, rows, rows, cols, mem(x), mem(labels), mem(probs), rl, scale / rows, mem(dx));
         return meanLoss(rows, cols, rl, labels);
     }
@@ -668,94 +542,12 @@ public final class OpenClBackend extends AbstractBackend {
      */
     private Pending meanLoss(int rows, int cols, cl_mem rl, IntVector labels) {
         if (profile.serialSoftmaxRows() > 0) {
-            launch1(ClKernel.SOFTMAX_XENT_MEAN_SERIAL, 1, rows, cols, rl, mem(labels), lossOut);
+            launch1(ClKernel.SOFTMAX_XENT_MEAN_SERIAL, 1, rows, cols, rl, mem(labels), reads.lossOut());
         } else {
             launch(ClKernel.SOFTMAX_XENT_MEAN, new long[] {tunables.reduceWg()}, new long[] {tunables.reduceWg()},
-                    rows, cols, rl, mem(labels), lossOut);
+                    rows, cols, rl, mem(labels), reads.lossOut());
         }
-        return lossRead(rows, cols);
-    }
-
-    /** Starts reading lossOut back (see {@link #meanLoss}). */
-    private LossRead lossRead(int rows, int cols) {
-        boolean gathers = gatherPending;
-        gatherPending = false;
-        return new LossRead(rows, cols, gathers);
-    }
-
-    /**
-     * A loss read in flight: the device writes into a direct host buffer (loss, bad-label count,
-     * gather flag: 12 bytes), which this backend keeps reachable ({@link #readsInFlight}) until the
-     * read is known complete, and takes back for the next read once the numbers are out of it, so
-     * a training step allocates no direct memory.
-     */
-    private final class LossRead implements Pending {
-        private final int rows;
-        private final int cols;
-        private final boolean gathers;
-        private ByteBuffer host = spareHostBuffers.isEmpty()
-                ? ByteBuffer.allocateDirect(3 * Sizeof.cl_float).order(ByteOrder.nativeOrder()) : spareHostBuffers.pop();
-        private cl_event done = new cl_event();
-        private float loss;
-        private float bad;
-        private int flag;
-
-        LossRead(int rows, int cols, boolean gathers) {
-            this.rows = rows;
-            this.cols = cols;
-            this.gathers = gathers;
-            // Blocking reads where the profile asks for them (Oclgrind): then there is no event to wait for.
-            boolean blocking = profile.blockingReads();
-            if (blocking) done = null;
-            try {
-                CL.clEnqueueReadBuffer(queue, lossOut, blocking, 0, 2L * Sizeof.cl_float, Pointer.to(host), 0, null,
-                        gathers ? null : done);
-                if (gathers) {
-                    CL.clEnqueueReadBuffer(queue, gatherError, blocking, 0, Sizeof.cl_int,
-                            Pointer.to(host).withByteOffset(2L * Sizeof.cl_float), 0, null, done);
-                }
-            } catch (CLException e) {
-                throw ClErrors.wrap("read the loss on " + id(), e);
-            }
-            readsInFlight.add(this);
-        }
-
-        /** Releases the event once the read is known to be complete (waited for, or the queue finished). */
-        void complete() {
-            if (done != null) CL.clReleaseEvent(done);
-            done = null;
-            readsInFlight.remove(this);
-        }
-
-        @Override
-        public float get() {
-            if (host != null) {
-                if (done != null) {
-                    try {
-                        CL.clWaitForEvents(1, new cl_event[] {done});
-                    } catch (CLException e) {
-                        throw ClErrors.wrap("read the loss on " + id(), e);
-                    } finally {
-                        complete();
-                    }
-                }
-                loss = host.getFloat(0);
-                bad = host.getFloat(Sizeof.cl_float);
-                flag = gathers ? host.getInt(2 * Sizeof.cl_float) : 0;
-                spareHostBuffers.push(host);
-                host = null;
-                if (flag != 0) resetGatherError();
-            }
-            if (flag != 0) {
-                throw new IndexOutOfBoundsException("gather on " + id() + ": the index at position " + (flag - 1)
-                        + " is outside the source; the gathered rows got NaN (ints -1)");
-            }
-            if (bad != 0f) {
-                throw new IllegalArgumentException("softmaxCrossEntropy: " + (long) bad + " of " + rows
-                        + " labels are outside 0.." + (cols - 1));
-            }
-            return loss;
-        }
+        return reads.lossRead(rows, cols);
     }
 
     @Override
@@ -784,7 +576,7 @@ public final class OpenClBackend extends AbstractBackend {
         } catch (CLException e) {
             throw ClErrors.wrap("read the correct count on " + id(), e);
         }
-        checkGatherError();
+        reads.checkGatherError();
         return out[0];
     }
 
@@ -870,8 +662,8 @@ public final class OpenClBackend extends AbstractBackend {
         } catch (CLException e) {
             throw ClErrors.wrap("finish on " + id(), e);
         }
-        for (LossRead r : readsInFlight.toArray(new LossRead[0])) r.complete();
-        checkGatherError();
+        reads.completeAll();
+        reads.checkGatherError();
     }
 
     @Override
@@ -881,15 +673,13 @@ public final class OpenClBackend extends AbstractBackend {
         } catch (CLException ignored) {
             // Closing must release everything even when the device failed.
         }
-        for (LossRead r : readsInFlight.toArray(new LossRead[0])) r.complete();
+        if (reads != null) reads.close();
         for (Buffer b : live.toArray(new Buffer[0])) releaseBuffer(b);
-        for (cl_mem m : new cl_mem[] {lossOut, countPartial, countOut, gatherError, rowLoss, sumPartial, packA, packB}) {
+        for (cl_mem m : new cl_mem[] {countPartial, countOut}) {
             if (m != null) CL.clReleaseMemObject(m);
         }
-        rowLoss = null;
-        sumPartial = null;
-        packA = null;
-        packB = null;
+        for (GrowingBuffer g : new GrowingBuffer[] {rowLoss, sumPartial}) g.close();
+        if (gemm != null) gemm.close();
         if (kernels != null) kernels.close();
         if (queue != null) CL.clReleaseCommandQueue(queue);
         if (context != null) CL.clReleaseContext(context);

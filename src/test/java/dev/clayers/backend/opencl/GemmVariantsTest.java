@@ -47,7 +47,7 @@ class GemmVariantsTest {
                 }
             }
             // 530 x 530 x 500 = 140 M multiply-adds, past CPU_DIRECT_FLOPS: the packed kernel.
-            assertTrue(OpenClBackend.CPU_DIRECT_FLOPS < 530L * 530 * 500, "the last shape must take the packed path");
+            assertTrue(DeviceProfile.CPU_DIRECT_FLOPS < 530L * 530 * 500, "the last shape must take the packed path");
             Verifier.Result r = p.gemm(rnd, true, false, 530, 530, 500, 1f, 0.25f, false);
             assertTrue(r.pass(), spec + ": " + r);
         }
