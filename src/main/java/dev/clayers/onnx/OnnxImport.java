@@ -66,7 +66,7 @@ public final class OnnxImport {
 
     /** The ops clayers reads, for messages and the docs. */
     public static final String VOCABULARY = "Gemm, MatMul (+ Add), Conv, MaxPool, AveragePool, BatchNormalization, Relu,"
-            + " Sigmoid, Tanh, Gelu (tanh) or its element-wise form, Flatten, Reshape, Dropout, Identity, Constant,"
+            + " Sigmoid, Tanh, Gelu (tanh) or its element-wise form, Flatten, Reshape, Dropout, Identity, Pad of zeros, Constant,"
             + " and a final Softmax or LogSoftmax";
 
     private OnnxImport() {}
@@ -132,9 +132,12 @@ public final class OnnxImport {
 
         /** {@code node 'conv1' (Conv)}, or its position and output when it has no name. */
         String where(int i) {
+            return "node '" + nodeName(i) + "' (" + graph.getNode(i).getOpType() + ")";
+        }
+
+        String nodeName(int i) {
             NodeProto n = graph.getNode(i);
-            String name = n.getName().isEmpty() ? "#" + i + (n.getOutputCount() > 0 ? " -> " + n.getOutput(0) : "") : n.getName();
-            return "node '" + name + "' (" + n.getOpType() + ")";
+            return n.getName().isEmpty() ? "#" + i + (n.getOutputCount() > 0 ? " -> " + n.getOutput(0) : "") : n.getName();
         }
 
         ModelFile.Model read() {
@@ -152,6 +155,7 @@ public final class OnnxImport {
                     throw fail("initializer '" + t.getName() + "' is defined twice");
                 }
             }
+            refuseUnknownOps();
             ValueInfoProto input = dataInput();
             if (graph.getOutputCount() != 1) {
                 throw fail("the graph has " + graph.getOutputCount() + " outputs; clayers imports networks with one output"
@@ -169,6 +173,24 @@ public final class OnnxImport {
                         + graph.getOutput(0).getName() + "'");
             }
             return model();
+        }
+
+        /**
+         * Names every op outside the vocabulary up front (each type once, with its first node), so a
+         * file with an LSTM says LSTM rather than the first shape op that feeds it.
+         */
+        private void refuseUnknownOps() {
+            Map<String, Integer> unknown = new LinkedHashMap<>();
+            for (int i = 0; i < graph.getNodeCount(); i++) {
+                NodeProto n = graph.getNode(i);
+                String op = n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx") ? n.getOpType() : n.getDomain() + "." + n.getOpType();
+                if (!isKnown(op)) unknown.putIfAbsent(op, i);
+            }
+            if (unknown.isEmpty()) return;
+            List<String> parts = new ArrayList<>();
+            unknown.entrySet().stream().limit(12).forEach(e -> parts.add(e.getKey() + " in node '" + nodeName(e.getValue()) + "'"));
+            throw fail("unsupported op" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", parts)
+                    + (unknown.size() > 12 ? " and " + (unknown.size() - 12) + " more" : "") + "; clayers imports " + VOCABULARY);
         }
 
         private void checkOpset() {
@@ -332,6 +354,7 @@ public final class OnnxImport {
                 case "Reshape" -> reshape(i);
                 case "Dropout" -> dropout(i);
                 case "Identity" -> pass(i, Set.of(), 1);
+                case "Pad" -> zeroPad(i);
                 case "Softmax", "LogSoftmax" -> softmax(i);
                 default -> throw unsupported(i);
             }
@@ -339,7 +362,7 @@ public final class OnnxImport {
 
         private static boolean isKnown(String op) {
             return Set.of("Gemm", "MatMul", "Conv", "MaxPool", "AveragePool", "BatchNormalization", "Relu", "Sigmoid", "Tanh",
-                    "Gelu", "Flatten", "Reshape", "Dropout", "Identity", "Softmax", "LogSoftmax", "Constant").contains(op)
+                    "Gelu", "Flatten", "Reshape", "Dropout", "Identity", "Pad", "Softmax", "LogSoftmax", "Constant").contains(op)
                     || ElementwiseFunction.OPS.contains(op);
         }
 
@@ -791,7 +814,26 @@ public final class OnnxImport {
             advance(i, spec, List.of(), rowShape);
         }
 
-        /** Nodes that pass their input on unchanged. */
+        /**
+     * A Pad that adds nothing: PyTorch 1.13 writes one of zeros before every AveragePool. Real
+     * padding is refused (clayers pads inside Conv only, and pools without padding).
+     */
+    private void zeroPad(int i) {
+        NodeAttributes a = new NodeAttributes(shape(i, 1, 4), source, where(i), Set.of("mode", "pads", "value"));
+        long[] pads = a.integers("pads");   // opsets below 11 give pads as an attribute
+        Constant p = constantInput(i, 1, "pads");
+        if (p != null) {
+            if (p.isFloat()) throw fail(where(i) + " pads are not int64");
+            pads = p.ints();
+        }
+        if (pads == null || Arrays.stream(pads).anyMatch(v -> v != 0)) {
+            throw fail(where(i) + " pads by " + (pads == null ? "(none given)" : Arrays.toString(pads)) + "; clayers reads only a"
+                    + " Pad of zeros (padding belongs in Conv's pads; pooling takes none)");
+        }
+        advance(i, null, null, rowShape);
+    }
+
+    /** Nodes that pass their input on unchanged. */
         private void pass(int i, Set<String> attributes, int inputs) {
             new NodeAttributes(shape(i, inputs, inputs), source, where(i), attributes);
             advance(i, null, null, rowShape);
