@@ -55,6 +55,12 @@ public final class Limits {
      */
     public static final long MAX_BENCH_JSON_BYTES = 64L << 20;
 
+    /**
+     * Largest ONNX file read or written: a protobuf message holds at most 2 GiB, and the whole file is
+     * parsed in memory; 1 GiB is a network of 250 M float32 weights.
+     */
+    public static final long MAX_ONNX_BYTES = Math.min(fromProperty("clayers.maxOnnxBytes", 1L << 30), Integer.MAX_VALUE - 8L);
+
     /** "raise it with CLAYERS_JAVA_OPTS=-Dclayers.maxBatch=N" for a message. */
     public static String howToRaise(String property) {
         return "raise it with CLAYERS_JAVA_OPTS=-D" + property + "=N (a system property)";

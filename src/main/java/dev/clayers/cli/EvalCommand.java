@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Evaluates a saved model on the test split: loss, accuracy and a confusion matrix (rows: true class).")
 final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "FILE.safetensors", description = "Model written by train --save.")
+    @Option(names = "--model", required = true, paramLabel = "FILE.safetensors|FILE.onnx",
+            description = "Model written by train --save, or an ONNX model (imported; see docs/onnx.md).")
     Path model;
 
     @Option(names = "--data", paramLabel = "bundled|DIR", description = "Data to evaluate on (default: the model's training data).")
@@ -35,7 +36,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelFile.Model m = ModelFile.load(model);
+        ModelFile.Model m = Cli.loadModel(model);
         String dataSpec = data != null ? data : m.metadata().getOrDefault("data", "bundled");
         DataSplit split = Cli.loadData(dataSpec);
         Dataset test = split.test();

@@ -38,7 +38,7 @@ final class GraphCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "apple, apple-orange, sigmoid, affine or softmax-loss.")
     String name;
 
-    @Option(names = "--model", paramLabel = "FILE.safetensors", description = "Draw a saved network's layer graph instead.")
+    @Option(names = "--model", paramLabel = "FILE.safetensors", description = "Draw a saved network's layer graph instead (a .safetensors or .onnx model).")
     Path model;
 
     @Option(names = "--png", paramLabel = "FILE", description = "Write a PNG picture.")
@@ -89,7 +89,7 @@ final class GraphCommand implements Callable<Integer> {
             if (name != null) throw new IllegalArgumentException("give a graph NAME or --model, not both");
             checkOptions("the --model graph");
             checkOutputs();
-            ModelFile.Model m = ModelFile.load(model);
+            ModelFile.Model m = Cli.loadModel(model);
             diagram = LayerDiagram.of(m.layers(), model.getFileName().toString());
             text = layerText(m, diagram.title());
         } else {

@@ -21,6 +21,8 @@ import java.util.Map;
                 TrainCommand.class,
                 EvalCommand.class,
                 PredictCommand.class,
+                ExportCommand.class,
+                ImportCommand.class,
                 DevicesCommand.class,
                 VerifyCommand.class,
                 BenchCommand.class,

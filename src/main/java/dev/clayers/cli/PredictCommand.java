@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
         description = {"Classifies images (PNG/JPEG, grayscale or colour, any size) and prints the top-3 classes.",
                 "Each picture is made MNIST-like: the digit is cropped, scaled into 20x20 and centred by mass in 28x28."})
 final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "FILE.safetensors", description = "Model written by train --save.")
+    @Option(names = "--model", required = true, paramLabel = "FILE.safetensors|FILE.onnx",
+            description = "Model written by train --save, or an ONNX model (imported; see docs/onnx.md).")
     Path model;
 
     @Option(names = "--invert", negatable = true,
@@ -42,7 +43,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelFile.Model m = ModelFile.load(model);
+        ModelFile.Model m = Cli.loadModel(model);
         if (m.inputs() != DigitImage.SIZE * DigitImage.SIZE) {
             throw new IllegalArgumentException(model + " expects " + m.inputs() + " inputs, not 28x28 images");
         }

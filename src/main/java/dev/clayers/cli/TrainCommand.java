@@ -142,6 +142,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Keep the latest checkpoint here after every epoch.")
     Path checkpointDir;
 
+    @Option(names = "--from", paramLabel = "FILE.safetensors|FILE.onnx",
+            description = {"Start from this model's layers and weights (fine-tuning): a file of train --save or import,",
+                    "or an ONNX model read as by import. Replaces --hidden, --net, --activation, --init and --dropout."})
+    Path from;
+
     @Option(names = "--resume", paramLabel = "DIR",
             description = {"Continue the run checkpointed in DIR (its settings and data). --epochs may extend it;",
                     "under the cosine schedule that stretches the decay over the new total."})
@@ -155,7 +160,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean noProgress;
 
 
-    private static final List<String> FIXED_BY_CHECKPOINT = List.of("--hidden", "--net", "--activation", "--init", "--optimizer",
+    private static final List<String> FIXED_BY_CHECKPOINT = List.of("--from", "--hidden", "--net", "--activation", "--init", "--optimizer",
             "--lr", "--batch", "--seed", "--book", "--weight-decay", "--dropout", "--augment", "--schedule");
 
     /** The flag of each {@link FitOptions} setting, so library messages come out in the CLI's words. */
@@ -245,6 +250,17 @@ final class TrainCommand implements Callable<Integer> {
         DataSplit split = Cli.loadData(dataSpec);
         int input = split.train().features();
         int classes = split.train().classes();
+        ModelFile.Model start = null;
+        if (from != null) {
+            for (String o : List.of("--hidden", "--net", "--activation", "--init", "--dropout", "--book")) {
+                if (pr.hasMatchedOption(o)) throw new IllegalArgumentException(o + " cannot be combined with --from: the model fixes the network");
+            }
+            start = Cli.loadModel(from);
+            if (start.inputs() != input || start.outputs() < classes) {
+                throw new IllegalArgumentException("--from " + from + " takes " + start.inputs() + " inputs and gives " + start.outputs()
+                        + " classes, but " + dataSpec + " has " + input + " features and " + classes + " classes");
+            }
+        }
         if (options == null) {
             if (book) {
                 for (String o : List.of("--hidden", "--net", "--activation", "--init", "--optimizer", "--lr", "--batch", "--epochs",
@@ -264,7 +280,9 @@ final class TrainCommand implements Callable<Integer> {
                         .weightDecay(weightDecay).augment(augment).schedule(Schedule.parse(schedule)).build();
                 if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
                 List<LayerSpec> layers;
-                if (net != null) {
+                if (start != null) {
+                    layers = start.layers();
+                } else if (net != null) {
                     if (!split.train().isImage()) {
                         throw new IllegalArgumentException("--net needs images, but " + dataSpec + " is rows of " + input + " features");
                     }
@@ -274,7 +292,7 @@ final class TrainCommand implements Callable<Integer> {
                     layers = new Architecture(input, Architecture.parseHidden(hidden), classes, Activation.parse(activation))
                             .layers(dropout);
                 }
-                netSettings = new NetSettings(layers, wi.toString(), dropout);
+                netSettings = new NetSettings(layers, start != null ? "from " + from.getFileName() : wi.toString(), dropout);
             }
         }
         if (resumed != null && resumed.epoch() >= options.epochs()) {
@@ -296,9 +314,9 @@ final class TrainCommand implements Callable<Integer> {
         long runSamples = (long) (options.epochs() - (resumed == null ? 0 : resumed.epoch())) * split.train().size();
         try (Backend be = "auto".equalsIgnoreCase(device.trim()) ? DeviceChoice.fastest(netSettings.layers(), options, runSamples)
                 : Backends.open(device);
-             Sequential net = resumed == null
-                     ? Sequential.of(be, WeightInit.parse(netSettings.init()), options.seed(), netSettings.layers())
-                     : Sequential.fromWeights(be, netSettings.layers(), resumed.model().weights())) {
+             Sequential net = resumed != null ? Sequential.fromWeights(be, netSettings.layers(), resumed.model().weights())
+                     : start != null ? Sequential.fromWeights(be, netSettings.layers(), start.weights())
+                     : Sequential.of(be, WeightInit.parse(netSettings.init()), options.seed(), netSettings.layers())) {
             EpochPrinter printer = new EpochPrinter(be, options, netSettings, dataSpec, split, resumed);
             FitOptions run = options.toBuilder().listener(printer).checkpointDir(checkpointDir)
                     .checkpointMetadata(checkpointMeta).stopAfterEpoch(stopAfter == null ? 0 : stopAfter)

@@ -23,6 +23,8 @@ public record ActivationSpec(Activation activation) implements LayerSpec {
         return input;
     }
 
+    @Override public <R> R accept(Visitor<R> visitor) { return visitor.activation(this); }
+
     @Override
     public Layer bind(Backend backend, String name, Map<String, float[]> weights, boolean paramsBefore) {
         return activation.newLayer(backend, name);

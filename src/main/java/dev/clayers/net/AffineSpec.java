@@ -78,6 +78,8 @@ public record AffineSpec(int inputs, int outputs) implements LayerSpec {
         out.put(name + ".b", new float[biases]);
     }
 
+    @Override public <R> R accept(Visitor<R> visitor) { return visitor.affine(this); }
+
     @Override
     public Layer bind(Backend backend, String name, Map<String, float[]> weights, boolean paramsBefore) {
         Matrix[] wb = uploadWeightsAndBias(backend, name, weights, inputs, outputs, outputs);

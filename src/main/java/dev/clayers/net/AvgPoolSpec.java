@@ -40,6 +40,8 @@ public record AvgPoolSpec(ImageShape input, int window, int stride) implements L
         return ShapeRules.dims(output());
     }
 
+    @Override public <R> R accept(Visitor<R> visitor) { return visitor.avgPool(this); }
+
     @Override
     public Layer bind(Backend backend, String name, Map<String, float[]> weights, boolean paramsBefore) {
         return new AveragePooling(backend, name, geometry());

@@ -112,6 +112,8 @@ public record BatchNormSpec(int channels, int positions, float epsilon) implemen
         }
     }
 
+    @Override public <R> R accept(Visitor<R> visitor) { return visitor.batchNorm(this); }
+
     @Override
     public Layer bind(Backend backend, String name, Map<String, float[]> weights, boolean paramsBefore) {
         List<Matrix> vs = new ArrayList<>();

@@ -84,6 +84,8 @@ public record ConvSpec(ImageShape input, int filters, int kernel, int stride, in
         AffineSpec.putGaussian(out, name, filters * fanIn, filters, init.std(fanIn), rng);
     }
 
+    @Override public <R> R accept(Visitor<R> visitor) { return visitor.conv(this); }
+
     @Override
     public Layer bind(Backend backend, String name, Map<String, float[]> weights, boolean paramsBefore) {
         Matrix[] wb = AffineSpec.uploadWeightsAndBias(backend, name, weights, filters, geometry().patchSize(), filters);

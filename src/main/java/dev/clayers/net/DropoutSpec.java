@@ -33,6 +33,8 @@ public record DropoutSpec(float ratio) implements LayerSpec {
         return input;
     }
 
+    @Override public <R> R accept(Visitor<R> visitor) { return visitor.dropout(this); }
+
     @Override
     public Layer bind(Backend backend, String name, Map<String, float[]> weights, boolean paramsBefore) {
         return new Dropout(backend, name, ratio);

@@ -78,6 +78,23 @@ public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpe
      */
     default void checkRanges(String name, Map<String, float[]> values) {}
 
+    /**
+     * Calls the method of {@code visitor} for this kind: how code outside {@code net} (an ONNX
+     * writer, say) handles every kind without testing types, and fails to compile when a kind is added.
+     */
+    <R> R accept(Visitor<R> visitor);
+
+    /** One method per layer kind, for {@link #accept}. */
+    interface Visitor<R> {
+        R affine(AffineSpec spec);
+        R conv(ConvSpec spec);
+        R maxPool(MaxPoolSpec spec);
+        R avgPool(AvgPoolSpec spec);
+        R batchNorm(BatchNormSpec spec);
+        R activation(ActivationSpec spec);
+        R dropout(DropoutSpec spec);
+    }
+
     /** The layer on {@code backend}; takes its tensors from {@code weights} (already checked). */
     Layer bind(Backend backend, String name, Map<String, float[]> weights, boolean paramsBefore);
 

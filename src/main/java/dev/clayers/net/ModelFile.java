@@ -87,8 +87,11 @@ public final class ModelFile {
      * floats in the same order as the layer's F x (C*K*K) matrix), batch norm {@code [C]}.
      */
     public static List<Tensor> tensors(Sequential net) {
-        Map<String, float[]> values = net.weights();
-        List<LayerSpec> specs = net.layerSpecs();
+        return tensors(net.layerSpecs(), net.weights());
+    }
+
+    /** As {@link #tensors(Sequential)}, for layers and their weights by name (a loaded or imported model). */
+    public static List<Tensor> tensors(List<LayerSpec> specs, Map<String, float[]> values) {
         List<String> names = Sequential.names(specs);
         List<Tensor> out = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++) {
@@ -156,6 +159,14 @@ public final class ModelFile {
         Map<String, String> meta = architectureMetadata(net.layerSpecs());
         meta.putAll(extraMetadata);
         Safetensors.write(file, meta, tensors(net));
+    }
+
+    /** Saves a loaded or imported model atomically, with no device involved. */
+    public static void save(Path file, Model model, Map<String, String> extraMetadata) throws IOException {
+        Map<String, String> meta = architectureMetadata(model.layers());
+        meta.putAll(extraMetadata);
+        meta.putAll(architectureMetadata(model.layers()));   // the layers' own description wins over any copied one
+        Safetensors.write(file, meta, tensors(model.layers(), model.weights()));
     }
 
     /** Reads and validates a model file. */
