@@ -10,8 +10,6 @@ import dev.clayers.data.Dataset;
 import dev.clayers.data.MnistDataset;
 import dev.clayers.net.Sequential;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Map;
@@ -22,12 +20,8 @@ final class OnnxTesting {
 
     /** The first {@code n} test digits of the bundled MNIST, as rows of 784 values in [0, 1]. */
     static synchronized float[] digits(int n) {
-        try {
-            if (test == null) test = MnistDataset.bundled().test();
-            return Arrays.copyOf(test.images(), n * test.features());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        if (test == null) test = MnistDataset.bundled().test();
+        return Arrays.copyOf(test.images(), n * test.features());
     }
 
     private static Dataset test;
