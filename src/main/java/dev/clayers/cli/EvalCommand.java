@@ -41,7 +41,7 @@ final class EvalCommand implements Callable<Integer> {
         Dataset test = split.test();
         if (test.features() != m.inputs()) {
             throw new IllegalArgumentException(model + " expects " + m.inputs() + " inputs but " + dataSpec
-                    + " has images of " + test.rows() + "x" + test.cols() + " (" + test.features() + ")");
+                    + " has images of " + test.imageHeight() + "x" + test.imageWidth() + " (" + test.features() + ")");
         }
         if (test.classes() > m.outputs()) {
             throw new IllegalArgumentException(model + " has " + m.outputs() + " outputs but " + dataSpec
