@@ -81,6 +81,31 @@ class NormalisedNetTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void evaluatingAStreamedSetGivesTheResidentNumbers(String id) {
+        Dataset test = data(3, 1234);   // 1234 rows: a last chunk of 234 after chunks of 1000
+        try (Backend be = TestDevices.open(id); Sequential net = net(be)) {
+            net.setNormaliser(Normaliser.minMax(test));
+            Evaluation resident = net.evaluate(test);
+            String old = System.getProperty(DeviceDataset.BUDGET_PROPERTY);
+            System.setProperty(DeviceDataset.BUDGET_PROPERTY, Long.toString(DeviceDataset.bytes(test) / 4));
+            long before = be.liveBytes();
+            Evaluation streamed;
+            try {
+                streamed = net.evaluate(test);
+            } finally {
+                if (old == null) System.clearProperty(DeviceDataset.BUDGET_PROPERTY);
+                else System.setProperty(DeviceDataset.BUDGET_PROPERTY, old);
+            }
+            assertEquals(before, be.liveBytes(), "nothing left allocated");
+            assertEquals(resident.loss(), streamed.loss(), 0.0);
+            assertEquals(resident.correct(), streamed.correct());
+            assertArrayEquals(resident.confusion(), streamed.confusion());
+            assertArrayEquals(resident.rankCounts(), streamed.rankCounts());
+        }
+    }
+
     @Test
     void aNormaliserMustFitTheNetwork() {
         try (Backend be = TestDevices.open("cpu"); Sequential net = net(be)) {
