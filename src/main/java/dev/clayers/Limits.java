@@ -61,6 +61,15 @@ public final class Limits {
      */
     public static final long MAX_ONNX_BYTES = Math.min(fromProperty("clayers.maxOnnxBytes", 1L << 30), Integer.MAX_VALUE - 8L);
 
+    /**
+     * Most pictures one folder loader reads ({@code data.ImageFolder}): a million 28x28 pictures is
+     * 3 GB of floats; more is a wrong folder (a home directory) rather than a dataset.
+     */
+    public static final long MAX_DATASET_FILES = fromProperty("clayers.maxDatasetFiles", 1_000_000L);
+
+    /** Longest line of a CSV file, in characters: a line that long is not a row of numbers but a broken file. */
+    public static final long MAX_CSV_LINE_CHARS = fromProperty("clayers.maxCsvLineChars", 16_000_000L);
+
     /** "raise it with CLAYERS_JAVA_OPTS=-Dclayers.maxBatch=N" for a message. */
     public static String howToRaise(String property) {
         return "raise it with CLAYERS_JAVA_OPTS=-D" + property + "=N (a system property)";

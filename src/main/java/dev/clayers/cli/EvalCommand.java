@@ -12,13 +12,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** Loss, accuracy and confusion matrix of a saved model on a test set. */
+/**
+ * Loss, accuracy, a classification report (per-class precision, recall, F1, their averages,
+ * top-k accuracy) and the confusion matrix of a saved model on a test set. A model saved with a
+ * normaliser has it applied ({@link Sequential#evaluate}).
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Evaluates a saved model on the test split: loss, accuracy and a confusion matrix (rows: true class).")
+        description = "Evaluates a saved model on the test split: loss, accuracy, per-class precision, recall and F1,"
+                + " top-k accuracy and a confusion matrix (rows: true class).")
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE.safetensors|FILE.onnx",
             description = "Model written by train --save, or an ONNX model (imported; see docs/onnx.md).")
@@ -42,7 +49,7 @@ final class EvalCommand implements Callable<Integer> {
         Dataset test = split.test();
         if (test.features() != m.inputs()) {
             throw new IllegalArgumentException(model + " expects " + m.inputs() + " inputs but " + dataSpec
-                    + " has images of " + test.rows() + "x" + test.cols() + " (" + test.features() + ")");
+                    + " has images of " + test.imageHeight() + "x" + test.imageWidth() + " (" + test.features() + ")");
         }
         if (test.classes() > m.outputs()) {
             throw new IllegalArgumentException(model + " has " + m.outputs() + " outputs but " + dataSpec
@@ -65,21 +72,45 @@ final class EvalCommand implements Callable<Integer> {
             o.put("accuracy", ev.accuracy());
             o.put("correct", ev.correct());
             o.put("confusion", ev.confusion());
+            o.put("report", report(ev));
             System.out.println(new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(o));
             return 0;
         }
         System.out.printf("model %s (%s) on %s test split, device %s%n", model, m.describe(), dataSpec, deviceId);
         System.out.printf("loss %.4f  accuracy %.4f (%d/%d)%n", ev.loss(), ev.accuracy(), ev.correct(), ev.total());
-        System.out.println("confusion matrix (rows: true class, columns: predicted):");
-        long[][] cm = ev.confusion();
-        StringBuilder head = new StringBuilder("      ");
-        for (int j = 0; j < cm.length; j++) head.append(String.format("%6d", j));
-        System.out.println(head);
-        for (int i = 0; i < cm.length; i++) {
-            StringBuilder row = new StringBuilder(String.format("%6d", i));
-            for (long v : cm[i]) row.append(String.format("%6d", v));
-            System.out.println(row);
-        }
+        System.out.println();
+        System.out.print(ev.report());   // ends with the confusion matrix eval has always printed
         return 0;
+    }
+
+    /**
+     * The report as JSON: {@code classes} (label, precision, recall, f1, support per class that
+     * occurs), {@code macro_avg}, {@code weighted_avg}, {@code top_k} (k to accuracy for k = 1, 2,
+     * 3, 5 below the number of outputs) and {@code text} (what eval prints).
+     */
+    static Map<String, Object> report(Evaluation ev) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        List<Map<String, Object>> classes = new ArrayList<>();
+        for (Evaluation.ClassScores c : ev.classScores()) classes.add(scores(c));
+        r.put("classes", classes);
+        r.put("macro_avg", scores(ev.macroAverage()));
+        r.put("weighted_avg", scores(ev.weightedAverage()));
+        Map<String, Double> topK = new LinkedHashMap<>();
+        for (int k : new int[] {1, 2, 3, 5}) {
+            if (k == 1 || k < ev.rankCounts().length) topK.put(Integer.toString(k), ev.topKAccuracy(k));
+        }
+        r.put("top_k", topK);
+        r.put("text", ev.report());
+        return r;
+    }
+
+    private static Map<String, Object> scores(Evaluation.ClassScores c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (c.label() >= 0) m.put("label", c.label());
+        m.put("precision", c.precision());
+        m.put("recall", c.recall());
+        m.put("f1", c.f1());
+        m.put("support", c.support());
+        return m;
     }
 }

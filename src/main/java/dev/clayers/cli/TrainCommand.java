@@ -286,7 +286,7 @@ final class TrainCommand implements Callable<Integer> {
                     if (!split.train().isImage()) {
                         throw new IllegalArgumentException("--net needs images, but " + dataSpec + " is rows of " + input + " features");
                     }
-                    ImageShape image = new ImageShape(1, split.train().rows(), split.train().cols());
+                    ImageShape image = new ImageShape(split.train().channels(), split.train().imageHeight(), split.train().imageWidth());
                     layers = NetSpec.parse(net, image, classes, Activation.parse(activation), dropout);
                 } else {
                     layers = new Architecture(input, Architecture.parseHidden(hidden), classes, Activation.parse(activation))

@@ -80,7 +80,7 @@ public final class DigitImage {
         return l * a;
     }
 
-    private static BufferedImage read(Path file) throws IOException {
+    static BufferedImage read(Path file) throws IOException {
         InputFiles.requireRegularFile(file, "an image file (PNG, JPEG, GIF or BMP)");
         BufferedImage img;
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {

@@ -133,12 +133,12 @@ public final class MnistDataset {
 
     private static DataSplit split(Dataset train, String trainSource, Dataset test, String testSource, String from)
             throws IdxFormatException {
-        if (train.rows() != test.rows() || train.cols() != test.cols()) {
-            throw new IdxFormatException(testSource, "images are " + test.rows() + "x" + test.cols()
-                    + " but " + trainSource + " images are " + train.rows() + "x" + train.cols());
+        if (train.imageHeight() != test.imageHeight() || train.imageWidth() != test.imageWidth()) {
+            throw new IdxFormatException(testSource, "images are " + test.imageHeight() + "x" + test.imageWidth()
+                    + " but " + trainSource + " images are " + train.imageHeight() + "x" + train.imageWidth());
         }
         log.info("Loaded {} training and {} test images of {}x{} from {}",
-                train.size(), test.size(), train.rows(), train.cols(), from);
+                train.size(), test.size(), train.imageHeight(), train.imageWidth(), from);
         return new DataSplit(train, test);
     }
 }

@@ -1,6 +1,7 @@
 package dev.clayers.net;
 
 import dev.clayers.backend.Backend;
+import dev.clayers.data.Normaliser;
 import dev.clayers.io.InputFiles;
 import dev.clayers.io.Safetensors;
 import dev.clayers.io.SafetensorsFile;
@@ -27,6 +28,15 @@ import java.util.Set;
  * the widths ({@code architecture}: {@code 784-256-10}), for a perceptron its {@code activation},
  * plus whatever the caller adds (training settings, accuracies). Files written before the layer
  * list was recorded (or by other tools) are read as perceptrons from their tensor shapes.
+ *
+ * <p>A network with a {@link Normaliser} adds its two tensors, one value per input feature:
+ * {@code normaliser.mean} and {@code normaliser.std} (standardise) or {@code normaliser.min} and
+ * {@code normaliser.range} (min-max); the names say the kind, so no metadata entry is needed and
+ * checkpoints carry it too. They are checked at load (both present, one value per input, finite,
+ * scales positive) and {@link Model#build} restores the normaliser, so predict and eval apply it.
+ * Tensors rather than metadata on purpose: a reader that does not know normalisers refuses the
+ * file (an unknown tensor) instead of predicting from raw inputs. Files without them load as
+ * before, with no normaliser.
  */
 public final class ModelFile {
     private static final Logger log = LoggerFactory.getLogger(ModelFile.class);
@@ -36,15 +46,30 @@ public final class ModelFile {
 
     private ModelFile() {}
 
-    /** A loaded model: the layer list, the weights by name and the file's metadata. */
-    public record Model(List<LayerSpec> layers, Map<String, float[]> weights, Map<String, String> metadata) {
+    /**
+     * A loaded model: the layer list, the weights by name, the file's metadata and the normaliser
+     * of its inputs (null for none).
+     */
+    public record Model(List<LayerSpec> layers, Map<String, float[]> weights, Map<String, String> metadata,
+                        Normaliser normaliser) {
         public Model {
             layers = List.copyOf(layers);
         }
 
-        /** The network on {@code backend}; close it when done. */
+        /** A model without a normaliser. */
+        public Model(List<LayerSpec> layers, Map<String, float[]> weights, Map<String, String> metadata) {
+            this(layers, weights, metadata, null);
+        }
+
+        /** The network on {@code backend}, with the file's normaliser; close it when done. */
         public Sequential build(Backend backend) {
-            return Sequential.fromWeights(backend, layers, weights);
+            Sequential net = Sequential.fromWeights(backend, layers, weights);
+            try {
+                return net.setNormaliser(normaliser);
+            } catch (RuntimeException e) {
+                net.close();
+                throw e;
+            }
         }
 
         /** The perceptron the layers describe (as {@link Architecture#of}); fails for other compositions. */
@@ -87,7 +112,9 @@ public final class ModelFile {
      * floats in the same order as the layer's F x (C*K*K) matrix), batch norm {@code [C]}.
      */
     public static List<Tensor> tensors(Sequential net) {
-        return tensors(net.layerSpecs(), net.weights());
+        List<Tensor> out = tensors(net.layerSpecs(), net.weights());
+        net.normaliser().ifPresent(n -> n.tensors().forEach((name, v) -> out.add(new Tensor(name, new int[] {v.length}, v))));
+        return out;
     }
 
     /** As {@link #tensors(Sequential)}, for layers and their weights by name (a loaded or imported model). */
@@ -144,14 +171,34 @@ public final class ModelFile {
                 throw new SafetensorsFormatException(file, e.getMessage());
             }
         }
+        Normaliser normaliser = normaliser(file, byName, Sequential.inputs(specs));
         Set<String> extra = new HashSet<>(byName.keySet());
         extra.removeAll(weights.keySet());
+        extra.removeIf(name -> normaliser != null && name.startsWith(Normaliser.PREFIX));
         if (!extra.isEmpty()) {
             throw new SafetensorsFormatException(file, "tensor " + extra.stream().sorted().findFirst().orElseThrow()
                     + " is not part of the network its metadata lists (" + meta.get("layers") + "); the file holds another"
                     + " network or was edited");
         }
-        return new Model(specs, weights, meta);
+        return new Model(specs, weights, meta, normaliser);
+    }
+
+    /** The normaliser in the file's tensors ({@link Normaliser#fromTensors}), or null; a damaged one fails naming its tensor. */
+    private static Normaliser normaliser(Path file, Map<String, Tensor> byName, int inputs) throws SafetensorsFormatException {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        for (Tensor t : byName.values()) {
+            if (!t.name().startsWith(Normaliser.PREFIX)) continue;
+            if (t.rank() != 1) {
+                throw new SafetensorsFormatException(file, t.name() + " has shape " + Arrays.toString(t.shape())
+                        + "; a normaliser tensor is [" + inputs + "], one value per input feature");
+            }
+            values.put(t.name(), t.data());
+        }
+        try {
+            return Normaliser.fromTensors(values, inputs).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw new SafetensorsFormatException(file, e.getMessage());
+        }
     }
 
     /** Saves atomically (temp file, then rename): a crash never leaves a half-written model. */

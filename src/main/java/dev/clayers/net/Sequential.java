@@ -5,8 +5,8 @@ import dev.clayers.backend.Backend;
 import dev.clayers.backend.IntVector;
 import dev.clayers.backend.Matrix;
 import dev.clayers.data.Dataset;
+import dev.clayers.data.Normaliser;
 import dev.clayers.backend.BackendLock;
-import dev.clayers.backend.MemoryBudget;
 import dev.clayers.layer.Affine;
 import dev.clayers.layer.Layer;
 import dev.clayers.layer.Param;
@@ -64,6 +64,8 @@ public final class Sequential implements AutoCloseable {
     /** The thread running {@code Training.fit} on this network, or null. */
     private final java.util.concurrent.atomic.AtomicReference<Thread> trainer = new java.util.concurrent.atomic.AtomicReference<>();
     private Matrix logits;
+    /** Applied to host data by fit, evaluate and predict; null for none. */
+    private volatile Normaliser normaliser;
 
     private Sequential(Backend backend, List<? extends LayerSpec> specs, Map<String, float[]> weights) {
         this.backend = backend;
@@ -229,6 +231,27 @@ public final class Sequential implements AutoCloseable {
     public Backend backend() { return backend; }
 
     /**
+     * Gives this network a normaliser (null removes it): from then on {@link #predictProbabilities},
+     * {@link #predictClasses}, {@link #evaluate(Dataset)} and {@code Training.fit} normalise the host
+     * rows they are given, so pass them raw data; {@link ModelFile#save} keeps it. Fit it on the
+     * training set: {@code net.setNormaliser(Normaliser.standardise(train))}.
+     *
+     * @return this network
+     * @throws IllegalArgumentException when it takes another number of features than {@link #inputs()}
+     */
+    public Sequential setNormaliser(Normaliser normaliser) {
+        if (normaliser != null && normaliser.features() != inputs()) {
+            throw new IllegalArgumentException("the normaliser takes " + normaliser.features() + " features but the network"
+                    + " takes " + inputs());
+        }
+        this.normaliser = normaliser;
+        return this;
+    }
+
+    /** The normaliser applied to host data, if any ({@link #setNormaliser}). */
+    public java.util.Optional<Normaliser> normaliser() { return java.util.Optional.ofNullable(normaliser); }
+
+    /**
      * The lock of this network's backend. Every call that runs the network holds it, so threads
      * that share a network or a backend take turns; hold it yourself around a sequence of calls
      * that must not be interleaved (a forward pass and reading its {@link #logits()}).
@@ -391,7 +414,7 @@ public final class Sequential implements AutoCloseable {
         return out;
     }
 
-    /** The class probabilities of {@code rows} row-major input rows in {@code x}. */
+    /** The class probabilities of {@code rows} row-major input rows in {@code x} (normalised first when the network has a {@link #normaliser()}). */
     public double[][] predictProbabilities(float[] x, int rows) {
         if ((long) rows * inputs() != x.length) {
             throw new IllegalArgumentException(rows + " rows of " + inputs() + " features need " + (long) rows * inputs()
@@ -403,6 +426,8 @@ public final class Sequential implements AutoCloseable {
                         + "; inputs must be finite numbers");
             }
         }
+        Normaliser n = normaliser;
+        if (n != null) x = n.apply(x);
         lock.lock();
         try (Matrix xm = backend.upload(x, rows, inputs())) {
             return Softmax.rows(backend.download(predict(xm)), rows, outputs());
@@ -411,11 +436,16 @@ public final class Sequential implements AutoCloseable {
         }
     }
 
-    /** Loss, accuracy and confusion matrix on a labelled dataset (uploaded for the call, then released). */
+    /**
+     * Loss, accuracy, confusion matrix and label ranks (so every metric of {@link Evaluation}) on
+     * a labelled dataset, normalised first when the network has a {@link #normaliser()}. The set
+     * is uploaded for the call and released, or streamed in chunks when larger than
+     * {@link DeviceDataset#budgetBytes}.
+     */
     public Evaluation evaluate(Dataset data) {
         checkData(data);
         lock.lock();
-        try (DeviceDataset d = new DeviceDataset(backend, data)) {
+        try (DeviceDataset d = DeviceDataset.within(backend, data, normaliser, DeviceDataset.budgetBytes(backend.info()))) {
             return d.evaluate(this, CHUNK, true);
         } finally {
             lock.unlock();

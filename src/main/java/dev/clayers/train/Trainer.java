@@ -17,6 +17,13 @@ import java.util.Random;
  * training run with it). The datasets, the batch buffers
  * and the permutation live on the device; per step only the loss comes back.
  *
+ * <p>A training set too large for the device ({@link DeviceDataset#streamed()}) stays on the host:
+ * the epoch's permutation is drawn on the host as always, and each chunk of rows in that order
+ * is copied into a device chunk buffer (a whole number of batches) when the steps reach it; a
+ * batch is then gathered from the chunk exactly as from the resident set, so the batches, and so
+ * the weights, are bit for bit those of the resident path. (In book mode the drawn indices come
+ * back to the host and their rows go up, one batch per step.)
+ *
  * <p>The order of batches in epoch {@code e} depends only on the seed and {@code e}, so a run
  * resumed from a checkpoint after epoch {@code e} continues exactly as an uninterrupted one.
  */
@@ -47,6 +54,14 @@ public final class Trainer implements AutoCloseable {
     /** The weight matrices (not the biases) and their gradients, which weight decay acts on. */
     private final List<Matrix> decayW;
     private final List<Matrix> decayGrads;
+    /** Streaming only (else 0 and null): rows per chunk, the chunk's rows, labels, and 0..chunkRows-1. */
+    private final int chunkRows;
+    private final Matrix chunkX;
+    private final IntVector chunkT;
+    private final IntVector chunkIdx;
+    /** Streaming only: the epoch's permutation (on the host) and which chunk of it the device holds. */
+    private int[] hostOrder;
+    private int loadedChunk = -1;
 
     /**
      * @param test the validation set evaluated after every epoch, or null for none
@@ -60,6 +75,10 @@ public final class Trainer implements AutoCloseable {
         if (config.augment() > 0 && !images) {
             throw new InvalidOptionException("augment", "shifts images, but " + train.host().name() + " is rows of "
                     + train.host().features() + " features");
+        }
+        if (config.augment() > 0 && train.host().channels() != 1) {
+            throw new InvalidOptionException("augment", "shifts one-channel images, but " + train.host().name() + " has "
+                    + train.host().channels() + " channels");
         }
         if (train.host().features() != net.inputs()) {
             throw new IllegalArgumentException("the data has " + train.host().features() + " features per image but the"
@@ -83,6 +102,34 @@ public final class Trainer implements AutoCloseable {
         List<Param> weights = net.params().stream().filter(p -> p.name().endsWith(".W")).toList();
         this.decayW = weights.stream().map(Param::value).toList();
         this.decayGrads = weights.stream().map(Param::grad).toList();
+        if (train.streamed()) {
+            this.chunkRows = chunkRows(train, config, DeviceDataset.budgetBytes(be.info()));
+            this.chunkX = be.alloc(chunkRows, train.host().features());
+            this.chunkT = be.allocInts(chunkRows);
+            int[] idx = new int[chunkRows];
+            for (int i = 0; i < chunkRows; i++) idx[i] = i;
+            this.chunkIdx = be.uploadInts(idx);
+        } else {
+            this.chunkRows = 0;
+            this.chunkX = null;
+            this.chunkT = null;
+            this.chunkIdx = null;
+        }
+    }
+
+    /**
+     * Rows per streamed chunk: as many whole batches as the budget holds (at least one), so no
+     * batch straddles two chunks; one batch in book mode, whose batches are drawn anywhere.
+     */
+    static int chunkRows(DeviceDataset train, FitOptions config, long budgetBytes) {
+        int batch = config.batch();
+        if (config.sampled()) return batch;
+        long rowBytes = (train.host().features() + 1L) * Float.BYTES;
+        long batches = Math.max(1, budgetBytes / rowBytes / batch);
+        long maxBatches = (train.size() + batch - 1L) / batch;
+        long rows = Math.min(batches, maxBatches) * batch;
+        long cap = dev.clayers.Limits.MAX_MATRIX_ELEMENTS / train.host().features() / batch * batch;
+        return (int) Math.max(batch, Math.min(rows, cap));
     }
 
     /** Iterations in one epoch (the book's iter_per_epoch in book mode). */
@@ -168,13 +215,17 @@ public final class Trainer implements AutoCloseable {
             // the device from (seed, step), so no indices cross from the host.
             be.randomIndices(order, train.size(), stepSeed(config.seed(), optimizer.steps(), Stream.BATCH));
         }
+        Matrix images = train.streamed() ? chunkX : train.images();
+        IntVector labels = train.streamed() ? chunkT : train.labels();
+        IntVector rows = train.streamed() ? chunkIdx : order;
+        int at = train.streamed() ? stage(offset) : offset;
         if (config.augment() > 0) {
-            be.gatherRowsShifted(train.images(), order, offset, train.host().cols(), train.host().rows(),
+            be.gatherRowsShifted(images, rows, at, train.host().imageWidth(), train.host().imageHeight(),
                     config.augment(), stepSeed(config.seed(), optimizer.steps(), Stream.SHIFTS), xBatch);
         } else {
-            be.gatherRows(train.images(), order, offset, xBatch);
+            be.gatherRows(images, rows, at, xBatch);
         }
-        be.gatherInts(train.labels(), order, offset, tBatch);
+        be.gatherInts(labels, rows, at, tBatch);
         float loss = net.gradient(xBatch, tBatch, stepSeed(config.seed(), optimizer.steps(), Stream.DROPOUT));
         // Weight decay adds wd * W to every weight matrix's gradient (not the biases'): one list op a step.
         if (config.weightDecay() > 0) be.axpy(config.weightDecay(), decayW, decayGrads);
@@ -184,7 +235,37 @@ public final class Trainer implements AutoCloseable {
 
     /** Writes a fresh batch order for an epoch; the probe's steps use the order as a plain permutation. */
     void shuffle(int epoch) {
-        if (!config.sampled()) net.backend().writeInts(order, permutation(train.size(), epochRandom(config.seed(), epoch)));
+        if (config.sampled()) return;
+        int[] p = permutation(train.size(), epochRandom(config.seed(), epoch));
+        if (train.streamed()) {
+            hostOrder = p;
+            loadedChunk = -1;
+        } else {
+            net.backend().writeInts(order, p);
+        }
+    }
+
+    /**
+     * Streaming: makes the device's chunk hold the rows of the batch at {@code offset} of the
+     * epoch's order, copying the chunk up when the steps enter it, and returns the batch's offset
+     * within the chunk. In book mode the batch's drawn indices are read back and their rows copied.
+     */
+    private int stage(int offset) {
+        Backend be = net.backend();
+        if (config.sampled()) {
+            int[] drawn = be.downloadInts(order);
+            be.write(chunkX, train.hostRows(drawn, 0, drawn.length, chunkRows));
+            be.writeInts(chunkT, train.hostLabels(drawn, 0, drawn.length, chunkRows));
+            return 0;
+        }
+        int chunk = offset / chunkRows;
+        if (chunk != loadedChunk) {
+            int from = chunk * chunkRows, n = Math.min(chunkRows, train.size() - from);
+            be.write(chunkX, train.hostRows(hostOrder, from, n, chunkRows));
+            be.writeInts(chunkT, train.hostLabels(hostOrder, from, n, chunkRows));
+            loadedChunk = chunk;
+        }
+        return offset - chunk * chunkRows;
     }
 
     /**
@@ -227,5 +308,10 @@ public final class Trainer implements AutoCloseable {
         xBatch.close();
         tBatch.close();
         order.close();
+        if (chunkX != null) {
+            chunkX.close();
+            chunkT.close();
+            chunkIdx.close();
+        }
     }
 }

@@ -86,11 +86,17 @@ public final class Training {
         Backend be = net.backend();
         net.checkData(train);
         List<EpochMetrics> history = new ArrayList<>(resumed == null ? List.of() : resumed.metrics());
-        checkMemory(net, train, validation, options);
+        // Sets larger than the device's data budget stay on the host and stream (Trainer), with the
+        // same numbers; the network's normaliser is applied on the way up.
+        long budget = DeviceDataset.budgetBytes(be.info());
+        long trainBytes = DeviceDataset.bytes(train);
+        long left = trainBytes <= budget ? budget - trainBytes : budget;
+        checkMemory(net, train, validation, options, budget);
         if (options.checkpointDir() != null) prepareCheckpointDir(options.checkpointDir());
+        dev.clayers.data.Normaliser normaliser = net.normaliser().orElse(null);
         try (Optimizer opt = options.optimizer().create(be, options.learningRate());
-             DeviceDataset tr = new DeviceDataset(be, train);
-             DeviceDataset va = validation == null ? null : new DeviceDataset(be, validation);
+             DeviceDataset tr = DeviceDataset.within(be, train, normaliser, budget);
+             DeviceDataset va = validation == null ? null : DeviceDataset.within(be, validation, normaliser, left);
              Trainer trainer = new Trainer(net, opt, tr, va, options)) {
             if (resumed != null) Checkpoint.restore(resumed, net, opt);
             int first = resumed == null ? 1 : resumed.epoch() + 1;
@@ -157,7 +163,7 @@ public final class Training {
      * The estimate leaves out small buffers, so a run it lets through may still fail, with the
      * device's out-of-memory error.
      */
-    private static void checkMemory(Sequential net, Dataset train, Dataset validation, FitOptions options) {
+    private static void checkMemory(Sequential net, Dataset train, Dataset validation, FitOptions options, long budget) {
         int slots;
         try (Optimizer probe = options.optimizer().create(net.backend(), options.learningRate())) {
             slots = probe.stateBuffersPerParam();   // its buffers are made on first use, so the probe holds none
@@ -166,8 +172,9 @@ public final class Training {
         long widths = 0;   // values each layer puts out per row
         for (int[] shape : Sequential.outputShapes(net.layerSpecs())) widths += java.util.Arrays.stream(shape).asLongStream().reduce(1, (a, b) -> a * b);
         long rows = Math.max(options.batch(), 1000);   // evaluation runs batches of at least 1000 rows
-        long data = (long) train.size() * (train.features() + 1) + (validation == null ? 0
-                : (long) validation.size() * (validation.features() + 1));
+        // A streamed set holds at most a budget's worth on the device at a time.
+        long data = Math.min(DeviceDataset.bytes(train), budget) / Float.BYTES + (validation == null ? 0
+                : Math.min(DeviceDataset.bytes(validation), budget) / Float.BYTES);
         // Parameters: value and gradient (already allocated) plus the optimizer's buffers. Activations:
         // each layer keeps its output and the gradient flowing back.
         long added = Float.BYTES * (params * slots + data + 2 * rows * widths
