@@ -3,6 +3,7 @@ package dev.clayers.onnx;
 import com.google.protobuf.ByteString;
 import dev.clayers.Limits;
 import dev.clayers.io.AtomicFiles;
+import dev.clayers.data.Normaliser;
 import dev.clayers.net.ActivationSpec;
 import dev.clayers.net.AffineSpec;
 import dev.clayers.net.AvgPoolSpec;
@@ -74,12 +75,12 @@ public final class OnnxExport {
 
     /** Writes {@code net}'s layers and current weights to {@code file} atomically (temp file, then rename). */
     public static void write(Sequential net, Path file, Options options) throws IOException {
-        AtomicFiles.write(file, toModel(net.layerSpecs(), net.weights(), options).toByteArray());
+        AtomicFiles.write(file, toModel(net.layerSpecs(), net.weights(), net.normaliser().orElse(null), options).toByteArray());
     }
 
     /** Writes a loaded model file's network to {@code file} atomically, with no device involved. */
     public static void write(ModelFile.Model model, Path file, Options options) throws IOException {
-        AtomicFiles.write(file, toModel(model.layers(), model.weights(), options).toByteArray());
+        AtomicFiles.write(file, toModel(model.layers(), model.weights(), model.normaliser(), options).toByteArray());
     }
 
     /**
@@ -88,6 +89,16 @@ public final class OnnxExport {
      * one protobuf message.
      */
     public static ModelProto toModel(List<? extends LayerSpec> layers, Map<String, float[]> weights, Options options) {
+        return toModel(layers, weights, null, options);
+    }
+
+    /**
+     * As {@link #toModel(List, Map, Options)}, with the network's input normaliser (null for none)
+     * as the graph's first two nodes, {@code (input - center) / scale}, so the exported file takes
+     * the same raw inputs as {@code predict}.
+     */
+    public static ModelProto toModel(List<? extends LayerSpec> layers, Map<String, float[]> weights, Normaliser normaliser,
+                                     Options options) {
         List<int[]> shapes = Sequential.outputShapes(layers);   // validates the chain
         List<String> names = Sequential.names(layers);
         long bytes = 0;
@@ -106,6 +117,18 @@ public final class OnnxExport {
         g.graph.addInput(valueInfo(INPUT, inputDims));
         g.current = INPUT;
         g.dims = inputDims;
+        if (normaliser != null) {
+            if (normaliser.features() != first.inputWidth()) {
+                throw new IllegalArgumentException("the normaliser takes " + normaliser.features() + " features but the network "
+                        + first.inputWidth());
+            }
+            // Broadcast over the batch: [C, H, W] for an image input, [F] for rows.
+            long[] dims = java.util.Arrays.stream(inputDims).asLongStream().toArray();
+            g.graph.addInitializer(floatTensor("normaliser.center", dims, normaliser.center()));
+            g.graph.addInitializer(floatTensor("normaliser.scale", dims, normaliser.scale()));
+            g.node("Sub", "normaliser.sub", List.of(INPUT, "normaliser.center"), "normaliser.centered");
+            g.node("Div", "normaliser.div", List.of("normaliser.centered", "normaliser.scale"), "normalised");
+        }
         for (int i = 0; i < layers.size(); i++) {
             g.name = names.get(i);
             layers.get(i).accept(g);
