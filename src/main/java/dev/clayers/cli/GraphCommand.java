@@ -12,14 +12,15 @@ import dev.clayers.graph.render.Layout;
 import dev.clayers.graph.render.SvgOutput;
 import dev.clayers.io.AtomicFiles;
 import dev.clayers.io.ModelFile;
+import dev.clayers.io.OutputFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -178,21 +179,15 @@ final class GraphCommand implements Callable<Integer> {
         });
     }
 
-    /** Before any work: every output path must be writable (its folder exists, it is not a folder). */
-    private void checkOutputs() {
-        for (Map.Entry<String, Path> e : new java.util.LinkedHashMap<>(Map.of("--png", opt(png), "--svg", opt(svg), "--dot", opt(dot))).entrySet()) {
-            Path p = e.getValue();
-            if (p.toString().isEmpty()) continue;
-            if (Files.isDirectory(p)) throw new IllegalArgumentException(e.getKey() + " " + p + " is a folder, not a file");
-            Path folder = p.toAbsolutePath().getParent();
-            if (folder == null || !Files.isDirectory(folder)) throw new IllegalArgumentException(e.getKey() + " " + p + ": no folder " + folder);
-            if (!Files.isWritable(folder)) throw new IllegalArgumentException(e.getKey() + " " + p + ": folder " + folder + " is not writable");
-            if (Files.exists(p) && !Files.isWritable(p)) throw new IllegalArgumentException(e.getKey() + " " + p + " is not writable");
-        }
-    }
-
-    private static Path opt(Path p) {
-        return p == null ? Path.of("") : p;
+    /** Before any work, the outputs pass the rule every command's do ({@link OutputFiles#check}). */
+    private void checkOutputs() throws OutputFiles.UnwritableException {
+        Map<String, Path> outputs = new LinkedHashMap<>();
+        outputs.put("--png", png);
+        outputs.put("--svg", svg);
+        outputs.put("--dot", dot);
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("--model", model);
+        OutputFiles.check(outputs, inputs);
     }
 
     private static String layerText(ModelFile.Model m, String title) {
