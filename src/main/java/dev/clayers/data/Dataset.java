@@ -27,6 +27,7 @@ public record Dataset(String name, float[] images, int[] labels, int rows, int c
             throw new IllegalArgumentException(name + ": rows, cols and classes must be positive, got "
                     + rows + "x" + cols + " with " + classes + " classes");
         }
+        if (images == null || labels == null) throw new IllegalArgumentException(name + ": images and labels must not be null");
         if (labels.length == 0) {
             throw new IllegalArgumentException(name + ": a dataset needs at least one image");
         }
@@ -38,6 +39,29 @@ public record Dataset(String name, float[] images, int[] labels, int rows, int c
             if (labels[i] < 0 || labels[i] >= classes) {
                 throw new IllegalArgumentException(name + ": label " + labels[i] + " at index " + i
                         + " is outside 0.." + (classes - 1));
+            }
+        }
+        requireFinite(images, labels.length, rows * cols, name);
+    }
+
+    /**
+     * Checks that every value of a row-major {@code rows x cols} matrix is finite. One NaN
+     * feature turns every weight it reaches into NaN on the first step, and ReLU then maps the
+     * NaN activations to 0, so the loss stays finite and nothing else notices: the network
+     * silently learns nothing (and a NaN row to predict gets class 0). Hence every dataset is
+     * checked when made, and so should any matrix of inputs be before it is used.
+     *
+     * @param what names the values in the message ({@code "data"}, {@code "the rows to predict"})
+     * @throws IllegalArgumentException naming the first non-finite value's row and column
+     */
+    public static void requireFinite(float[] values, int rows, int cols, String what) {
+        if ((long) rows * cols != values.length) {
+            throw new IllegalArgumentException(what + ": " + rows + "x" + cols + " values expected, got " + values.length);
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new IllegalArgumentException(what + ": row " + i / cols + ", column " + i % cols + " is " + values[i]
+                        + "; every input must be a finite number (drop or fill in the missing values first)");
             }
         }
     }
@@ -75,9 +99,16 @@ public record Dataset(String name, float[] images, int[] labels, int rows, int c
             throw new IllegalArgumentException(name + ": " + x.length + " rows but " + y.length + " labels");
         }
         if (x.length == 0) throw new IllegalArgumentException(name + ": a dataset needs at least one row");
+        if (x[0] == null) throw new IllegalArgumentException(name + ": row 0 is null");
         int features = x[0].length;
+        if (features == 0) throw new IllegalArgumentException(name + ": rows need at least one feature");
+        if ((long) x.length * features > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(name + ": " + x.length + " rows of " + features + " features are "
+                    + (long) x.length * features + " values, more than one Java array holds");
+        }
         float[] flat = new float[x.length * features];
         for (int i = 0; i < x.length; i++) {
+            if (x[i] == null) throw new IllegalArgumentException(name + ": row " + i + " is null");
             if (x[i].length != features) {
                 throw new IllegalArgumentException(name + ": row " + i + " has " + x[i].length + " features but row 0 has "
                         + features);
@@ -96,6 +127,7 @@ public record Dataset(String name, float[] images, int[] labels, int rows, int c
     }
 
     private static int classesOf(int[] y) {
+        if (y == null) throw new IllegalArgumentException("labels must not be null");
         int max = -1;
         for (int v : y) {
             if (v < 0) throw new IllegalArgumentException("labels must be >= 0, got " + v);
