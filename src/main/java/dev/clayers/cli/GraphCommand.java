@@ -69,7 +69,7 @@ final class GraphCommand implements Callable<Integer> {
     @Option(names = "--x", paramLabel = "V", description = "sigmoid: the input (default: 1).")
     Double x;
 
-    @Option(names = "--scores", split = ",", paramLabel = "A1,A2,A3", description = "softmax-loss: the scores (default: 0.3,2.9,4.0).")
+    @Option(names = "--scores", split = ",", paramLabel = "A1,A2,A3", description = "softmax-loss: the scores, 2 to " + BookGraphs.MAX_SOFTMAX_SCORES + " (default: 0.3,2.9,4.0).")
     double[] scores;
 
     @Option(names = "--label", paramLabel = "K", description = "softmax-loss: the true class, 0-based (default: 2).")
@@ -138,6 +138,10 @@ final class GraphCommand implements Callable<Integer> {
                 double[] a = scores == null ? new double[] {0.3, 2.9, 4.0} : scores;
                 for (double v : a) num("--scores", v, 0);
                 if (a.length < 2) throw new IllegalArgumentException("--scores needs at least 2 numbers, got " + a.length);
+                if (a.length > BookGraphs.MAX_SOFTMAX_SCORES) {
+                    throw new IllegalArgumentException("--scores takes at most " + BookGraphs.MAX_SOFTMAX_SCORES + " numbers, got "
+                            + a.length + ": the node-by-node graph is for reading a few");
+                }
                 int k = label == null ? a.length - 1 : label;
                 if (k < 0 || k >= a.length) throw new IllegalArgumentException("--label must be 0 to " + (a.length - 1) + ", got " + k);
                 yield BookGraphs.softmaxLoss(a, k);
