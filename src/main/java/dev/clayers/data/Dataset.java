@@ -55,12 +55,20 @@ public record Dataset(String name, float[] images, int[] labels, int rows, int c
      * @throws IllegalArgumentException naming the first non-finite value's row and column
      */
     public static void requireFinite(float[] values, int rows, int cols, String what) {
+        requireFinite(values, rows, cols, 0, what);
+    }
+
+    /**
+     * As {@link #requireFinite(float[], int, int, String)} for a chunk of a larger set whose first
+     * row is row {@code firstRow} there, so the message names the row as the caller numbers it.
+     */
+    public static void requireFinite(float[] values, int rows, int cols, long firstRow, String what) {
         if ((long) rows * cols != values.length) {
             throw new IllegalArgumentException(what + ": " + rows + "x" + cols + " values expected, got " + values.length);
         }
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
-                throw new IllegalArgumentException(what + ": row " + i / cols + ", column " + i % cols + " is " + values[i]
+                throw new IllegalArgumentException(what + ": row " + (firstRow + i / cols) + ", column " + i % cols + " is " + values[i]
                         + "; every input must be a finite number (drop or fill in the missing values first)");
             }
         }

@@ -109,7 +109,7 @@ public final class AtomicFiles {
      */
     private static void refuseToReplace(Path target) throws IOException {
         String wrong = OutputFiles.notReplaceable(target);
-        if (wrong != null) throw new IOException(target + " is " + wrong + "; not replacing it with a file");
+        if (wrong != null) throw new IOException("it is " + wrong + ", not a regular file, so it is left as it is");
     }
 
     /** Writes {@code bytes} atomically. */

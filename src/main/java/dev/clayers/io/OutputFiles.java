@@ -103,6 +103,8 @@ public final class OutputFiles {
 
     /** As {@link #checkFile} for a folder the output goes into (created when missing). */
     public static void checkFolder(Path dir, String what) throws UnwritableException {
+        // Path.of("") is the working folder: an empty --checkpoint-dir '' would fill it unasked.
+        if (dir.toString().isEmpty()) throw new UnwritableException(what + " is empty; name a folder", null);
         checkFolder(dir.toAbsolutePath().normalize(), what + " " + dir, true);
     }
 

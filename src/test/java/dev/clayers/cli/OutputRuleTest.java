@@ -144,6 +144,15 @@ class OutputRuleTest {
     }
 
     @Test
+    void trainRefusesAnEmptyCheckpointFolder() {
+        // Path.of("") is the working folder: the run wrote its checkpoint there.
+        CliRunner.Result t = CliRunner.run("train", "--device", "cpu", "--hidden", "8", "--epochs", "1", "--no-progress",
+                "--checkpoint-dir", "");
+        refused(t, "--checkpoint-dir is empty");
+        assertFalse(Files.exists(Path.of(dev.clayers.train.Checkpoint.FILE)));
+    }
+
+    @Test
     void trainRefusesAFifoWhereTheCheckpointGoes(@TempDir Path dir) throws Exception {
         fifo(dir, dev.clayers.train.Checkpoint.FILE);
         CliRunner.Result t = CliRunner.run("train", "--device", "cpu", "--hidden", "8", "--epochs", "1", "--no-progress",

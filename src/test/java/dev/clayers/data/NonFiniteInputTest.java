@@ -55,6 +55,8 @@ class NonFiniteInputTest {
         refusedAt(e, "NaN", 1, 1);
         assertTrue(e.getMessage().startsWith("the rows to predict"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Dataset.requireFinite(ok, 3, 2, "rows"));
+        // A chunk starting at row 1000 of the caller's rows names the row as the caller numbers it.
+        refusedAt(assertThrows(IllegalArgumentException.class, () -> Dataset.requireFinite(bad, 2, 2, 1000, "rows")), "NaN", 1001, 1);
     }
 
     @Test

@@ -107,7 +107,7 @@ final class BinaryCache {
             }
             AtomicFiles.write(f, bytes.toByteArray());
         } catch (IOException e) {
-            log.warn("cannot write kernel binary cache {}: {}", f, e.toString());
+            log.warn("cannot write kernel binary cache: {}", OutputFiles.reason(e));
         }
     }
 
