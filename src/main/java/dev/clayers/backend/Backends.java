@@ -70,7 +70,9 @@ public final class Backends {
         }
         Matcher m = OPENCL_ID.matcher(s);
         if (m.matches()) {
-            return openExplicit(s.toLowerCase(Locale.ROOT), Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), shape);
+            int platform = index(m.group(1), "platform", spec), device = index(m.group(2), "device", spec);
+            // Built from the numbers, so opencl:00:0 names the device listed as opencl:0:0.
+            return openExplicit("opencl:" + platform + ":" + device, platform, device, shape);
         }
 
         List<DeviceInfo> all = list();
@@ -114,6 +116,16 @@ public final class Backends {
             throw e;
         }
         return out;
+    }
+
+    /** A platform or device number of an {@code opencl:P:D} id; digits past {@code int} name the id, not "For input string". */
+    private static int index(String digits, String what, String spec) {
+        try {
+            return Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + spec + "': " + what + " number " + digits + " is out of range; valid: "
+                    + validIds(list()));
+        }
     }
 
     private static String validIds(List<DeviceInfo> all) {

@@ -132,14 +132,11 @@ public final class BenchCommand implements Callable<Integer> {
         }
         cases = cases.stream().filter(c -> keep.contains(c.workload())).toList();
         // Before the benchmark runs for minutes, not after.
-        if (json != null) OutputFiles.checkFile(json, "--json");
-        if (csv != null) OutputFiles.checkFile(csv, "--csv");
-        if (plot != null) OutputFiles.checkFile(plot, "--plot");
         Map<String, Path> outputs = new LinkedHashMap<>();
         outputs.put("--json", json);
         outputs.put("--csv", csv);
         outputs.put("--plot", plot);
-        OutputFiles.checkDistinct(outputs);
+        OutputFiles.check(outputs);
         long t0 = System.nanoTime();
         List<Bench.Opened> opened = open(devices);
         BenchReport report;

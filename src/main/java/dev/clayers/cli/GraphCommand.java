@@ -11,6 +11,7 @@ import dev.clayers.graph.render.LayerDiagram;
 import dev.clayers.graph.render.Layout;
 import dev.clayers.graph.render.SvgOutput;
 import dev.clayers.io.AtomicFiles;
+import dev.clayers.io.OutputFiles;
 import dev.clayers.net.ModelFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,8 +19,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -68,7 +69,7 @@ final class GraphCommand implements Callable<Integer> {
     @Option(names = "--x", paramLabel = "V", description = "sigmoid: the input (default: 1).")
     Double x;
 
-    @Option(names = "--scores", split = ",", paramLabel = "A1,A2,A3", description = "softmax-loss: the scores (default: 0.3,2.9,4.0).")
+    @Option(names = "--scores", split = ",", paramLabel = "A1,A2,A3", description = "softmax-loss: the scores, 2 to " + BookGraphs.MAX_SOFTMAX_SCORES + " (default: 0.3,2.9,4.0).")
     double[] scores;
 
     @Option(names = "--label", paramLabel = "K", description = "softmax-loss: the true class, 0-based (default: 2).")
@@ -137,6 +138,10 @@ final class GraphCommand implements Callable<Integer> {
                 double[] a = scores == null ? new double[] {0.3, 2.9, 4.0} : scores;
                 for (double v : a) num("--scores", v, 0);
                 if (a.length < 2) throw new IllegalArgumentException("--scores needs at least 2 numbers, got " + a.length);
+                if (a.length > BookGraphs.MAX_SOFTMAX_SCORES) {
+                    throw new IllegalArgumentException("--scores takes at most " + BookGraphs.MAX_SOFTMAX_SCORES + " numbers, got "
+                            + a.length + ": the node-by-node graph is for reading a few");
+                }
                 int k = label == null ? a.length - 1 : label;
                 if (k < 0 || k >= a.length) throw new IllegalArgumentException("--label must be 0 to " + (a.length - 1) + ", got " + k);
                 yield BookGraphs.softmaxLoss(a, k);
@@ -178,21 +183,15 @@ final class GraphCommand implements Callable<Integer> {
         });
     }
 
-    /** Before any work: every output path must be writable (its folder exists, it is not a folder). */
-    private void checkOutputs() {
-        for (Map.Entry<String, Path> e : new java.util.LinkedHashMap<>(Map.of("--png", opt(png), "--svg", opt(svg), "--dot", opt(dot))).entrySet()) {
-            Path p = e.getValue();
-            if (p.toString().isEmpty()) continue;
-            if (Files.isDirectory(p)) throw new IllegalArgumentException(e.getKey() + " " + p + " is a folder, not a file");
-            Path folder = p.toAbsolutePath().getParent();
-            if (folder == null || !Files.isDirectory(folder)) throw new IllegalArgumentException(e.getKey() + " " + p + ": no folder " + folder);
-            if (!Files.isWritable(folder)) throw new IllegalArgumentException(e.getKey() + " " + p + ": folder " + folder + " is not writable");
-            if (Files.exists(p) && !Files.isWritable(p)) throw new IllegalArgumentException(e.getKey() + " " + p + " is not writable");
-        }
-    }
-
-    private static Path opt(Path p) {
-        return p == null ? Path.of("") : p;
+    /** Before any work, the outputs pass the rule every command's do ({@link OutputFiles#check}). */
+    private void checkOutputs() throws OutputFiles.UnwritableException {
+        Map<String, Path> outputs = new LinkedHashMap<>();
+        outputs.put("--png", png);
+        outputs.put("--svg", svg);
+        outputs.put("--dot", dot);
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("--model", model);
+        OutputFiles.check(outputs, inputs);
     }
 
     private static String layerText(ModelFile.Model m, String title) {

@@ -355,9 +355,6 @@ final class TrainCommand implements Callable<Integer> {
      * replace it, and --resume would then find a model file without optimizer state.
      */
     private void checkOutputs() throws java.io.IOException {
-        if (save != null) OutputFiles.checkFile(save, "--save");
-        if (metrics != null) OutputFiles.checkFile(metrics, "--metrics");
-        if (plot != null) OutputFiles.checkFile(plot, "--plot");
         if (checkpointDir != null) {
             OutputFiles.checkFolder(checkpointDir, resume != null && checkpointDir.equals(resume) ? "--resume" : "--checkpoint-dir");
         }
@@ -366,7 +363,7 @@ final class TrainCommand implements Callable<Integer> {
         outputs.put("--metrics", metrics);
         outputs.put("--plot", plot);
         outputs.put("the checkpoint of --checkpoint-dir", checkpointDir == null ? null : Checkpoint.file(checkpointDir));
-        OutputFiles.checkDistinct(outputs);
+        OutputFiles.check(outputs);
     }
 
     /**

@@ -59,6 +59,37 @@ public record Dataset(String name, float[] images, int[] labels, int channels, i
                         + " is outside 0.." + (classes - 1));
             }
         }
+        requireFinite(images, labels.length, (int) features, name);
+    }
+
+    /**
+     * Checks that every value of a row-major {@code rows x cols} matrix is finite. One NaN
+     * feature turns every weight it reaches into NaN on the first step, and ReLU then maps the
+     * NaN activations to 0, so the loss stays finite and nothing else notices: the network
+     * silently learns nothing (and a NaN row to predict gets class 0). Hence every dataset is
+     * checked when made, and so should any matrix of inputs be before it is used.
+     *
+     * @param what names the values in the message ({@code "data"}, {@code "the rows to predict"})
+     * @throws IllegalArgumentException naming the first non-finite value's row and column
+     */
+    public static void requireFinite(float[] values, int rows, int cols, String what) {
+        requireFinite(values, rows, cols, 0, what);
+    }
+
+    /**
+     * As {@link #requireFinite(float[], int, int, String)} for a chunk of a larger set whose first
+     * row is row {@code firstRow} there, so the message names the row as the caller numbers it.
+     */
+    public static void requireFinite(float[] values, int rows, int cols, long firstRow, String what) {
+        if ((long) rows * cols != values.length) {
+            throw new IllegalArgumentException(what + ": " + rows + "x" + cols + " values expected, got " + values.length);
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new IllegalArgumentException(what + ": row " + (firstRow + i / cols) + ", column " + i % cols + " is " + values[i]
+                        + "; every input must be a finite number (drop or fill in the missing values first)");
+            }
+        }
     }
 
     /**
@@ -102,9 +133,12 @@ public record Dataset(String name, float[] images, int[] labels, int channels, i
             throw new IllegalArgumentException(name + ": " + x.length + " rows but " + y.length + " labels");
         }
         if (x.length == 0) throw new IllegalArgumentException(name + ": a dataset needs at least one row");
+        if (x[0] == null) throw new IllegalArgumentException(name + ": row 0 is null");
         int features = x[0].length;
+        if (features == 0) throw new IllegalArgumentException(name + ": rows need at least one feature");
         float[] flat = new float[checkedValues(name, x.length, features)];
         for (int i = 0; i < x.length; i++) {
+            if (x[i] == null) throw new IllegalArgumentException(name + ": row " + i + " is null");
             if (x[i].length != features) {
                 throw new IllegalArgumentException(name + ": row " + i + " has " + x[i].length + " features but row 0 has "
                         + features);
@@ -123,6 +157,7 @@ public record Dataset(String name, float[] images, int[] labels, int channels, i
     }
 
     private static int classesOf(int[] y) {
+        if (y == null) throw new IllegalArgumentException("labels must not be null");
         int max = -1;
         for (int v : y) {
             if (v < 0) throw new IllegalArgumentException("labels must be >= 0, got " + v);

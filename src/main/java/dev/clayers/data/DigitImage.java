@@ -6,9 +6,6 @@ import dev.clayers.io.InputFiles;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-import java.awt.Graphics2D;
-import java.awt.Image;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.Iterator;
@@ -19,6 +16,14 @@ import java.nio.file.Path;
  * MNIST digits were made: light digit on a dark background, the digit's bounding box scaled to
  * fit 20x20 keeping its aspect ratio (with anti-aliasing), then placed in a 28x28 field so its
  * centre of mass sits at the centre.
+ *
+ * <p>Grey levels are read as stored, with no colour-space conversion: a grey picture's sample
+ * value, or for colour the ITU-R BT.601 luma {@code 0.299 R + 0.587 G + 0.114 B} of the stored
+ * (sRGB-encoded) values, the way MNIST's grey levels were stored. {@link BufferedImage#getRGB}
+ * is not used: it treats an 8-bit grey image as linear light and converts it to sRGB, which
+ * turned a stored 29 into 95 (and 164 after a second trip through a grey image), distorting every
+ * anti-aliased drawing before the network saw it. The scaling is plain area averaging in floating
+ * point for the same reason, so a picture that needs no scaling keeps its levels exactly.
  */
 public final class DigitImage {
     public static final int SIZE = 28;
@@ -57,6 +62,7 @@ public final class DigitImage {
     public static boolean looksDarkOnLight(BufferedImage img) {
         int w = img.getWidth(), h = img.getHeight();
         int band = Math.max(1, Math.min(w, h) / 20);
+        StoredPixels px = new StoredPixels(img);
         double sum = 0;
         long n = 0;
         for (int y = 0; y < h; y++) {
@@ -66,18 +72,12 @@ public final class DigitImage {
                     x = w - band - 1;   // skip the inside of the row
                     continue;
                 }
-                sum += brightness(img.getRGB(x, y));
+                px.read(x, y);
+                sum += px.luma();
                 n++;
             }
         }
         return n > 0 && sum / n > 0.5;
-    }
-
-    /** Alpha-weighted luma in [0, 1] (ITU-R BT.601); transparent is 0. */
-    private static double brightness(int argb) {
-        double a = ((argb >>> 24) & 0xff) / 255.0;
-        double l = (0.299 * ((argb >> 16) & 0xff) + 0.587 * ((argb >> 8) & 0xff) + 0.114 * (argb & 0xff)) / 255.0;
-        return l * a;
     }
 
     static BufferedImage read(Path file) throws IOException {
@@ -130,14 +130,14 @@ public final class DigitImage {
     public static float[] fromImage(BufferedImage img, boolean invert) {
         int w = img.getWidth(), h = img.getHeight();
         float[] gray = new float[w * h];   // checked: w * h <= Limits.MAX_IMAGE_PIXELS when loaded from a file
+        StoredPixels px = new StoredPixels(img);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
-                int argb = img.getRGB(x, y);
-                double a = ((argb >>> 24) & 0xff) / 255.0;
-                // ITU-R BT.601 luma; transparent pixels count as background.
-                double l = (0.299 * ((argb >> 16) & 0xff) + 0.587 * ((argb >> 8) & 0xff) + 0.114 * (argb & 0xff)) / 255.0;
+                px.read(x, y);
+                double l = px.straightLuma();
                 double v = invert ? 1 - l : l;
-                gray[y * w + x] = (float) (v * a);
+                // Transparent pixels count as background.
+                gray[y * w + x] = (float) (v * px.alpha());
             }
         }
         double max = 0;
@@ -156,26 +156,18 @@ public final class DigitImage {
             }
         }
         int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
-        BufferedImage crop = new BufferedImage(bw, bh, BufferedImage.TYPE_BYTE_GRAY);
+        float[] crop = new float[bw * bh];
         for (int y = 0; y < bh; y++) {
-            for (int x = 0; x < bw; x++) {
-                int g = (int) Math.round(255 * gray[(y0 + y) * w + x0 + x] / max);
-                crop.getRaster().setSample(x, y, 0, g);
-            }
+            for (int x = 0; x < bw; x++) crop[y * bw + x] = (float) (gray[(y0 + y) * w + x0 + x] / max);
         }
         double scale = (double) BOX / Math.max(bw, bh);
         int sw = Math.max(1, (int) Math.round(bw * scale)), sh = Math.max(1, (int) Math.round(bh * scale));
-        Image scaled = crop.getScaledInstance(sw, sh, Image.SCALE_AREA_AVERAGING);
-        BufferedImage small = new BufferedImage(sw, sh, BufferedImage.TYPE_BYTE_GRAY);
-        Graphics2D g = small.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(scaled, 0, 0, null);
-        g.dispose();
+        float[] small = areaAverage(crop, bw, bh, sw, sh);
         // Centre of mass of the scaled digit, moved to the field's centre.
         double mass = 0, cx = 0, cy = 0;
         for (int y = 0; y < sh; y++) {
             for (int x = 0; x < sw; x++) {
-                int v = small.getRaster().getSample(x, y, 0);
+                double v = small[y * sw + x];
                 mass += v;
                 cx += v * x;
                 cy += v * y;
@@ -187,11 +179,37 @@ public final class DigitImage {
         for (int y = 0; y < sh; y++) {
             for (int x = 0; x < sw; x++) {
                 int tx = x + offX, ty = y + offY;
-                if (tx >= 0 && tx < SIZE && ty >= 0 && ty < SIZE) {
-                    out[ty * SIZE + tx] = small.getRaster().getSample(x, y, 0) / 255f;
-                }
+                if (tx >= 0 && tx < SIZE && ty >= 0 && ty < SIZE) out[ty * SIZE + tx] = small[y * sw + x];
             }
         }
         return out;
+    }
+
+    /**
+     * Resamples a {@code w x h} picture to {@code nw x nh} by area averaging: each output pixel is
+     * the mean of the source area it covers, pixels cut by its edge weighted by the part inside
+     * (what {@code Image.SCALE_AREA_AVERAGING} does, without its colour models). Rows first, then
+     * columns. An unchanged size returns the values exactly.
+     */
+    static float[] areaAverage(float[] src, int w, int h, int nw, int nh) {
+        float[] rows = new float[nw * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < nw; x++) rows[y * nw + x] = (float) mean(src, y * w, 1, (double) x * w / nw, (double) (x + 1) * w / nw);
+        }
+        float[] out = new float[nw * nh];
+        for (int x = 0; x < nw; x++) {
+            for (int y = 0; y < nh; y++) out[y * nw + x] = (float) mean(rows, x, nw, (double) y * h / nh, (double) (y + 1) * h / nh);
+        }
+        return out;
+    }
+
+    /** Mean of {@code a[offset + i * stride]} over the real interval [from, to) of i. */
+    private static double mean(float[] a, int offset, int stride, double from, double to) {
+        double sum = 0;
+        for (int i = (int) Math.floor(from); i < to; i++) {
+            double overlap = Math.min(to, i + 1) - Math.max(from, i);
+            sum += a[offset + i * stride] * overlap;
+        }
+        return sum / (to - from);
     }
 }

@@ -9,9 +9,9 @@ import java.awt.image.Raster;
  * sample, or a colour picture's stored (sRGB-encoded) R, G and B, and their ITU-R BT.601 luma
  * {@code 0.299 R + 0.587 G + 0.114 B} for grey. The colour model only scales the samples
  * ({@code getNormalizedComponents}). {@link BufferedImage#getRGB} is avoided on purpose: it treats
- * an 8-bit grey picture as linear light and converts it to sRGB (a stored 29 reads as 95). The
- * same reading as {@code DigitImage}'s on the branch that fixed it; a transparent pixel is
- * composited over black (value times alpha), as {@code DigitImage} counts it background.
+ * an 8-bit grey picture as linear light and converts it to sRGB (a stored 29 reads as 95). A
+ * transparent pixel is composited over black (value times alpha), as {@code DigitImage} counts it
+ * background. {@code DigitImage} and {@code ImageFolder} both read pictures through it.
  *
  * <p>Thread rule: not thread-safe (it reuses its buffers); one per thread.
  */
@@ -48,12 +48,20 @@ final class StoredPixels {
         return (float) (l * alpha());
     }
 
+    /** The grey level not composited (as stored, for a picture whose alpha marks background). */
+    float straightLuma() {
+        return (float) (colours >= 3 ? 0.299 * straight(components[0]) + 0.587 * straight(components[1])
+                + 0.114 * straight(components[2]) : straight(components[0]));
+    }
+
+    /** The pixel's alpha, 1 without an alpha channel. */
+    double alpha() {
+        return model.hasAlpha() ? components[colours] : 1;
+    }
+
     private double straight(float v) {
         double a = alpha();
         return premultiplied && a > 0 ? v / a : v;
     }
 
-    private double alpha() {
-        return model.hasAlpha() ? components[colours] : 1;
-    }
 }

@@ -87,6 +87,13 @@ public final class BookGraphs {
         return g.forward().backward();
     }
 
+    /**
+     * Most scores {@link #softmaxLoss(double[], int)} takes: each adds a chain of five nodes, and
+     * the picture grows with the square of their number (100 scores: 4090 x 8285 pixels and 5 s;
+     * 10,000 ran 49 s and then failed in AWT). The graph is for reading, not for a real layer.
+     */
+    public static final int MAX_SOFTMAX_SCORES = 100;
+
     /** The book's scores (0.3, 2.9, 4.0) with the label on the last class. */
     public static Graph softmaxLoss() {
         return softmaxLoss(new double[] {0.3, 2.9, 4.0}, 2);
@@ -100,6 +107,10 @@ public final class BookGraphs {
      */
     public static Graph softmaxLoss(double[] scores, int label) {
         if (scores.length < 2) throw new IllegalArgumentException("softmax needs at least 2 scores, got " + scores.length);
+        if (scores.length > MAX_SOFTMAX_SCORES) {
+            throw new IllegalArgumentException("the softmax-loss graph draws at most " + MAX_SOFTMAX_SCORES + " scores, got "
+                    + scores.length + "; the node-by-node graph is for reading a few");
+        }
         if (label < 0 || label >= scores.length) {
             throw new IllegalArgumentException("label must be 0 to " + (scores.length - 1) + ", got " + label);
         }

@@ -73,6 +73,7 @@ public final class AtomicFiles {
 
     private static void writeOrThrow(Path file, Body body) throws IOException {
         Path target = file.toAbsolutePath();
+        refuseToReplace(target);
         Path folder = target.getParent();
         Files.createDirectories(folder);
         Path temp = folder.resolve(target.getFileName() + TEMP_INFIX
@@ -84,6 +85,7 @@ public final class AtomicFiles {
                 // Without this a crash shortly after the rename can leave a renamed but empty file.
                 channel.force(true);
             }
+            refuseToReplace(target);   // again: the body may have run for a while
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -97,6 +99,17 @@ public final class AtomicFiles {
             }
             throw t;
         }
+    }
+
+    /**
+     * The rename replaces whatever is at the target, so only nothing or a regular file may be
+     * there: never a device such as {@code /dev/null}, a FIFO, an empty folder or a link. Commands
+     * check their outputs up front ({@link OutputFiles#check}); this guards every other writer
+     * (the caches) and a path that changed since.
+     */
+    private static void refuseToReplace(Path target) throws IOException {
+        String wrong = OutputFiles.notReplaceable(target);
+        if (wrong != null) throw new IOException("it is " + wrong + ", not a regular file, so it is left as it is");
     }
 
     /** Writes {@code bytes} atomically. */

@@ -30,6 +30,29 @@ public final class InputFiles {
         throw new WrongFileKindException(file + " is " + kind(file) + ", not " + expected);
     }
 
+    /**
+     * The bytes of a file that only saves time (a cache), or an exception saying why it cannot be
+     * used: nothing is there ({@link NoSuchFileException}); it is not a regular file, links
+     * included ({@link WrongFileKindException}: a FIFO would block the read forever, a link to
+     * {@code /dev/zero} fill the heap); or it is over {@code maxBytes} (checked before reading,
+     * and the read stops there too in case the file grows).
+     */
+    public static byte[] readCacheFile(Path file, int maxBytes) throws IOException {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) throw new NoSuchFileException(file.toString());
+        if (Files.isSymbolicLink(file)) throw new WrongFileKindException(file + " is a symbolic link, not a regular file");
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new WrongFileKindException(file + " is " + kind(file) + ", not a regular file");
+        }
+        long size = Files.size(file);
+        if (size > maxBytes) throw new IOException(file + " is " + size + " bytes, more than the " + maxBytes + " a cache file may have");
+        // NOFOLLOW_LINKS: a link put there since the check is refused by open (O_NOFOLLOW), not followed.
+        try (java.io.InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            byte[] bytes = in.readNBytes(maxBytes + 1);
+            if (bytes.length > maxBytes) throw new IOException(file + " grew past the " + maxBytes + " bytes a cache file may have");
+            return bytes;
+        }
+    }
+
     /** "a folder", "a FIFO (named pipe)", "a character device" ... for an existing path. */
     public static String kind(Path p) {
         if (Files.isDirectory(p)) return "a folder";

@@ -11,7 +11,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -22,12 +21,16 @@ import java.util.function.Predicate;
  * A cache file of keyed entries, {@code {"version": 1, "entries": {"key": {...}, ...}}}, as the
  * tuning cache and the auto-choice cache keep them. A missing file is an empty cache; an unreadable
  * or malformed one is ignored with a WARN (and replaced by the next write), since a cache only
- * saves time. Writes are atomic ({@link AtomicFiles}).
+ * saves time: so is anything but a regular file of at most {@link #MAX_BYTES} (a FIFO would hang
+ * every run, a link to {@code /dev/zero} exhaust the heap). Writes are atomic ({@link AtomicFiles}).
  */
 public final class JsonCache {
     private static final Logger log = LoggerFactory.getLogger(JsonCache.class);
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
     private static final int VERSION = 1;
+
+    /** Largest cache file read: the tuning and auto-choice caches hold a few hundred bytes per device. */
+    public static final int MAX_BYTES = 1 << 20;
 
     private JsonCache() {}
 
@@ -39,11 +42,11 @@ public final class JsonCache {
         Map<String, E> out = new LinkedHashMap<>();
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = new String(InputFiles.readCacheFile(file, MAX_BYTES), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             return out;
         } catch (IOException e) {
-            log.warn("cannot read the {} {}: {}; going without it", what, file, e.toString());
+            log.warn("ignoring the {} {}: {}; going without it", what, file, OutputFiles.reason(e));
             return out;
         }
         try {

@@ -6,6 +6,7 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
@@ -31,21 +32,79 @@ public final class OutputFiles {
     }
 
     /**
+     * The one rule for a command's output files, used by every command before any work starts:
+     * each file passes {@link #checkFile}, and no two name the same file ({@link #checkDistinct}).
+     *
+     * @param files role (an option, for the message) -> path; null paths are skipped
+     * @throws UnwritableException naming the first role and path that cannot be written
+     */
+    public static void check(Map<String, Path> files) throws UnwritableException {
+        check(files, Map.of());
+    }
+
+    /**
+     * As {@link #check(Map)}, and no output names one of the command's input files: {@code graph
+     * --model m.safetensors --png m.safetensors} would replace the model with a picture.
+     *
+     * @param inputs role -> input path; null paths are skipped
+     */
+    public static void check(Map<String, Path> files, Map<String, Path> inputs) throws UnwritableException {
+        for (Map.Entry<String, Path> e : files.entrySet()) {
+            if (e.getValue() != null) checkFile(e.getValue(), e.getKey());
+        }
+        checkDistinct(files);
+        for (Map.Entry<String, Path> in : inputs.entrySet()) {
+            if (in.getValue() == null) continue;
+            Path real = realPath(in.getValue());
+            for (Map.Entry<String, Path> out : files.entrySet()) {
+                if (out.getValue() != null && realPath(out.getValue()).equals(real)) {
+                    throw new UnwritableException(out.getKey() + " " + out.getValue() + " is the input of " + in.getKey()
+                            + "; writing it would replace the input, so name another file", null);
+                }
+            }
+        }
+    }
+
+    /**
+     * An output file must be nothing yet or a regular file, not a symbolic link: {@link AtomicFiles}
+     * renames a temporary file over it, which would replace a device ({@code /dev/null}), a FIFO, an
+     * empty folder or the link itself (as root, {@code /dev/stdout}) instead of writing into it.
+     *
      * @param what the option or role for the message ({@code --save})
-     * @throws UnwritableException when {@code file} is a folder or a special file, or its folder
-     *                             cannot be created or written
+     * @throws UnwritableException when {@code file} is empty, a folder, a special file or a link, or
+     *                             its folder cannot be created or written
      */
     public static void checkFile(Path file, String what) throws UnwritableException {
-        Path abs = file.toAbsolutePath().normalize();
-        if (Files.exists(abs) && !Files.isRegularFile(abs)) {
-            throw new UnwritableException(what + " " + file + " is " + InputFiles.kind(abs) + "; name a regular file", null);
-        }
-        Path parent = abs.getParent();
+        if (file.toString().isEmpty()) throw new UnwritableException(what + " is empty; name a file", null);
+        String wrong = notReplaceable(file);
+        if (wrong != null) throw new UnwritableException(what + " " + file + " is " + wrong + "; name a regular file", null);
+        Path parent = file.toAbsolutePath().normalize().getParent();
         if (parent != null) checkFolder(parent, what + " " + file, false);
+    }
+
+    /**
+     * What is at {@code file} when a rename must not replace it (a folder, a special file, a
+     * symbolic link), in words; null when nothing or a regular file is there.
+     */
+    static String notReplaceable(Path file) {
+        Path abs = file.toAbsolutePath();
+        if (Files.isSymbolicLink(abs)) {
+            String to;
+            try {
+                to = " to " + Files.readSymbolicLink(abs) + (Files.exists(abs) ? " (" + InputFiles.kind(abs) + ")" : " (missing)");
+            } catch (IOException | UnsupportedOperationException e) {
+                to = "";
+            }
+            return "a symbolic link" + to + ", which the write would replace";
+        }
+        if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS) || Files.isRegularFile(abs, LinkOption.NOFOLLOW_LINKS)) return null;
+        return InputFiles.kind(abs);
     }
 
     /** As {@link #checkFile} for a folder the output goes into (created when missing). */
     public static void checkFolder(Path dir, String what) throws UnwritableException {
+        // Path.of("") is the working folder: an empty --checkpoint-dir '' would fill it unasked.
+        if (dir.toString().isEmpty()) throw new UnwritableException(what + " is empty; name a folder", null);
         checkFolder(dir.toAbsolutePath().normalize(), what + " " + dir, true);
     }
 
@@ -76,12 +135,29 @@ public final class OutputFiles {
         Map<Path, String> seen = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : outputs.entrySet()) {
             if (e.getValue() == null) continue;
-            Path p = e.getValue().toAbsolutePath().normalize();
+            Path p = realPath(e.getValue());
             String before = seen.putIfAbsent(p, e.getKey());
             if (before != null) {
                 throw new UnwritableException(before + " and " + e.getKey() + " both write " + p
                         + "; one would replace the other, so give them different files", null);
             }
+        }
+    }
+
+    /**
+     * The path with its links resolved, for comparing two outputs: {@code out/a.png} and
+     * {@code link-to-out/../out/a.png} are one file. The part that does not exist yet is appended
+     * as written (normalized).
+     */
+    static Path realPath(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing == null) return abs;
+        try {
+            return existing.toRealPath().resolve(existing.relativize(abs)).normalize();
+        } catch (IOException e) {
+            return abs;
         }
     }
 

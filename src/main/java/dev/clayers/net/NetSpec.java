@@ -42,15 +42,20 @@ public final class NetSpec {
         List<LayerSpec> out = new ArrayList<>();
         ImageShape image = input;
         int width = input.size();
-        for (String raw : spec.trim().toLowerCase(Locale.ROOT).split("-")) {
+        if (spec == null || spec.isBlank()) throw new IllegalArgumentException("--net is empty; " + SYNTAX);
+        // limit -1 keeps the empty steps of "-", "conv8k5-" and "conv8k5--pool2" so they are refused, not dropped.
+        for (String raw : spec.trim().toLowerCase(Locale.ROOT).split("-", -1)) {
             String step = raw.trim();
             try {
                 Matcher c = CONV.matcher(step), p = POOL.matcher(step);
-                if (c.matches()) {
+                if (step.isEmpty()) {
+                    throw new IllegalArgumentException("an empty step: a '-' at either end or two in a row");
+                } else if (c.matches()) {
                     if (image == null) throw new IllegalArgumentException("convolution needs an image, not the rows an affine layer gives");
-                    int stride = c.group(3) != null ? Integer.parseInt(c.group(3)) : c.group(5) != null ? Integer.parseInt(c.group(5)) : 1;
-                    int pad = c.group(4) == null ? 0 : Integer.parseInt(c.group(4));
-                    ConvSpec conv = LayerSpec.conv(image, Integer.parseInt(c.group(1)), Integer.parseInt(c.group(2)), stride, pad);
+                    if (c.group(3) != null && c.group(5) != null) throw new IllegalArgumentException("the stride is given twice");
+                    int stride = c.group(3) != null ? number(c.group(3), "stride") : c.group(5) != null ? number(c.group(5), "stride") : 1;
+                    int pad = c.group(4) == null ? 0 : number(c.group(4), "padding");
+                    ConvSpec conv = LayerSpec.conv(image, number(c.group(1), "filters"), number(c.group(2), "kernel size"), stride, pad);
                     out.add(conv);
                     if (c.group(6) != null) out.add(LayerSpec.batchNorm(conv.output()));
                     out.add(LayerSpec.activation(activation));
@@ -58,15 +63,15 @@ public final class NetSpec {
                     width = image.size();
                 } else if (p.matches()) {
                     if (image == null) throw new IllegalArgumentException("pooling needs an image, not the rows an affine layer gives");
-                    int window = Integer.parseInt(p.group(1));
-                    MaxPoolSpec pool = LayerSpec.maxPool(image, window, p.group(2) == null ? window : Integer.parseInt(p.group(2)));
+                    int window = number(p.group(1), "window");
+                    MaxPoolSpec pool = LayerSpec.maxPool(image, window, p.group(2) == null ? window : number(p.group(2), "stride"));
                     out.add(pool);
                     image = pool.output();
                     width = image.size();
                 } else if (AFFINE.matcher(step).matches()) {
                     Matcher a = AFFINE.matcher(step);
                     a.matches();
-                    int units = Integer.parseInt(a.group(1));
+                    int units = number(a.group(1), "units");
                     out.add(LayerSpec.affine(width, units));
                     if (a.group(2) != null) out.add(LayerSpec.batchNorm(units));
                     out.add(LayerSpec.activation(activation));
@@ -83,5 +88,14 @@ public final class NetSpec {
         }
         out.add(LayerSpec.affine(width, classes));
         return out;
+    }
+
+    /** The digits of a step's number; one past {@code int} is named, not "For input string". */
+    private static int number(String digits, String what) {
+        try {
+            return Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " " + digits + " is too large");
+        }
     }
 }

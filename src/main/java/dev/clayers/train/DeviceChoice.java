@@ -328,7 +328,7 @@ public final class DeviceChoice {
         try {
             JsonCache.write(file(), entries);
         } catch (IOException e) {
-            log.warn("cannot write the auto-choice cache {}: {}; the next run measures again", file(), e.toString());
+            log.warn("cannot write the auto-choice cache: {}; the next run measures again", dev.clayers.io.OutputFiles.reason(e));
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.clayers.backend.opencl;
 
 import dev.clayers.io.AtomicFiles;
 import dev.clayers.io.CacheDir;
+import dev.clayers.io.InputFiles;
+import dev.clayers.io.OutputFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,9 @@ final class BinaryCache {
 
     private final Path folder;
 
+    /** Largest cached binary read (a FIFO or a link to /dev/zero at a cache path is refused too); PoCL's are well under 1 MiB. */
+    static final int MAX_BYTES = 64 << 20;
+
     BinaryCache(Path folder) { this.folder = folder; }
 
     /** The cache under {@link CacheDir#root()}, or null when turned off. */
@@ -60,11 +65,11 @@ final class BinaryCache {
         Path f = file(key);
         byte[] all;
         try {
-            all = Files.readAllBytes(f);
+            all = InputFiles.readCacheFile(f, MAX_BYTES);
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
-            log.warn("cannot read cached kernel binary {}: {}; building from source", f, e.toString());
+            log.warn("ignoring cached kernel binary {}: {}; building from source", f, OutputFiles.reason(e));
             return null;
         }
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all))) {
@@ -102,7 +107,7 @@ final class BinaryCache {
             }
             AtomicFiles.write(f, bytes.toByteArray());
         } catch (IOException e) {
-            log.warn("cannot write kernel binary cache {}: {}", f, e.toString());
+            log.warn("cannot write kernel binary cache: {}", OutputFiles.reason(e));
         }
     }
 

@@ -95,6 +95,37 @@ public record KernelTunables(GemmVariant gemm, int tsm, int tsn, int tsk, int wp
         }
     }
 
+    /**
+     * Checks the gemm work-groups against the device's limits: a stored choice can be within
+     * {@link #TUNED_RANGES} and still too large for this device (CPU_WGN=256 x CPU_WGM=256 is
+     * 65,536 work-items; TSM=TSN=128 with WPTM=WPTN=1 is 16,384), and every launch would then fail
+     * with CL_INVALID_WORK_GROUP_SIZE.
+     *
+     * @param maxGroup      CL_DEVICE_MAX_WORK_GROUP_SIZE
+     * @param maxItems      CL_DEVICE_MAX_WORK_ITEM_SIZES, at least two
+     * @param localMemBytes CL_DEVICE_LOCAL_MEM_SIZE
+     * @throws IllegalArgumentException naming the values and the limit they pass
+     */
+    public void checkFits(long maxGroup, long[] maxItems, long localMemBytes) {
+        if (gemm == GemmVariant.TILED) {
+            fits("TSN/WPTN x TSM/WPTM", tsn / wptn, tsm / wptm, maxGroup, maxItems);
+            if (gemmLocalBytes() > localMemBytes) {
+                throw new IllegalArgumentException("TSK=" + tsk + ", TSM=" + tsm + ", TSN=" + tsn + " need " + gemmLocalBytes()
+                        + " bytes of local memory, more than the device's " + localMemBytes);
+            }
+        } else {
+            fits("CPU_WGN x CPU_WGM", cpuWgn, cpuWgm, maxGroup, maxItems);
+            fits("CPU_WGN x CPU_DWGM", cpuWgn, cpuDwgm, maxGroup, maxItems);
+        }
+    }
+
+    private static void fits(String what, long x, long y, long maxGroup, long[] maxItems) {
+        if (x * y > maxGroup || x > maxItems[0] || y > maxItems[1]) {
+            throw new IllegalArgumentException("a work-group of " + what + " = " + x + " x " + y + " = " + x * y
+                    + " work-items passes the device's maximum of " + maxGroup + " (at most " + maxItems[0] + " x " + maxItems[1] + ")");
+        }
+    }
+
     /** Work-items per tiled-gemm work-group. */
     public int gemmWorkGroup() { return (tsm / wptm) * (tsn / wptn); }
 

@@ -174,10 +174,13 @@ public final class OpenClBackend extends AbstractBackend {
         TuningCache.Entry e = profile.natural() ? TuningCache.lookup(info) : null;
         if (e != null) {
             try {
-                t = KernelTunables.withOverrides(t, e.gemm());
+                KernelTunables tuned = KernelTunables.withOverrides(t, e.gemm());
+                tuned.checkFits(maxGroup, maxItems, info.localMemBytes());   // in range can still be too large here
+                t = tuned;
                 source = "tuned, from " + TuningCache.file();
             } catch (IllegalArgumentException bad) {
-                log.warn("{}: ignoring tuning-cache entry '{}' ({}); using defaults", info.id(), e.gemm(), bad.getMessage());
+                log.warn("{}: ignoring tuning-cache entry '{}' in {} ({}); using defaults (rerun clayers tune to replace it)",
+                        info.id(), e.gemm(), TuningCache.file(), bad.getMessage());
             }
         }
         String props = System.getProperty(KernelTunables.PROPERTY, "");

@@ -90,8 +90,19 @@ public final class GraphPainter {
         g.fill(head);
     }
 
+    /**
+     * Largest PNG {@link #png} paints, in pixels (400 MB of RGB); a larger layout is refused before
+     * the image is allocated, instead of an AWT error or an out-of-memory after minutes of work.
+     */
+    public static final long MAX_PNG_PIXELS = 100_000_000L;
+
     /** The picture as PNG bytes, at 100 % (one pixel per layout unit). */
     public static byte[] png(Layout l) throws IOException {
+        long w = (long) Math.ceil(l.width()), h = (long) Math.ceil(l.height());
+        if (w < 1 || h < 1 || w > Integer.MAX_VALUE || h > Integer.MAX_VALUE || w * h > MAX_PNG_PIXELS) {
+            throw new IllegalArgumentException("the picture would be " + w + " x " + h + " pixels, more than the "
+                    + MAX_PNG_PIXELS / 1_000_000 + " million a PNG may have; write --svg or --dot instead");
+        }
         System.setProperty("java.awt.headless", "true");
         BufferedImage img = new BufferedImage((int) l.width(), (int) l.height(), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
