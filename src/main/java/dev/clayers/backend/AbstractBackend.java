@@ -594,8 +594,8 @@ public abstract class AbstractBackend implements Backend {
     /** {@link #alloc}: a new {@code rows x cols} matrix on this device, contents undefined; both sizes checked positive. */
     protected abstract Matrix doAlloc(int rows, int cols);
     /**
-     * {@link #write} and {@link #upload}: copies {@code src} (row-major, exactly {@code dst.size()} values) into {@code
-     * dst}.
+     * {@link #write} and {@link #upload}: copies {@code src} (row-major, exactly {@code dst.size()} values) into
+     * {@code dst}.
      */
     protected abstract void doWrite(Matrix dst, float[] src);
     /** {@link #download}: copies {@code src} into {@code dst} (row-major, exactly {@code src.size()} values). */
@@ -603,8 +603,8 @@ public abstract class AbstractBackend implements Backend {
     /** {@link #allocInts}: a new int vector of {@code length} elements on this device, contents undefined. */
     protected abstract IntVector doAllocInts(int length);
     /**
-     * {@link #writeInts} and {@link #uploadInts}: copies {@code src} (exactly {@code dst.length()} values) into {@code
-     * dst}.
+     * {@link #writeInts} and {@link #uploadInts}: copies {@code src} (exactly {@code dst.length()} values) into
+     * {@code dst}.
      */
     protected abstract void doWriteInts(IntVector dst, int[] src);
     /** {@link #downloadInts}: copies {@code src} into {@code dst} (exactly {@code src.length()} values). */
@@ -629,14 +629,14 @@ public abstract class AbstractBackend implements Backend {
     /** {@link #gatherInts}: {@code dst[i] = src[indices[offset + i]]}. */
     protected abstract void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst);
     /**
-     * {@link #gemm}: {@code C = alpha op(A) op(B) + beta C} with {@code op(A)} {@code m x k} and {@code op(B)} {@code k
-     * x n}; shapes checked, C distinct from A and B.
+     * {@link #gemm}: {@code C = alpha op(A) op(B) + beta C} with {@code op(A)} {@code m x k} and {@code op(B)}
+     * {@code k x n}; shapes checked, C distinct from A and B.
      */
     protected abstract void doGemm(boolean transA, boolean transB, int m, int n, int k,
                                    float alpha, Matrix a, Matrix b, float beta, Matrix c);
     /**
-     * {@link #addBias}: {@code out = x + bias}, the {@code 1 x cols} bias added to every row; {@code out} may be {@code
-     * x}.
+     * {@link #addBias}: {@code out = x + bias}, the {@code 1 x cols} bias added to every row; {@code out} may be
+     * {@code x}.
      */
     protected abstract void doAddBias(Matrix x, Matrix bias, Matrix out);
     /** {@link #sumColumns}: {@code out} ({@code 1 x cols}) = the sum of {@code x}'s rows. */
@@ -646,8 +646,8 @@ public abstract class AbstractBackend implements Backend {
     /** {@link #elementwise}: args checked (count, ownership, one shape, distinct outputs). */
     protected abstract void doElementwise(ElementOp op, Matrix[] args);
     /**
-     * {@link #dropoutMask}: each element of {@code mask} 1 with probability {@code 1 - ratio}, else 0, drawn from {@code
-     * seed}.
+     * {@link #dropoutMask}: each element of {@code mask} {@code 1 / (1 - ratio)} with probability {@code 1 - ratio},
+     * else 0, from {@code seed}.
      */
     protected abstract void doDropoutMask(Matrix mask, float ratio, int seed);
     /**

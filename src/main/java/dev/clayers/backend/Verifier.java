@@ -109,16 +109,16 @@ public final class Verifier {
     }
 
     /**
-     * Compares {@code got} with {@code ref} element by element under {@code tol}; {@code op}, {@code device} and {@code
-     * shape} label the result.
+     * Compares {@code got} with {@code ref} element by element under {@code tol}; {@code op}, {@code device} and
+     * {@code shape} label the result.
      */
     public static Result compare(String op, String device, String shape, float[] ref, float[] got, Tolerance tol) {
         return compare(op, device, shape, ref, got, tol, tol.toString());
     }
 
     /**
-     * As {@link #compare(String, String, String, float[], float[], Tolerance)}, reporting the tolerance as {@code
-     * tolText}.
+     * As {@link #compare(String, String, String, float[], float[], Tolerance)}, reporting the tolerance as
+     * {@code tolText}.
      */
     public static Result compare(String op, String device, String shape, float[] ref, float[] got, Tolerance tol, String tolText) {
         if (ref.length != got.length) {
@@ -226,8 +226,8 @@ public final class Verifier {
         }
 
         /**
-         * Checks {@code addBias} on a random {@code rows x cols} matrix, writing into {@code x} itself when {@code
-         * inPlace}.
+         * Checks {@code addBias} on a random {@code rows x cols} matrix, writing into {@code x} itself when
+         * {@code inPlace}.
          */
         public Result addBias(Random rnd, int rows, int cols, boolean inPlace) {
             float[] x = random(rnd, rows * cols), bias = random(rnd, cols);

@@ -55,8 +55,8 @@ public final class Idx {
         /**
          * Checks the components.
          *
-         * @throws IllegalArgumentException when a size is not positive or {@code pixels} does not hold {@code count *
-         *         rows * cols} bytes
+         * @throws IllegalArgumentException when a size is not positive or {@code pixels} does not hold
+         *         {@code count * rows * cols} bytes
          */
         public Images {
             if (count <= 0 || rows <= 0 || cols <= 0) {

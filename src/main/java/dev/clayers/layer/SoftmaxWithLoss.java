@@ -72,8 +72,8 @@ public final class SoftmaxWithLoss implements AutoCloseable {
     public Matrix probs() { return probs; }
 
     /**
-     * dL/dx of the last forward pass, scaled by {@code dout} (1 for the mean loss): {@code dout (probs - onehot) /
-     * rows}.
+     * dL/dx of the last forward pass, scaled by {@code dout} (1 for the mean loss):
+     * {@code dout (probs - onehot) / rows}.
      *
      * @throws IllegalStateException before any forward pass
      */

@@ -23,8 +23,8 @@ public record AffineSpec(int inputs, int outputs) implements LayerSpec {
     /**
      * Checks the components.
      *
-     * @throws IllegalArgumentException when a size is not positive or the weight matrix exceeds the caps of {@link
-     *         dev.clayers.Limits}
+     * @throws IllegalArgumentException when a size is not positive or the weight matrix exceeds the caps of
+     *         {@link dev.clayers.Limits}
      */
     public AffineSpec {
         if (inputs <= 0 || outputs <= 0) {

@@ -15,8 +15,8 @@ public record ImageShape(int channels, int height, int width) {
     /**
      * Checks the components.
      *
-     * @throws IllegalArgumentException when a size is not positive or an image holds more than {@link
-     *         dev.clayers.Limits#MAX_IMAGE_VALUES} values
+     * @throws IllegalArgumentException when a size is not positive or an image holds more than
+     *         {@link dev.clayers.Limits#MAX_IMAGE_VALUES} values
      */
     public ImageShape {
         if (channels <= 0 || height <= 0 || width <= 0) {

@@ -176,7 +176,8 @@ public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpe
     /** The element-wise activation {@code activation}. */
     static ActivationSpec activation(Activation activation) { return new ActivationSpec(activation); }
     /**
-     * Dropout of a fraction {@code ratio} of the units, in [0, 1), while training; nothing at prediction.
+     * Dropout of a fraction {@code ratio} of the units, in [0, 1), while training (the kept ones scaled by
+     * {@code 1 / (1 - ratio)}); at prediction it passes everything unchanged.
      *
      * @throws IllegalArgumentException when ratio is outside [0, 1)
      */

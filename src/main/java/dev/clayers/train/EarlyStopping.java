@@ -57,8 +57,8 @@ public record EarlyStopping(Monitor monitor, int patience, double minDelta, bool
     /**
      * Checks the components.
      *
-     * @throws InvalidOptionException when the monitor is null, patience is below 1 or minDelta is not a number {@code >=
-     *         0}
+     * @throws InvalidOptionException when the monitor is null, patience is below 1 or minDelta is not a number
+     *         {@code >= 0}
      */
     public EarlyStopping {
         if (monitor == null) throw new InvalidOptionException("earlyStopping", "needs a monitor");
