@@ -268,7 +268,7 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Max pooling backward: each input pixel gathers dout from every window whose argmax is that
-     * pixel (0 from the others); windows may overlap when stride < kernel. dout N x (C*P),
+     * pixel (0 from the others); windows may overlap when {@code stride < kernel}. dout N x (C*P),
      * dx N x (C*H*W). {@code dx} Modified.
      */
     void maxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx);

@@ -74,6 +74,7 @@ public final class BatchNormalization implements Layer, TrainingMode {
     }
 
     @Override public String name() { return name; }
+    /** Channels normalised, each with its own gamma, beta and running statistics. */
     public int channels() { return channels; }
 
     /** Training passes normalise with the batch's statistics and update the running averages. */

@@ -21,6 +21,11 @@ public final class Dropout implements Layer, TrainingMode {
     private Matrix out;
     private Matrix dx;
 
+    /**
+     * A dropout layer named {@code name} that zeroes each unit with probability {@code ratio} while training.
+     *
+     * @throws IllegalArgumentException when ratio is outside [0, 1)
+     */
     public Dropout(Backend backend, String name, float ratio) {
         if (!(ratio >= 0f && ratio < 1f)) throw new IllegalArgumentException("dropout ratio must be in [0, 1), got " + ratio);
         this.backend = backend;
@@ -29,6 +34,7 @@ public final class Dropout implements Layer, TrainingMode {
     }
 
     @Override public String name() { return name; }
+    /** Fraction of units dropped while training, in [0, 1). */
     public float ratio() { return ratio; }
 
     /** Training passes drop units with this step's seed; inference passes are the identity. */

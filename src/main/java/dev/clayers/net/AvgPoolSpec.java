@@ -11,8 +11,17 @@ import java.util.Optional;
 /**
  * Average pooling per channel (PyTorch's {@code AvgPool2d}) over {@code window x window} windows moved by {@code stride} (no
  * padding). Id: {@code avgpool(30x24x24,2,2)} (input, window, stride).
+ *
+ * @param input  the shape of the images coming in
+ * @param window side of the square window in pixels
+ * @param stride pixels the window moves per step
  */
 public record AvgPoolSpec(ImageShape input, int window, int stride) implements LayerSpec {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when input is null or the window and stride do not fit it
+     */
     public AvgPoolSpec {
         if (input == null) throw new IllegalArgumentException("pooling input shape must not be null");
         PoolShape.geometry(input, window, stride);
@@ -23,7 +32,9 @@ public record AvgPoolSpec(ImageShape input, int window, int stride) implements L
         return new AvgPoolSpec(ImageShape.parse(args[0]), a[0], a[1]);
     }
 
+    /** The windows over the input images, as the backend's pooling ops take them. */
     public ConvGeometry geometry() { return PoolShape.geometry(input, window, stride); }
+    /** The pooled image shape: channels unchanged, {@code floor((H - window) / stride) + 1} rows and likewise columns. */
     public ImageShape output() { return PoolShape.output(input, geometry()); }
 
     @Override public String id() { return "avgpool(" + input.id() + "," + window + "," + stride + ")"; }

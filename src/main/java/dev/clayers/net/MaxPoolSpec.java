@@ -13,6 +13,11 @@ import java.util.Optional;
  * padding). Id: {@code maxpool(30x24x24,2,2)} (input, window, stride).
  */
 public record MaxPoolSpec(ImageShape input, int window, int stride) implements LayerSpec {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when input is null or the window and stride do not fit it
+     */
     public MaxPoolSpec {
         if (input == null) throw new IllegalArgumentException("pooling input shape must not be null");
         PoolShape.geometry(input, window, stride);
@@ -23,7 +28,9 @@ public record MaxPoolSpec(ImageShape input, int window, int stride) implements L
         return new MaxPoolSpec(ImageShape.parse(args[0]), a[0], a[1]);
     }
 
+    /** The windows over the input images, as the backend's pooling ops take them. */
     public ConvGeometry geometry() { return PoolShape.geometry(input, window, stride); }
+    /** The pooled image shape: channels unchanged, {@code floor((H - window) / stride) + 1} rows and likewise columns. */
     public ImageShape output() { return PoolShape.output(input, geometry()); }
 
     @Override public String id() { return "maxpool(" + input.id() + "," + window + "," + stride + ")"; }

@@ -228,6 +228,7 @@ public final class Sequential implements AutoCloseable {
         return weights;
     }
 
+    /** The backend the network's buffers live on. */
     public Backend backend() { return backend; }
 
     /**
@@ -274,6 +275,7 @@ public final class Sequential implements AutoCloseable {
 
     /** The perceptron this network is, when it is one (see {@link Architecture#of}). */
     public java.util.Optional<Architecture> architecture() { return Architecture.of(specs); }
+    /** The bound layers in order, unmodifiable; the softmax-with-loss on top is not among them. */
     public List<Layer> layers() { return layers; }
     /** Every parameter in layer order, each with its gradient buffer. */
     public List<Param> params() { return params; }
