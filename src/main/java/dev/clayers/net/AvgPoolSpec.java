@@ -6,7 +6,6 @@ import dev.clayers.layer.Layer;
 import dev.clayers.layer.AveragePooling;
 
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Average pooling per channel (PyTorch's {@code AvgPool2d}) over {@code window x window} windows moved by {@code stride} (no
@@ -16,7 +15,7 @@ import java.util.Optional;
  * @param window side of the square window in pixels
  * @param stride pixels the window moves per step
  */
-public record AvgPoolSpec(ImageShape input, int window, int stride) implements LayerSpec {
+public record AvgPoolSpec(ImageShape input, int window, int stride) implements ImageLayerSpec {
     /**
      * Checks the components.
      *
@@ -42,14 +41,7 @@ public record AvgPoolSpec(ImageShape input, int window, int stride) implements L
     @Override public String detail() { return "average " + window + "x" + window + ", stride " + stride; }
     @Override public long parameterCount() { return 0; }
     @Override public String kind() { return "avgpool"; }
-    @Override public int inputWidth() { return input.size(); }
-    @Override public Optional<ImageShape> inputImage() { return Optional.of(input); }
 
-    @Override
-    public int[] outputShape(int[] in, int position) {
-        ShapeRules.requireImage(this, input, in, position);
-        return ShapeRules.dims(output());
-    }
 
     @Override public <R> R accept(Visitor<R> visitor) { return visitor.avgPool(this); }
 

@@ -9,7 +9,6 @@ import dev.clayers.layer.Layer;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -25,7 +24,7 @@ import java.util.Random;
  * @param stride  pixels the filter moves per step
  * @param pad     zeros added on every side of the input, less than {@code kernel}
  */
-public record ConvSpec(ImageShape input, int filters, int kernel, int stride, int pad) implements LayerSpec {
+public record ConvSpec(ImageShape input, int filters, int kernel, int stride, int pad) implements ImageLayerSpec {
     /**
      * Checks the components.
      *
@@ -73,14 +72,7 @@ public record ConvSpec(ImageShape input, int filters, int kernel, int stride, in
     @Override public long parameterCount() { return (long) filters * input.channels() * kernel * kernel + filters; }
     @Override public String id() { return "conv(" + input.id() + "," + filters + "," + kernel + "," + stride + "," + pad + ")"; }
     @Override public String kind() { return "conv"; }
-    @Override public int inputWidth() { return input.size(); }
-    @Override public Optional<ImageShape> inputImage() { return Optional.of(input); }
 
-    @Override
-    public int[] outputShape(int[] in, int position) {
-        ShapeRules.requireImage(this, input, in, position);
-        return ShapeRules.dims(output());
-    }
 
     @Override
     public List<TensorSpec> tensors(String name) {

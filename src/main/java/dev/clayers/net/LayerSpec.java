@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  * <p>No flatten layer is needed: a pooled batch is already an N x (C*H*W) matrix, exactly what
  * an affine layer reads, in the order PyTorch's {@code flatten} gives.
  */
-public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpec, ConvSpec, MaxPoolSpec, AvgPoolSpec,
+public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpec, ImageLayerSpec,
         BatchNormSpec {
 
     /** The name in model files, e.g. {@code affine(784,256)}, {@code relu}, {@code dropout(0.2)}. */

@@ -6,13 +6,12 @@ import dev.clayers.layer.Layer;
 import dev.clayers.layer.MaxPooling;
 
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Max pooling per channel over {@code window x window} windows moved by {@code stride} (no
  * padding). Id: {@code maxpool(30x24x24,2,2)} (input, window, stride).
  */
-public record MaxPoolSpec(ImageShape input, int window, int stride) implements LayerSpec {
+public record MaxPoolSpec(ImageShape input, int window, int stride) implements ImageLayerSpec {
     /**
      * Checks the components.
      *
@@ -38,14 +37,7 @@ public record MaxPoolSpec(ImageShape input, int window, int stride) implements L
     @Override public String detail() { return "max " + window + "x" + window + ", stride " + stride; }
     @Override public long parameterCount() { return 0; }
     @Override public String kind() { return "pool"; }
-    @Override public int inputWidth() { return input.size(); }
-    @Override public Optional<ImageShape> inputImage() { return Optional.of(input); }
 
-    @Override
-    public int[] outputShape(int[] in, int position) {
-        ShapeRules.requireImage(this, input, in, position);
-        return ShapeRules.dims(output());
-    }
 
     @Override public <R> R accept(Visitor<R> visitor) { return visitor.maxPool(this); }
 
