@@ -430,7 +430,16 @@ public final class Sequential implements AutoCloseable {
         if (n != null) x = n.apply(x);
         lock.lock();
         try (Matrix xm = backend.upload(x, rows, inputs())) {
-            return Softmax.rows(backend.download(predict(xm)), rows, outputs());
+            float[] logits = backend.download(predict(xm));
+            // Finite weights can still overflow a float (3e38 x 5): the softmax of an infinite
+            // score is NaN, which must not pass as a prediction.
+            for (int i = 0; i < logits.length; i++) {
+                if (!Float.isFinite(logits[i])) {
+                    throw new IllegalStateException("the network's score of class " + i % outputs() + " for row " + i / outputs()
+                            + " is " + logits[i] + ": its weights overflow float arithmetic, so it gives no probabilities");
+                }
+            }
+            return Softmax.rows(logits, rows, outputs());
         } finally {
             lock.unlock();
         }
