@@ -54,6 +54,7 @@ public final class Training {
      */
     public static History resume(Sequential net, Dataset train, Dataset validation, FitOptions options,
                                  Checkpoint.State state) {
+        if (state == null || options == null) throw new IllegalArgumentException("resume needs the checkpoint's state and options");
         if (state.epoch() >= options.epochs()) {
             throw new InvalidOptionException("epochs", options.epochs() + " is not more than the " + state.epoch()
                     + " epochs the checkpoint already finished");
@@ -68,6 +69,10 @@ public final class Training {
      */
     private static History run(Sequential net, Dataset train, Dataset validation, FitOptions options,
                                Checkpoint.State resumed) {
+        if (net == null || train == null || options == null) {
+            throw new IllegalArgumentException("fit needs a network, a training set and options; got "
+                    + (net == null ? "no network" : train == null ? "no training set" : "no options"));
+        }
         net.beginTraining();
         try {
             net.lock().lock();
