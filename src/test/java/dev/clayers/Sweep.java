@@ -64,8 +64,14 @@ public final class Sweep {
     /** Runs one case; {@code wasFixed}: it failed before this sweep's fix. */
     public void run(boolean wasFixed, String label, Case body) { run(label, body, wasFixed); }
 
+    private volatile boolean pendingFixed;
+
+    /** Called by a running case: it is one that failed before this sweep's fix (known only once it ran). */
+    public void markFixed() { pendingFixed = true; }
+
     private void run(String label, Case body, boolean wasFixed) {
         tried++;
+        pendingFixed = false;
         Future<?> f = worker.submit(() -> {
             body.run();
             return null;
@@ -73,7 +79,7 @@ public final class Sweep {
         try {
             f.get(LIMIT_S, TimeUnit.SECONDS);
             held++;
-            if (wasFixed) fixed++;
+            if (wasFixed || pendingFixed) fixed++;
         } catch (TimeoutException e) {
             f.cancel(true);
             worker.shutdownNow();
