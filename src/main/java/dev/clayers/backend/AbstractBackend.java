@@ -63,7 +63,7 @@ public abstract class AbstractBackend implements Backend {
     }
 
     private void own(String what, Matrix m) {
-        if (m == null) throw new NullPointerException(what + " is null");
+        if (m == null) throw new IllegalArgumentException(what + " is null");
         checkOpen();
         if (m.backend() != this) {
             throw new IllegalArgumentException(what + " " + m + " belongs to backend " + m.backend().id()
@@ -73,7 +73,7 @@ public abstract class AbstractBackend implements Backend {
     }
 
     private void own(String what, IntVector v) {
-        if (v == null) throw new NullPointerException(what + " is null");
+        if (v == null) throw new IllegalArgumentException(what + " is null");
         checkOpen();
         if (v.backend() != this) {
             throw new IllegalArgumentException(what + " " + v + " belongs to backend " + v.backend().id()
@@ -143,6 +143,7 @@ public abstract class AbstractBackend implements Backend {
         checkOpen();
         positive("rows", rows);
         positive("cols", cols);
+        if (src == null) throw new IllegalArgumentException("upload: the host array is null");
         if (src.length != (long) rows * cols) {
             throw new IllegalArgumentException("upload: host array has " + src.length + " floats but shape "
                     + rows + "x" + cols + " needs " + (long) rows * cols);
@@ -156,6 +157,7 @@ public abstract class AbstractBackend implements Backend {
     public final void write(Matrix dst, float[] src) {
         checkOpen();
         own("dst", dst);
+        if (src == null) throw new IllegalArgumentException("write: the host array is null");
         if (src.length != dst.size()) {
             throw new IllegalArgumentException("write: host array has " + src.length + " floats but dst is "
                     + dst.shape() + " (" + dst.size() + ")");
@@ -182,6 +184,7 @@ public abstract class AbstractBackend implements Backend {
     @Override
     public final IntVector uploadInts(int[] src) {
         checkOpen();
+        if (src == null) throw new IllegalArgumentException("uploadInts: the host array is null");
         positive("length", src.length);
         IntVector v = doAllocInts(src.length);
         doWriteInts(v, src);
@@ -192,6 +195,7 @@ public abstract class AbstractBackend implements Backend {
     public final void writeInts(IntVector dst, int[] src) {
         checkOpen();
         own("dst", dst);
+        if (src == null) throw new IllegalArgumentException("writeInts: the host array is null");
         if (src.length != dst.length()) {
             throw new IllegalArgumentException("writeInts: host array has " + src.length + " ints but dst has length "
                     + dst.length());
@@ -382,7 +386,7 @@ public abstract class AbstractBackend implements Backend {
     @Override
     public final void elementwise(ElementOp op, Matrix... args) {
         checkOpen();
-        if (op == null) throw new NullPointerException("op is null");
+        if (op == null) throw new IllegalArgumentException("op is null");
         List<ElementOp.Arg> declared = op.args();
         if (args == null || args.length != declared.size()) {
             throw new IllegalArgumentException(op.id() + " takes " + declared.size() + " matrices ("

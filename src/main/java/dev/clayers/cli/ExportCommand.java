@@ -26,7 +26,8 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OutputFiles.checkFile(onnx, "--onnx");   // before any work
+        // Before any work; the ONNX file must not replace the model it is made from.
+        OutputFiles.check(java.util.Map.of("--onnx", onnx), java.util.Map.of("--model", model));
         ModelFile.Model m = Cli.loadModel(model);
         OnnxExport.write(m, onnx, new OnnxExport.Options(softmax));
         System.out.printf("wrote %s (%s, opset %d, output %s)%n", onnx, m.describe(), OnnxExport.OPSET,

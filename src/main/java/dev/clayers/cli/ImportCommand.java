@@ -23,7 +23,8 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OutputFiles.checkFile(model, "--model");   // before any work
+        // Before any work; the model must not replace the ONNX file it is read from.
+        OutputFiles.check(java.util.Map.of("--model", model), java.util.Map.of("--onnx", onnx));
         ModelFile.Model m = OnnxImport.read(onnx);
         java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(m.metadata());
         meta.put("imported_from", onnx.getFileName().toString());

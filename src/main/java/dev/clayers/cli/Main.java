@@ -96,8 +96,10 @@ public final class Main implements Runnable {
         });
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine cmd = ex.getCommandLine();
-            cmd.getErr().println("clayers " + cmd.getCommandName() + ": " + ex.getMessage());
-            cmd.getErr().println("Run 'clayers " + (cmd == cl ? "" : cmd.getCommandName() + " ") + "--help' for usage.");
+            // One line, as every other error: the problem, then where the usage is.
+            String msg = String.join("; ", String.valueOf(ex.getMessage()).strip().lines().toList());
+            cmd.getErr().println("clayers " + cmd.getCommandName() + ": " + msg + " (run 'clayers "
+                    + (cmd == cl ? "" : cmd.getCommandName() + " ") + "--help' for usage)");
             return BAD_INPUT;
         });
         try {

@@ -135,6 +135,7 @@ public record Dataset(String name, float[] images, int[] labels, int channels, i
 
     /** As {@link #of(float[][], int[])} with a name for messages and the number of classes. */
     public static Dataset of(String name, float[][] x, int[] y, int classes) {
+        if (x == null || y == null) throw new IllegalArgumentException(name + ": " + (x == null ? "rows" : "labels") + " must not be null");
         if (x.length != y.length) {
             throw new IllegalArgumentException(name + ": " + x.length + " rows but " + y.length + " labels");
         }

@@ -80,7 +80,7 @@ public final class Normaliser {
      * per feature, every value finite, every scale positive. The arrays are copied.
      */
     public static Normaliser of(Kind kind, float[] center, float[] scale) {
-        Objects.requireNonNull(kind, "kind");
+        if (kind == null) throw new IllegalArgumentException("the normaliser kind is null");
         if (center == null || scale == null || center.length == 0 || center.length != scale.length) {
             throw new IllegalArgumentException("a " + kind.id() + " normaliser needs as many " + kind.scaleName + " as "
                     + kind.centerName + " values, at least one, got " + (center == null ? 0 : center.length) + " and "
@@ -109,6 +109,7 @@ public final class Normaliser {
      * standard deviation is below {@code minStd} gets scale 1 (only centred).
      */
     public static Normaliser standardise(Dataset train, float minStd) {
+        if (train == null) throw new IllegalArgumentException("the dataset to fit a normaliser to is null");
         checkMinSpread(minStd);
         int f = train.features(), n = train.size();
         float[] x = train.images();
@@ -139,6 +140,7 @@ public final class Normaliser {
 
     /** Minimum and range of each feature of {@code train}; a range below {@code minRange} becomes 1. */
     public static Normaliser minMax(Dataset train, float minRange) {
+        if (train == null) throw new IllegalArgumentException("the dataset to fit a normaliser to is null");
         checkMinSpread(minRange);
         int f = train.features(), n = train.size();
         float[] x = train.images();
@@ -198,6 +200,7 @@ public final class Normaliser {
 
     /** New normalised rows; each row must hold {@link #features()} values. */
     public float[][] apply(float[][] rows) {
+        if (rows == null) throw new IllegalArgumentException("the rows to normalise are null");
         float[][] out = new float[rows.length][];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i] == null || rows[i].length != features()) {
@@ -212,6 +215,7 @@ public final class Normaliser {
 
     /** Normalised copies of row-major rows ({@code x.length} a multiple of {@link #features()}). */
     public float[] apply(float[] x) {
+        if (x == null) throw new IllegalArgumentException("the rows to normalise are null");
         float[] out = x.clone();
         applyInPlace(out, "rows");
         return out;

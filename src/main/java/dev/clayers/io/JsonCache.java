@@ -56,15 +56,31 @@ public final class JsonCache {
             JsonElement entries = body.get("entries");
             if (entries == null || !entries.isJsonObject()) throw new JsonParseException("no entries");
             for (Map.Entry<String, JsonElement> e : entries.getAsJsonObject().entrySet()) {
-                E v = GSON.fromJson(e.getValue(), type);
-                if (v != null && valid.test(v)) out.put(e.getKey(), v);
+                E v;
+                try {
+                    v = GSON.fromJson(e.getValue(), type);
+                    // A value the next write could not store (1e999 reads as Infinity) is damage too.
+                    if (v != null) GSON.toJsonTree(v);
+                } catch (RuntimeException bad) {
+                    log.warn("ignoring entry '{}' of the {} {} ({}); going without it", e.getKey(), what, file, firstLine(bad));
+                    continue;
+                }
+                if (v == null || !valid.test(v)) {
+                    log.warn("ignoring entry '{}' of the {} {}: incomplete or out of range; going without it", e.getKey(), what, file);
+                    continue;
+                }
+                out.put(e.getKey(), v);
             }
             return out;
-        } catch (JsonParseException | IllegalStateException | UnsupportedOperationException e) {
-            log.warn("ignoring the corrupt {} {} ({}); going without it", what, file,
-                    String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        } catch (RuntimeException e) {
+            // Whatever the parser throws (a number that is not one: NumberFormatException), a cache only costs time.
+            log.warn("ignoring the corrupt {} {} ({}); going without it", what, file, firstLine(e));
             return new LinkedHashMap<>();
         }
+    }
+
+    private static String firstLine(RuntimeException e) {
+        return String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName());
     }
 
     /** Replaces {@code file} with {@code entries}, atomically. */

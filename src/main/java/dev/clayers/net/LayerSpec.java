@@ -192,6 +192,7 @@ public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpe
 
     /** Reads what {@link #describe} wrote. */
     static List<LayerSpec> parseList(String s) {
+        if (s == null) throw new IllegalArgumentException("no layers: the list is null");
         List<LayerSpec> out = new ArrayList<>();
         for (String token : s.trim().split("\\s+")) {
             if (!token.isEmpty()) out.add(parse(token));
@@ -206,6 +207,7 @@ public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpe
 
     /** Reads one {@link #id()}: {@code kind(arg,...)} or an activation's name. */
     static LayerSpec parse(String token) {
+        if (token == null) throw new IllegalArgumentException("no layer: the notation is null");
         String t = token.trim();
         int open = t.indexOf('(');
         String kind = open < 0 ? t : t.substring(0, open);

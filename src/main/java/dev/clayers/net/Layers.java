@@ -32,6 +32,7 @@ public final class Layers {
 
     /** Images of this shape come in. */
     public static Layers input(ImageShape image) {
+        if (image == null) throw new IllegalArgumentException("the input image shape is null");
         return new Layers(List.of(), new int[] {image.channels(), image.height(), image.width()});
     }
 

@@ -153,17 +153,20 @@ public final class Sequential implements AutoCloseable {
 
     /** A network of a shape-inferred layer list ({@link Layers}), He weights from seed {@value #DEFAULT_SEED}. */
     public static Sequential of(Backend backend, Layers layers) {
+        if (layers == null) throw new IllegalArgumentException("a network needs at least one layer");
         return of(backend, WeightInit.HE, DEFAULT_SEED, layers.list());
     }
 
     /** A network of a shape-inferred layer list with weights from {@code init} and {@code seed}. */
     public static Sequential of(Backend backend, WeightInit init, long seed, Layers layers) {
+        if (layers == null) throw new IllegalArgumentException("a network needs at least one layer");
         return of(backend, init, seed, layers.list());
     }
 
     /** A network of these layers with weights N(0, std^2) from {@code init}, biases zero, drawn from {@code seed}. */
     public static Sequential of(Backend backend, WeightInit init, long seed, List<? extends LayerSpec> layers) {
         if (backend == null) throw new IllegalArgumentException("backend must not be null");
+        if (init == null) throw new IllegalArgumentException("init must not be null");
         checkChain(layers);
         // Before the host arrays of initialWeights exist: a too-wide network fails here, in one line.
         long bytes = parameterCount(layers) * Float.BYTES;
@@ -397,6 +400,7 @@ public final class Sequential implements AutoCloseable {
 
     /** The class probabilities (softmax of the logits) of each row of {@code x}: one row of {@link #outputs()} per input row. */
     public double[][] predictProbabilities(float[][] x) {
+        if (x == null) throw new IllegalArgumentException("the rows to predict are null");
         int features = inputs(), classes = outputs();
         double[][] out = new double[x.length][];
         for (int start = 0; start < x.length; start += CHUNK) {
@@ -404,6 +408,7 @@ public final class Sequential implements AutoCloseable {
             float[] flat = new float[n * features];
             for (int i = 0; i < n; i++) {
                 float[] row = x[start + i];
+                if (row == null) throw new IllegalArgumentException("row " + (start + i) + " is null");
                 if (row.length != features) {
                     throw new IllegalArgumentException("row " + (start + i) + " has " + row.length + " features but the network"
                             + " takes " + features);
@@ -418,6 +423,7 @@ public final class Sequential implements AutoCloseable {
 
     /** The class probabilities of {@code rows} row-major input rows in {@code x} (normalised first when the network has a {@link #normaliser()}). */
     public double[][] predictProbabilities(float[] x, int rows) {
+        if (x == null) throw new IllegalArgumentException("the rows to predict are null");
         if ((long) rows * inputs() != x.length) {
             throw new IllegalArgumentException(rows + " rows of " + inputs() + " features need " + (long) rows * inputs()
                     + " values, got " + x.length);
@@ -432,7 +438,16 @@ public final class Sequential implements AutoCloseable {
         if (n != null) x = n.apply(x);
         lock.lock();
         try (Matrix xm = backend.upload(x, rows, inputs())) {
-            return Softmax.rows(backend.download(predict(xm)), rows, outputs());
+            float[] logits = backend.download(predict(xm));
+            // Finite weights can still overflow a float (3e38 x 5): the softmax of an infinite
+            // score is NaN, which must not pass as a prediction.
+            for (int i = 0; i < logits.length; i++) {
+                if (!Float.isFinite(logits[i])) {
+                    throw new IllegalStateException("the network's score of class " + i % outputs() + " for row " + i / outputs()
+                            + " is " + logits[i] + ": its weights overflow float arithmetic, so it gives no probabilities");
+                }
+            }
+            return Softmax.rows(logits, rows, outputs());
         } finally {
             lock.unlock();
         }
@@ -445,6 +460,7 @@ public final class Sequential implements AutoCloseable {
      * {@link DeviceDataset#budgetBytes}.
      */
     public Evaluation evaluate(Dataset data) {
+        if (data == null) throw new IllegalArgumentException("the dataset to evaluate is null");
         checkData(data);
         lock.lock();
         try (DeviceDataset d = DeviceDataset.within(backend, data, normaliser, DeviceDataset.budgetBytes(backend.info()))) {
@@ -536,6 +552,7 @@ public final class Sequential implements AutoCloseable {
      * network, after checking every tensor as a loaded model is checked (length, finite, range).
      */
     public void loadWeights(Map<String, float[]> values) {
+        if (values == null) throw new IllegalArgumentException("the weights to load are null");
         List<String> names = names(specs);
         for (int i = 0; i < specs.size(); i++) specs.get(i).checkTensors(names.get(i), values);
         lock.lock();

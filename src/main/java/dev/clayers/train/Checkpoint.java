@@ -128,7 +128,7 @@ public final class Checkpoint {
             checkProgress(f, epoch, steps, options, ms);
             return new State(options, settings, epoch, steps, List.of(ms), model, optState);
         } catch (NumberFormatException | JsonParseException | NullPointerException e) {
-            throw new SafetensorsFormatException(f, "checkpoint metadata is damaged: " + e.getMessage());
+            throw new SafetensorsFormatException(f, "checkpoint metadata is damaged: " + oneLine(e));
         }
     }
 
@@ -149,10 +149,31 @@ public final class Checkpoint {
                     + " epochs but checkpoint_epoch is " + epoch);
         }
         for (int i = 0; i < metrics.length; i++) {
-            if (metrics[i] == null || metrics[i].epoch() != i + 1) {
+            EpochMetrics m = metrics[i];
+            if (m == null || m.epoch() != i + 1) {
                 throw new SafetensorsFormatException(f, damaged + "metrics entry " + (i + 1) + " is not epoch " + (i + 1));
             }
+            // A run that saved this epoch had a finite training loss (else it stopped), NaN for an
+            // epoch of no iterations; a validation loss is NaN without a validation set.
+            if (m.iterations() < 0 || m.trainLoss() < 0 || m.trainLoss() == Double.POSITIVE_INFINITY
+                    || !(m.trainAccuracy() >= 0 && m.trainAccuracy() <= 1)
+                    || m.testLoss() < 0 || m.testLoss() == Double.POSITIVE_INFINITY || m.testAccuracy() < 0 || m.testAccuracy() > 1) {
+                throw new SafetensorsFormatException(f, damaged + "metrics entry " + (i + 1) + " holds numbers no run writes: "
+                        + "iterations " + m.iterations() + ", train loss " + m.trainLoss() + ", train accuracy " + m.trainAccuracy()
+                        + ", validation loss " + m.testLoss() + ", validation accuracy " + m.testAccuracy());
+            }
         }
+    }
+
+    /**
+     * The parser's complaint on one line: Gson appends a second line (a troubleshooting link) and
+     * wraps its own exceptions, whose class name leads the message.
+     */
+    private static String oneLine(Exception e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) return e.getClass().getSimpleName();
+        m = m.lines().findFirst().orElse("");
+        return m.replaceFirst("^(java|com)\\.[\\w.]+\\.\\w+(Exception|Error): ", "");
     }
 
     /** Writes the saved optimizer state into the optimizer's device buffers. */

@@ -54,6 +54,7 @@ public final class Training {
      */
     public static History resume(Sequential net, Dataset train, Dataset validation, FitOptions options,
                                  Checkpoint.State state) {
+        if (state == null || options == null) throw new IllegalArgumentException("resume needs the checkpoint's state and options");
         if (state.epoch() >= options.epochs()) {
             throw new InvalidOptionException("epochs", options.epochs() + " is not more than the " + state.epoch()
                     + " epochs the checkpoint already finished");
@@ -68,6 +69,10 @@ public final class Training {
      */
     private static History run(Sequential net, Dataset train, Dataset validation, FitOptions options,
                                Checkpoint.State resumed) {
+        if (net == null || train == null || options == null) {
+            throw new IllegalArgumentException("fit needs a network, a training set and options; got "
+                    + (net == null ? "no network" : train == null ? "no training set" : "no options"));
+        }
         net.beginTraining();
         try {
             net.lock().lock();
@@ -115,6 +120,7 @@ public final class Training {
             History.Stop stop = History.Stop.COMPLETED;
             for (int epoch = first; epoch <= options.epochs(); epoch++) {
                 EpochMetrics m = trainer.runEpoch(epoch, options.listener());
+                requireFiniteWeights(net, epoch);
                 history.add(m);
                 if (options.checkpointDir() != null) {
                     Checkpoint.save(options.checkpointDir(), net, opt, options, epoch, history);
@@ -154,6 +160,24 @@ public final class Training {
             return new History(history, stop, bestEpoch);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the checkpoint in " + options.checkpointDir(), e);
+        }
+    }
+
+    /**
+     * The loss can stay finite while a weight overflows (ReLU maps NaN to 0, so the bad unit just
+     * goes quiet): an epoch that leaves a non-finite weight has diverged, and must not be
+     * returned, kept as the best or checkpointed as if it had trained.
+     */
+    private static void requireFiniteWeights(Sequential net, int epoch) {
+        for (Map.Entry<String, float[]> w : net.weights().entrySet()) {
+            float[] v = w.getValue();
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw new dev.clayers.layer.NonFiniteLossException("training diverged in epoch " + epoch + ": " + w.getKey()
+                            + " holds " + v[i] + " at index " + i + " (the loss stayed finite); lower the learning rate, or"
+                            + " check the initial weights and the optimizer state resumed from");
+                }
+            }
         }
     }
 
