@@ -241,7 +241,7 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final void gatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift,
-                                        int seed, Matrix dst) {
+                                        int seed, int firstRow, Matrix dst) {
         checkOpen();
         own("src", src);
         own("indices", indices);
@@ -258,7 +258,11 @@ public abstract class AbstractBackend implements Backend {
             throw new IllegalArgumentException("gatherRowsShifted: rows " + offset + ".." + ((long) offset + dst.rows())
                     + " are outside the index vector of length " + indices.length());
         }
-        doGatherRowsShifted(src, indices, offset, width, height, maxShift, seed, dst);
+        if (firstRow < 0 || (long) firstRow + dst.rows() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("gatherRowsShifted: first row " + firstRow + " must be >= 0 and leave room for "
+                    + dst.rows() + " rows below 2^31");
+        }
+        doGatherRowsShifted(src, indices, offset, width, height, maxShift, seed, firstRow, dst);
     }
 
     /**
@@ -402,13 +406,17 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void dropoutMask(Matrix mask, float ratio, int seed) {
+    public final void dropoutMask(Matrix mask, float ratio, int seed, int first) {
         checkOpen();
         own("mask", mask);
         if (!(ratio >= 0f && ratio < 1f)) {
             throw new IllegalArgumentException("dropout ratio must be in [0, 1), got " + ratio);
         }
-        doDropoutMask(mask, ratio, seed);
+        if (first < 0 || (long) first + mask.size() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("dropoutMask: first element " + first + " must be >= 0 and leave room for "
+                    + mask.size() + " elements below 2^31");
+        }
+        doDropoutMask(mask, ratio, seed, first);
     }
 
     /**
@@ -599,7 +607,7 @@ public abstract class AbstractBackend implements Backend {
     protected abstract void doFill(Matrix m, float value);
     protected abstract void doGatherRows(Matrix src, IntVector indices, int offset, Matrix dst);
     protected abstract void doGatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height,
-                                                int maxShift, int seed, Matrix dst);
+                                                int maxShift, int seed, int firstRow, Matrix dst);
     protected abstract void doRandomIndices(IntVector out, int bound, int seed);
     protected abstract void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst);
     protected abstract void doGemm(boolean transA, boolean transB, int m, int n, int k,
@@ -609,7 +617,7 @@ public abstract class AbstractBackend implements Backend {
     protected abstract void doAxpy(float alpha, Matrix x, Matrix y);
     /** {@link #elementwise}: args checked (count, ownership, one shape, distinct outputs). */
     protected abstract void doElementwise(ElementOp op, Matrix[] args);
-    protected abstract void doDropoutMask(Matrix mask, float ratio, int seed);
+    protected abstract void doDropoutMask(Matrix mask, float ratio, int seed, int first);
     protected abstract float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs);
     protected abstract void doSoftmaxCrossEntropyBackward(Matrix probs, IntVector labels, float scale, Matrix dx);
 
