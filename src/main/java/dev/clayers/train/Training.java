@@ -42,7 +42,34 @@ public final class Training {
      * @throws UncheckedIOException when a checkpoint cannot be written
      */
     public static History fit(Sequential net, Dataset train, Dataset validation, FitOptions options) {
-        return run(net, train, validation, options, null);
+        return run(net, List.of(), train, validation, options, null);
+    }
+
+    /**
+     * {@link #fit(Sequential, Dataset, Dataset, FitOptions)} on several devices at once, by
+     * synchronous data parallelism: {@code net} lives on {@code devices.get(0)} and every other
+     * device gets a replica of it for the run; each step splits the batch into equal shares, one
+     * per device, computed at the same time on one host thread per device, adds their gradients
+     * in device order and applies the same update on every device (see {@link DataParallel} for
+     * what is guaranteed). {@code net} ends with the trained weights; the replicas are closed.
+     * One device is exactly {@link #fit(Sequential, Dataset, Dataset, FitOptions)}.
+     *
+     * <pre>{@code
+     * List<Backend> devices = Backends.openEach("opencl:0:0,opencl:0:1");
+     * try (Sequential net = Sequential.of(devices.get(0), affine(784, 100), relu(), affine(100, 10))) {
+     *     Training.fit(net, devices, train, test, FitOptions.builder().batch(200).epochs(5).build());
+     * } finally {
+     *     devices.forEach(Backend::close);
+     * }
+     * }</pre>
+     *
+     * @param devices the devices, the network's first, each once
+     * @throws IllegalArgumentException when a device is listed twice or the first is not the network's
+     * @throws InvalidOptionException   when the batch has fewer rows than there are devices
+     */
+    public static History fit(Sequential net, List<Backend> devices, Dataset train, Dataset validation, FitOptions options) {
+        DataParallel.checkDevices(net, devices, options.batch());
+        return run(net, devices.subList(1, devices.size()), train, validation, options, null);
     }
 
     /**
@@ -58,7 +85,15 @@ public final class Training {
             throw new InvalidOptionException("epochs", options.epochs() + " is not more than the " + state.epoch()
                     + " epochs the checkpoint already finished");
         }
-        return run(net, train, validation, options, state);
+        return run(net, List.of(), train, validation, options, state);
+    }
+
+    /** {@link #resume(Sequential, Dataset, Dataset, FitOptions, Checkpoint.State)} on several devices, as {@link #fit(Sequential, List, Dataset, Dataset, FitOptions)} trains. */
+    public static History resume(Sequential net, List<Backend> devices, Dataset train, Dataset validation, FitOptions options,
+                                 Checkpoint.State state) {
+        DataParallel.checkDevices(net, devices, options.batch());
+        if (state.epoch() >= options.epochs()) return resume(net, train, validation, options, state);   // its one-line error
+        return run(net, devices.subList(1, devices.size()), train, validation, options, state);
     }
 
     /**
@@ -66,13 +101,13 @@ public final class Training {
      * on the same backend waits for this one instead of interleaving its steps (which crashed
      * OpenCL drivers). A second fit of the same network from another thread is an error at once.
      */
-    private static History run(Sequential net, Dataset train, Dataset validation, FitOptions options,
+    private static History run(Sequential net, List<Backend> others, Dataset train, Dataset validation, FitOptions options,
                                Checkpoint.State resumed) {
         net.beginTraining();
         try {
             net.lock().lock();
             try {
-                return runLocked(net, train, validation, options, resumed);
+                return runLocked(net, others, train, validation, options, resumed);
             } finally {
                 net.lock().unlock();
             }
@@ -81,18 +116,23 @@ public final class Training {
         }
     }
 
-    private static History runLocked(Sequential net, Dataset train, Dataset validation, FitOptions options,
-                                     Checkpoint.State resumed) {
+    private static History runLocked(Sequential net, List<Backend> others, Dataset train, Dataset validation,
+                                     FitOptions options, Checkpoint.State resumed) {
         Backend be = net.backend();
         net.checkData(train);
         List<EpochMetrics> history = new ArrayList<>(resumed == null ? List.of() : resumed.metrics());
-        checkMemory(net, train, validation, options);
+        checkMemory(net, be, train, validation, options);
+        for (Backend other : others) checkMemory(net, other, train, validation, options);
         if (options.checkpointDir() != null) prepareCheckpointDir(options.checkpointDir());
         try (Optimizer opt = options.optimizer().create(be, options.learningRate());
              DeviceDataset tr = new DeviceDataset(be, train);
              DeviceDataset va = validation == null ? null : new DeviceDataset(be, validation);
-             Trainer trainer = new Trainer(net, opt, tr, va, options)) {
+             Trainer trainer = new Trainer(net, opt, tr, va, options);
+             // Several devices: replicas on the others; checkpoints, early stopping and evaluation stay on net.
+             DataParallel parallel = others.isEmpty() ? null : new DataParallel(net, opt, tr, va, trainer,
+                     devices(net, others), options)) {
             if (resumed != null) Checkpoint.restore(resumed, net, opt);
+            if (parallel != null && resumed != null) parallel.copyOptimizerFromFirst();
             int first = resumed == null ? 1 : resumed.epoch() + 1;
             EarlyStopping stopping = options.earlyStopping();
             EarlyStopping.Monitor monitor = stopping == null ? EarlyStopping.Monitor.LOSS : stopping.monitor();
@@ -108,7 +148,8 @@ public final class Training {
             Map<String, float[]> bestWeights = null;
             History.Stop stop = History.Stop.COMPLETED;
             for (int epoch = first; epoch <= options.epochs(); epoch++) {
-                EpochMetrics m = trainer.runEpoch(epoch, options.listener());
+                EpochMetrics m = parallel != null ? parallel.runEpoch(epoch, options.listener())
+                        : trainer.runEpoch(epoch, options.listener());
                 history.add(m);
                 if (options.checkpointDir() != null) {
                     Checkpoint.save(options.checkpointDir(), net, opt, options, epoch, history);
@@ -151,15 +192,22 @@ public final class Training {
         }
     }
 
+    private static List<Backend> devices(Sequential net, List<Backend> others) {
+        List<Backend> all = new ArrayList<>();
+        all.add(net.backend());
+        all.addAll(others);
+        return all;
+    }
+
     /**
      * Estimates the device memory of the run before allocating it (a network that fits may not fit
      * with Adam's two moment buffers and a large batch) and fails at once if the device lacks it.
      * The estimate leaves out small buffers, so a run it lets through may still fail, with the
      * device's out-of-memory error.
      */
-    private static void checkMemory(Sequential net, Dataset train, Dataset validation, FitOptions options) {
+    private static void checkMemory(Sequential net, Backend device, Dataset train, Dataset validation, FitOptions options) {
         int slots;
-        try (Optimizer probe = options.optimizer().create(net.backend(), options.learningRate())) {
+        try (Optimizer probe = options.optimizer().create(device, options.learningRate())) {
             slots = probe.stateBuffersPerParam();   // its buffers are made on first use, so the probe holds none
         }
         long params = Sequential.parameterCount(net.layerSpecs());
@@ -174,7 +222,7 @@ public final class Training {
                 + (long) options.batch() * train.features());
         String name = Sequential.describe(net.layerSpecs());
         MemoryBudget.check("training " + name + " with " + options.optimizer().id() + " and batch "
-                + options.batch(), added, 2 * params * Float.BYTES, 0, net.backend().info(),
+                + options.batch(), added, 2 * params * Float.BYTES, 0, device.info(),
                 "use a smaller batch or narrower layers");
     }
 
