@@ -247,7 +247,7 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final void gatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift,
-                                        int seed, Matrix dst) {
+                                        int seed, int firstRow, Matrix dst) {
         checkOpen();
         own("src", src);
         own("indices", indices);
@@ -264,7 +264,11 @@ public abstract class AbstractBackend implements Backend {
             throw new IllegalArgumentException("gatherRowsShifted: rows " + offset + ".." + ((long) offset + dst.rows())
                     + " are outside the index vector of length " + indices.length());
         }
-        doGatherRowsShifted(src, indices, offset, width, height, maxShift, seed, dst);
+        if (firstRow < 0 || (long) firstRow + dst.rows() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("gatherRowsShifted: first row " + firstRow + " must be >= 0 and leave room for "
+                    + dst.rows() + " rows below 2^31");
+        }
+        doGatherRowsShifted(src, indices, offset, width, height, maxShift, seed, firstRow, dst);
     }
 
     /**
@@ -408,13 +412,17 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void dropoutMask(Matrix mask, float ratio, int seed) {
+    public final void dropoutMask(Matrix mask, float ratio, int seed, int first) {
         checkOpen();
         own("mask", mask);
         if (!(ratio >= 0f && ratio < 1f)) {
             throw new IllegalArgumentException("dropout ratio must be in [0, 1), got " + ratio);
         }
-        doDropoutMask(mask, ratio, seed);
+        if (first < 0 || (long) first + mask.size() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("dropoutMask: first element " + first + " must be >= 0 and leave room for "
+                    + mask.size() + " elements below 2^31");
+        }
+        doDropoutMask(mask, ratio, seed, first);
     }
 
     /**
@@ -627,7 +635,7 @@ public abstract class AbstractBackend implements Backend {
      * of at most {@code maxShift} pixels drawn from {@code seed}, zeros shifted in.
      */
     protected abstract void doGatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height,
-                                                int maxShift, int seed, Matrix dst);
+                                                int maxShift, int seed, int firstRow, Matrix dst);
     /** {@link #randomIndices}: fills {@code out} with indices uniform in {@code [0, bound)} drawn from {@code seed}. */
     protected abstract void doRandomIndices(IntVector out, int bound, int seed);
     /** {@link #gatherInts}: {@code dst[i] = src[indices[offset + i]]}. */
@@ -651,9 +659,9 @@ public abstract class AbstractBackend implements Backend {
     protected abstract void doElementwise(ElementOp op, Matrix[] args);
     /**
      * {@link #dropoutMask}: each element of {@code mask} {@code 1 / (1 - ratio)} with probability {@code 1 - ratio},
-     * else 0, from {@code seed}.
+     * else 0, from {@code seed}, drawn as element {@code first + i} of a larger mask.
      */
-    protected abstract void doDropoutMask(Matrix mask, float ratio, int seed);
+    protected abstract void doDropoutMask(Matrix mask, float ratio, int seed, int first);
     /**
      * {@link #softmaxCrossEntropy}: row-wise softmax of {@code x} into {@code probs}; returns the mean cross-entropy
      * loss against {@code labels}.

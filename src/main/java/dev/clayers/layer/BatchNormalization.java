@@ -79,7 +79,7 @@ public final class BatchNormalization implements Layer, TrainingMode {
 
     /** Training passes normalise with the batch's statistics and update the running averages. */
     @Override
-    public void setTraining(boolean training, int seed) { this.training = training; }
+    public void setTraining(boolean training, int seed, int firstRow) { this.training = training; }
 
     @Override
     public Matrix forward(Matrix x) {
