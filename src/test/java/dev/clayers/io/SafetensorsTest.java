@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -26,7 +25,6 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -215,10 +213,9 @@ class SafetensorsTest {
         Path target = Files.createDirectories(dir.resolve("taken.safetensors"));
         Path inside = Files.writeString(target.resolve("keep"), "x");
 
-        // Linux reports EISDIR (a plain FileSystemException), other systems DirectoryNotEmptyException.
+        // AtomicFiles refuses to rename over anything but a regular file, after the body was written.
         IOException e = assertThrows(AtomicFiles.WriteFailedException.class,
                 () -> Safetensors.write(target, Map.of(), List.of(Tensor.matrix("w", 1, 1, new float[] {1}))));
-        assertInstanceOf(FileSystemException.class, e.getCause());
         assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
 
         assertEquals("x", Files.readString(inside));
