@@ -386,6 +386,30 @@ class ModelFileSweepTest {
         for (Map.Entry<String, String> e : edits.entrySet()) {
             sweep.check("header: " + e.getKey(), () -> loadsExactlyOrRefused(withBytes("edit", raw(e.getValue(), data)), null));
         }
+        // The simulator (Oclgrind checks every access against its buffer): the clean file and one with -0 everywhere in conv1.W.
+        for (String sim : Sweep.simulators()) {
+            for (boolean negativeZero : new boolean[] {false, true}) {
+                sweep.check(sim + ": " + (negativeZero ? "conv1.W all -0" : "the clean file") + " predicts as on cpu", () -> {
+                    List<Tensor> ts = original.tensors();
+                    if (negativeZero) {
+                        Tensor w = original.tensor("conv1.W");
+                        float[] d = new float[w.data().length];
+                        Arrays.fill(d, -0f);
+                        ts = replace("conv1.W", new Tensor("conv1.W", w.shape(), d));
+                    }
+                    ModelFile.Model m = ModelFile.load(withTensors("sim", original.metadata(), ts));
+                    try (Backend be = Backends.open(sim); Sequential net = m.build(be); Sequential ref = m.build(backends.get(0))) {
+                        float[][] x = Arrays.copyOf(inputs, 2);
+                        double[][] got = net.predictProbabilities(x), want = ref.predictProbabilities(x);
+                        for (int i = 0; i < x.length; i++) {
+                            for (int j = 0; j < want[i].length; j++) {
+                                if (Math.abs(got[i][j] - want[i][j]) > 1e-4) throw new AssertionError(got[i][j] + " vs " + want[i][j]);
+                            }
+                        }
+                    }
+                });
+            }
+        }
         System.out.println("model files: " + outcomes);
         sweep.finish();
     }
