@@ -1,10 +1,14 @@
 /*
  * random.cl: what training draws at random, from a counter-based hash instead of RNG state.
- *     dropout_mask:        mask[i] = u(seed, i) >= ratio ? 1 / (1 - ratio) : 0
+ *     dropout_mask:        mask[i] = u(seed, first + i) >= ratio ? 1 / (1 - ratio) : 0
  *     multiply:            out[i] = a[i] * b[i]      (dropout forward x*mask, backward dout*mask)
  *     gather_rows_shifted: dst[r, y*w + x] = src[idx[off + r], (y - dy)*w + (x - dx)], or 0 where
- *                          that falls outside, (dx, dy) in [-max_shift, max_shift]^2 from hash(seed, r)
+ *                          that falls outside, (dx, dy) in [-max_shift, max_shift]^2 from
+ *                          hash(seed, first_row + r)
  *     random_indices:      out[i] = mix32(seed, i) mod bound (a batch sampled with replacement)
+ *
+ * first and first_row let a batch split over several devices draw, share by share, exactly what
+ * the whole batch draws on one device (0 for a whole batch).
  *
  * mix32(seed, i) is a 32-bit integer hash (the lowbias32 finaliser); u takes its top 24 bits
  * scaled by 2^-24, exactly representable in float. The Java backend computes the same hash, so
@@ -33,10 +37,10 @@ static uint mix32(uint seed, uint i) {
     return h;
 }
 
-__kernel void dropout_mask(const int n, const float ratio, const float scale, const int seed,
+__kernel void dropout_mask(const int n, const float ratio, const float scale, const int seed, const int first,
                            __global float *mask) {
     FOR_CHUNK(i, n) {
-        const float u = (float)(mix32((uint)seed, (uint)i) >> 8) * (1.0f / 16777216.0f);
+        const float u = (float)(mix32((uint)seed, (uint)(first + i)) >> 8) * (1.0f / 16777216.0f);
         mask[i] = u >= ratio ? scale : 0.0f;
     }
 }
@@ -48,7 +52,7 @@ __kernel void multiply(const int n, __global const float *a, __global const floa
 }
 
 __kernel void gather_rows_shifted(const int rows, const int width, const int height, const int src_rows,
-                                  const int offset, const int max_shift, const int seed,
+                                  const int offset, const int max_shift, const int seed, const int first_row,
                                   __global const float *src, __global const int *idx,
                                   __global float *dst, __global int *error) {
     const int c = get_global_id(0);
@@ -61,7 +65,7 @@ __kernel void gather_rows_shifted(const int rows, const int width, const int hei
         dst[(size_t)r * cols + c] = NAN;
         return;
     }
-    const uint h = mix32((uint)seed, (uint)r);
+    const uint h = mix32((uint)seed, (uint)(first_row + r));
     const int span = 2 * max_shift + 1;
     const int dx = (int)((h & 0xFFFFu) % (uint)span) - max_shift;
     const int dy = (int)((h >> 16) % (uint)span) - max_shift;

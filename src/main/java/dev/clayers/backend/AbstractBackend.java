@@ -31,6 +31,7 @@ public abstract class AbstractBackend implements Backend {
     @Override public final long liveBuffers() { return liveBuffers.get(); }
     @Override public final long liveBytes() { return liveBytes.get(); }
 
+    /** Whether {@link #close()} has run; a subclass's buffers check it before touching the device. */
     protected final boolean isClosed() { return closed; }
 
     /**
@@ -52,6 +53,7 @@ public abstract class AbstractBackend implements Backend {
         }
     }
 
+    /** Releases the device, once, under the backend's lock; {@link #close()} has already marked the backend closed. */
     protected abstract void doClose();
 
     // ---- checks ---------------------------------------------------------------------------------
@@ -245,7 +247,7 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final void gatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift,
-                                        int seed, Matrix dst) {
+                                        int seed, int firstRow, Matrix dst) {
         checkOpen();
         own("src", src);
         own("indices", indices);
@@ -262,7 +264,11 @@ public abstract class AbstractBackend implements Backend {
             throw new IllegalArgumentException("gatherRowsShifted: rows " + offset + ".." + ((long) offset + dst.rows())
                     + " are outside the index vector of length " + indices.length());
         }
-        doGatherRowsShifted(src, indices, offset, width, height, maxShift, seed, dst);
+        if (firstRow < 0 || (long) firstRow + dst.rows() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("gatherRowsShifted: first row " + firstRow + " must be >= 0 and leave room for "
+                    + dst.rows() + " rows below 2^31");
+        }
+        doGatherRowsShifted(src, indices, offset, width, height, maxShift, seed, firstRow, dst);
     }
 
     /**
@@ -406,13 +412,17 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void dropoutMask(Matrix mask, float ratio, int seed) {
+    public final void dropoutMask(Matrix mask, float ratio, int seed, int first) {
         checkOpen();
         own("mask", mask);
         if (!(ratio >= 0f && ratio < 1f)) {
             throw new IllegalArgumentException("dropout ratio must be in [0, 1), got " + ratio);
         }
-        doDropoutMask(mask, ratio, seed);
+        if (first < 0 || (long) first + mask.size() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("dropoutMask: first element " + first + " must be >= 0 and leave room for "
+                    + mask.size() + " elements below 2^31");
+        }
+        doDropoutMask(mask, ratio, seed, first);
     }
 
     /**
@@ -593,28 +603,71 @@ public abstract class AbstractBackend implements Backend {
 
     // ---- what each backend implements (arguments already checked) -------------------------------
 
+    /** {@link #alloc}: a new {@code rows x cols} matrix on this device, contents undefined; both sizes checked positive. */
     protected abstract Matrix doAlloc(int rows, int cols);
+    /**
+     * {@link #write} and {@link #upload}: copies {@code src} (row-major, exactly {@code dst.size()} values) into
+     * {@code dst}.
+     */
     protected abstract void doWrite(Matrix dst, float[] src);
+    /** {@link #download}: copies {@code src} into {@code dst} (row-major, exactly {@code src.size()} values). */
     protected abstract void doRead(Matrix src, float[] dst);
+    /** {@link #allocInts}: a new int vector of {@code length} elements on this device, contents undefined. */
     protected abstract IntVector doAllocInts(int length);
+    /**
+     * {@link #writeInts} and {@link #uploadInts}: copies {@code src} (exactly {@code dst.length()} values) into
+     * {@code dst}.
+     */
     protected abstract void doWriteInts(IntVector dst, int[] src);
+    /** {@link #downloadInts}: copies {@code src} into {@code dst} (exactly {@code src.length()} values). */
     protected abstract void doReadInts(IntVector src, int[] dst);
+    /** {@link #copy}: {@code dst = src}, two distinct matrices of one shape. */
     protected abstract void doCopy(Matrix src, Matrix dst);
+    /** {@link #fill}: sets every element of {@code m} to {@code value}. */
     protected abstract void doFill(Matrix m, float value);
+    /**
+     * {@link #gatherRows}: row {@code i} of {@code dst} = row {@code indices[offset + i]} of {@code src}; indices
+     * checked in range.
+     */
     protected abstract void doGatherRows(Matrix src, IntVector indices, int offset, Matrix dst);
+    /**
+     * {@link #gatherRowsShifted}: {@link #doGatherRows} of {@code width x height} images, each moved by a random shift
+     * of at most {@code maxShift} pixels drawn from {@code seed}, zeros shifted in.
+     */
     protected abstract void doGatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height,
-                                                int maxShift, int seed, Matrix dst);
+                                                int maxShift, int seed, int firstRow, Matrix dst);
+    /** {@link #randomIndices}: fills {@code out} with indices uniform in {@code [0, bound)} drawn from {@code seed}. */
     protected abstract void doRandomIndices(IntVector out, int bound, int seed);
+    /** {@link #gatherInts}: {@code dst[i] = src[indices[offset + i]]}. */
     protected abstract void doGatherInts(IntVector src, IntVector indices, int offset, IntVector dst);
+    /**
+     * {@link #gemm}: {@code C = alpha op(A) op(B) + beta C} with {@code op(A)} {@code m x k} and {@code op(B)}
+     * {@code k x n}; shapes checked, C distinct from A and B.
+     */
     protected abstract void doGemm(boolean transA, boolean transB, int m, int n, int k,
                                    float alpha, Matrix a, Matrix b, float beta, Matrix c);
+    /**
+     * {@link #addBias}: {@code out = x + bias}, the {@code 1 x cols} bias added to every row; {@code out} may be
+     * {@code x}.
+     */
     protected abstract void doAddBias(Matrix x, Matrix bias, Matrix out);
+    /** {@link #sumColumns}: {@code out} ({@code 1 x cols}) = the sum of {@code x}'s rows. */
     protected abstract void doSumColumns(Matrix x, Matrix out);
+    /** {@link #axpy}: {@code y += alpha x}, same shape. */
     protected abstract void doAxpy(float alpha, Matrix x, Matrix y);
     /** {@link #elementwise}: args checked (count, ownership, one shape, distinct outputs). */
     protected abstract void doElementwise(ElementOp op, Matrix[] args);
-    protected abstract void doDropoutMask(Matrix mask, float ratio, int seed);
+    /**
+     * {@link #dropoutMask}: each element of {@code mask} {@code 1 / (1 - ratio)} with probability {@code 1 - ratio},
+     * else 0, from {@code seed}, drawn as element {@code first + i} of a larger mask.
+     */
+    protected abstract void doDropoutMask(Matrix mask, float ratio, int seed, int first);
+    /**
+     * {@link #softmaxCrossEntropy}: row-wise softmax of {@code x} into {@code probs}; returns the mean cross-entropy
+     * loss against {@code labels}.
+     */
     protected abstract float doSoftmaxCrossEntropy(Matrix x, IntVector labels, Matrix probs);
+    /** {@link #softmaxCrossEntropyBackward}: {@code dx = scale (probs - onehot(labels)) / rows}. */
     protected abstract void doSoftmaxCrossEntropyBackward(Matrix probs, IntVector labels, float scale, Matrix dx);
 
     /** The two unfused steps; a backend overrides this with one pass when it has one. */
@@ -635,35 +688,65 @@ public abstract class AbstractBackend implements Backend {
         doAddBias(x, bias, out);
         doElementwise(ElementOp.RELU_FORWARD, new Matrix[] {out, out, mask});
     }
+    /** {@link #argmaxRows}: {@code out[i]} = the column of row {@code i}'s largest value (the first on ties). */
     protected abstract void doArgmaxRows(Matrix x, IntVector out);
+    /** {@link #countCorrect}: how many rows of {@code x} have their largest value at the column of their label. */
     protected abstract int doCountCorrect(Matrix x, IntVector labels);
+    /** {@link #momentumStep}: {@code v = momentum v - lr g; p += v}. */
     protected abstract void doMomentumStep(Matrix p, Matrix g, Matrix v, float lr, float momentum);
+    /** {@link #adagradStep}: {@code h += g^2; p -= lr g / (sqrt(h) + eps)}. */
     protected abstract void doAdagradStep(Matrix p, Matrix g, Matrix h, float lr, float eps);
+    /** {@link #rmspropStep}: {@code h = decay h + (1 - decay) g^2; p -= lr g / (sqrt(h) + eps)}. */
     protected abstract void doRmspropStep(Matrix p, Matrix g, Matrix h, float lr, float decay, float eps);
+    /**
+     * {@link #adamStep}: {@code m += (1 - beta1)(g - m); v += (1 - beta2)(g^2 - v); p -= lrT m / (sqrt(v) + eps)}, with
+     * the bias correction folded into {@code lrT}.
+     */
     protected abstract void doAdamStep(Matrix p, Matrix g, Matrix m, Matrix v, float lrT, float beta1, float beta2, float eps);
 
     // The list forms, one tensor at a time unless a backend has a grouped kernel.
 
+    /**
+     * The list form of {@link #doAxpy(float, Matrix, Matrix)}, pair by pair; a backend with a grouped kernel overrides
+     * it.
+     */
     protected void doAxpy(float alpha, List<Matrix> xs, List<Matrix> ys) {
         for (int i = 0; i < xs.size(); i++) doAxpy(alpha, xs.get(i), ys.get(i));
     }
 
+    /**
+     * The list form of {@link #doMomentumStep(Matrix, Matrix, Matrix, float, float)}, one tensor at a time unless
+     * overridden.
+     */
     protected void doMomentumStep(List<Matrix> p, List<Matrix> g, List<Matrix> v, float lr, float momentum) {
         for (int i = 0; i < p.size(); i++) doMomentumStep(p.get(i), g.get(i), v.get(i), lr, momentum);
     }
 
+    /**
+     * The list form of {@link #doAdagradStep(Matrix, Matrix, Matrix, float, float)}, one tensor at a time unless
+     * overridden.
+     */
     protected void doAdagradStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float eps) {
         for (int i = 0; i < p.size(); i++) doAdagradStep(p.get(i), g.get(i), h.get(i), lr, eps);
     }
 
+    /**
+     * The list form of {@link #doRmspropStep(Matrix, Matrix, Matrix, float, float, float)}, one tensor at a time unless
+     * overridden.
+     */
     protected void doRmspropStep(List<Matrix> p, List<Matrix> g, List<Matrix> h, float lr, float decay, float eps) {
         for (int i = 0; i < p.size(); i++) doRmspropStep(p.get(i), g.get(i), h.get(i), lr, decay, eps);
     }
 
+    /**
+     * The list form of {@link #doAdamStep(Matrix, Matrix, Matrix, Matrix, float, float, float, float)}, one tensor at a
+     * time unless overridden.
+     */
     protected void doAdamStep(List<Matrix> p, List<Matrix> g, List<Matrix> m, List<Matrix> v, float lrT, float beta1, float beta2,
                               float eps) {
         for (int i = 0; i < p.size(); i++) doAdamStep(p.get(i), g.get(i), m.get(i), v.get(i), lrT, beta1, beta2, eps);
     }
+    /** {@link #finish}: waits until every op queued on the device has completed. */
     protected abstract void doFinish();
 
     // ---- convolution and pooling ----------------------------------------------------------------
@@ -785,12 +868,22 @@ public abstract class AbstractBackend implements Backend {
         doAvgPoolBackward(dout, g, dx);
     }
 
+    /** {@link #im2col}: unrolls every window of the images in {@code x} into one row of {@code col}. */
     protected abstract void doIm2col(Matrix x, ConvGeometry g, Matrix col);
+    /** {@link #col2im}: the adjoint of {@link #doIm2col}, summing each window row of {@code dcol} back into {@code dx}. */
     protected abstract void doCol2im(Matrix dcol, ConvGeometry g, Matrix dx);
+    /** {@link #transposeBlocks}: transposes each {@code rows x cols} block of {@code src} into {@code dst}. */
     protected abstract void doTransposeBlocks(Matrix src, int rows, int cols, Matrix dst);
+    /** {@link #maxPoolForward}: the largest value of every window into {@code out}, its position into {@code argmax}. */
     protected abstract void doMaxPoolForward(Matrix x, ConvGeometry g, Matrix out, IntVector argmax);
+    /**
+     * {@link #maxPoolBackward}: routes each gradient of {@code dout} to the position {@code argmax} recorded; the rest
+     * of {@code dx} is 0.
+     */
     protected abstract void doMaxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx);
+    /** {@link #avgPoolForward}: the mean of every window into {@code out}. */
     protected abstract void doAvgPoolForward(Matrix x, ConvGeometry g, Matrix out);
+    /** {@link #avgPoolBackward}: spreads each gradient of {@code dout} evenly over its window in {@code dx}. */
     protected abstract void doAvgPoolBackward(Matrix dout, ConvGeometry g, Matrix dx);
 
     // Batch normalization
@@ -857,10 +950,22 @@ public abstract class AbstractBackend implements Backend {
         doBatchNormBackward(dout, xhat, var, gamma, eps, dgamma, dbeta, dx);
     }
 
+    /**
+     * {@link #batchNormStats}: per-channel batch mean and variance of {@code x}, and the running averages moved towards
+     * them by {@code momentum}.
+     */
     protected abstract void doBatchNormStats(Matrix x, int channels, float momentum, Matrix mean, Matrix var, Matrix runMean,
                                              Matrix runVar);
+    /**
+     * {@link #batchNormForward}: {@code xhat = (x - mean) / sqrt(var + eps)} and {@code out = gamma xhat + beta}, per
+     * channel.
+     */
     protected abstract void doBatchNormForward(Matrix x, Matrix mean, Matrix var, Matrix gamma, Matrix beta, float eps,
                                                Matrix xhat, Matrix out);
+    /**
+     * {@link #batchNormBackward}: the gradients of gamma and beta, and {@code dx}, from {@code dout} and the forward
+     * pass's {@code xhat}.
+     */
     protected abstract void doBatchNormBackward(Matrix dout, Matrix xhat, Matrix var, Matrix gamma, float eps, Matrix dgamma,
                                                 Matrix dbeta, Matrix dx);
 }

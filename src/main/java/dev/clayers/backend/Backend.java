@@ -64,8 +64,19 @@ public interface Backend extends AutoCloseable {
      * (dx, dy) in {@code [-maxShift, maxShift]^2}, zero where it moves in from outside. The shift
      * comes from a 32-bit hash of (seed, r) that every backend computes alike. {@code dst} Modified.
      */
+    default void gatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift, int seed,
+                                   Matrix dst) {
+        gatherRowsShifted(src, indices, offset, width, height, maxShift, seed, 0, dst);
+    }
+
+    /**
+     * {@link #gatherRowsShifted(Matrix, IntVector, int, int, int, int, int, Matrix)} for rows
+     * {@code firstRow ..} of a larger batch: row r's shift comes from the hash of
+     * {@code (seed, firstRow + r)}, so the shares of a batch split over several devices draw
+     * exactly the shifts the whole batch draws on one. {@code firstRow >= 0}. {@code dst} Modified.
+     */
     void gatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift, int seed,
-                           Matrix dst);
+                           int firstRow, Matrix dst);
 
     /**
      * Draws indices with replacement: {@code out[i] = hash(seed, i) mod bound}, the same 32-bit
@@ -123,7 +134,17 @@ public interface Backend extends AutoCloseable {
      * identically, so the same seed gives the same mask on every device. {@code 0 <= ratio < 1}.
      * {@code mask} Modified.
      */
-    void dropoutMask(Matrix mask, float ratio, int seed);
+    default void dropoutMask(Matrix mask, float ratio, int seed) {
+        dropoutMask(mask, ratio, seed, 0);
+    }
+
+    /**
+     * {@link #dropoutMask(Matrix, float, int)} for elements {@code first ..} of a larger mask:
+     * {@code mask[i] = u(seed, first + i) >= ratio ? 1 / (1 - ratio) : 0}, so the rows of a batch
+     * split over several devices get exactly the masks the whole batch gets on one.
+     * {@code first >= 0}. {@code mask} Modified.
+     */
+    void dropoutMask(Matrix mask, float ratio, int seed, int first);
 
     // ---- loss ---------------------------------------------------------------------------------
 
@@ -268,7 +289,7 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Max pooling backward: each input pixel gathers dout from every window whose argmax is that
-     * pixel (0 from the others); windows may overlap when stride < kernel. dout N x (C*P),
+     * pixel (0 from the others); windows may overlap when {@code stride < kernel}. dout N x (C*P),
      * dx N x (C*H*W). {@code dx} Modified.
      */
     void maxPoolBackward(Matrix dout, IntVector argmax, ConvGeometry g, Matrix dx);

@@ -128,6 +128,45 @@ public final class Backends {
         }
     }
 
+    /**
+     * Opens the devices of a comma-separated list of ids ({@code opencl:0:0,opencl:0:1},
+     * {@code cpu,opencl:0:0}; each as {@link #open} takes it) in its order, or every device for
+     * {@code all}: each OpenCL device but simulators, or the Java backend where there is none (the
+     * Java backend and an OpenCL CPU device would share the same cores; name {@code cpu} to add it).
+     *
+     * @throws IllegalArgumentException naming the entry, for an empty entry, a device that cannot be
+     *     opened or one listed twice; nothing stays open then
+     */
+    public static List<Backend> openEach(String spec) {
+        String s = spec == null ? "" : spec.trim();
+        List<String> entries;
+        if (s.equalsIgnoreCase("all")) {
+            entries = allIds().stream().filter(id -> !id.equals(CpuBackend.ID)).toList();
+            if (entries.isEmpty()) entries = List.of(CpuBackend.ID);
+        } else {
+            entries = List.of(s.split(",", -1));
+        }
+        List<Backend> out = new ArrayList<>();
+        try {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (String e : entries) {
+                if (e.isBlank()) throw new IllegalArgumentException("'" + spec + "' has an empty entry; list device ids separated by commas");
+                if (e.trim().equalsIgnoreCase("all") || e.trim().equalsIgnoreCase("auto")) {
+                    throw new IllegalArgumentException("'" + e.trim() + "' cannot be one of several devices; list their ids or"
+                            + " give 'all' alone");
+                }
+                Backend b = open(e);
+                out.add(b);
+                String id = b.id().contains("@") ? b.id().substring(0, b.id().indexOf('@')) : b.id();
+                if (!seen.add(id)) throw new IllegalArgumentException("device " + id + " is listed twice in '" + spec + "'; name each device once");
+            }
+        } catch (RuntimeException e) {
+            out.forEach(Backend::close);
+            throw e;
+        }
+        return out;
+    }
+
     private static String validIds(List<DeviceInfo> all) {
         List<String> ids = new ArrayList<>();
         ids.add("auto");

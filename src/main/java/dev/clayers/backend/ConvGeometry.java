@@ -10,6 +10,10 @@ import dev.clayers.Limits;
  * (PyTorch's rule: a last partial window is dropped).
  */
 public record ConvGeometry(int channels, int height, int width, int kernel, int stride, int pad) {
+    /**
+     * Checks the geometry: positive sizes, {@code pad < kernel}, a window that fits the padded image, and the caps of
+     * {@link Limits}; otherwise {@link IllegalArgumentException}.
+     */
     public ConvGeometry {
         if (channels <= 0 || height <= 0 || width <= 0) {
             throw new IllegalArgumentException("image shape must be positive, got " + channels + "x" + height + "x" + width);

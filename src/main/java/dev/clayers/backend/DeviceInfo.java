@@ -17,6 +17,11 @@ package dev.clayers.backend;
  */
 public record DeviceInfo(String id, String name, String vendor, String type, int computeUnits, long clockMhz,
                          long globalMemBytes, long localMemBytes, String version, String driver) {
+    /**
+     * Checks the id.
+     *
+     * @throws IllegalArgumentException when {@code id} is null or blank
+     */
     public DeviceInfo {
         if (id == null || id.isBlank()) {
             throw new IllegalArgumentException("device id must not be blank");

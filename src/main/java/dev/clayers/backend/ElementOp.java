@@ -76,6 +76,7 @@ public enum ElementOp implements Op {
      */
     @FunctionalInterface
     public interface JavaKernel {
+        /** Computes elements {@code [from, to)} of the op's outputs from its inputs, all in {@code args}. */
         void apply(float[][] args, int from, int to);
     }
 
@@ -91,7 +92,13 @@ public enum ElementOp implements Op {
         FORWARD_OUTPUT
     }
 
-    /** One matrix argument: its name (for messages), the data a check or bench gives it, and its role. */
+    /**
+     * One matrix argument: its name (for messages), the data a check or bench gives it, and its role.
+     *
+     * @param name the argument's name in messages and reports
+     * @param data the values a check or benchmark fills it with
+     * @param role whether the op reads or writes it
+     */
     public record Arg(String name, Op.Input data, Role role) {}
 
     private static Arg in(String name, Op.Input data) { return new Arg(name, data, Role.IN); }

@@ -13,6 +13,11 @@ public abstract class Matrix implements AutoCloseable {
     private final int cols;
     private boolean closed;
 
+    /**
+     * For a backend's implementation: a {@code rows x cols} matrix on {@code backend}.
+     *
+     * @throws IllegalArgumentException when a size is not positive or the matrix has more than 2^31-1 elements
+     */
     protected Matrix(Backend backend, int rows, int cols) {
         if (rows <= 0 || cols <= 0) {
             throw new IllegalArgumentException("matrix shape must be positive, got " + rows + "x" + cols);
@@ -25,12 +30,17 @@ public abstract class Matrix implements AutoCloseable {
         this.cols = cols;
     }
 
+    /** The backend that owns this matrix; only it may read or write the data. */
     public final Backend backend() { return backend; }
+    /** Number of rows, positive (the batch dimension for layer inputs). */
     public final int rows() { return rows; }
+    /** Number of columns, positive (features per row). */
     public final int cols() { return cols; }
     /** Number of elements, {@code rows * cols}. */
     public final int size() { return rows * cols; }
+    /** Device memory the data takes, in bytes: 4 per element. */
     public final long bytes() { return 4L * size(); }
+    /** Whether {@link #close()} has released the matrix; any op on it then fails. */
     public final boolean isClosed() { return closed; }
     /** The shape as {@code "rowsxcols"}, used in error messages. */
     public final String shape() { return rows + "x" + cols; }

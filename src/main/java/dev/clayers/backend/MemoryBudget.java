@@ -15,6 +15,7 @@ public final class MemoryBudget {
     public static final class OutOfMemoryException extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this one-line message. */
         public OutOfMemoryException(String message) {
             super(message);
         }

@@ -89,6 +89,7 @@ public sealed interface Op permits ElementOp, UpdateOp {
         /** exp of a rounded polynomial, and sums of such terms that may cancel (GELU): {@link Verifier#POLY_EXP}. */
         POLY_EXP;
 
+        /** This class's tolerance for an op whose reference output is {@code ref}. */
         public Verifier.Tolerance tolerance(float[] ref) {
             return switch (this) {
                 case ARITH -> Verifier.arith(ref);
@@ -97,6 +98,7 @@ public sealed interface Op permits ElementOp, UpdateOp {
             };
         }
 
+        /** This class's tolerance as text, as reports print it. */
         public String text() {
             return this == ARITH ? Verifier.ARITH : tolerance(new float[0]).toString();
         }

@@ -18,6 +18,7 @@ public enum UpdateOp implements Op {
         @Override public void run(Backend b, List<Matrix> m, float rate) { b.axpy(-rate, m.get(0), m.get(1)); }
         @Override public void runList(Backend b, List<List<Matrix>> m, float rate) { b.axpy(-rate, m.get(0), m.get(1)); }
     },
+    /** {@code v = 0.9 v - rate g; p += v}: SGD with momentum. */
     MOMENTUM_STEP("momentumStep", List.of(UNIFORM, UNIFORM, UNIFORM), List.of(0, 2), 5, 0.01f) {   // p, g, v in; p, v out
         @Override public void run(Backend b, List<Matrix> m, float rate) {
             b.momentumStep(m.get(0), m.get(1), m.get(2), rate, 0.9f);
@@ -26,6 +27,7 @@ public enum UpdateOp implements Op {
             b.momentumStep(m.get(0), m.get(1), m.get(2), rate, 0.9f);
         }
     },
+    /** {@code h += g^2; p -= rate g / (sqrt(h) + eps)}: AdaGrad. */
     ADAGRAD_STEP("adagradStep", List.of(UNIFORM, UNIFORM, NON_NEGATIVE), List.of(0, 2), 5, 0.01f) {   // p, g, h in; p, h out
         @Override public void run(Backend b, List<Matrix> m, float rate) {
             b.adagradStep(m.get(0), m.get(1), m.get(2), rate, 1e-7f);

@@ -47,8 +47,14 @@ import java.util.Random;
 public final class Verifier {
     private Verifier() {}
 
-    /** An element passes when {@code |got - ref| <= abs + rel * |ref|}. */
+    /**
+     * An element passes when {@code |got - ref| <= abs + rel * |ref|}.
+     *
+     * @param abs the absolute part, {@code >= 0}
+     * @param rel the part relative to |ref|, {@code >= 0}
+     */
     public record Tolerance(double abs, double rel) {
+        /** Whether {@code got} is within this tolerance of {@code ref}; NaN passes only against NaN. */
         public boolean ok(double ref, double got) {
             if (Double.isNaN(ref) || Double.isNaN(got)) return Double.isNaN(ref) && Double.isNaN(got);
             if (Double.isInfinite(ref) || Double.isInfinite(got)) return ref == got;
@@ -58,13 +64,18 @@ public final class Verifier {
         @Override public String toString() { return String.format("abs %.1e + rel %.1e", abs, rel); }
     }
 
+    /** Moves and integer results: bit for bit. */
     public static final Tolerance EXACT = new Tolerance(0, 0);
+    /** Sigmoid and tanh: exp at 3 ulp plus a division, against a double reference. */
     public static final Tolerance TRANSCENDENTAL = new Tolerance(1e-7, 2e-6);
+    /** Softmax probabilities and the mean loss. */
     public static final Tolerance SOFTMAX = new Tolerance(1e-7, 1e-5);
+    /** GELU: exp of a rounded polynomial, and sums of such terms that may cancel. */
     public static final Tolerance POLY_EXP = new Tolerance(5e-7, 4e-6);
 
     /** Element-wise arithmetic: scaled to the output's magnitude (see the class comment). */
     public static Tolerance arith(float[] ref) { return new Tolerance(1e-7 * maxAbs(ref), 1e-6); }
+    /** {@link #arith}'s tolerance as text, for reports. */
     public static final String ARITH = "abs 1e-7*max|ref| + rel 1e-6";
 
     /** GEMM tolerance for one call (see the class comment). */
@@ -79,6 +90,15 @@ public final class Verifier {
     /**
      * One comparison: worst absolute and relative error over the elements. The relative error
      * skips elements smaller than 1e-6 of the largest reference element, where it means nothing.
+     *
+     * @param op        the op checked, with its variant ({@code gemmNT a=1.0 b=0.0})
+     * @param device    the id of the backend under test
+     * @param shape     the shape the op ran on
+     * @param maxAbs    the largest |got - ref|
+     * @param maxRel    the largest |got - ref| / |ref| over elements that are not tiny
+     * @param tolerance the tolerance applied, as text
+     * @param pass      whether every element was within the tolerance
+     * @param detail    the first failing element, or empty
      */
     public record Result(String op, String device, String shape, double maxAbs, double maxRel, String tolerance, boolean pass,
                          String detail) {
@@ -88,10 +108,18 @@ public final class Verifier {
         }
     }
 
+    /**
+     * Compares {@code got} with {@code ref} element by element under {@code tol}; {@code op}, {@code device} and
+     * {@code shape} label the result.
+     */
     public static Result compare(String op, String device, String shape, float[] ref, float[] got, Tolerance tol) {
         return compare(op, device, shape, ref, got, tol, tol.toString());
     }
 
+    /**
+     * As {@link #compare(String, String, String, float[], float[], Tolerance)}, reporting the tolerance as
+     * {@code tolText}.
+     */
     public static Result compare(String op, String device, String shape, float[] ref, float[] got, Tolerance tol, String tolText) {
         if (ref.length != got.length) {
             return new Result(op, device, shape, Double.NaN, Double.NaN, tolText, false, "lengths differ: " + ref.length + " vs " + got.length);
@@ -114,6 +142,7 @@ public final class Verifier {
         return new Result(op, device, shape, worstAbs, worstRel, tolText, pass, detail);
     }
 
+    /** Compares int results exactly ({@link #EXACT}). */
     public static Result compareInts(String op, String device, String shape, int[] ref, int[] got) {
         float[] r = new float[ref.length], g = new float[got.length];
         for (int i = 0; i < r.length; i++) r[i] = ref[i];
@@ -127,12 +156,14 @@ public final class Verifier {
         return m;
     }
 
+    /** {@code n} floats uniform in [-1, 1) from {@code rnd}. */
     public static float[] random(Random rnd, int n) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = rnd.nextFloat() * 2f - 1f;
         return x;
     }
 
+    /** {@code n} ints uniform in [0, bound) from {@code rnd}. */
     public static int[] randomInts(Random rnd, int n, int bound) {
         int[] x = new int[n];
         for (int i = 0; i < n; i++) x[i] = rnd.nextInt(bound);
@@ -168,12 +199,17 @@ public final class Verifier {
             this.ownsRef = ownsRef;
         }
 
+        /** The backend under test. */
         public Backend device() { return dev; }
 
         @Override public void close() { if (ownsRef) ref.close(); }
 
         private static String s(int r, int c) { return r + "x" + c; }
 
+        /**
+         * Checks {@code gemm} with these transposes, sizes and scalars on random data; {@code nanInC} puts NaN in C,
+         * which {@code beta = 0} must ignore.
+         */
         public Result gemm(Random rnd, boolean ta, boolean tb, int m, int n, int k, float alpha, float beta, boolean nanInC) {
             float[] a = random(rnd, m * k), b = random(rnd, k * n), c = random(rnd, m * n);
             if (nanInC) java.util.Arrays.fill(c, Float.NaN);
@@ -189,6 +225,10 @@ public final class Verifier {
             }
         }
 
+        /**
+         * Checks {@code addBias} on a random {@code rows x cols} matrix, writing into {@code x} itself when
+         * {@code inPlace}.
+         */
         public Result addBias(Random rnd, int rows, int cols, boolean inPlace) {
             float[] x = random(rnd, rows * cols), bias = random(rnd, cols);
             try (Scope sc = new Scope()) {
@@ -226,6 +266,7 @@ public final class Verifier {
             }
         }
 
+        /** Checks {@code sumColumns} on a random {@code rows x cols} matrix. */
         public Result sumColumns(Random rnd, int rows, int cols) {
             float[] x = random(rnd, rows * cols);
             try (Scope sc = new Scope()) {

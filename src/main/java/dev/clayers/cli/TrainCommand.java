@@ -47,7 +47,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", paramLabel = "D",
             description = {"auto, cpu, opencl:P:D or a device-name substring (default: ${DEFAULT-VALUE}).",
                     "auto times a few training steps of this network and batch on each device (never a simulator),",
-                    "caches the figures in auto.json beside the tuning cache, and trains on the fastest."})
+                    "caches the figures in auto.json beside the tuning cache, and trains on the fastest.",
+                    "Several devices, comma-separated (opencl:0:0,opencl:0:1 or cpu,opencl:0:0), or all (every OpenCL",
+                    "device but simulators) train one network on all of them at once: each batch split in equal shares."})
     String device;
 
     @Option(names = "--data", paramLabel = "bundled|DIR",
@@ -312,17 +314,27 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, String> checkpointMeta = new LinkedHashMap<>(runSettings);
         checkpointMeta.put("data", dataSpec);
         long runSamples = (long) (options.epochs() - (resumed == null ? 0 : resumed.epoch())) * split.train().size();
-        try (Backend be = "auto".equalsIgnoreCase(device.trim()) ? DeviceChoice.fastest(netSettings.layers(), options, runSamples)
+        boolean several = device.contains(",") || device.trim().equalsIgnoreCase("all");
+        List<Backend> devices = several ? Backends.openEach(device) : null;
+        if (devices != null && options.batch() < devices.size()) {
+            devices.forEach(Backend::close);
+            throw new IllegalArgumentException("--batch " + options.batch() + " is smaller than the " + devices.size()
+                    + " devices of --device " + device + "; each device needs at least one row of every batch");
+        }
+        try (Backend be = devices != null ? devices.get(0)
+                : "auto".equalsIgnoreCase(device.trim()) ? DeviceChoice.fastest(netSettings.layers(), options, runSamples)
                 : Backends.open(device);
+             AutoCloseable others = () -> { if (devices != null) devices.subList(1, devices.size()).forEach(Backend::close); };
              Sequential net = resumed != null ? Sequential.fromWeights(be, netSettings.layers(), resumed.model().weights())
                      : start != null ? Sequential.fromWeights(be, netSettings.layers(), start.weights())
                      : Sequential.of(be, WeightInit.parse(netSettings.init()), options.seed(), netSettings.layers())) {
-            EpochPrinter printer = new EpochPrinter(be, options, netSettings, dataSpec, split, resumed);
+            List<Backend> all = devices != null ? devices : List.of(be);
+            EpochPrinter printer = new EpochPrinter(all, options, netSettings, dataSpec, split, resumed);
             FitOptions run = options.toBuilder().listener(printer).checkpointDir(checkpointDir)
                     .checkpointMetadata(checkpointMeta).stopAfterEpoch(stopAfter == null ? 0 : stopAfter)
                     .earlyStopping(stopping).keepBest(keepBest).build();
-            History history = resumed == null ? Training.fit(net, split.train(), split.test(), run)
-                    : Training.resume(net, split.train(), split.test(), run, resumed);
+            History history = resumed == null ? Training.fit(net, all, split.train(), split.test(), run)
+                    : Training.resume(net, all, split.train(), split.test(), run, resumed);
             if (history.stopped() == History.Stop.STOP_AFTER) {
                 System.out.printf("stopped after epoch %d as asked; continue with: clayers train --resume %s%n",
                         history.last().epoch(), checkpointDir);
@@ -337,7 +349,7 @@ final class TrainCommand implements Callable<Integer> {
                 meta.put("train_accuracy", Double.toString(last.trainAccuracy()));
                 meta.put("test_accuracy", Double.toString(last.validationAccuracy()));
                 meta.put("test_loss", Double.toString(last.validationLoss()));
-                meta.put("device", be.id() + " " + be.info().name());
+                meta.put("device", String.join(", ", all.stream().map(d -> d.id() + " " + d.info().name()).toList()));
                 ModelFile.save(save, net, meta);
             }
             double seconds = history.epochs().stream().mapToDouble(EpochMetrics::seconds).sum();
@@ -372,7 +384,7 @@ final class TrainCommand implements Callable<Integer> {
      * metrics file and plot after each.
      */
     private final class EpochPrinter implements Trainer.Listener {
-        private final Backend be;
+        private final List<Backend> devices;
         private final FitOptions options;
         private final NetSettings settings;
         private final String dataSpec;
@@ -381,9 +393,9 @@ final class TrainCommand implements Callable<Integer> {
         private final ProgressReporter progress;
         private boolean started;
 
-        EpochPrinter(Backend be, FitOptions options, NetSettings settings, String dataSpec, DataSplit split,
+        EpochPrinter(List<Backend> devices, FitOptions options, NetSettings settings, String dataSpec, DataSplit split,
                      Checkpoint.State resumed) {
-            this.be = be;
+            this.devices = devices;
             this.options = options;
             this.settings = settings;
             this.dataSpec = dataSpec;
@@ -405,14 +417,24 @@ final class TrainCommand implements Callable<Integer> {
                         options.schedule() == Schedule.COSINE ? " (cosine decay)" : "", options.batch(),
                         options.sampled() ? options.sampledIterations() + " iterations sampled with replacement ("
                                 + iterationsPerEpoch + " per epoch)" : options.epochs() + " epochs", options.seed());
-                System.out.printf("device %s (%s); data %s: %,d train / %,d test images%s%n", be.id(), be.info().name(),
-                        dataSpec, split.train().size(), split.test().size(),
+                System.out.printf("%s; data %s: %,d train / %,d test images%s%n", describeDevices(), dataSpec, split.train().size(), split.test().size(),
                         resumed == null ? "" : "; resuming after epoch " + resumed.epoch());
             }
             progress.epochStarted(epoch, samples);
         }
 
         @Override public void progress(long samplesDone) { progress.progress(samplesDone); }
+
+        /** {@code device opencl:0:0 (name)}, or for several the devices and each one's share of a batch. */
+        private String describeDevices() {
+            if (devices.size() == 1) return "device " + devices.get(0).id() + " (" + devices.get(0).info().name() + ")";
+            int n = devices.size(), b = options.batch();
+            List<String> each = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                each.add(devices.get(i).id() + " (" + devices.get(i).info().name() + ", " + (b / n + (i < b % n ? 1 : 0)) + " rows)");
+            }
+            return n + " devices, data parallel, each batch split into " + String.join(", ", each);
+        }
 
         @Override
         public void epochEnded(EpochMetrics m) {
@@ -430,8 +452,8 @@ final class TrainCommand implements Callable<Integer> {
             } catch (java.io.IOException e) {
                 host = "this machine";
             }
-            return String.format("%s, %d cores; device %s (%s); data %s", host, Runtime.getRuntime().availableProcessors(), be.id(),
-                    be.info().name(), dataSpec) + "\n" + "clayers " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+            return String.format("%s, %d cores; %s; data %s", host, Runtime.getRuntime().availableProcessors(), describeDevices(),
+                    dataSpec) + "\n" + "clayers " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         }
 
         @Override

@@ -48,6 +48,12 @@ public final class CsvDataset {
      * @param separator  the field separator ({@code ','}; {@code ';'} or a tab in some locales)
      */
     public record Options(boolean header, String labelName, int labelIndex, char separator) {
+        /**
+         * Checks the options.
+         *
+         * @throws IllegalArgumentException when a label column is named without a header, an index is negative, or the
+         *         separator is a quote or a line break
+         */
         public Options {
             if (labelName != null && !header) {
                 throw new IllegalArgumentException("a label column by name (" + labelName + ") needs a header line");

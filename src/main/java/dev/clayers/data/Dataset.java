@@ -35,6 +35,12 @@ import java.util.Random;
  */
 public record Dataset(String name, float[] images, int[] labels, int channels, int imageHeight, int imageWidth,
                       int classes) {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException naming the first problem: a blank name, null arrays, non-positive sizes, array
+     *         lengths that disagree, labels outside {@code [0, classes)}
+     */
     public Dataset {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("a dataset needs a name");
@@ -369,8 +375,19 @@ public record Dataset(String name, float[] images, int[] labels, int channels, i
     /**
      * A mini-batch copied from a set: {@code size()} rows of {@code features} values, row after
      * row in {@code x}, and their labels; {@code indices} says which rows of the set they are.
+     *
+     * @param x        {@code size() * features} values, row-major
+     * @param labels   the class of each row
+     * @param indices  the row of the set each batch row was copied from
+     * @param features values per row
      */
     public record Batch(float[] x, int[] labels, int[] indices, int features) {
+        /**
+         * Checks the components.
+         *
+         * @throws IllegalArgumentException when {@code x} is not {@code labels.length} rows of {@code features} values
+         *         or {@code indices} and {@code labels} differ in length
+         */
         public Batch {
             if ((long) labels.length * features != x.length || indices.length != labels.length) {
                 throw new IllegalArgumentException("a batch of " + labels.length + " rows of " + features

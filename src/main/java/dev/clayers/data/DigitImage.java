@@ -26,6 +26,7 @@ import java.nio.file.Path;
  * point for the same reason, so a picture that needs no scaling keeps its levels exactly.
  */
 public final class DigitImage {
+    /** Side of the square image a picture becomes: 28 pixels, as in MNIST. */
     public static final int SIZE = 28;
     private static final int BOX = 20;
 
@@ -40,7 +41,12 @@ public final class DigitImage {
         return fromImage(read(file), invert);
     }
 
-    /** A loaded picture: the 784 model inputs and whether they were inverted (given or detected). */
+    /**
+     * A loaded picture: the 784 model inputs and whether they were inverted (given or detected).
+     *
+     * @param pixels   784 floats in [0, 1], row-major
+     * @param inverted whether the grey levels were inverted (light ink was asked for or detected)
+     */
     public record Loaded(float[] pixels, boolean inverted) {}
 
     /**

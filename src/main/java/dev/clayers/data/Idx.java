@@ -47,8 +47,17 @@ public final class Idx {
      *
      * @param pixels {@code count * rows * cols} bytes; read them with {@code & 0xff}.
      *               Not copied: the record shares the array with its creator.
+     * @param count number of images, positive
+     * @param rows  pixel rows per image, positive
+     * @param cols  pixel columns per image, positive
      */
     public record Images(int count, int rows, int cols, byte[] pixels) {
+        /**
+         * Checks the components.
+         *
+         * @throws IllegalArgumentException when a size is not positive or {@code pixels} does not hold
+         *         {@code count * rows * cols} bytes
+         */
         public Images {
             if (count <= 0 || rows <= 0 || cols <= 0) {
                 throw new IllegalArgumentException("image count and size must be positive, got "

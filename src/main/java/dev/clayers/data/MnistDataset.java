@@ -25,9 +25,13 @@ import org.slf4j.LoggerFactory;
 public final class MnistDataset {
     /** Digits or garment kinds: MNIST and Fashion-MNIST both have ten classes. */
     public static final int CLASSES = 10;
+    /** File name of the 60,000 training images in the IDX distribution. */
     public static final String TRAIN_IMAGES = "train-images-idx3-ubyte";
+    /** File name of the 60,000 training labels in the IDX distribution. */
     public static final String TRAIN_LABELS = "train-labels-idx1-ubyte";
+    /** File name of the 10,000 test images in the IDX distribution. */
     public static final String TEST_IMAGES = "t10k-images-idx3-ubyte";
+    /** File name of the 10,000 test labels in the IDX distribution. */
     public static final String TEST_LABELS = "t10k-labels-idx1-ubyte";
     /**
      * Classpath folder of the bundled set: 8,000 training and 2,000 test images of real

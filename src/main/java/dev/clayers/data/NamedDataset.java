@@ -11,6 +11,11 @@ import java.util.List;
  * @param classNames {@code classNames.get(c)} names class {@code c}; as many as {@code dataset.classes()}
  */
 public record NamedDataset(Dataset dataset, List<String> classNames) {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when there are not exactly {@code dataset.classes()} names
+     */
     public NamedDataset {
         classNames = List.copyOf(classNames);
         if (classNames.size() != dataset.classes()) {

@@ -177,6 +177,7 @@ public final class Normaliser {
         return new Normaliser(kind, c, s);
     }
 
+    /** How the features are scaled: the {@link Kind} this normaliser was fitted as. */
     public Kind kind() { return kind; }
 
     /** Values per row this normaliser takes. */

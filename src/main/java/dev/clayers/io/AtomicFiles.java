@@ -20,6 +20,12 @@ public final class AtomicFiles {
     /** Writes the contents of a file through a channel. */
     @FunctionalInterface
     public interface Body {
+        /**
+         * Writes the whole contents to {@code channel}, a fresh temporary file that is renamed over the target only
+         * after this returns.
+         *
+         * @throws IOException when writing fails; the target is then left as it was
+         */
         void writeTo(FileChannel channel) throws IOException;
     }
 

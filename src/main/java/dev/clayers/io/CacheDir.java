@@ -8,6 +8,7 @@ import java.nio.file.Path;
  * {@code $XDG_CACHE_HOME/clayers}, else {@code ~/.cache/clayers}. Nothing here creates the folder.
  */
 public final class CacheDir {
+    /** The system property that overrides the cache folder ({@code -Dclayers.cache.dir=PATH}). */
     public static final String PROPERTY = "clayers.cache.dir";
 
     private CacheDir() {}

@@ -14,6 +14,7 @@ public final class InputFiles {
     public static final class WrongFileKindException extends IOException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this one-line message. */
         public WrongFileKindException(String message) {
             super(message);
         }

@@ -26,6 +26,7 @@ public final class OutputFiles {
     public static final class UnwritableException extends IOException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with this one-line message and the I/O error behind it. */
         public UnwritableException(String message, Throwable cause) {
             super(message, cause);
         }

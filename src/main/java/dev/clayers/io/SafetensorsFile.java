@@ -15,6 +15,11 @@ import java.util.Set;
  * @param tensors  tensors in header order, names unique; unmodifiable
  */
 public record SafetensorsFile(Map<String, String> metadata, List<Tensor> tensors) {
+    /**
+     * Copies the metadata and tensor list into unmodifiable ones.
+     *
+     * @throws IllegalArgumentException on a null metadata key or value, or two tensors of one name
+     */
     public SafetensorsFile {
         metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata == null ? Map.of() : metadata));
         metadata.forEach((key, value) -> {

@@ -10,8 +10,10 @@ import java.nio.file.Path;
  */
 public final class SafetensorsFormatException extends IOException {
     private final transient Path file;
+    /** What is wrong with the file, without its path. */
     private final String problem;
 
+    /** A file that is not valid safetensors: {@code problem} says what is wrong, the message starts with the path. */
     public SafetensorsFormatException(Path file, String problem) {
         super(file + ": " + problem);
         this.file = file;

@@ -18,6 +18,11 @@ public record Tensor(String name, int[] shape, float[] data) {
     /** The highest rank read and written: 4, for conv filters in PyTorch's (out, in, kh, kw) layout. */
     public static final int MAX_RANK = 4;
 
+    /**
+     * Checks the name, shape and data length and copies the shape.
+     *
+     * @throws IllegalArgumentException naming the tensor when one is wrong
+     */
     public Tensor {
         if (name == null) {
             throw new IllegalArgumentException("tensor name must not be null");
@@ -56,6 +61,7 @@ public record Tensor(String name, int[] shape, float[] data) {
         return new Tensor(name, new int[] {rows, cols}, data);
     }
 
+    /** The dimensions, a copy. */
     @Override
     public int[] shape() {
         return shape.clone();

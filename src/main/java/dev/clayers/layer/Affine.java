@@ -43,7 +43,9 @@ public final class Affine implements Layer {
     }
 
     @Override public String name() { return name; }
+    /** Features per input row: the rows of W. */
     public int inputs() { return w.rows(); }
+    /** Features per output row: the columns of W. */
     public int outputs() { return w.cols(); }
 
     @Override

@@ -17,6 +17,11 @@ public final class AveragePooling implements Layer {
     private Matrix out;
     private Matrix dx;
 
+    /**
+     * An average pooling layer named {@code name} over the windows of {@code g}.
+     *
+     * @throws IllegalArgumentException when {@code g} has padding
+     */
     public AveragePooling(Backend backend, String name, ConvGeometry g) {
         if (g.pad() != 0) throw new IllegalArgumentException(name + ": average pooling takes no padding, got " + g.describe());
         this.backend = backend;
@@ -25,6 +30,7 @@ public final class AveragePooling implements Layer {
     }
 
     @Override public String name() { return name; }
+    /** The images and windows this layer pools. */
     public ConvGeometry geometry() { return g; }
 
     @Override

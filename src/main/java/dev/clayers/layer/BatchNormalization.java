@@ -74,11 +74,12 @@ public final class BatchNormalization implements Layer, TrainingMode {
     }
 
     @Override public String name() { return name; }
+    /** Channels normalised, each with its own gamma, beta and running statistics. */
     public int channels() { return channels; }
 
     /** Training passes normalise with the batch's statistics and update the running averages. */
     @Override
-    public void setTraining(boolean training, int seed) { this.training = training; }
+    public void setTraining(boolean training, int seed, int firstRow) { this.training = training; }
 
     @Override
     public Matrix forward(Matrix x) {

@@ -55,7 +55,9 @@ public final class Convolution implements Layer {
     }
 
     @Override public String name() { return name; }
+    /** The input images, filter size, stride and padding. */
     public ConvGeometry geometry() { return g; }
+    /** Number of filters: the output channels. */
     public int filters() { return w.rows(); }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.List;
  * reuse across steps of one batch size and their release live here once.
  */
 abstract class ElementActivation implements Layer {
+    /** The backend the layer's buffers live on. */
     protected final Backend backend;
     private final String name;
     private final ElementOp forwardOp;

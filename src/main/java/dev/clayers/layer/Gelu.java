@@ -9,6 +9,7 @@ import dev.clayers.backend.ElementOp;
  * {@code dx = dout * gelu'(x)} (see {@link ElementOp#GELU_BACKWARD}).
  */
 public final class Gelu extends ElementActivation {
+    /** A GELU layer named {@code name} on {@code backend}. */
     public Gelu(Backend backend, String name) {
         super(backend, name, ElementOp.GELU_FORWARD, ElementOp.GELU_BACKWARD);
     }

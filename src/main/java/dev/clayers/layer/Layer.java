@@ -17,6 +17,10 @@ public interface Layer extends AutoCloseable {
     /** The layer's name, used as the prefix of its parameter names ({@code affine1}). */
     String name();
 
+    /**
+     * The layer's output for a batch {@code x} (one row per example); owned by the layer and overwritten by the next
+     * call.
+     */
     Matrix forward(Matrix x);
 
     /**

@@ -18,6 +18,7 @@ public final class MaxPooling implements Layer {
     private IntVector argmax;
     private Matrix dx;
 
+    /** A max pooling layer named {@code name} over the windows of {@code g}. */
     public MaxPooling(Backend backend, String name, ConvGeometry g) {
         this.backend = backend;
         this.name = name;
@@ -25,6 +26,7 @@ public final class MaxPooling implements Layer {
     }
 
     @Override public String name() { return name; }
+    /** The images and windows this layer pools. */
     public ConvGeometry geometry() { return g; }
 
     /** Where each window's maximum was in the last forward pass (in-plane index y*W + x), or null before one. */

@@ -4,6 +4,7 @@ package dev.clayers.layer;
 public final class NonFiniteLossException extends ArithmeticException {
     private static final long serialVersionUID = 1L;
 
+    /** An exception with this one-line message. */
     public NonFiniteLossException(String message) {
         super(message);
     }

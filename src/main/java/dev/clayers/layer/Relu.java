@@ -12,6 +12,7 @@ public final class Relu implements Layer {
     private Matrix mask;
     private Matrix dx;
 
+    /** A ReLU layer named {@code name} on {@code backend}. */
     public Relu(Backend backend, String name) {
         this.backend = backend;
         this.name = name;

@@ -17,6 +17,7 @@ public final class SoftmaxWithLoss implements AutoCloseable {
     /** The dout that {@link #dx} was computed for by {@link #forwardWithGradient}; NaN when none. */
     private float gradientScale = Float.NaN;
 
+    /** The loss layer on {@code backend}; its buffers are allocated at the first forward pass. */
     public SoftmaxWithLoss(Backend backend) {
         this.backend = backend;
     }
@@ -70,6 +71,12 @@ public final class SoftmaxWithLoss implements AutoCloseable {
     /** The probabilities of the last forward pass (owned by this layer). */
     public Matrix probs() { return probs; }
 
+    /**
+     * dL/dx of the last forward pass, scaled by {@code dout} (1 for the mean loss):
+     * {@code dout (probs - onehot) / rows}.
+     *
+     * @throws IllegalStateException before any forward pass
+     */
     public Matrix backward(float dout) {
         if (labels == null) throw new IllegalStateException("softmax-with-loss: backward before forward");
         if (dout == gradientScale) return dx;   // already computed by forwardWithGradient

@@ -25,9 +25,13 @@ import java.util.function.BiFunction;
  * five-point stencil keeps the truncation error at O(h^4).
  */
 public enum Activation {
+    /** ReLU, {@code max(0, x)}. */
     RELU("ReLU", Relu::new, 1e-2),
+    /** Sigmoid, {@code 1 / (1 + exp(-x))}. */
     SIGMOID("Sigmoid", Sigmoid::new, 4e-2),
+    /** Hyperbolic tangent. */
     TANH("Tanh", Tanh::new, 1e-2),
+    /** GELU in PyTorch's tanh approximation. */
     GELU("GELU", Gelu::new, 1e-2);
 
     private final String title;

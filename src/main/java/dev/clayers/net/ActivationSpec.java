@@ -5,8 +5,17 @@ import dev.clayers.layer.Layer;
 
 import java.util.Map;
 
-/** An element-wise activation; which one is the {@link Activation} constant. Id: its name ({@code relu}). */
+/**
+ * An element-wise activation; which one is the {@link Activation} constant. Id: its name ({@code relu}).
+ *
+ * @param activation the function applied to every element
+ */
 public record ActivationSpec(Activation activation) implements LayerSpec {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when activation is null
+     */
     public ActivationSpec {
         if (activation == null) throw new IllegalArgumentException("activation must not be null");
     }

@@ -20,6 +20,12 @@ import java.util.Random;
  * @param outputs features per row going out
  */
 public record AffineSpec(int inputs, int outputs) implements LayerSpec {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when a size is not positive or the weight matrix exceeds the caps of
+     *         {@link dev.clayers.Limits}
+     */
     public AffineSpec {
         if (inputs <= 0 || outputs <= 0) {
             throw new IllegalArgumentException("affine sizes must be positive, got " + inputs + " -> " + outputs);

@@ -9,8 +9,18 @@ import java.util.stream.Collectors;
 /**
  * The shape of a multi-layer perceptron: {@code input -> hidden... -> output}, one activation for
  * every hidden layer, softmax-with-loss on top.
+ *
+ * @param input      features per input row
+ * @param hidden     units of each hidden layer, input side first; may be empty
+ * @param output     classes: the outputs of the last affine layer
+ * @param activation the activation after every hidden layer
  */
 public record Architecture(int input, int[] hidden, int output, Activation activation) {
+    /**
+     * Copies {@code hidden}.
+     *
+     * @throws IllegalArgumentException when a size is not positive
+     */
     public Architecture {
         if (input <= 0 || output <= 0) {
             throw new IllegalArgumentException("input and output sizes must be positive, got " + input + " and " + output);
@@ -32,6 +42,7 @@ public record Architecture(int input, int[] hidden, int output, Activation activ
         }
     }
 
+    /** Hidden layer sizes, input side first; a copy. */
     @Override public int[] hidden() { return hidden.clone(); }
 
     /** Layer widths from input to output, e.g. {@code [784, 50, 10]}. */

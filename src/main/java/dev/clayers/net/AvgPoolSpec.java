@@ -6,13 +6,21 @@ import dev.clayers.layer.Layer;
 import dev.clayers.layer.AveragePooling;
 
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Average pooling per channel (PyTorch's {@code AvgPool2d}) over {@code window x window} windows moved by {@code stride} (no
  * padding). Id: {@code avgpool(30x24x24,2,2)} (input, window, stride).
+ *
+ * @param input  the shape of the images coming in
+ * @param window side of the square window in pixels
+ * @param stride pixels the window moves per step
  */
-public record AvgPoolSpec(ImageShape input, int window, int stride) implements LayerSpec {
+public record AvgPoolSpec(ImageShape input, int window, int stride) implements ImageLayerSpec {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when input is null or the window and stride do not fit it
+     */
     public AvgPoolSpec {
         if (input == null) throw new IllegalArgumentException("pooling input shape must not be null");
         PoolShape.geometry(input, window, stride);
@@ -23,7 +31,9 @@ public record AvgPoolSpec(ImageShape input, int window, int stride) implements L
         return new AvgPoolSpec(ImageShape.parse(args[0]), a[0], a[1]);
     }
 
+    /** The windows over the input images, as the backend's pooling ops take them. */
     public ConvGeometry geometry() { return PoolShape.geometry(input, window, stride); }
+    /** The pooled image shape: channels unchanged, {@code floor((H - window) / stride) + 1} rows and likewise columns. */
     public ImageShape output() { return PoolShape.output(input, geometry()); }
 
     @Override public String id() { return "avgpool(" + input.id() + "," + window + "," + stride + ")"; }
@@ -31,14 +41,7 @@ public record AvgPoolSpec(ImageShape input, int window, int stride) implements L
     @Override public String detail() { return "average " + window + "x" + window + ", stride " + stride; }
     @Override public long parameterCount() { return 0; }
     @Override public String kind() { return "avgpool"; }
-    @Override public int inputWidth() { return input.size(); }
-    @Override public Optional<ImageShape> inputImage() { return Optional.of(input); }
 
-    @Override
-    public int[] outputShape(int[] in, int position) {
-        ShapeRules.requireImage(this, input, in, position);
-        return ShapeRules.dims(output());
-    }
 
     @Override public <R> R accept(Visitor<R> visitor) { return visitor.avgPool(this); }
 

@@ -20,6 +20,10 @@ import java.util.Random;
  * default (PyTorch's {@code BatchNorm} uses 1e-5); another value is part of the id
  * ({@code batchnorm(30,576,eps=1.0E-5)}), so model files keep it. Files written before epsilon was
  * recorded read as 1e-6, which is what they were trained with.
+ *
+ * @param channels  values normalised separately, each with its own gamma and beta
+ * @param positions values per channel in a row: 1 after an affine layer, H*W after a conv layer
+ * @param epsilon   added to the variance before the square root, in (0, 1)
  */
 public record BatchNormSpec(int channels, int positions, float epsilon) implements LayerSpec {
     /** The book's {@code 10e-7}. */
@@ -28,6 +32,12 @@ public record BatchNormSpec(int channels, int positions, float epsilon) implemen
     /** The tensors of a batch-norm layer, in the order its constructor takes them. */
     private static final List<String> PARTS = List.of("gamma", "beta", "running_mean", "running_var");
 
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when channels or positions are not positive, the layer is wider than the limit,
+     *         or epsilon is outside (0, 1)
+     */
     public BatchNormSpec {
         if (channels <= 0 || positions <= 0) {
             throw new IllegalArgumentException("batch norm needs positive channels and positions, got " + channels + ", "

@@ -9,7 +9,6 @@ import dev.clayers.layer.Layer;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -18,8 +17,20 @@ import java.util.Random;
  * one bias per filter. Output {@code filters x OH x OW} with {@code OH = (H + 2 pad - kernel) / stride + 1}.
  * Id: {@code conv(1x28x28,30,5,1,0)} (input, filters, kernel, stride, pad). Stored as PyTorch keeps
  * it: W {@code (filters, channels, kernel, kernel)}, b {@code (filters)}.
+ *
+ * @param input   the shape of the images coming in
+ * @param filters number of filters: the output channels
+ * @param kernel  side of each square filter in pixels
+ * @param stride  pixels the filter moves per step
+ * @param pad     zeros added on every side of the input, less than {@code kernel}
  */
-public record ConvSpec(ImageShape input, int filters, int kernel, int stride, int pad) implements LayerSpec {
+public record ConvSpec(ImageShape input, int filters, int kernel, int stride, int pad) implements ImageLayerSpec {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when input is null, there is no filter, the geometry does not fit the input (see
+     *         {@link ConvGeometry}), or the layer exceeds the caps of {@link dev.clayers.Limits}
+     */
     public ConvSpec {
         if (input == null) throw new IllegalArgumentException("conv input shape must not be null");
         if (filters <= 0) throw new IllegalArgumentException("conv needs at least one filter, got " + filters);
@@ -61,14 +72,7 @@ public record ConvSpec(ImageShape input, int filters, int kernel, int stride, in
     @Override public long parameterCount() { return (long) filters * input.channels() * kernel * kernel + filters; }
     @Override public String id() { return "conv(" + input.id() + "," + filters + "," + kernel + "," + stride + "," + pad + ")"; }
     @Override public String kind() { return "conv"; }
-    @Override public int inputWidth() { return input.size(); }
-    @Override public Optional<ImageShape> inputImage() { return Optional.of(input); }
 
-    @Override
-    public int[] outputShape(int[] in, int position) {
-        ShapeRules.requireImage(this, input, in, position);
-        return ShapeRules.dims(output());
-    }
 
     @Override
     public List<TensorSpec> tensors(String name) {

@@ -108,6 +108,7 @@ public final class DeviceDataset implements AutoCloseable {
         return device.globalMemBytes() / 2;
     }
 
+    /** The host dataset the rows come from. */
     public Dataset host() { return host; }
 
     /** Whether the rows stay on the host ({@link #hostRows}) instead of on the device ({@link #images}). */
@@ -128,6 +129,7 @@ public final class DeviceDataset implements AutoCloseable {
         return labels;
     }
 
+    /** Number of rows. */
     public int size() { return host.size(); }
 
     /**

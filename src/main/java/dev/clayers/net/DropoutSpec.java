@@ -12,6 +12,11 @@ import java.util.Map;
  * @param ratio the fraction of units dropped, in [0, 1)
  */
 public record DropoutSpec(float ratio) implements LayerSpec {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when ratio is outside [0, 1)
+     */
     public DropoutSpec {
         if (!(ratio >= 0f && ratio < 1f)) throw new IllegalArgumentException("dropout ratio must be in [0, 1), got " + ratio);
     }

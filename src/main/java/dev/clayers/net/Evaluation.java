@@ -31,6 +31,12 @@ import java.util.Locale;
  *                   when not asked for; one entry per network output
  */
 public record Evaluation(double loss, int correct, int total, long[][] confusion, long[] rankCounts) {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when the counts disagree: {@code correct} outside {@code [0, total]}, a confusion
+     *         matrix that is not square or does not count {@code total} rows, rank counts that do not add up to {@code total}
+     */
     public Evaluation {
         if (total <= 0 || correct < 0 || correct > total) {
             throw new IllegalArgumentException("an evaluation needs 0 <= correct <= total and total > 0, got " + correct

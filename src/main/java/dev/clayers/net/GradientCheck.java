@@ -27,15 +27,39 @@ public final class GradientCheck {
     /** Offsets of the five-point stencil, in units of h (the centre term has weight 0). */
     private static final double[] STEPS = {1, -1, 2, -2};
 
-    /** Result for one parameter tensor. */
+    /**
+     * Result for one parameter tensor.
+     *
+     * @param name        the parameter ({@code affine1.W})
+     * @param entries     values in the tensor
+     * @param checked     entries compared
+     * @param kinks       entries skipped because the stencil crossed a kink (a ReLU or max-pool switch), where the
+     *                    numerical gradient means nothing
+     * @param meanAbsDiff mean |backprop - numerical| over the checked entries
+     * @param maxRelError largest relative error over the checked entries (see {@link GradientCheck#relativeError})
+     * @param maxAbsGrad  largest |backprop gradient| in the tensor, the scale of the relative error's floor
+     */
     public record ParamResult(String name, int entries, int checked, int kinks, double meanAbsDiff, double maxRelError,
                               double maxAbsGrad) {
+        /**
+         * Whether the tensor passes: mean absolute difference at most {@link GradientCheck#MEAN_ABS_TOLERANCE} and
+         * largest relative error at most {@link GradientCheck#MAX_REL_TOLERANCE}.
+         */
         public boolean pass() {
             return meanAbsDiff <= MEAN_ABS_TOLERANCE && maxRelError <= MAX_REL_TOLERANCE;
         }
     }
 
+    /**
+     * The result of {@link GradientCheck#run}.
+     *
+     * @param device the id of the backend checked
+     * @param batch rows in the batch the loss was taken over
+     * @param h the finite-difference step
+     * @param params one result per parameter tensor, in the network's order
+     */
     public record Report(String device, int batch, double h, List<ParamResult> params) {
+        /** Whether every parameter tensor passed. */
         public boolean pass() { return params.stream().allMatch(ParamResult::pass); }
     }
 

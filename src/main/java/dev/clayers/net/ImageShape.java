@@ -6,8 +6,18 @@ import dev.clayers.Limits;
  * The shape of one image in a batch: {@code channels x height x width}. A batch stays an
  * N x (C*H*W) matrix, each row one image in channel-major order (PyTorch's NCHW, flattened); this
  * record is how convolution and pooling layers know how a row is an image.
+ *
+ * @param channels channels per image (1 for grey, 3 for RGB)
+ * @param height   rows of pixels
+ * @param width    columns of pixels
  */
 public record ImageShape(int channels, int height, int width) {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when a size is not positive or an image holds more than
+     *         {@link dev.clayers.Limits#MAX_IMAGE_VALUES} values
+     */
     public ImageShape {
         if (channels <= 0 || height <= 0 || width <= 0) {
             throw new IllegalArgumentException("image shape must be positive, got " + channels + "x" + height + "x" + width);

@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  * <p>No flatten layer is needed: a pooled batch is already an N x (C*H*W) matrix, exactly what
  * an affine layer reads, in the order PyTorch's {@code flatten} gives.
  */
-public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpec, ConvSpec, MaxPoolSpec, AvgPoolSpec,
+public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpec, ImageLayerSpec,
         BatchNormSpec {
 
     /** The name in model files, e.g. {@code affine(784,256)}, {@code relu}, {@code dropout(0.2)}. */
@@ -86,12 +86,19 @@ public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpe
 
     /** One method per layer kind, for {@link #accept}. */
     interface Visitor<R> {
+        /** Handles an affine layer. */
         R affine(AffineSpec spec);
+        /** Handles a convolution. */
         R conv(ConvSpec spec);
+        /** Handles a max pooling layer. */
         R maxPool(MaxPoolSpec spec);
+        /** Handles an average pooling layer. */
         R avgPool(AvgPoolSpec spec);
+        /** Handles a batch normalization layer. */
         R batchNorm(BatchNormSpec spec);
+        /** Handles an element-wise activation. */
         R activation(ActivationSpec spec);
+        /** Handles a dropout layer. */
         R dropout(DropoutSpec spec);
     }
 
@@ -132,16 +139,48 @@ public sealed interface LayerSpec permits AffineSpec, ActivationSpec, DropoutSpe
         return new BatchNormSpec(shape.channels(), shape.height() * shape.width(), BatchNormSpec.DEFAULT_EPSILON);
     }
 
+    /**
+     * A convolution of {@code filters} square {@code kernel x kernel} filters over images of {@code input}, moved by
+     * {@code stride}, the input zero-padded by {@code pad} on every side.
+     *
+     * @throws IllegalArgumentException when the sizes do not fit (see {@link ConvSpec})
+     */
     static ConvSpec conv(ImageShape input, int filters, int kernel, int stride, int pad) {
         return new ConvSpec(input, filters, kernel, stride, pad);
     }
+    /**
+     * Max pooling per channel over {@code window x window} windows of {@code input} moved by {@code stride}, no padding.
+     *
+     * @throws IllegalArgumentException when the window does not fit the input
+     */
     static MaxPoolSpec maxPool(ImageShape input, int window, int stride) { return new MaxPoolSpec(input, window, stride); }
+    /**
+     * Average pooling per channel over {@code window x window} windows of {@code input} moved by {@code stride}, no
+     * padding.
+     *
+     * @throws IllegalArgumentException when the window does not fit the input
+     */
     static AvgPoolSpec avgPool(ImageShape input, int window, int stride) { return new AvgPoolSpec(input, window, stride); }
+    /**
+     * A fully connected layer {@code y = x W + b} from {@code inputs} to {@code outputs} features per row.
+     *
+     * @throws IllegalArgumentException when a size is not positive or too large
+     */
     static AffineSpec affine(int inputs, int outputs) { return new AffineSpec(inputs, outputs); }
+    /** ReLU, {@code max(0, x)} per element. */
     static ActivationSpec relu() { return new ActivationSpec(Activation.RELU); }
+    /** Sigmoid, {@code 1 / (1 + exp(-x))} per element. */
     static ActivationSpec sigmoid() { return new ActivationSpec(Activation.SIGMOID); }
+    /** Tanh per element. */
     static ActivationSpec tanh() { return new ActivationSpec(Activation.TANH); }
+    /** The element-wise activation {@code activation}. */
     static ActivationSpec activation(Activation activation) { return new ActivationSpec(activation); }
+    /**
+     * Dropout of a fraction {@code ratio} of the units, in [0, 1), while training (the kept ones scaled by
+     * {@code 1 / (1 - ratio)}); at prediction it passes everything unchanged.
+     *
+     * @throws IllegalArgumentException when ratio is outside [0, 1)
+     */
     static DropoutSpec dropout(float ratio) { return new DropoutSpec(ratio); }
 
     // ---- notation -------------------------------------------------------------------------------

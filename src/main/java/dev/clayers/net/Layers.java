@@ -70,11 +70,21 @@ public final class Layers {
     /** Max pooling over {@code window x window}, stride {@code window}. */
     public Layers maxPool(int window) { return maxPool(window, window); }
 
+    /**
+     * Max pooling over {@code window x window} windows moved by {@code stride}.
+     *
+     * @throws IllegalArgumentException when the last step puts out no images or the window does not fit them
+     */
     public Layers maxPool(int window, int stride) { return then(new MaxPoolSpec(image("max pooling"), window, stride)); }
 
     /** Average pooling over {@code window x window}, stride {@code window}. */
     public Layers avgPool(int window) { return avgPool(window, window); }
 
+    /**
+     * Average pooling over {@code window x window} windows moved by {@code stride}.
+     *
+     * @throws IllegalArgumentException when the last step puts out no images or the window does not fit them
+     */
     public Layers avgPool(int window, int stride) { return then(new AvgPoolSpec(image("average pooling"), window, stride)); }
 
     /** Batch normalization per channel of images, or per feature of rows, with the book's epsilon. */
@@ -90,11 +100,20 @@ public final class Layers {
     /** A fully connected layer of {@code units} outputs (an image is read flattened, as PyTorch's flatten gives it). */
     public Layers dense(int units) { return then(new AffineSpec(width(), units)); }
 
+    /** ReLU after the last step. */
     public Layers relu() { return activation(Activation.RELU); }
+    /** Sigmoid after the last step. */
     public Layers sigmoid() { return activation(Activation.SIGMOID); }
+    /** Tanh after the last step. */
     public Layers tanh() { return activation(Activation.TANH); }
+    /** GELU after the last step. */
     public Layers gelu() { return activation(Activation.GELU); }
 
+    /**
+     * The activation {@code a} after the last step.
+     *
+     * @throws IllegalArgumentException when there is no step yet
+     */
     public Layers activation(Activation a) {
         if (specs.isEmpty()) throw new IllegalArgumentException("an activation cannot come first: add a conv or dense layer");
         return then(new ActivationSpec(a));

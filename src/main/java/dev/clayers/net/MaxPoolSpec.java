@@ -6,13 +6,17 @@ import dev.clayers.layer.Layer;
 import dev.clayers.layer.MaxPooling;
 
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Max pooling per channel over {@code window x window} windows moved by {@code stride} (no
  * padding). Id: {@code maxpool(30x24x24,2,2)} (input, window, stride).
  */
-public record MaxPoolSpec(ImageShape input, int window, int stride) implements LayerSpec {
+public record MaxPoolSpec(ImageShape input, int window, int stride) implements ImageLayerSpec {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException when input is null or the window and stride do not fit it
+     */
     public MaxPoolSpec {
         if (input == null) throw new IllegalArgumentException("pooling input shape must not be null");
         PoolShape.geometry(input, window, stride);
@@ -23,7 +27,9 @@ public record MaxPoolSpec(ImageShape input, int window, int stride) implements L
         return new MaxPoolSpec(ImageShape.parse(args[0]), a[0], a[1]);
     }
 
+    /** The windows over the input images, as the backend's pooling ops take them. */
     public ConvGeometry geometry() { return PoolShape.geometry(input, window, stride); }
+    /** The pooled image shape: channels unchanged, {@code floor((H - window) / stride) + 1} rows and likewise columns. */
     public ImageShape output() { return PoolShape.output(input, geometry()); }
 
     @Override public String id() { return "maxpool(" + input.id() + "," + window + "," + stride + ")"; }
@@ -31,14 +37,7 @@ public record MaxPoolSpec(ImageShape input, int window, int stride) implements L
     @Override public String detail() { return "max " + window + "x" + window + ", stride " + stride; }
     @Override public long parameterCount() { return 0; }
     @Override public String kind() { return "pool"; }
-    @Override public int inputWidth() { return input.size(); }
-    @Override public Optional<ImageShape> inputImage() { return Optional.of(input); }
 
-    @Override
-    public int[] outputShape(int[] in, int position) {
-        ShapeRules.requireImage(this, input, in, position);
-        return ShapeRules.dims(output());
-    }
 
     @Override public <R> R accept(Visitor<R> visitor) { return visitor.maxPool(this); }
 

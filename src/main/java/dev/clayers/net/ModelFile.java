@@ -49,9 +49,15 @@ public final class ModelFile {
     /**
      * A loaded model: the layer list, the weights by name, the file's metadata and the normaliser
      * of its inputs (null for none).
+     *
+     * @param layers     the layer list, in order
+     * @param weights    every tensor by name ({@code affine1.W}), row-major
+     * @param metadata   the file's string metadata (format, training settings)
+     * @param normaliser applied to inputs before the network, or null for none
      */
     public record Model(List<LayerSpec> layers, Map<String, float[]> weights, Map<String, String> metadata,
                         Normaliser normaliser) {
+        /** Copies the layer list into an unmodifiable one. */
         public Model {
             layers = List.copyOf(layers);
         }

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code conv30k5}: 30 filters of 5x5, stride 1, no padding; {@code conv16k3p1},
  *       {@code conv32k3s2p1} add padding ({@code p}) and stride ({@code s})</li>
- *   <li>{@code pool2}: 2x2 max pooling with stride 2; {@code pool3s2} sets the stride</li>
+ *   <li>{@code pool2}: 2x2 max pooling with stride 2; {@code pool3s2} sets the stride;
+ *       {@code avgpool2}: average pooling (PyTorch's {@code AvgPool2d})</li>
  *   <li>{@code 100}: affine layer of 100 units (dropout after its activation when asked)</li>
  *   <li>a {@code bn} suffix ({@code conv30k5bn}, {@code 100bn}) puts batch normalization between
  *       the layer and its activation, per channel after a conv layer, per feature after an affine one</li>
@@ -26,11 +27,11 @@ public final class NetSpec {
 
     private static final Pattern CONV = Pattern.compile("conv(\\d+)k(\\d+)(?:s(\\d+))?(?:p(\\d+))?(?:s(\\d+))?(bn)?");
     private static final Pattern AFFINE = Pattern.compile("(\\d+)(bn)?");
-    private static final Pattern POOL = Pattern.compile("pool(\\d+)(?:s(\\d+))?");
+    private static final Pattern POOL = Pattern.compile("(avg)?pool(\\d+)(?:s(\\d+))?");
 
     /** What {@code --net} accepts, for help texts and messages. */
     public static final String SYNTAX = "steps joined by '-': convFkK[sS][pP] (F filters KxK, stride S, padding P),"
-            + " poolW[sS] (WxW max pooling, stride S, default W), N (affine layer of N units); a 'bn' suffix on a conv or"
+            + " poolW[sS] (WxW max pooling, stride S, default W), avgpoolW[sS] (average pooling), N (affine layer of N units); a 'bn' suffix on a conv or"
             + " affine step adds batch normalization before its activation";
 
     /**
@@ -63,10 +64,17 @@ public final class NetSpec {
                     width = image.size();
                 } else if (p.matches()) {
                     if (image == null) throw new IllegalArgumentException("pooling needs an image, not the rows an affine layer gives");
-                    int window = number(p.group(1), "window");
-                    MaxPoolSpec pool = LayerSpec.maxPool(image, window, p.group(2) == null ? window : number(p.group(2), "stride"));
-                    out.add(pool);
-                    image = pool.output();
+                    int window = number(p.group(2), "window");
+                    int stride = p.group(3) == null ? window : number(p.group(3), "stride");
+                    if (p.group(1) != null) {
+                        AvgPoolSpec pool = LayerSpec.avgPool(image, window, stride);
+                        out.add(pool);
+                        image = pool.output();
+                    } else {
+                        MaxPoolSpec pool = LayerSpec.maxPool(image, window, stride);
+                        out.add(pool);
+                        image = pool.output();
+                    }
                     width = image.size();
                 } else if (AFFINE.matcher(step).matches()) {
                     Matcher a = AFFINE.matcher(step);

@@ -231,6 +231,7 @@ public final class Sequential implements AutoCloseable {
         return weights;
     }
 
+    /** The backend the network's buffers live on. */
     public Backend backend() { return backend; }
 
     /**
@@ -277,6 +278,7 @@ public final class Sequential implements AutoCloseable {
 
     /** The perceptron this network is, when it is one (see {@link Architecture#of}). */
     public java.util.Optional<Architecture> architecture() { return Architecture.of(specs); }
+    /** The bound layers in order, unmodifiable; the softmax-with-loss on top is not among them. */
     public List<Layer> layers() { return layers; }
     /** Every parameter in layer order, each with its gradient buffer. */
     public List<Param> params() { return params; }
@@ -342,18 +344,32 @@ public final class Sequential implements AutoCloseable {
      * so the same seed gives the same masks on every device (and in a resumed run).
      */
     public float gradient(Matrix x, IntVector t, int dropoutSeed) {
+        return gradient(x, t, dropoutSeed, 0, 1f);
+    }
+
+    /**
+     * {@link #gradient(Matrix, IntVector, int)} for one share of a larger batch, as a device of
+     * several computes it: the rows of {@code x} are rows {@code firstRow ..} of the whole batch
+     * (dropout draws those rows' masks), and the gradient of the share's mean loss is multiplied
+     * by {@code lossScale}, the share's fraction of the batch, so that the shares' gradients add
+     * up to the gradient of the whole batch's mean loss. Returns the share's mean loss, unscaled.
+     */
+    public float gradient(Matrix x, IntVector t, int dropoutSeed, int firstRow, float lossScale) {
+        if (!(lossScale > 0) || !Float.isFinite(lossScale)) {
+            throw new IllegalArgumentException("loss scale must be a positive number, got " + lossScale);
+        }
         lock.lock();
         try {
-            setTraining(true, dropoutSeed);
+            setTraining(true, dropoutSeed, firstRow);
             Backend.Pending loss;
             try {
-                loss = lastLayer.forwardWithGradientAsync(predict(x), t, 1f);
+                loss = lastLayer.forwardWithGradientAsync(predict(x), t, lossScale);
             } finally {
-                setTraining(false, 0);
+                setTraining(false, 0, 0);
             }
             // The backward pass is enqueued before the loss is waited for, so the device goes on with
             // it while the loss travels back (and a diverged loss still throws before any update).
-            Matrix dout = lastLayer.backward(1f);   // computed with the loss, in the same pass
+            Matrix dout = lastLayer.backward(lossScale);   // computed with the loss, in the same pass
             for (int i = layers.size() - 1; i >= 0; i--) dout = layers.get(i).backward(dout);
             return loss.get();
         } finally {
@@ -368,9 +384,14 @@ public final class Sequential implements AutoCloseable {
      * sets it and must set it back. Training-mode passes update batch norm's running averages.
      */
     public void setTraining(boolean training, int dropoutSeed) {
+        setTraining(training, dropoutSeed, 0);
+    }
+
+    /** {@link #setTraining(boolean, int)} for a share of a batch starting at row {@code firstRow} ({@link TrainingMode}). */
+    private void setTraining(boolean training, int dropoutSeed, int firstRow) {
         lock.lock();
         try {
-            for (Layer l : layers) if (l instanceof TrainingMode m) m.setTraining(training, dropoutSeed);
+            for (Layer l : layers) if (l instanceof TrainingMode m) m.setTraining(training, dropoutSeed, firstRow);
         } finally {
             lock.unlock();
         }

@@ -10,12 +10,19 @@ import java.util.Locale;
  * @param value the fixed std when kind is {@code std}
  */
 public record WeightInit(String kind, double value) {
+    /** The book's fixed std 0.01 for every layer. */
     public static final WeightInit BOOK = new WeightInit("std", 0.01);
     /** He: std sqrt(2 / fan-in), for ReLU networks; the default of {@link Sequential#of(dev.clayers.backend.Backend, LayerSpec...)}. */
     public static final WeightInit HE = new WeightInit("he", 0);
     /** Xavier: std sqrt(1 / fan-in), for sigmoid networks. */
     public static final WeightInit XAVIER = new WeightInit("xavier", 0);
 
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException for a kind other than {@code std}, {@code he} or {@code xavier}, or a {@code std}
+     *         that is not a positive number
+     */
     public WeightInit {
         if (!kind.equals("std") && !kind.equals("he") && !kind.equals("xavier")) {
             throw new IllegalArgumentException("unknown weight init '" + kind + "'");

@@ -8,6 +8,7 @@ package dev.clayers.onnx;
 public final class OnnxFormatException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** A problem with {@code source} (the file); the message is {@code source: message}. */
     public OnnxFormatException(String source, String message) {
         super(source + ": " + message);
     }

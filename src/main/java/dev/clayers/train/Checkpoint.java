@@ -28,6 +28,7 @@ import java.util.Map;
  * Written atomically, so an interrupted run loses at most the epoch in progress.
  */
 public final class Checkpoint {
+    /** Name of the checkpoint file in the checkpoint folder. */
     public static final String FILE = "checkpoint.safetensors";
     private static final String OPT = "optimizer/";
     // NaN is kept: an epoch without a validation set has no validation loss.
@@ -41,6 +42,11 @@ public final class Checkpoint {
      * @param options  the run's options (listener, checkpoint directory and stop epoch are not kept)
      * @param settings the options as saved, plus the run's {@link FitOptions#checkpointMetadata()}
      *                 (and {@code data}, where the data came from, when it was given)
+     * @param epoch          the last finished epoch; a resumed run starts after it
+     * @param optimizerSteps updates applied so far (Adam's bias correction)
+     * @param metrics        one entry per finished epoch
+     * @param model          the network after {@code epoch}
+     * @param optimizerState the optimizer's per-parameter buffers by name (momentum, squared-gradient averages)
      */
     public record State(FitOptions options, Map<String, String> settings, int epoch, long optimizerSteps,
                         List<EpochMetrics> metrics, ModelFile.Model model, Map<String, float[]> optimizerState) {
@@ -48,6 +54,7 @@ public final class Checkpoint {
         public String data(String fallback) { return settings.getOrDefault("data", fallback); }
     }
 
+    /** The checkpoint file in {@code dir}. */
     public static Path file(Path dir) { return dir.resolve(FILE); }
 
     /** Saves atomically: the network, the optimizer state, the options, the epoch just finished and the metrics so far. */
@@ -89,6 +96,12 @@ public final class Checkpoint {
         ModelFile.save(dir.resolve(BEST_FILE), net, meta);
     }
 
+    /**
+     * Reads the checkpoint in {@code dir}, as written after an epoch, to resume the run.
+     *
+     * @throws java.nio.file.NoSuchFileException when {@code dir} holds no checkpoint
+     * @throws IOException when the file cannot be read or is not a checkpoint
+     */
     public static State load(Path dir) throws IOException {
         Path f = file(dir);
         if (!Files.isRegularFile(f)) {

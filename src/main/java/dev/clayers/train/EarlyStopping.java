@@ -20,15 +20,20 @@ public record EarlyStopping(Monitor monitor, int patience, double minDelta, bool
     public enum Monitor {
         /** The validation loss, or the training loss when there is no validation set (the default). */
         LOSS(false),
+        /** The loss on the validation set. */
         VALIDATION_LOSS(false),
+        /** The accuracy on the validation set. */
         VALIDATION_ACCURACY(true),
+        /** The loss on the training set. */
         TRAIN_LOSS(false),
+        /** The accuracy on the training set. */
         TRAIN_ACCURACY(true);
 
         private final boolean higherIsBetter;
 
         Monitor(boolean higherIsBetter) { this.higherIsBetter = higherIsBetter; }
 
+        /** Whether a larger figure is better (accuracies) rather than a smaller one (losses). */
         public boolean higherIsBetter() { return higherIsBetter; }
 
         /** The figure in an epoch's metrics; NaN where a validation figure is asked without a validation set. */
@@ -49,6 +54,12 @@ public record EarlyStopping(Monitor monitor, int patience, double minDelta, bool
         }
     }
 
+    /**
+     * Checks the components.
+     *
+     * @throws InvalidOptionException when the monitor is null, patience is below 1 or minDelta is not a number
+     *         {@code >= 0}
+     */
     public EarlyStopping {
         if (monitor == null) throw new InvalidOptionException("earlyStopping", "needs a monitor");
         if (patience < 1) throw new InvalidOptionException("earlyStopping", "patience must be >= 1, got " + patience);

@@ -6,6 +6,16 @@ package dev.clayers.train;
  * validation set the validation figures are NaN. (The components keep their first names,
  * {@code testLoss} and {@code testAccuracy}, so checkpoints written before stay readable; read them as
  * {@link #validationLoss()} and {@link #validationAccuracy()}.)
+ *
+ * @param epoch            the epoch, 1-based
+ * @param iterations       optimizer updates since the run began, this epoch's included
+ * @param trainLoss        mean of the epoch's batch losses
+ * @param trainAccuracy    accuracy over the training set after the epoch, in [0, 1]
+ * @param testLoss         loss on the validation set after the epoch; NaN without one
+ * @param testAccuracy     accuracy on the validation set after the epoch, in [0, 1]; NaN without one
+ * @param samplesPerSecond training rows per second of the epoch's updates
+ * @param seconds          wall time of the epoch's updates
+ * @param evalSeconds      wall time of the evaluation after the epoch
  */
 public record EpochMetrics(int epoch, long iterations, double trainLoss, double trainAccuracy, double testLoss,
                            double testAccuracy, double samplesPerSecond, double seconds, double evalSeconds) {

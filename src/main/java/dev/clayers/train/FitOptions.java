@@ -43,6 +43,11 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
     /** Largest {@link #augment} shift: beyond this a 28x28 digit leaves the frame. */
     public static final int MAX_SHIFT = 8;
 
+    /**
+     * Checks every option and fills the defaults (no metadata, a listener that does nothing).
+     *
+     * @throws InvalidOptionException naming the first option with a value it cannot take
+     */
     public FitOptions {
         if (batch <= 0) throw new InvalidOptionException("batch", "must be positive, got " + batch);
         if (batch > Limits.MAX_BATCH) {
@@ -70,6 +75,7 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
         if (listener == null) listener = new Trainer.Listener() {};
     }
 
+    /** A builder holding the defaults (see {@link Builder}). */
     public static Builder builder() { return new Builder(); }
 
     /** A builder holding these options, to change some. */
@@ -156,14 +162,32 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
 
         private Builder() {}
 
+        /**
+         * Passes over the training set, positive (default 20); with {@link #sampledIterations} the epoch-equivalents to
+         * report.
+         */
         public Builder epochs(int v) { epochs = v; return this; }
+        /** Mini-batch size in rows, 1 to {@link Limits#MAX_BATCH} (default 100). */
         public Builder batch(int v) { batch = v; return this; }
+        /** The update rule (default {@link Optimizer.Kind#ADAM}). */
         public Builder optimizer(Optimizer.Kind v) { optimizer = v; return this; }
+        /** Step size at the start of the schedule, positive and finite (default 0.002). */
         public Builder learningRate(float v) { learningRate = v; return this; }
+        /** How the step size changes over the epochs (default {@link Schedule#COSINE}). */
         public Builder schedule(Schedule v) { schedule = v; return this; }
+        /** L2 penalty lambda on the weights (not biases), {@code >= 0}; 0, the default, for none. */
         public Builder weightDecay(float v) { weightDecay = v; return this; }
+        /**
+         * Largest random shift of training images in pixels, 0 to {@link FitOptions#MAX_SHIFT}; 0, the default, for
+         * none. Image data only.
+         */
         public Builder augment(int v) { augment = v; return this; }
+        /** Seeds the batch order, dropout masks and shifts (default 42); the initial weights are the network's. */
         public Builder seed(long v) { seed = v; return this; }
+        /**
+         * The book's recipe: this many iterations of batches sampled with replacement; 0, the default, shuffles a pass
+         * per epoch instead.
+         */
         public Builder sampledIterations(int v) { sampledIterations = v; return this; }
         /**
          * Stops when the validation loss (the training loss without a validation set) has not
@@ -179,9 +203,16 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
         public Builder earlyStopping(EarlyStopping v) { earlyStopping = v; return this; }
         /** With a checkpoint folder: keep the best epoch's network as {@code best.safetensors} there. */
         public Builder keepBest(boolean v) { keepBest = v; return this; }
+        /**
+         * Stops after this epoch, leaving the checkpoint to resume (needs a {@link #checkpointDir}); 0, the default,
+         * runs every epoch.
+         */
         public Builder stopAfterEpoch(int v) { stopAfterEpoch = v; return this; }
+        /** Keeps the latest checkpoint in this folder after every epoch; null, the default, for none. */
         public Builder checkpointDir(Path v) { checkpointDir = v; return this; }
+        /** Extra settings stored in the checkpoints and given back by {@link Checkpoint#load}; null for none. */
         public Builder checkpointMetadata(Map<String, String> v) { checkpointMetadata = v; return this; }
+        /** Told of progress on the training thread, and may stop the run; null for a listener that does nothing. */
         public Builder listener(Trainer.Listener v) { listener = v; return this; }
 
         /** @throws InvalidOptionException naming the first option with a value it cannot take */

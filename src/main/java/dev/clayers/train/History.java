@@ -23,6 +23,7 @@ public record History(List<EpochMetrics> epochs, Stop stopped, int bestEpoch) {
         STOP_AFTER
     }
 
+    /** Copies the epoch list into an unmodifiable one. */
     public History {
         epochs = List.copyOf(epochs);
     }

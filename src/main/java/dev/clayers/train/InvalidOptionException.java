@@ -7,7 +7,9 @@ package dev.clayers.train;
  */
 public final class InvalidOptionException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
+    /** The option as the API names it ({@code batch}). */
     private final String option;
+    /** What is wrong with its value ({@code must be positive, got 0}). */
     private final String problem;
 
     /**

@@ -17,12 +17,19 @@ import java.util.Map;
 public abstract sealed class Optimizer implements AutoCloseable
         permits Optimizer.Sgd, Optimizer.Momentum, Optimizer.AdaGrad, Optimizer.RmsProp, Optimizer.Adam {
 
+    /** The backend the parameters and the optimizer's state live on. */
     protected final Backend backend;
+    /** The current step size, positive; {@link #setLearningRate} changes it. */
     protected float lr;
     /** Updates applied so far (Adam's bias correction needs it; checkpoints keep it). */
     protected long steps;
     private final Map<String, Matrix> state = new LinkedHashMap<>();
 
+    /**
+     * For subclasses: an optimizer on {@code backend} with step size {@code lr}.
+     *
+     * @throws IllegalArgumentException when lr is not a positive number
+     */
     protected Optimizer(Backend backend, float lr) {
         if (!(lr > 0) || !Float.isFinite(lr)) {
             throw new IllegalArgumentException("learning rate must be a positive number, got " + lr);
@@ -36,18 +43,23 @@ public abstract sealed class Optimizer implements AutoCloseable
      * decay 0.99; Adam's beta1 0.9, beta2 0.999). The one place a name becomes an optimizer.
      */
     public enum Kind {
+        /** Plain SGD. */
         SGD {
             @Override public Optimizer create(Backend backend, float lr) { return new Sgd(backend, lr); }
         },
+        /** SGD with momentum 0.9. */
         MOMENTUM {
             @Override public Optimizer create(Backend backend, float lr) { return new Momentum(backend, lr, 0.9f); }
         },
+        /** AdaGrad. */
         ADAGRAD {
             @Override public Optimizer create(Backend backend, float lr) { return new AdaGrad(backend, lr); }
         },
+        /** RMSprop with decay 0.99. */
         RMSPROP {
             @Override public Optimizer create(Backend backend, float lr) { return new RmsProp(backend, lr, 0.99f); }
         },
+        /** Adam with beta1 0.9 and beta2 0.999. */
         ADAM {
             @Override public Optimizer create(Backend backend, float lr) { return new Adam(backend, lr, 0.9f, 0.999f); }
         };
@@ -76,6 +88,7 @@ public abstract sealed class Optimizer implements AutoCloseable
     /** {@code sgd}, {@code momentum}, ... */
     public abstract String kind();
 
+    /** The current step size. */
     public float learningRate() { return lr; }
 
     /** Changes the step size from the next update on (learning-rate schedules). */
@@ -85,6 +98,7 @@ public abstract sealed class Optimizer implements AutoCloseable
         }
         this.lr = lr;
     }
+    /** Updates applied so far ({@link #step} calls, counted across a resumed checkpoint). */
     public long steps() { return steps; }
 
     /**
@@ -96,10 +110,13 @@ public abstract sealed class Optimizer implements AutoCloseable
         update(params);
     }
 
+    /** Applies one update to every parameter; {@link #step} has already counted it. */
     protected abstract void update(List<Param> params);
 
+    /** The value matrices of {@code params}, in order. */
     protected static List<Matrix> values(List<Param> params) { return params.stream().map(Param::value).toList(); }
 
+    /** The gradient matrices of {@code params}, in order. */
     protected static List<Matrix> grads(List<Param> params) { return params.stream().map(Param::grad).toList(); }
 
     /** The state buffers {@code <param>.<suffix>} of these parameters, created on first use. */
@@ -167,6 +184,7 @@ public abstract sealed class Optimizer implements AutoCloseable
 
     /** Plain SGD: {@code p -= lr * g}. */
     public static final class Sgd extends Optimizer {
+        /** SGD with step size {@code lr} on {@code backend}. */
         public Sgd(Backend backend, float lr) { super(backend, lr); }
         @Override public String kind() { return "sgd"; }
         @Override protected List<String> stateSuffixes() { return List.of(); }
@@ -176,6 +194,7 @@ public abstract sealed class Optimizer implements AutoCloseable
     /** Momentum: {@code v = m v - lr g; p += v}. */
     public static final class Momentum extends Optimizer {
         private final float momentum;
+        /** Momentum with step size {@code lr} and momentum {@code momentum} (the book's 0.9). */
         public Momentum(Backend backend, float lr, float momentum) {
             super(backend, lr);
             this.momentum = momentum;
@@ -191,6 +210,7 @@ public abstract sealed class Optimizer implements AutoCloseable
     public static final class AdaGrad extends Optimizer {
         /** Keeps the first division finite when h is still zero (the book's 1e-7). */
         private static final float EPS = 1e-7f;
+        /** AdaGrad with step size {@code lr}. */
         public AdaGrad(Backend backend, float lr) { super(backend, lr); }
         @Override public String kind() { return "adagrad"; }
         @Override protected List<String> stateSuffixes() { return List.of("h"); }
@@ -208,6 +228,7 @@ public abstract sealed class Optimizer implements AutoCloseable
         /** Keeps the first division finite when h is still zero (the book's 1e-7). */
         private static final float EPS = 1e-7f;
         private final float decay;
+        /** RMSprop with step size {@code lr} and decay {@code decay} of the squared-gradient average (the book's 0.99). */
         public RmsProp(Backend backend, float lr, float decay) {
             super(backend, lr);
             if (!(decay >= 0f && decay < 1f)) throw new IllegalArgumentException("RMSprop decay must be in [0, 1), got " + decay);
@@ -226,6 +247,10 @@ public abstract sealed class Optimizer implements AutoCloseable
         private static final float EPS = 1e-7f;
         private final float beta1;
         private final float beta2;
+        /**
+         * Adam with step size {@code lr} and decays {@code beta1}, {@code beta2} of the gradient's first and second
+         * moment averages (the book's 0.9 and 0.999).
+         */
         public Adam(Backend backend, float lr, float beta1, float beta2) {
             super(backend, lr);
             this.beta1 = beta1;

@@ -273,7 +273,7 @@ public final class Trainer implements AutoCloseable {
      * update come from the initialisation; a weight decay whose step {@code lr * lambda} exceeds 1
      * flips and grows the weights each step; otherwise the learning rate is the usual culprit.
      */
-    private String likelyCause() {
+    String likelyCause() {
         float maxWeight = 0;
         for (Param p : net.params()) {
             for (float v : net.backend().download(p.value())) maxWeight = Math.max(maxWeight, Math.abs(v));
@@ -291,7 +291,7 @@ public final class Trainer implements AutoCloseable {
         return "lower the learning rate (now " + lr + ")";
     }
 
-    private static int[] permutation(int n, Random rng) {
+    static int[] permutation(int n, Random rng) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;
         for (int i = n - 1; i > 0; i--) {

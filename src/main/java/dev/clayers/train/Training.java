@@ -42,7 +42,34 @@ public final class Training {
      * @throws UncheckedIOException when a checkpoint cannot be written
      */
     public static History fit(Sequential net, Dataset train, Dataset validation, FitOptions options) {
-        return run(net, train, validation, options, null);
+        return run(net, List.of(), train, validation, options, null);
+    }
+
+    /**
+     * {@link #fit(Sequential, Dataset, Dataset, FitOptions)} on several devices at once, by
+     * synchronous data parallelism: {@code net} lives on {@code devices.get(0)} and every other
+     * device gets a replica of it for the run; each step splits the batch into equal shares, one
+     * per device, computed at the same time on one host thread per device, adds their gradients
+     * in device order and applies the same update on every device (see {@link DataParallel} for
+     * what is guaranteed). {@code net} ends with the trained weights; the replicas are closed.
+     * One device is exactly {@link #fit(Sequential, Dataset, Dataset, FitOptions)}.
+     *
+     * <pre>{@code
+     * List<Backend> devices = Backends.openEach("opencl:0:0,opencl:0:1");
+     * try (Sequential net = Sequential.of(devices.get(0), affine(784, 100), relu(), affine(100, 10))) {
+     *     Training.fit(net, devices, train, test, FitOptions.builder().batch(200).epochs(5).build());
+     * } finally {
+     *     devices.forEach(Backend::close);
+     * }
+     * }</pre>
+     *
+     * @param devices the devices, the network's first, each once
+     * @throws IllegalArgumentException when a device is listed twice or the first is not the network's
+     * @throws InvalidOptionException   when the batch has fewer rows than there are devices
+     */
+    public static History fit(Sequential net, List<Backend> devices, Dataset train, Dataset validation, FitOptions options) {
+        DataParallel.checkDevices(net, devices, options.batch());
+        return run(net, devices.subList(1, devices.size()), train, validation, options, null);
     }
 
     /**
@@ -59,7 +86,15 @@ public final class Training {
             throw new InvalidOptionException("epochs", options.epochs() + " is not more than the " + state.epoch()
                     + " epochs the checkpoint already finished");
         }
-        return run(net, train, validation, options, state);
+        return run(net, List.of(), train, validation, options, state);
+    }
+
+    /** {@link #resume(Sequential, Dataset, Dataset, FitOptions, Checkpoint.State)} on several devices, as {@link #fit(Sequential, List, Dataset, Dataset, FitOptions)} trains. */
+    public static History resume(Sequential net, List<Backend> devices, Dataset train, Dataset validation, FitOptions options,
+                                 Checkpoint.State state) {
+        DataParallel.checkDevices(net, devices, options.batch());
+        if (state.epoch() >= options.epochs()) return resume(net, train, validation, options, state);   // its one-line error
+        return run(net, devices.subList(1, devices.size()), train, validation, options, state);
     }
 
     /**
@@ -67,7 +102,7 @@ public final class Training {
      * on the same backend waits for this one instead of interleaving its steps (which crashed
      * OpenCL drivers). A second fit of the same network from another thread is an error at once.
      */
-    private static History run(Sequential net, Dataset train, Dataset validation, FitOptions options,
+    private static History run(Sequential net, List<Backend> others, Dataset train, Dataset validation, FitOptions options,
                                Checkpoint.State resumed) {
         if (net == null || train == null || options == null) {
             throw new IllegalArgumentException("fit needs a network, a training set and options; got "
@@ -77,7 +112,7 @@ public final class Training {
         try {
             net.lock().lock();
             try {
-                return runLocked(net, train, validation, options, resumed);
+                return runLocked(net, others, train, validation, options, resumed);
             } finally {
                 net.lock().unlock();
             }
@@ -86,24 +121,30 @@ public final class Training {
         }
     }
 
-    private static History runLocked(Sequential net, Dataset train, Dataset validation, FitOptions options,
-                                     Checkpoint.State resumed) {
+    private static History runLocked(Sequential net, List<Backend> others, Dataset train, Dataset validation,
+                                     FitOptions options, Checkpoint.State resumed) {
         Backend be = net.backend();
         net.checkData(train);
         List<EpochMetrics> history = new ArrayList<>(resumed == null ? List.of() : resumed.metrics());
         // Sets larger than the device's data budget stay on the host and stream (Trainer), with the
-        // same numbers; the network's normaliser is applied on the way up.
-        long budget = DeviceDataset.budgetBytes(be.info());
+        // same numbers; the network's normaliser is applied on the way up. Several devices keep the
+        // sets resident on each (DataParallel gathers every share on its own device).
+        long budget = others.isEmpty() ? DeviceDataset.budgetBytes(be.info()) : Long.MAX_VALUE;
         long trainBytes = DeviceDataset.bytes(train);
         long left = trainBytes <= budget ? budget - trainBytes : budget;
-        checkMemory(net, train, validation, options, budget);
+        checkMemory(net, be, train, validation, options, budget);
+        for (Backend other : others) checkMemory(net, other, train, validation, options, budget);
         if (options.checkpointDir() != null) prepareCheckpointDir(options.checkpointDir());
         dev.clayers.data.Normaliser normaliser = net.normaliser().orElse(null);
         try (Optimizer opt = options.optimizer().create(be, options.learningRate());
              DeviceDataset tr = DeviceDataset.within(be, train, normaliser, budget);
              DeviceDataset va = validation == null ? null : DeviceDataset.within(be, validation, normaliser, left);
-             Trainer trainer = new Trainer(net, opt, tr, va, options)) {
+             Trainer trainer = new Trainer(net, opt, tr, va, options);
+             // Several devices: replicas on the others; checkpoints, early stopping and evaluation stay on net.
+             DataParallel parallel = others.isEmpty() ? null : new DataParallel(net, opt, tr, va, trainer,
+                     devices(net, others), options)) {
             if (resumed != null) Checkpoint.restore(resumed, net, opt);
+            if (parallel != null && resumed != null) parallel.copyOptimizerFromFirst();
             int first = resumed == null ? 1 : resumed.epoch() + 1;
             EarlyStopping stopping = options.earlyStopping();
             EarlyStopping.Monitor monitor = stopping == null ? EarlyStopping.Monitor.LOSS : stopping.monitor();
@@ -119,7 +160,8 @@ public final class Training {
             Map<String, float[]> bestWeights = null;
             History.Stop stop = History.Stop.COMPLETED;
             for (int epoch = first; epoch <= options.epochs(); epoch++) {
-                EpochMetrics m = trainer.runEpoch(epoch, options.listener());
+                EpochMetrics m = parallel != null ? parallel.runEpoch(epoch, options.listener())
+                        : trainer.runEpoch(epoch, options.listener());
                 requireFiniteWeights(net, epoch);
                 history.add(m);
                 if (options.checkpointDir() != null) {
@@ -163,6 +205,13 @@ public final class Training {
         }
     }
 
+    private static List<Backend> devices(Sequential net, List<Backend> others) {
+        List<Backend> all = new ArrayList<>();
+        all.add(net.backend());
+        all.addAll(others);
+        return all;
+    }
+
     /**
      * The loss can stay finite while a weight overflows (ReLU maps NaN to 0, so the bad unit just
      * goes quiet): an epoch that leaves a non-finite weight has diverged, and must not be
@@ -187,9 +236,10 @@ public final class Training {
      * The estimate leaves out small buffers, so a run it lets through may still fail, with the
      * device's out-of-memory error.
      */
-    private static void checkMemory(Sequential net, Dataset train, Dataset validation, FitOptions options, long budget) {
+    private static void checkMemory(Sequential net, Backend device, Dataset train, Dataset validation, FitOptions options,
+                                    long budget) {
         int slots;
-        try (Optimizer probe = options.optimizer().create(net.backend(), options.learningRate())) {
+        try (Optimizer probe = options.optimizer().create(device, options.learningRate())) {
             slots = probe.stateBuffersPerParam();   // its buffers are made on first use, so the probe holds none
         }
         long params = Sequential.parameterCount(net.layerSpecs());
@@ -205,7 +255,7 @@ public final class Training {
                 + (long) options.batch() * train.features());
         String name = Sequential.describe(net.layerSpecs());
         MemoryBudget.check("training " + name + " with " + options.optimizer().id() + " and batch "
-                + options.batch(), added, 2 * params * Float.BYTES, 0, net.backend().info(),
+                + options.batch(), added, 2 * params * Float.BYTES, 0, device.info(),
                 "use a smaller batch or narrower layers");
     }
 

@@ -5,6 +5,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,6 +47,32 @@ class AugmentContractTest {
                 }
             }
             assertTrue(sawShift, "some row must move");
+        }
+    }
+
+    /**
+     * A batch split into shares (as several devices train it): each share, gathered with its first
+     * row, is exactly its rows of the whole batch gathered at once, shifts included.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#contractIds")
+    void sharesOfABatchDrawTheWholeBatchsShifts(String id) {
+        int n = 40, w = 6, h = 5, batch = 9, offset = 3, seed = -991;
+        Random rng = new Random(3);
+        float[] src = new float[n * w * h];
+        for (int i = 0; i < src.length; i++) src[i] = rng.nextFloat() + 0.5f;
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) idx[i] = (i * 11) % n;
+        try (Backend be = TestDevices.open(id); Matrix s = be.upload(src, n, w * h); IntVector ix = be.uploadInts(idx);
+             Matrix whole = be.alloc(batch, w * h); Matrix first = be.alloc(4, w * h); Matrix rest = be.alloc(5, w * h)) {
+            be.gatherRowsShifted(s, ix, offset, w, h, 2, seed, whole);
+            be.gatherRowsShifted(s, ix, offset, w, h, 2, seed, 0, first);
+            be.gatherRowsShifted(s, ix, offset + 4, w, h, 2, seed, 4, rest);
+            float[] all = be.download(whole);
+            float[] a = be.download(first), b = be.download(rest);
+            assertArrayEquals(java.util.Arrays.copyOfRange(all, 0, a.length), a);
+            assertArrayEquals(java.util.Arrays.copyOfRange(all, a.length, all.length), b);
+            assertThrows(IllegalArgumentException.class, () -> be.gatherRowsShifted(s, ix, 0, w, h, 2, seed, -1, first));
         }
     }
 

@@ -59,6 +59,33 @@ public final class TestDevices {
         return simulatorIds().contains(base);
     }
 
+    /**
+     * The first {@code n} real (not simulated) OpenCL devices, for the tests tagged
+     * {@code several-devices} (their surefire execution sets {@code POCL_DEVICES="pthread pthread"},
+     * which makes PoCL show opencl:0:0 and opencl:0:1). Fewer devices skip the test, or fail it
+     * under {@code CI=true}.
+     */
+    public static List<String> realOpenClIds(int n) {
+        List<String> real = openClDevices().stream().filter(d -> !DeviceProfile.isSimulator(d)).map(DeviceInfo::id).toList();
+        if (real.size() < n) {
+            String why = "needs " + n + " real OpenCL devices, found " + real + (openClProblem() == null ? "" : " (" + openClProblem() + ")")
+                    + "; run with POCL_DEVICES=\"pthread pthread\" (mvn runs these tests so)";
+            if ("true".equals(System.getenv("CI"))) throw new AssertionError("CI=true but the test " + why);
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, why);
+        }
+        return real.subList(0, n);
+    }
+
+    /** The Oclgrind device, or a skip (a failure under {@code CI=true}) when it is not registered. */
+    public static String simulatorId() {
+        List<String> sims = simulatorIds();
+        if (sims.isEmpty()) {
+            if ("true".equals(System.getenv("CI"))) throw new AssertionError("CI=true but no Oclgrind device: " + openClProblem());
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "no Oclgrind device");
+        }
+        return sims.get(0);
+    }
+
     /** The OpenCL device ids found here (empty without OpenCL), simulators included. */
     public static List<String> openClIds() {
         return openClDevices().stream().map(DeviceInfo::id).toList();

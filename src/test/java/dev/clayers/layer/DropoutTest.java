@@ -36,6 +36,21 @@ class DropoutTest {
         }
     }
 
+    /** A mask drawn from element {@code first} on is exactly that part of the whole mask (a share of a batch on one of several devices). */
+    @ParameterizedTest
+    @MethodSource("dev.clayers.backend.TestDevices#ids")
+    void maskFromAnElementOnIsThatPartOfTheWholeMask(String id) {
+        float ratio = 0.4f;
+        int seed = -77;
+        try (Backend be = TestDevices.open(id); Matrix whole = be.alloc(10, 37); Matrix tail = be.alloc(6, 37)) {
+            be.dropoutMask(whole, ratio, seed);
+            be.dropoutMask(tail, ratio, seed, 4 * 37);
+            float[] all = be.download(whole);
+            assertArrayEquals(java.util.Arrays.copyOfRange(all, 4 * 37, all.length), be.download(tail));
+            assertThrows(IllegalArgumentException.class, () -> be.dropoutMask(tail, ratio, seed, -1));
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("dev.clayers.backend.TestDevices#ids")
     void trainingDropsAndBackwardUsesTheSameMask(String id) {

@@ -53,4 +53,13 @@ class NetSpecStrictTest {
         assertEquals(parse("conv30k5-pool2-100").size(), 6);
         assertEquals(parse(" Conv8K3P1BN - pool2 - 50bn ").size(), parse("conv8k3p1bn-pool2-50bn").size());
     }
+
+    @Test
+    void averagePoolingHasAStep() {
+        List<LayerSpec> l = parse("conv8k5-avgpool2-50");
+        assertEquals(new AvgPoolSpec(new ImageShape(8, 24, 24), 2, 2), l.get(2));
+        assertEquals(new AvgPoolSpec(new ImageShape(8, 24, 24), 3, 1), parse("conv8k5-avgpool3s1").get(2));
+        assertThrows(IllegalArgumentException.class, () -> parse("avgpool"));
+        assertThrows(IllegalArgumentException.class, () -> parse("avgpool2x"));
+    }
 }

@@ -90,13 +90,13 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override
     protected void doGatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift,
-                                       int seed, Matrix dst) {
+                                       int seed, int firstRow, Matrix dst) {
         float[] s = d(src), o = d(dst);
         int[] idx = d(indices);
         int cols = src.cols();
         for (int r = 0; r < dst.rows(); r++) {
             int from = source("gatherRowsShifted", idx, offset + r, src.rows());
-            int[] shift = augmentShift(seed, r, maxShift);
+            int[] shift = augmentShift(seed, firstRow + r, maxShift);
             int base = r * cols, sbase = from * cols, dx = shift[0];
             // Per image row: zeros where the shift brings in the outside, a copy of the source row's
             // overlap between; a test per element ran at half the speed (docs/performance.md,
@@ -221,10 +221,10 @@ public final class CpuBackend extends AbstractBackend {
     }
 
     @Override
-    protected void doDropoutMask(Matrix mask, float ratio, int seed) {
+    protected void doDropoutMask(Matrix mask, float ratio, int seed, int first) {
         float[] ms = d(mask);
         float scale = 1f / (1f - ratio);
-        for (int i = 0; i < ms.length; i++) ms[i] = dropoutUniform(seed, i) >= ratio ? scale : 0f;
+        for (int i = 0; i < ms.length; i++) ms[i] = dropoutUniform(seed, first + i) >= ratio ? scale : 0f;
     }
 
     @Override

@@ -422,9 +422,9 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected void doGatherRowsShifted(Matrix src, IntVector indices, int offset, int width, int height, int maxShift,
-                                       int seed, Matrix dst) {
+                                       int seed, int firstRow, Matrix dst) {
         launch2(ClKernel.GATHER_ROWS_SHIFTED, dst.cols(), dst.rows(), dst.rows(), width, height, src.rows(), offset, maxShift, seed,
-                mem(src), mem(indices), mem(dst), reads.gatherError());
+                firstRow, mem(src), mem(indices), mem(dst), reads.gatherError());
         reads.gatherLaunched();
     }
 
@@ -500,8 +500,8 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     @Override
-    protected void doDropoutMask(Matrix mask, float ratio, int seed) {
-        launchElems(ClKernel.DROPOUT_MASK, mask.size(), mask.size(), ratio, 1f / (1f - ratio), seed, mem(mask));
+    protected void doDropoutMask(Matrix mask, float ratio, int seed, int first) {
+        launchElems(ClKernel.DROPOUT_MASK, mask.size(), mask.size(), ratio, 1f / (1f - ratio), seed, first, mem(mask));
     }
 
     // ---- loss -------------------------------------------------------------------------------------
