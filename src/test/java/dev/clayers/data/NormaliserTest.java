@@ -59,9 +59,14 @@ class NormaliserTest {
         IllegalArgumentException overflow = assertThrows(IllegalArgumentException.class,
                 () -> Normaliser.of(Normaliser.Kind.MIN_MAX, new float[] {0}, new float[] {1e-30f}).apply(new float[] {1e10f}));
         assertTrue(overflow.getMessage().contains("normalises to Infinity"), overflow.getMessage());
-        Dataset inf = Dataset.of("inf", new float[][] {{1}, {Float.POSITIVE_INFINITY}}, new int[] {0, 0}, 1);
-        IllegalArgumentException fit = assertThrows(IllegalArgumentException.class, () -> Normaliser.standardise(inf));
-        assertTrue(fit.getMessage().startsWith("inf: feature 0 gives a standardise normaliser"), fit.getMessage());
+        // An infinite feature no longer reaches a normaliser: the dataset refuses it (issue 27, cause 5).
+        IllegalArgumentException fit = assertThrows(IllegalArgumentException.class,
+                () -> Normaliser.standardise(Dataset.of("inf", new float[][] {{1}, {Float.POSITIVE_INFINITY}}, new int[] {0, 0}, 1)));
+        assertTrue(fit.getMessage().startsWith("inf: row 1, column 0 is Infinity"), fit.getMessage());
+        // Finite values whose spread overflows a float are the normaliser's to refuse.
+        Dataset huge = Dataset.of("huge", new float[][] {{3e38f}, {-3e38f}}, new int[] {0, 0}, 1);
+        IllegalArgumentException spread = assertThrows(IllegalArgumentException.class, () -> Normaliser.minMax(huge));
+        assertTrue(spread.getMessage().startsWith("huge: feature 0 gives a min-max normaliser"), spread.getMessage());
     }
 
     @Test
