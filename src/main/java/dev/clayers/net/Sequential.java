@@ -484,6 +484,10 @@ public final class Sequential implements AutoCloseable {
         lock.lock();
         try (DeviceDataset d = DeviceDataset.within(backend, data, normaliser, DeviceDataset.budgetBytes(backend.info()))) {
             return d.evaluate(this, CHUNK, true);
+        } catch (dev.clayers.layer.NonFiniteLossException e) {
+            // Not a training run diverging (the exception's advice is about learning rates): the weights overflow.
+            throw new IllegalStateException("the loss is not finite: the network's class scores overflow float arithmetic"
+                    + " (its weights are too large), so it cannot be evaluated");
         } finally {
             lock.unlock();
         }

@@ -155,7 +155,7 @@ class CliSweepTest {
         " ", "0x10", "1_000", "\u0663", "1e-45", "3e38", "abc", "1,", "--"};
 
     @Test
-    void sweep() {
+    void sweep() throws IOException {
         Sweep sweep = Sweep.of("CLI");
         String[] train = {"train", "--device", "cpu", "--data", data.toString(), "--hidden", "8", "--epochs", "1", "--batch", "20",
             "--no-progress"};
@@ -212,6 +212,9 @@ class CliSweepTest {
         List<String> many = new ArrayList<>(Arrays.asList(predict));
         for (int k = 0; k < 50; k++) many.add(png.toString());
         cli(sweep, "predict the same picture 50 times", Set.of(), many.toArray(new String[0]));
+
+        pictureCases(sweep, predict);
+        dataCases(sweep, eval);
 
         String[] export = {"export", "--model", model.toString(), "--onnx", "{out}/m.onnx"};
         cli(sweep, "export, plain", Set.of("m.onnx"), export);
@@ -271,6 +274,87 @@ class CliSweepTest {
         cli(sweep, "bench --compare the model and the png", Set.of(), "bench", "--compare", model.toString(), png.toString());
         cli(sweep, "bench --compare /dev/zero twice", Set.of(), "bench", "--compare", "/dev/zero", "/dev/zero");
         sweep.finish();
+    }
+
+    /** Pictures of every kind ImageIO writes, and damaged ones: predicted or refused in one line. */
+    static void pictureCases(Sweep sweep, String[] predict) throws IOException {
+        Path pics = Files.createDirectories(dir.resolve("pics"));
+        List<Path> files = new ArrayList<>();
+        int[] types = {java.awt.image.BufferedImage.TYPE_BYTE_GRAY, java.awt.image.BufferedImage.TYPE_USHORT_GRAY,
+            java.awt.image.BufferedImage.TYPE_INT_RGB, java.awt.image.BufferedImage.TYPE_INT_ARGB, java.awt.image.BufferedImage.TYPE_BYTE_BINARY,
+            java.awt.image.BufferedImage.TYPE_BYTE_INDEXED};
+        for (int type : types) {
+            for (int[] size : new int[][] {{1, 1}, {28, 28}, {3, 500}}) {
+                java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(size[0], size[1], type);
+                for (int y = 0; y < size[1]; y++) for (int x = 0; x < size[0]; x++) img.setRGB(x, y, (x * 37 + y * 11) % 2 == 0 ? 0xff000000 : 0xffffffff);
+                for (String format : type == java.awt.image.BufferedImage.TYPE_INT_ARGB ? new String[] {"png"} : new String[] {"png", "bmp", "gif"}) {
+                    Path f = pics.resolve("t" + type + "-" + size[0] + "x" + size[1] + "." + format);
+                    if (javax.imageio.ImageIO.write(img, format, f.toFile())) files.add(f);
+                }
+            }
+        }
+        byte[] good = Files.readAllBytes(png);
+        for (int cut : new int[] {0, 4, 8, 16, 33, good.length / 2, good.length - 12, good.length - 1}) {
+            Path f = pics.resolve("cut" + cut + ".png");
+            Files.write(f, Arrays.copyOf(good, cut));
+            files.add(f);
+        }
+        Path text = pics.resolve("text.png");
+        Files.writeString(text, "not a picture");
+        files.add(text);
+        Path jpegHead = pics.resolve("head.jpg");
+        Files.write(jpegHead, new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, (byte) 0xe0, 0, 16});
+        files.add(jpegHead);
+        for (int w : new int[] {0, -1, 65536}) {
+            byte[] b = good.clone();
+            java.nio.ByteBuffer.wrap(b).putInt(16, w);   // IHDR width, its CRC now wrong
+            Path f = pics.resolve("width" + w + ".png");
+            Files.write(f, b);
+            files.add(f);
+        }
+        for (Path f : files) {
+            String[] a = Arrays.copyOf(predict, predict.length);
+            a[a.length - 1] = f.toString();
+            cli(sweep, "predict " + f.getFileName(), Set.of(), a);
+        }
+    }
+
+    /** Damaged MNIST folders: evaluated or refused in one line, quickly, never allocating what a header claims. */
+    static void dataCases(Sweep sweep, String[] eval) throws IOException {
+        byte[] images = Files.readAllBytes(data.resolve(MnistDataset.TEST_IMAGES));
+        byte[] labels = Files.readAllBytes(data.resolve(MnistDataset.TEST_LABELS));
+        java.util.Map<String, byte[][]> cases = new java.util.LinkedHashMap<>();
+        java.util.function.BiFunction<Integer, Integer, byte[]> imagesWith = (at, v) -> {
+            byte[] b = images.clone();
+            java.nio.ByteBuffer.wrap(b).putInt(at, v);
+            return b;
+        };
+        cases.put("image magic 0", new byte[][] {imagesWith.apply(0, 0), labels});
+        cases.put("image count MAX", new byte[][] {imagesWith.apply(4, Integer.MAX_VALUE), labels});
+        cases.put("image count -1", new byte[][] {imagesWith.apply(4, -1), labels});
+        cases.put("image count 0", new byte[][] {imagesWith.apply(4, 0), labels});
+        cases.put("image rows 0", new byte[][] {imagesWith.apply(8, 0), labels});
+        cases.put("image rows 65536", new byte[][] {imagesWith.apply(8, 65536), labels});
+        cases.put("image rows -28", new byte[][] {imagesWith.apply(8, -28), labels});
+        cases.put("image cols 14", new byte[][] {imagesWith.apply(12, 14), labels});
+        cases.put("images truncated", new byte[][] {Arrays.copyOf(images, images.length / 2), labels});
+        cases.put("images header only", new byte[][] {Arrays.copyOf(images, 16), labels});
+        cases.put("images 3 bytes", new byte[][] {Arrays.copyOf(images, 3), labels});
+        cases.put("images with trailing bytes", new byte[][] {Arrays.copyOf(images, images.length + 100), labels});
+        byte[] bigLabel = labels.clone();
+        bigLabel[8] = (byte) 200;
+        cases.put("a label of 200", new byte[][] {images, bigLabel});
+        byte[] fewer = labels.clone();
+        java.nio.ByteBuffer.wrap(fewer).putInt(4, 39);
+        cases.put("a label count one short", new byte[][] {images, Arrays.copyOf(fewer, fewer.length - 1)});
+        cases.put("labels empty", new byte[][] {images, new byte[0]});
+        for (java.util.Map.Entry<String, byte[][]> c : cases.entrySet()) {
+            Path d = Files.createDirectories(dir.resolve("data" + counter++));
+            for (String name : new String[] {MnistDataset.TRAIN_IMAGES, MnistDataset.TRAIN_LABELS}) Files.copy(data.resolve(name), d.resolve(name));
+            Files.write(d.resolve(MnistDataset.TEST_IMAGES), c.getValue()[0]);
+            Files.write(d.resolve(MnistDataset.TEST_LABELS), c.getValue()[1]);
+            cli(sweep, "eval --data with " + c.getKey(), Set.of(), with(eval, "--data", d.toString()));
+        }
     }
 
     /** {@code args} with {@code option value} set: replaced where the option is, else appended. */
