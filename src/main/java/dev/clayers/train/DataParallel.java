@@ -13,6 +13,7 @@ import dev.clayers.net.Evaluation;
 import dev.clayers.net.Sequential;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +37,7 @@ import java.util.function.Consumer;
  * same time as the others, gathers its share, computes the gradient of the share's mean loss
  * scaled by its fraction of the batch (so the shares' gradients add up to the whole batch's) and
  * downloads it. The host adds the gradients in double, always in device order, rounds the sum
- * to float once and uploads it to every replica, and every replica applies the same weight decay
+ * to float once (each device's thread adds one slice of every parameter) and uploads it to every replica, and every replica applies the same weight decay
  * and optimizer update to the same weights, so the replicas stay identical and a run is the same
  * bit for bit each time on the same devices. Shifts, dropout masks and sampled batches are the
  * ones the whole batch draws on one device (each share draws its rows' part), so the run equals
@@ -57,8 +58,10 @@ final class DataParallel implements AutoCloseable {
     private final DeviceDataset test;
     private final List<Replica> replicas = new ArrayList<>();
     private final List<ExecutorService> threads = new ArrayList<>();
-    /** The summed gradient of the last step, not yet applied; null when there is none. */
-    private float[][] pending;
+    /** The whole batch's gradient, one array per parameter, rewritten every step (by slices, one per device). */
+    private final float[][] sum;
+    /** Whether {@link #sum} holds a step's gradient not yet applied. */
+    private boolean pending;
 
     /**
      * @param net     replica 0's network (on {@code devices.get(0)}), trained in place
@@ -82,9 +85,9 @@ final class DataParallel implements AutoCloseable {
                 int rows = batch / n + (i < batch % n ? 1 : 0);
                 float scale = (float) ((double) rows / batch);
                 if (i == 0) {
-                    replicas.add(new Replica(net, opt, train, false, firstRow, rows, scale, config));
+                    replicas.add(new Replica(net, opt, train, false, 0, firstRow, rows, scale, config));
                 } else {
-                    replicas.add(Replica.open(devices.get(i), net, weights, train.host(), firstRow, rows, scale, config));
+                    replicas.add(Replica.open(devices.get(i), net, weights, train.host(), i, firstRow, rows, scale, config));
                     int index = i;
                     threads.add(Executors.newSingleThreadExecutor(r -> {
                         Thread t = new Thread(r, "clayers-replica-" + index + " (" + devices.get(index).id() + ")");
@@ -98,6 +101,7 @@ final class DataParallel implements AutoCloseable {
             close();
             throw e;
         }
+        this.sum = net.params().stream().map(p -> new float[p.value().size()]).toArray(float[][]::new);
     }
 
     /**
@@ -167,27 +171,41 @@ final class DataParallel implements AutoCloseable {
         double lossSum = 0;
         for (long it = 0; it < iters; it++) {
             int offset = config.sampled() ? 0 : (int) (it * batch);
-            float[][] update = pending;
-            pending = null;
+            boolean update = pending;
+            pending = false;
             try {
+                // Each device adds its slice of the sum once every device has downloaded its gradient; a
+                // device that fails still counts down, so the others stop waiting and give up too.
+                java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(replicas.size());
+                java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
                 onAll(r -> {
-                    if (update != null) r.update(update);
-                    r.gradient(offset);
+                    boolean ok = false;
+                    try {
+                        if (update) r.update(sum);
+                        r.gradient(offset);
+                        ok = true;
+                    } finally {
+                        if (!ok) failed.set(true);
+                        arrived.countDown();
+                    }
+                    awaitAll(arrived);
+                    if (failed.get()) throw new PeerFailed();
+                    addSlice(r.index);
                 });
             } catch (NonFiniteLossException e) {
                 throw new NonFiniteLossException("training diverged in epoch " + epoch + ", iteration " + (it + 1)
                         + ": loss is not finite; " + first.likelyCause());
             }
-            pending = sumGradients();
+            pending = true;
             double loss = 0;
             for (Replica r : replicas) loss += (double) r.loss * r.scale;
             lossSum += (float) loss;
             listener.progress((it + 1) * batch);
         }
-        float[][] update = pending;
-        pending = null;
+        boolean update = pending;
+        pending = false;
         onAll(r -> {
-            if (update != null) r.update(update);
+            if (update) r.update(sum);
             r.be().finish();
         });
         copyLayerStateFromFirst();
@@ -205,25 +223,47 @@ final class DataParallel implements AutoCloseable {
         return m;
     }
 
-    /**
-     * The whole batch's gradient: each parameter's shares added in double in device order (so the
-     * sum never depends on which device finished first), rounded to float once.
-     */
-    private float[][] sumGradients() {
-        int params = replicas.get(0).grads.length;
-        float[][] out = new float[params][];
-        for (int k = 0; k < params; k++) {
-            int len = replicas.get(0).grads[k].length;
-            double[] acc = new double[len];
-            for (Replica r : replicas) {
-                float[] g = r.grads[k];
-                for (int j = 0; j < len; j++) acc[j] += g[j];
+    /** Waits until every device has downloaded its gradient (or failed). */
+    private static void awaitAll(java.util.concurrent.CountDownLatch arrived) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                arrived.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;   // the others' work is finished first: the sum needs every share
             }
-            float[] sum = new float[len];
-            for (int j = 0; j < len; j++) sum[j] = (float) acc[j];
-            out[k] = sum;
         }
-        return out;
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    /** Thrown on a device whose partner failed: the partner's exception is the one reported. */
+    private static final class PeerFailed extends RuntimeException {
+        PeerFailed() { super("another device's step failed", null, false, false); }
+    }
+
+    /**
+     * Slice {@code i} (of as many as there are devices) of every parameter's whole-batch
+     * gradient: the shares added in double in device order and rounded to float once, so the sum
+     * never depends on which device finished first nor on which thread adds which slice. (Two
+     * shares added in float are that already: one correctly rounded addition.)
+     */
+    private void addSlice(int i) {
+        int n = replicas.size();
+        for (int k = 0; k < sum.length; k++) {
+            float[] out = sum[k];
+            int from = (int) ((long) out.length * i / n), to = (int) ((long) out.length * (i + 1) / n);
+            if (n == 2) {
+                float[] a = replicas.get(0).grads[k], b = replicas.get(1).grads[k];
+                for (int j = from; j < to; j++) out[j] = a[j] + b[j];
+            } else {
+                for (int j = from; j < to; j++) {
+                    double acc = replicas.get(0).grads[k][j];
+                    for (int r = 1; r < n; r++) acc += replicas.get(r).grads[k][j];
+                    out[j] = (float) acc;
+                }
+            }
+        }
     }
 
     /**
@@ -289,7 +329,7 @@ final class DataParallel implements AutoCloseable {
             try {
                 work.accept(r0);
             } catch (RuntimeException e) {
-                failure = e;
+                failure = firstOf(failure, e);
             } finally {
                 r0.lock().unlock();
             }
@@ -303,17 +343,21 @@ final class DataParallel implements AutoCloseable {
                 } catch (InterruptedException e) {
                     interrupted = true;   // the devices' work is finished first: it holds their buffers
                 } catch (ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause() instanceof RuntimeException re ? re
-                                : e.getCause() instanceof Error err ? rethrow(err)
-                                : new IllegalStateException(e.getCause().getMessage(), e.getCause());
-                    }
+                    failure = firstOf(failure, e.getCause() instanceof RuntimeException re ? re
+                            : e.getCause() instanceof Error err ? rethrow(err)
+                            : new IllegalStateException(e.getCause().getMessage(), e.getCause()));
                     break;
                 }
             }
         }
         if (interrupted) Thread.currentThread().interrupt();
         if (failure != null) throw failure;
+    }
+
+    /** The first failure in device order, preferring a device's own failure to a partner's {@link PeerFailed}. */
+    private static RuntimeException firstOf(RuntimeException kept, RuntimeException next) {
+        if (kept == null || (kept instanceof PeerFailed && !(next instanceof PeerFailed))) return next;
+        return kept;
     }
 
     private static RuntimeException rethrow(Error e) {
@@ -355,6 +399,8 @@ final class DataParallel implements AutoCloseable {
         final DeviceDataset train;
         /** Whether this class made the network, optimizer and data (all but replica 0). */
         final boolean owned;
+        /** The device's place in the list, which is the slice of the sum it adds. */
+        final int index;
         final int firstRow;
         final int rows;
         final float scale;
@@ -364,12 +410,15 @@ final class DataParallel implements AutoCloseable {
         final IntVector order;
         final List<Matrix> decayW;
         final List<Matrix> decayGrads;
+        /** Every parameter's gradient buffer, in order. */
+        final List<Matrix> gradients;
         float[][] grads;
         float loss;
 
-        private Replica(Sequential net, Optimizer opt, DeviceDataset train, boolean owned, int firstRow, int rows, float scale,
-                        FitOptions config) {
+        private Replica(Sequential net, Optimizer opt, DeviceDataset train, boolean owned, int index, int firstRow, int rows,
+                        float scale, FitOptions config) {
             this.net = net;
+            this.index = index;
             this.opt = opt;
             this.train = train;
             this.owned = owned;
@@ -394,11 +443,12 @@ final class DataParallel implements AutoCloseable {
             List<Param> weights = net.params().stream().filter(p -> p.name().endsWith(".W")).toList();
             this.decayW = weights.stream().map(Param::value).toList();
             this.decayGrads = weights.stream().map(Param::grad).toList();
+            this.gradients = net.params().stream().map(Param::grad).toList();
         }
 
         /** A replica of {@code like} on {@code device} with {@code weights}, its own optimizer and copy of the data. */
-        static Replica open(Backend device, Sequential like, Map<String, float[]> weights, Dataset train, int firstRow,
-                            int rows, float scale, FitOptions config) {
+        static Replica open(Backend device, Sequential like, Map<String, float[]> weights, Dataset train, int index,
+                            int firstRow, int rows, float scale, FitOptions config) {
             Sequential net = null;
             Optimizer opt = null;
             DeviceDataset data = null;
@@ -406,7 +456,7 @@ final class DataParallel implements AutoCloseable {
                 net = Sequential.fromWeights(device, like.layerSpecs(), weights);
                 opt = config.optimizer().create(device, config.learningRate());
                 data = new DeviceDataset(device, train);
-                return new Replica(net, opt, data, true, firstRow, rows, scale, config);
+                return new Replica(net, opt, data, true, index, firstRow, rows, scale, config);
             } catch (RuntimeException e) {
                 if (data != null) data.close();
                 if (opt != null) opt.close();
@@ -423,7 +473,7 @@ final class DataParallel implements AutoCloseable {
         void update(float[][] sum) {
             Backend be = be();
             List<Param> params = net.params();
-            for (int k = 0; k < params.size(); k++) be.write(params.get(k).grad(), sum[k]);
+            be.write(gradients, Arrays.asList(sum));
             if (config.weightDecay() > 0) be.axpy(config.weightDecay(), decayW, decayGrads);
             opt.step(params);
         }
@@ -447,10 +497,7 @@ final class DataParallel implements AutoCloseable {
             }
             be.gatherInts(train.labels(), order, at, t);
             loss = net.gradient(x, t, Trainer.stepSeed(config.seed(), step, Trainer.Stream.DROPOUT), firstRow, scale);
-            List<Param> params = net.params();
-            float[][] g = new float[params.size()][];
-            for (int k = 0; k < g.length; k++) g[k] = be.download(params.get(k).grad());
-            grads = g;
+            grads = be.download(gradients).toArray(float[][]::new);
         }
 
         @Override
