@@ -37,7 +37,7 @@ import java.util.function.Consumer;
  * same time as the others, gathers its share, computes the gradient of the share's mean loss
  * scaled by its fraction of the batch (so the shares' gradients add up to the whole batch's) and
  * downloads it. The host adds the gradients in double, always in device order, rounds the sum
- * to float once (each device's thread adds one slice of every parameter) and uploads it to every replica, and every replica applies the same weight decay
+ * to float once and uploads it to every replica, and every replica applies the same weight decay
  * and optimizer update to the same weights, so the replicas stay identical and a run is the same
  * bit for bit each time on the same devices. Shifts, dropout masks and sampled batches are the
  * ones the whole batch draws on one device (each share draws its rows' part), so the run equals
@@ -174,28 +174,15 @@ final class DataParallel implements AutoCloseable {
             boolean update = pending;
             pending = false;
             try {
-                // Each device adds its slice of the sum once every device has downloaded its gradient; a
-                // device that fails still counts down, so the others stop waiting and give up too.
-                java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(replicas.size());
-                java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
                 onAll(r -> {
-                    boolean ok = false;
-                    try {
-                        if (update) r.update(sum);
-                        r.gradient(offset);
-                        ok = true;
-                    } finally {
-                        if (!ok) failed.set(true);
-                        arrived.countDown();
-                    }
-                    awaitAll(arrived);
-                    if (failed.get()) throw new PeerFailed();
-                    addSlice(r.index);
+                    if (update) r.update(sum);
+                    r.gradient(offset);
                 });
             } catch (NonFiniteLossException e) {
                 throw new NonFiniteLossException("training diverged in epoch " + epoch + ", iteration " + (it + 1)
                         + ": loss is not finite; " + first.likelyCause());
             }
+            addGradients();
             pending = true;
             double loss = 0;
             for (Replica r : replicas) loss += (double) r.loss * r.scale;
@@ -223,41 +210,23 @@ final class DataParallel implements AutoCloseable {
         return m;
     }
 
-    /** Waits until every device has downloaded its gradient (or failed). */
-    private static void awaitAll(java.util.concurrent.CountDownLatch arrived) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                arrived.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;   // the others' work is finished first: the sum needs every share
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
-    }
-
-    /** Thrown on a device whose partner failed: the partner's exception is the one reported. */
-    private static final class PeerFailed extends RuntimeException {
-        PeerFailed() { super("another device's step failed", null, false, false); }
-    }
-
     /**
-     * Slice {@code i} (of as many as there are devices) of every parameter's whole-batch
-     * gradient: the shares added in double in device order and rounded to float once, so the sum
-     * never depends on which device finished first nor on which thread adds which slice. (Two
-     * shares added in float are that already: one correctly rounded addition.)
+     * The whole batch's gradient into {@link #sum}: each parameter's shares added in double in
+     * device order and rounded to float once, so the sum never depends on which device finished
+     * first. (Two shares added in float are that already: one correctly rounded addition.) It
+     * runs on this thread once every device is done: adding slices on the devices' threads took
+     * one more hand-over between threads per step, which cost more than it saved (a 784-1000-10
+     * sum is under a millisecond).
      */
-    private void addSlice(int i) {
+    private void addGradients() {
         int n = replicas.size();
         for (int k = 0; k < sum.length; k++) {
             float[] out = sum[k];
-            int from = (int) ((long) out.length * i / n), to = (int) ((long) out.length * (i + 1) / n);
             if (n == 2) {
                 float[] a = replicas.get(0).grads[k], b = replicas.get(1).grads[k];
-                for (int j = from; j < to; j++) out[j] = a[j] + b[j];
+                for (int j = 0; j < out.length; j++) out[j] = a[j] + b[j];
             } else {
-                for (int j = from; j < to; j++) {
+                for (int j = 0; j < out.length; j++) {
                     double acc = replicas.get(0).grads[k][j];
                     for (int r = 1; r < n; r++) acc += replicas.get(r).grads[k][j];
                     out[j] = (float) acc;
@@ -354,10 +323,9 @@ final class DataParallel implements AutoCloseable {
         if (failure != null) throw failure;
     }
 
-    /** The first failure in device order, preferring a device's own failure to a partner's {@link PeerFailed}. */
+    /** The first failure in device order. */
     private static RuntimeException firstOf(RuntimeException kept, RuntimeException next) {
-        if (kept == null || (kept instanceof PeerFailed && !(next instanceof PeerFailed))) return next;
-        return kept;
+        return kept == null ? next : kept;
     }
 
     private static RuntimeException rethrow(Error e) {
@@ -399,7 +367,7 @@ final class DataParallel implements AutoCloseable {
         final DeviceDataset train;
         /** Whether this class made the network, optimizer and data (all but replica 0). */
         final boolean owned;
-        /** The device's place in the list, which is the slice of the sum it adds. */
+        /** The device's place in the list. */
         final int index;
         final int firstRow;
         final int rows;

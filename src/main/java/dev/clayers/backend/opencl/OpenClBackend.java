@@ -386,9 +386,17 @@ public final class OpenClBackend extends AbstractBackend {
         return staging;
     }
 
-    /** Every read enqueued without blocking but the last: the queue is in order, so that one waits for them all. */
+    /**
+     * Every read enqueued without blocking but the last: the queue is in order, so that one waits
+     * for them all. A device whose profile asks for blocking reads (Oclgrind: {@link
+     * DeviceProfile#blockingReads}) reads one matrix at a time.
+     */
     @Override
     protected void doReadAll(List<Matrix> srcs, List<float[]> dsts) {
+        if (profile.blockingReads()) {
+            super.doReadAll(srcs, dsts);
+            return;
+        }
         long total = 0;
         for (Matrix m : srcs) total += m.bytes();
         java.nio.ByteBuffer buf = staging(total);
@@ -409,9 +417,13 @@ public final class OpenClBackend extends AbstractBackend {
         for (float[] d : dsts) fb.get(d);
     }
 
-    /** Staged, then every write enqueued without blocking but the last (an in-order queue). */
+    /** Staged, then every write enqueued without blocking but the last (an in-order queue); one at a time where reads must block. */
     @Override
     protected void doWriteAll(List<Matrix> dsts, List<float[]> srcs) {
+        if (profile.blockingReads()) {
+            super.doWriteAll(dsts, srcs);
+            return;
+        }
         long total = 0;
         for (Matrix m : dsts) total += m.bytes();
         java.nio.ByteBuffer buf = staging(total);
