@@ -1,5 +1,6 @@
 package dev.clayers.backend;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -172,6 +173,44 @@ public abstract class AbstractBackend implements Backend {
         float[] out = new float[src.size()];
         doRead(src, out);
         return out;
+    }
+
+    @Override
+    public final List<float[]> download(List<Matrix> srcs) {
+        checkOpen();
+        List<float[]> out = new ArrayList<>(srcs.size());
+        for (int i = 0; i < srcs.size(); i++) {
+            own("srcs[" + i + "]", srcs.get(i));
+            out.add(new float[srcs.get(i).size()]);
+        }
+        if (!srcs.isEmpty()) doReadAll(srcs, out);
+        return out;
+    }
+
+    @Override
+    public final void write(List<Matrix> dsts, List<float[]> srcs) {
+        checkOpen();
+        if (dsts.size() != srcs.size()) {
+            throw new IllegalArgumentException("write: " + dsts.size() + " matrices but " + srcs.size() + " host arrays");
+        }
+        for (int i = 0; i < dsts.size(); i++) {
+            own("dsts[" + i + "]", dsts.get(i));
+            if (srcs.get(i).length != dsts.get(i).size()) {
+                throw new IllegalArgumentException("write: host array " + i + " has " + srcs.get(i).length + " floats but dst is "
+                        + dsts.get(i).shape() + " (" + dsts.get(i).size() + ")");
+            }
+        }
+        if (!dsts.isEmpty()) doWriteAll(dsts, srcs);
+    }
+
+    /** Reads each matrix into its array (lengths checked); one {@link #doRead} each unless a backend waits once. */
+    protected void doReadAll(List<Matrix> srcs, List<float[]> dsts) {
+        for (int i = 0; i < srcs.size(); i++) doRead(srcs.get(i), dsts.get(i));
+    }
+
+    /** Writes each array into its matrix (lengths checked); one {@link #doWrite} each unless a backend waits once. */
+    protected void doWriteAll(List<Matrix> dsts, List<float[]> srcs) {
+        for (int i = 0; i < dsts.size(); i++) doWrite(dsts.get(i), srcs.get(i));
     }
 
     @Override

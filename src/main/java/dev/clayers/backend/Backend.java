@@ -34,6 +34,19 @@ public interface Backend extends AutoCloseable {
     /** The matrix's contents as a new host array. Waits for pending ops. */
     float[] download(Matrix src);
 
+    /**
+     * The list form of {@link #download(Matrix)}: each matrix's contents as a new host array, in
+     * order, waiting for the device once rather than once per matrix (training on several devices
+     * downloads every gradient each step so).
+     */
+    List<float[]> download(List<Matrix> srcs);
+
+    /**
+     * The list form of {@link #write(Matrix, float[])}: {@code srcs.get(i)} into {@code dsts.get(i)},
+     * waiting for the device once. Every {@code dsts} Modified; the host arrays are not.
+     */
+    void write(List<Matrix> dsts, List<float[]> srcs);
+
     /** A new zero-filled int vector. */
     IntVector allocInts(int length);
 

@@ -146,6 +146,14 @@ public final class Backends {
         } else {
             entries = List.of(s.split(",", -1));
         }
+        // The same id written twice fails before any device is opened; names that reach one device, after opening.
+        java.util.Set<String> written = new java.util.HashSet<>();
+        for (String e : entries) {
+            String id = e.trim().toLowerCase(Locale.ROOT).replaceFirst("@(cpu|gpu)$", "");
+            if (!id.isEmpty() && !written.add(id)) {
+                throw new IllegalArgumentException("device " + id + " is listed twice in '" + spec + "'; name each device once");
+            }
+        }
         List<Backend> out = new ArrayList<>();
         try {
             java.util.Set<String> seen = new java.util.HashSet<>();

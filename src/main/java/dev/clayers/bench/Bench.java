@@ -162,7 +162,7 @@ public final class Bench {
     }
 
     /** The 1, 5 and 15 minute load averages from {@code /proc/loadavg}, or "unknown". */
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];
@@ -171,7 +171,7 @@ public final class Bench {
         }
     }
 
-    static String host() {
+    public static String host() {
         return System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch") + ", "
                 + Runtime.getRuntime().availableProcessors() + " cores, Java " + Runtime.version();
     }

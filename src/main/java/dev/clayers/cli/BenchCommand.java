@@ -11,6 +11,7 @@ import dev.clayers.bench.BenchPlot;
 import dev.clayers.bench.BenchReport;
 import dev.clayers.bench.BenchSettings;
 import dev.clayers.bench.GemmReference;
+import dev.clayers.bench.ScalingBench;
 import dev.clayers.bench.Workload;
 import dev.clayers.io.OutputFiles;
 import picocli.CommandLine.Command;
@@ -85,6 +86,15 @@ public final class BenchCommand implements Callable<Integer> {
                             + "same name (another machine may number the same OpenCL device differently)."})
     List<Path> compare;
 
+    @Option(names = "--data-parallel", description = {"Time training on all the --device devices at once (data parallel) beside each "
+            + "alone: whole epochs of train's steps, rounds alternating (each alone, then together), samples/s as min/median/max "
+            + "of the rounds, the speed-up over the first device and the scaling efficiency (together / sum alone).",
+            "Nets: " + DATA_PARALLEL_TEXT + ", or --net at --batch. --reps rounds (default 5, 3 with --quick)."})
+    boolean dataParallel;
+
+    /** The standard cases of {@code --data-parallel}: where the arithmetic dominates, and where the sum of gradients matters most. */
+    static final String DATA_PARALLEL_TEXT = "784-1000-10 at batch 1000, conv30k5-pool2-100 at 100, 784-100-10 at 100";
+
     @Option(names = "--reps", description = "Timed samples per figure (default: 10, or 3 with --quick).")
     Integer reps;
 
@@ -110,6 +120,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Set<Workload> keep = workloads();
         if (compare != null) return compare(keep);
+        if (dataParallel) return dataParallel();
         BenchSettings settings = quick ? BenchSettings.forQuick() : BenchSettings.forFull();
         if (reps != null) settings = settings.withReps(reps);
         List<BenchCase> cases;
@@ -153,6 +164,49 @@ public final class BenchCommand implements Callable<Integer> {
         if (!report.failures().isEmpty()) {
             System.err.println("clayers bench: " + report.failures().size() + " gemm result(s) beyond tolerance");
             return 1;
+        }
+        return 0;
+    }
+
+    /**
+     * {@code --data-parallel}: each (net, batch) on the devices together against each alone
+     * ({@link ScalingBench}). Duplicate or unknown devices and fewer than two are one line, exit 2.
+     */
+    private int dataParallel() {
+        ParseResult pr = spec.commandLine().getParseResult();
+        for (String o : List.of("--only", "--gemm", "--json", "--csv", "--plot")) {
+            if (pr.hasMatchedOption(o)) throw new IllegalArgumentException(o + " cannot be combined with --data-parallel");
+        }
+        List<String[]> cases = new ArrayList<>();
+        if (nets == null && batches == null) {
+            for (String c : DATA_PARALLEL_TEXT.split(", ")) cases.add(c.split(" at (batch )?"));
+        } else {
+            for (String n : nets == null ? BenchCases.TRAIN_NETS : nets) {
+                for (int b : batches == null ? List.of(BenchCases.AIMED_BATCH) : batches) cases.add(new String[] {n, Integer.toString(b)});
+            }
+        }
+        for (String[] c : cases) ScalingBench.layers(c[0]);   // every spec checked before any device opens
+        int rounds = reps != null ? reps : quick ? 3 : 5;
+        if (rounds < 1) throw new IllegalArgumentException("--reps must be positive, got " + rounds);
+        List<Backend> opened = Backends.openEach(String.join(",", devices));
+        try {
+            if (opened.size() < 2) {
+                throw new IllegalArgumentException("--data-parallel needs at least two devices; --device " + String.join(",", devices)
+                        + " gives " + opened.size());
+            }
+            for (String[] c : cases) {
+                int batch = Integer.parseInt(c[1]);
+                if (batch < opened.size()) {
+                    throw new IllegalArgumentException("--batch " + batch + " is smaller than the " + opened.size() + " devices");
+                }
+            }
+            out.printf("data parallel on %s; %s, load average %s%n", String.join(", ",
+                    opened.stream().map(b -> b.id() + " (" + b.info().name() + ")").toList()), Bench.host(), Bench.loadAverage());
+            for (String[] c : cases) {
+                ScalingBench.print(ScalingBench.run(opened, c[0], Integer.parseInt(c[1]), rounds, quick ? 0.5 : 1.0, System.err), out);
+            }
+        } finally {
+            opened.forEach(Backend::close);
         }
         return 0;
     }

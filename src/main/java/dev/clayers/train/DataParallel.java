@@ -13,6 +13,7 @@ import dev.clayers.net.Evaluation;
 import dev.clayers.net.Sequential;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,8 +58,10 @@ final class DataParallel implements AutoCloseable {
     private final DeviceDataset test;
     private final List<Replica> replicas = new ArrayList<>();
     private final List<ExecutorService> threads = new ArrayList<>();
-    /** The summed gradient of the last step, not yet applied; null when there is none. */
-    private float[][] pending;
+    /** The whole batch's gradient, one array per parameter, rewritten every step (by slices, one per device). */
+    private final float[][] sum;
+    /** Whether {@link #sum} holds a step's gradient not yet applied. */
+    private boolean pending;
 
     /**
      * @param net     replica 0's network (on {@code devices.get(0)}), trained in place
@@ -82,9 +85,9 @@ final class DataParallel implements AutoCloseable {
                 int rows = batch / n + (i < batch % n ? 1 : 0);
                 float scale = (float) ((double) rows / batch);
                 if (i == 0) {
-                    replicas.add(new Replica(net, opt, train, false, firstRow, rows, scale, config));
+                    replicas.add(new Replica(net, opt, train, false, 0, firstRow, rows, scale, config));
                 } else {
-                    replicas.add(Replica.open(devices.get(i), net, weights, train.host(), firstRow, rows, scale, config));
+                    replicas.add(Replica.open(devices.get(i), net, weights, train.host(), i, firstRow, rows, scale, config));
                     int index = i;
                     threads.add(Executors.newSingleThreadExecutor(r -> {
                         Thread t = new Thread(r, "clayers-replica-" + index + " (" + devices.get(index).id() + ")");
@@ -98,6 +101,7 @@ final class DataParallel implements AutoCloseable {
             close();
             throw e;
         }
+        this.sum = net.params().stream().map(p -> new float[p.value().size()]).toArray(float[][]::new);
     }
 
     /**
@@ -167,27 +171,28 @@ final class DataParallel implements AutoCloseable {
         double lossSum = 0;
         for (long it = 0; it < iters; it++) {
             int offset = config.sampled() ? 0 : (int) (it * batch);
-            float[][] update = pending;
-            pending = null;
+            boolean update = pending;
+            pending = false;
             try {
                 onAll(r -> {
-                    if (update != null) r.update(update);
+                    if (update) r.update(sum);
                     r.gradient(offset);
                 });
             } catch (NonFiniteLossException e) {
                 throw new NonFiniteLossException("training diverged in epoch " + epoch + ", iteration " + (it + 1)
                         + ": loss is not finite; " + first.likelyCause());
             }
-            pending = sumGradients();
+            addGradients();
+            pending = true;
             double loss = 0;
             for (Replica r : replicas) loss += (double) r.loss * r.scale;
             lossSum += (float) loss;
             listener.progress((it + 1) * batch);
         }
-        float[][] update = pending;
-        pending = null;
+        boolean update = pending;
+        pending = false;
         onAll(r -> {
-            if (update != null) r.update(update);
+            if (update) r.update(sum);
             r.be().finish();
         });
         copyLayerStateFromFirst();
@@ -206,24 +211,28 @@ final class DataParallel implements AutoCloseable {
     }
 
     /**
-     * The whole batch's gradient: each parameter's shares added in double in device order (so the
-     * sum never depends on which device finished first), rounded to float once.
+     * The whole batch's gradient into {@link #sum}: each parameter's shares added in double in
+     * device order and rounded to float once, so the sum never depends on which device finished
+     * first. (Two shares added in float are that already: one correctly rounded addition.) It
+     * runs on this thread once every device is done: adding slices on the devices' threads took
+     * one more hand-over between threads per step, which cost more than it saved (a 784-1000-10
+     * sum is under a millisecond).
      */
-    private float[][] sumGradients() {
-        int params = replicas.get(0).grads.length;
-        float[][] out = new float[params][];
-        for (int k = 0; k < params; k++) {
-            int len = replicas.get(0).grads[k].length;
-            double[] acc = new double[len];
-            for (Replica r : replicas) {
-                float[] g = r.grads[k];
-                for (int j = 0; j < len; j++) acc[j] += g[j];
+    private void addGradients() {
+        int n = replicas.size();
+        for (int k = 0; k < sum.length; k++) {
+            float[] out = sum[k];
+            if (n == 2) {
+                float[] a = replicas.get(0).grads[k], b = replicas.get(1).grads[k];
+                for (int j = 0; j < out.length; j++) out[j] = a[j] + b[j];
+            } else {
+                for (int j = 0; j < out.length; j++) {
+                    double acc = replicas.get(0).grads[k][j];
+                    for (int r = 1; r < n; r++) acc += replicas.get(r).grads[k][j];
+                    out[j] = (float) acc;
+                }
             }
-            float[] sum = new float[len];
-            for (int j = 0; j < len; j++) sum[j] = (float) acc[j];
-            out[k] = sum;
         }
-        return out;
     }
 
     /**
@@ -289,7 +298,7 @@ final class DataParallel implements AutoCloseable {
             try {
                 work.accept(r0);
             } catch (RuntimeException e) {
-                failure = e;
+                failure = firstOf(failure, e);
             } finally {
                 r0.lock().unlock();
             }
@@ -303,17 +312,20 @@ final class DataParallel implements AutoCloseable {
                 } catch (InterruptedException e) {
                     interrupted = true;   // the devices' work is finished first: it holds their buffers
                 } catch (ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause() instanceof RuntimeException re ? re
-                                : e.getCause() instanceof Error err ? rethrow(err)
-                                : new IllegalStateException(e.getCause().getMessage(), e.getCause());
-                    }
+                    failure = firstOf(failure, e.getCause() instanceof RuntimeException re ? re
+                            : e.getCause() instanceof Error err ? rethrow(err)
+                            : new IllegalStateException(e.getCause().getMessage(), e.getCause()));
                     break;
                 }
             }
         }
         if (interrupted) Thread.currentThread().interrupt();
         if (failure != null) throw failure;
+    }
+
+    /** The first failure in device order. */
+    private static RuntimeException firstOf(RuntimeException kept, RuntimeException next) {
+        return kept == null ? next : kept;
     }
 
     private static RuntimeException rethrow(Error e) {
@@ -355,6 +367,8 @@ final class DataParallel implements AutoCloseable {
         final DeviceDataset train;
         /** Whether this class made the network, optimizer and data (all but replica 0). */
         final boolean owned;
+        /** The device's place in the list. */
+        final int index;
         final int firstRow;
         final int rows;
         final float scale;
@@ -364,12 +378,15 @@ final class DataParallel implements AutoCloseable {
         final IntVector order;
         final List<Matrix> decayW;
         final List<Matrix> decayGrads;
+        /** Every parameter's gradient buffer, in order. */
+        final List<Matrix> gradients;
         float[][] grads;
         float loss;
 
-        private Replica(Sequential net, Optimizer opt, DeviceDataset train, boolean owned, int firstRow, int rows, float scale,
-                        FitOptions config) {
+        private Replica(Sequential net, Optimizer opt, DeviceDataset train, boolean owned, int index, int firstRow, int rows,
+                        float scale, FitOptions config) {
             this.net = net;
+            this.index = index;
             this.opt = opt;
             this.train = train;
             this.owned = owned;
@@ -394,11 +411,12 @@ final class DataParallel implements AutoCloseable {
             List<Param> weights = net.params().stream().filter(p -> p.name().endsWith(".W")).toList();
             this.decayW = weights.stream().map(Param::value).toList();
             this.decayGrads = weights.stream().map(Param::grad).toList();
+            this.gradients = net.params().stream().map(Param::grad).toList();
         }
 
         /** A replica of {@code like} on {@code device} with {@code weights}, its own optimizer and copy of the data. */
-        static Replica open(Backend device, Sequential like, Map<String, float[]> weights, Dataset train, int firstRow,
-                            int rows, float scale, FitOptions config) {
+        static Replica open(Backend device, Sequential like, Map<String, float[]> weights, Dataset train, int index,
+                            int firstRow, int rows, float scale, FitOptions config) {
             Sequential net = null;
             Optimizer opt = null;
             DeviceDataset data = null;
@@ -406,7 +424,7 @@ final class DataParallel implements AutoCloseable {
                 net = Sequential.fromWeights(device, like.layerSpecs(), weights);
                 opt = config.optimizer().create(device, config.learningRate());
                 data = DeviceDataset.resident(device, train, like.normaliser().orElse(null));
-                return new Replica(net, opt, data, true, firstRow, rows, scale, config);
+                return new Replica(net, opt, data, true, index, firstRow, rows, scale, config);
             } catch (RuntimeException e) {
                 if (data != null) data.close();
                 if (opt != null) opt.close();
@@ -423,7 +441,7 @@ final class DataParallel implements AutoCloseable {
         void update(float[][] sum) {
             Backend be = be();
             List<Param> params = net.params();
-            for (int k = 0; k < params.size(); k++) be.write(params.get(k).grad(), sum[k]);
+            be.write(gradients, Arrays.asList(sum));
             if (config.weightDecay() > 0) be.axpy(config.weightDecay(), decayW, decayGrads);
             opt.step(params);
         }
@@ -447,10 +465,7 @@ final class DataParallel implements AutoCloseable {
             }
             be.gatherInts(train.labels(), order, at, t);
             loss = net.gradient(x, t, Trainer.stepSeed(config.seed(), step, Trainer.Stream.DROPOUT), firstRow, scale);
-            List<Param> params = net.params();
-            float[][] g = new float[params.size()][];
-            for (int k = 0; k < g.length; k++) g[k] = be.download(params.get(k).grad());
-            grads = g;
+            grads = be.download(gradients).toArray(float[][]::new);
         }
 
         @Override

@@ -73,8 +73,24 @@ class SeveralDevicesCliTest {
             CliRunner.Result r = CliRunner.run(concat(new String[] {"train", "--epochs", "1", "--hidden", "8", "--no-progress"}, bad[i]));
             assertEquals(2, r.code(), r.toString());
             assertTrue(r.err().contains(expected[i]), r.toString());
-            assertEquals(1, r.err().strip().lines().count(), r.toString());
+            assertEquals(1, r.err().lines().filter(l -> l.startsWith("clayers")).count(), r.toString());
+            assertTrue(r.err().lines().noneMatch(l -> l.startsWith("\tat ")), "no stack trace: " + r);
         }
+    }
+
+    /** bench --data-parallel: the table of a small net (one round), and one line with exit 2 for a single device. */
+    @Test
+    void benchDataParallelReportsScaling() {
+        List<String> ids = TestDevices.realOpenClIds(2);
+        CliRunner.Result one = CliRunner.run("bench", "--data-parallel", "--device", ids.get(0));
+        assertEquals(2, one.code(), one.toString());
+        assertTrue(one.err().contains("at least two devices"), one.toString());
+        CliRunner.Result r = CliRunner.run("bench", "--data-parallel", "--device", String.join(",", ids), "--net", "784-20-10",
+                "--batch", "50", "--reps", "1", "--quick");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("data parallel: 784-20-10 batch 50"), r.out());
+        assertTrue(r.out().contains(ids.get(0) + " alone") && r.out().contains(ids.get(1) + " alone"), r.out());
+        assertTrue(r.out().contains("together (2 devices)") && r.out().contains("scaling efficiency"), r.out());
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -375,6 +375,77 @@ public final class OpenClBackend extends AbstractBackend {
         reads.checkGatherError();
     }
 
+    /**
+     * Host memory the list transfers stage through: JOCL allows non-blocking transfers only from
+     * direct buffers, and they let a list of matrices cost one wait instead of one per matrix.
+     */
+    private java.nio.ByteBuffer staging;
+
+    private java.nio.ByteBuffer staging(long bytes) {
+        if (bytes > Integer.MAX_VALUE) throw new IllegalArgumentException("a list transfer of " + bytes + " bytes is over 2 GiB");
+        if (staging == null || staging.capacity() < bytes) {
+            staging = java.nio.ByteBuffer.allocateDirect((int) bytes).order(java.nio.ByteOrder.nativeOrder());
+        }
+        return staging;
+    }
+
+    /**
+     * Every read enqueued without blocking but the last: the queue is in order, so that one waits
+     * for them all. A device whose profile asks for blocking reads (Oclgrind: {@link
+     * DeviceProfile#blockingReads}) reads one matrix at a time.
+     */
+    @Override
+    protected void doReadAll(List<Matrix> srcs, List<float[]> dsts) {
+        if (profile.blockingReads()) {
+            super.doReadAll(srcs, dsts);
+            return;
+        }
+        long total = 0;
+        for (Matrix m : srcs) total += m.bytes();
+        java.nio.ByteBuffer buf = staging(total);
+        long off = 0;
+        try {
+            for (int i = 0; i < srcs.size(); i++) {
+                Matrix m = srcs.get(i);
+                CL.clEnqueueReadBuffer(queue, mem(m), i == srcs.size() - 1 ? CL.CL_TRUE : CL.CL_FALSE, 0, m.bytes(),
+                        Pointer.to(buf).withByteOffset(off), 0, null, null);
+                off += m.bytes();
+            }
+        } catch (CLException e) {
+            finish();   // no read may still be writing into the staging memory
+            throw ClErrors.wrap("read " + srcs.size() + " matrices", e);
+        }
+        reads.checkGatherError();
+        java.nio.FloatBuffer fb = buf.asFloatBuffer();
+        for (float[] d : dsts) fb.get(d);
+    }
+
+    /** Staged, then every write enqueued without blocking but the last (an in-order queue); one at a time where reads must block. */
+    @Override
+    protected void doWriteAll(List<Matrix> dsts, List<float[]> srcs) {
+        if (profile.blockingReads()) {
+            super.doWriteAll(dsts, srcs);
+            return;
+        }
+        long total = 0;
+        for (Matrix m : dsts) total += m.bytes();
+        java.nio.ByteBuffer buf = staging(total);
+        java.nio.FloatBuffer fb = buf.asFloatBuffer();
+        for (float[] src : srcs) fb.put(src);
+        long off = 0;
+        try {
+            for (int i = 0; i < dsts.size(); i++) {
+                Matrix m = dsts.get(i);
+                CL.clEnqueueWriteBuffer(queue, mem(m), i == dsts.size() - 1 ? CL.CL_TRUE : CL.CL_FALSE, 0, m.bytes(),
+                        Pointer.to(buf).withByteOffset(off), 0, null, null);
+                off += m.bytes();
+            }
+        } catch (CLException e) {
+            finish();   // no write may still be reading the staging memory
+            throw ClErrors.wrap("write " + dsts.size() + " matrices", e);
+        }
+    }
+
     @Override
     protected IntVector doAllocInts(int length) {
         return new ClInts(this, length, newBuffer(4L * length, "an int vector of length " + length));
