@@ -124,7 +124,7 @@ class ApiSweepTest {
         refused(p + "upload(null)", () -> { try (Backend be = Backends.open(id)) { be.upload(null, 2, 2); } });
         refused(p + "upload of 3 values as 2x2", () -> { try (Backend be = Backends.open(id)) { be.upload(new float[3], 2, 2); } });
         refused(p + "upload of 4 values as -2x-2", () -> { try (Backend be = Backends.open(id)) { be.upload(new float[4], -2, -2); } });
-        refused(p + "download(null)", () -> { try (Backend be = Backends.open(id)) { be.download(null); } });
+        refused(p + "download(null)", () -> { try (Backend be = Backends.open(id)) { be.download((Matrix) null); } });
         refused(p + "write of 3 values into 2x2", () -> {
             try (Backend be = Backends.open(id); Matrix m = be.alloc(2, 2)) { be.write(m, new float[3]); }
         });
