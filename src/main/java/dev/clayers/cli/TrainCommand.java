@@ -329,6 +329,7 @@ final class TrainCommand implements Callable<Integer> {
                 return 0;
             }
             EpochMetrics last = history.last();
+            if (!device.contains("@")) recordSpeed(netSettings.layers(), options, be, history);   // a forced kernel shape is not the device's speed
             if (save != null) {
                 Map<String, String> meta = new LinkedHashMap<>(runSettings);
                 meta.putAll(options.settings());
@@ -347,6 +348,20 @@ final class TrainCommand implements Callable<Integer> {
                     seconds, save == null ? "" : "; model saved to " + save);
         }
         return 0;
+    }
+
+    /**
+     * The run's real speed for auto's next choice: the median of its epochs after the first (the
+     * first carries the warm-up: kernel set-up, the JIT), so it needs at least two more epochs;
+     * the warm-up is what the first epoch took beyond that speed.
+     */
+    private static void recordSpeed(List<LayerSpec> layers, FitOptions options, Backend be, History history) {
+        List<EpochMetrics> epochs = history.epochs();
+        if (epochs.size() < 3 || options.sampled()) return;
+        double[] speeds = epochs.subList(1, epochs.size()).stream().mapToDouble(EpochMetrics::samplesPerSecond).sorted().toArray();
+        double speed = speeds[speeds.length / 2];
+        EpochMetrics first = epochs.get(0);
+        DeviceChoice.record(layers, options, be.info(), speed, first.seconds() - first.samplesPerSecond() * first.seconds() / speed);
     }
 
     /**
