@@ -31,7 +31,7 @@ final class PredictCommand implements Callable<Integer> {
                     "Neither: decided per picture from its border (a light border means paper), and said on stderr."})
     Boolean invert;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "D", description = "Device (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE", description = "Device (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--json", description = "One JSON object per image.")

@@ -127,7 +127,8 @@ final class TrainCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--book", description = {"The book's exact recipe: 784-50-10 ReLU, std 0.01, SGD lr 0.1, batch 100,",
-            "10,000 iterations of batches sampled with replacement, accuracy every epoch-equivalent."})
+            "10,000 iterations of batches sampled with replacement (17 epoch-equivalents of the book's 60,000 digits,",
+            "125 of the bundled 8,000), accuracy every epoch-equivalent; --epochs N runs N epoch-equivalents instead."})
     boolean book;
 
     @Option(names = "--metrics", paramLabel = "FILE", description = "Write one JSON object per epoch (JSON lines).")
@@ -263,13 +264,21 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (options == null) {
             if (book) {
-                for (String o : List.of("--hidden", "--net", "--activation", "--init", "--optimizer", "--lr", "--batch", "--epochs",
+                for (String o : List.of("--hidden", "--net", "--activation", "--init", "--optimizer", "--lr", "--batch",
                         "--weight-decay", "--dropout", "--augment", "--schedule")) {
                     if (pr.hasMatchedOption(o)) throw new IllegalArgumentException(o + " cannot be combined with --book");
                 }
                 Architecture arch = new Architecture(input, new int[] {50}, classes, Activation.RELU);
                 netSettings = new NetSettings(arch.layers(0f), WeightInit.BOOK.toString(), 0f);
-                options = FitOptions.book(split.train().size()).seed(seed).build();
+                FitOptions.Builder recipe = FitOptions.book(split.train().size()).seed(seed);
+                if (pr.hasMatchedOption("--epochs")) {
+                    // N epoch-equivalents of this training set instead of the book's 10,000 iterations.
+                    if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+                    long iterations = (long) epochs * Math.max(split.train().size() / 100, 1);
+                    if (iterations > Integer.MAX_VALUE) throw new IllegalArgumentException("--epochs " + epochs + " is too many for --book");
+                    recipe.epochs(epochs).sampledIterations((int) iterations);
+                }
+                options = recipe.build();
             } else {
                 Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);   // before any device work
                 if (net != null && pr.hasMatchedOption("--hidden")) {

@@ -66,13 +66,20 @@ public final class VerifyCommand implements Callable<Integer> {
                 out.printf(fmt, r.op(), r.device(), r.shape(), String.format("%.3e", r.maxAbs()), String.format("%.3e", r.maxRel()),
                         r.tolerance(), r.pass() ? "PASS" : "FAIL " + r.detail());
             }
-            for (Backend b : backends) {
-                List<Verifier.Result> mine = results.stream().filter(r -> r.device().equals(b.id())).toList();
-                long bad = mine.stream().filter(r -> !r.pass()).count();
-                out.printf("%s (%s): %d checks, %s%n", b.id(), b.info().name(), mine.size(), bad == 0 ? "all passed" : bad + " FAILED");
-            }
-            out.printf("%d checks, %d failed%n", results.size(), failed);
+            out.println(summary(results, backends.stream().map(b -> b.id() + " (" + b.info().name() + ")").toList()));
         }
         return failed == 0 ? 0 : 1;
+    }
+
+    /** The one summary line: {@code 146 checks on opencl:0:0 (PoCL ...), all passed}, failures counted per device. */
+    static String summary(List<Verifier.Result> results, List<String> devices) {
+        long failed = results.stream().filter(r -> !r.pass()).count();
+        String verdict = failed == 0 ? "all passed" : failed + " FAILED";
+        if (failed > 0 && devices.size() > 1) {
+            java.util.Map<String, Long> byDevice = new java.util.TreeMap<>();
+            results.stream().filter(r -> !r.pass()).forEach(r -> byDevice.merge(r.device(), 1L, Long::sum));
+            verdict += " (" + String.join(", ", byDevice.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList()) + ")";
+        }
+        return String.format("%d checks on %s, %s", results.size(), String.join(", ", devices), verdict);
     }
 }
