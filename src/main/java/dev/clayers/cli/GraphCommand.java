@@ -26,7 +26,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** The book's computational graphs, run forward and backward, as text or as a picture. */
-@Command(name = "graph", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "graph",
+        footer = {"", "Examples:", "  clayers graph apple --png apple.png      the book's apple graph as a picture", "  clayers graph sigmoid --dot sigmoid.dot  the sigmoid graph for Graphviz", "  clayers graph --model m.safetensors --png m.png   a trained network, layer by layer"}, mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Draws a computational graph with the forward value over every edge and dL/d(edge) under it.",
                 "NAME: apple, apple-orange, sigmoid, affine, softmax-loss; or --model FILE for a saved network's layers.",
                 "Text on stdout unless --png, --svg or --dot is given."})

@@ -16,17 +16,18 @@ import java.util.concurrent.Callable;
  * {@code clayers verify [--device D|all] [--json] [--seed N]}: every op, forward and backward,
  * on the chosen devices against the Java reference; exit code 1 on any FAIL.
  */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(name = "verify",
+        footer = {"", "Examples:", "  clayers verify                       every op on the best device against the Java reference", "  clayers verify --device all --json   every real device, as JSON"}, mixinStandardHelpOptions = true,
         description = {"Checks every op on a device against the Java reference backend (max abs/rel error, tolerance, PASS/FAIL).",
                 "--device all checks every device but the reference itself and simulators; name one to check it."})
 public final class VerifyCommand implements Callable<Integer> {
-    @Option(names = "--device", defaultValue = "auto", description = "Device id, name substring, auto, or all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "auto", description = "Device id, name substring, auto, or all (default: ${DEFAULT-VALUE}).", paramLabel = "DEVICE")
     String device;
 
     @Option(names = "--json", description = "Print the results as one JSON array.")
     boolean json;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed for the random shapes and data (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for the random shapes and data (default: ${DEFAULT-VALUE}).", paramLabel = "SEED")
     long seed;
 
     private final PrintStream out;
