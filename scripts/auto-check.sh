@@ -30,8 +30,8 @@ for i in "${!nets[@]}"; do
         (( s > best )) && best=$s
         printf ' %14s' "$s"
     done
-    # auto with an empty cache: what it picked and the seconds it logged for choosing.
-    log="$(CLAYERS_JAVA_OPTS="-Dclayers.cache.dir=$work/cache-$i" "$clayers" train ${nets[$i]} --device auto --epochs 1 \
+    # auto with an empty cache, for the same run: what it picked and the seconds it logged for choosing.
+    log="$(CLAYERS_JAVA_OPTS="-Dclayers.cache.dir=$work/cache-$i" "$clayers" train ${nets[$i]} --device auto --epochs "$epochs" \
         --no-progress 2>&1 >/dev/null | grep 'auto:' || true)"
     picked="$(sed -n 's/.*auto: \([^ ,]*\).*/\1/p' <<<"$log" | head -1)"
     took="$(sed -n 's/.* in \([0-9.]*\) s[;:].*/\1/p' <<<"$log" | head -1)"

@@ -42,7 +42,8 @@ import dev.clayers.backend.opencl.DeviceProfile;
  *       4 s on a busy 2-core machine), so no probe short enough for a first run can see its
  *       speed. It is estimated from the network's multiply-adds ({@link #macsPerSample}) at the
  *       rate its last real run reached on any network, else at
- *       {@value #JAVA_GFLOPS_PER_CORE} GFLOP/s per core, with {@value #JAVA_WARMUP_SECONDS} s of JIT.</li>
+ *       {@value #JAVA_GFLOPS_PER_CORE} GFLOP/s per core, with {@value #JAVA_WARMUP_SECONDS} s of JIT
+ *       (stretched by the machine's load: {@link #loadFactor}).</li>
  * </ol>
  * The device that would finish the run first (warm-up plus samples over speed) wins. Choosing
  * thus costs one short probe per OpenCL device (about a second in all on a quiet machine, never a
@@ -281,8 +282,19 @@ public final class DeviceChoice {
                 .max(java.util.Comparator.comparing(Entry::measuredAt)).orElse(null);
         double flopsPerSecond = latest != null ? latest.samplesPerSecond() * 6.0 * latest.macs()
                 : JAVA_GFLOPS_PER_CORE * 1e9 * Runtime.getRuntime().availableProcessors();
-        double warmup = latest != null && latest.warmupMillis() > 0 ? latest.warmupMillis() / 1000 : JAVA_WARMUP_SECONDS;
+        double warmup = latest != null && latest.warmupMillis() > 0 ? latest.warmupMillis() / 1000 : JAVA_WARMUP_SECONDS * loadFactor();
         return new Probe(id, flopsPerSecond / (6.0 * macs), warmup, Source.ESTIMATE);
+    }
+
+    /**
+     * How much longer the JIT's work takes on this machine now: the load average over the cores,
+     * at least 1. C2 compiles on the same cores as everything else; on a 2-core machine at load
+     * 8-10 the Java backend's first epoch took 10-20 s more than the next ones, against about 3 s quiet.
+     */
+    static double loadFactor() {
+        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        int cores = Runtime.getRuntime().availableProcessors();
+        return load > 0 && Double.isFinite(load) ? Math.max(1, load / cores) : 1;
     }
 
     /**
