@@ -36,13 +36,20 @@ public record DeviceInfo(String id, String name, String vendor, String type, int
     /** What runs the ops, as every device difference outside the backends needs it; no code tests names. */
     public enum Kind {
         /** The pure-Java backend: its buffers live on the Java heap. */
-        JAVA,
+        JAVA("Java"),
         /** An OpenCL driver for a CPU (PoCL). */
-        OPENCL_CPU,
+        OPENCL_CPU("OpenCL CPU"),
         /** An OpenCL GPU or accelerator. */
-        OPENCL_GPU,
+        OPENCL_GPU("OpenCL GPU"),
         /** A simulator or emulator (Oclgrind): correct, slow, never picked by {@code auto}. */
-        SIMULATOR;
+        SIMULATOR("simulator");
+
+        private final String words;
+
+        Kind(String words) { this.words = words; }
+
+        /** The kind as a person says it: Java, OpenCL CPU, OpenCL GPU, simulator. */
+        public String words() { return words; }
 
         /** Whether the device's buffers live on the Java heap. */
         public boolean onHeap() { return this == JAVA; }

@@ -9,7 +9,8 @@ import java.util.concurrent.Callable;
 import static dev.clayers.graph.AppleShopping.fmt;
 
 /** The book's computational-graph examples, forward and backward node by node. */
-@Command(name = "apple", mixinStandardHelpOptions = true,
+@Command(name = "apple",
+        footer = {"", "Examples:", "  clayers apple                     the book's apple example: forward and backward through the graph"}, mixinStandardHelpOptions = true,
         description = "Shows the book's apple-shopping computational graphs: forward and backward pass node by node.")
 final class AppleCommand implements Callable<Integer> {
     @Override

@@ -37,7 +37,8 @@ import java.util.concurrent.Callable;
  * column per device. Figures on stdout, progress on stderr; exit 1 when a device's gemm result is
  * beyond tolerance.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench",
+        footer = {"", "Examples:", "  clayers bench --quick                       a quick look at every device", "  clayers bench --only train --device opencl:0:0 --json a.json", "  clayers bench --compare a.json b.json       two runs side by side"}, mixinStandardHelpOptions = true,
         description = {"Measures the throughput of every chosen device, side by side: gemm (GFLOP/s), element-wise and reduction ops (GB/s), "
                 + "a full training step (samples/s) and host<->device transfers (GB/s).",
                 "Each figure is the median of the timed samples (min and max too) after a warm-up of at least 0.2 s that goes on "
@@ -49,7 +50,7 @@ import java.util.concurrent.Callable;
                         + "bench --json A.json, later bench --json B.json, then bench --compare A.json B.json."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "all", split = ",",
-            description = "all, or device ids / name substrings separated by commas (default: ${DEFAULT-VALUE}).")
+            description = "all, or device ids / name substrings separated by commas (default: ${DEFAULT-VALUE}).", paramLabel = "DEVICE")
     List<String> devices;
 
     @Option(names = "--quick", description = "3 samples per figure, a shorter least warm-up (it still waits for the JIT), and drops " + BenchCases.QUICK_DROPS + ".")
@@ -95,7 +96,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** The standard cases of {@code --data-parallel}: where the arithmetic dominates, and where the sum of gradients matters most. */
     static final String DATA_PARALLEL_TEXT = "784-1000-10 at batch 1000, conv30k5-pool2-100 at 100, 784-100-10 at 100";
 
-    @Option(names = "--reps", description = "Timed samples per figure (default: 10, or 3 with --quick).")
+    @Option(names = "--reps", description = "Timed samples per figure (default: 10, or 3 with --quick).", paramLabel = "REPS")
     Integer reps;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the device infos and every result (min/median/max/unit) as JSON.")

@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
  * top-k accuracy) and the confusion matrix of a saved model on a test set. A model saved with a
  * normaliser has it applied ({@link Sequential#evaluate}).
  */
-@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "eval",
+        footer = {"", "Examples:", "  clayers eval --model m.safetensors                 accuracy on the data the model was trained on", "  clayers eval --model m.onnx --data mnist/ --json   an ONNX model on a folder of MNIST files"}, mixinStandardHelpOptions = true, sortOptions = false,
         description = "Evaluates a saved model on the test split: loss, accuracy, per-class precision, recall and F1,"
                 + " top-k accuracy and a confusion matrix (rows: true class).")
 final class EvalCommand implements Callable<Integer> {
@@ -31,10 +32,10 @@ final class EvalCommand implements Callable<Integer> {
             description = "Model written by train --save, or an ONNX model (imported; see docs/onnx.md).")
     Path model;
 
-    @Option(names = "--data", paramLabel = "bundled|DIR", description = "Data to evaluate on (default: the model's training data).")
+    @Option(names = "--data", paramLabel = "DATA", description = "Data to evaluate on (default: the model's training data).")
     String data;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "D", description = "Device (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE", description = "Device (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--json", description = "Print one JSON object.")

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** A saved model as an ONNX file, for ONNX Runtime and other tools. */
-@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "export",
+        footer = {"", "Examples:", "  clayers export --model m.safetensors --onnx m.onnx            logits out", "  clayers export --model m.safetensors --onnx m.onnx --softmax  class probabilities out"}, mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Writes a saved model as ONNX (opset " + OnnxExport.OPSET + "): input 'input' [N, C, H, W] or [N, F],"
                 + " output 'logits' [N, classes] (or 'probabilities' with --softmax), batch size free.",
                 "Runs in ONNX Runtime from Java, C++, Python or the browser; see docs/onnx.md."})

@@ -16,38 +16,39 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 
 /** The book's gradient_check: backprop against central differences, per parameter. */
-@Command(name = "gradcheck", mixinStandardHelpOptions = true,
+@Command(name = "gradcheck",
+        footer = {"", "Examples:", "  clayers gradcheck                          backprop against numerical gradients on cpu", "  clayers gradcheck --device opencl:0:0      the same check on an OpenCL device", "  clayers gradcheck --hidden 50,20 --activation sigmoid"}, mixinStandardHelpOptions = true,
         description = {"Checks backpropagation against numerical gradients (central differences) on a small batch.",
                 "Prints, per parameter, the mean |backprop - numerical| and the max relative error;",
                 "exits 1 when a parameter is beyond tolerance (mean abs " + GradientCheck.MEAN_ABS_TOLERANCE
                         + ", max rel " + GradientCheck.MAX_REL_TOLERANCE + ")."})
 final class GradcheckCommand implements Callable<Integer> {
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "D",
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
             description = "Device: auto, cpu, opencl:P:D or a name substring (default: ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--hidden", defaultValue = "50", description = "Hidden layer sizes, e.g. 50 or 64,32 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", defaultValue = "50", description = "Hidden layer sizes, e.g. 50 or 64,32 (default: ${DEFAULT-VALUE}).", paramLabel = "HIDDEN")
     String hidden;
 
     @Option(names = "--activation", defaultValue = "relu", completionCandidates = Choices.Activations.class,
-            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).", paramLabel = "ACTIVATION")
     String activation;
 
-    @Option(names = "--batch", defaultValue = "3", description = "Batch size (default: ${DEFAULT-VALUE}, as in the book).")
+    @Option(names = "--batch", defaultValue = "3", description = "Batch size (default: ${DEFAULT-VALUE}, as in the book).", paramLabel = "BATCH")
     int batch;
 
     @Option(names = "--entries", defaultValue = "300",
-            description = "Entries checked per parameter; a seeded sample when the tensor is larger, 0 = all (default: ${DEFAULT-VALUE}).")
+            description = "Entries checked per parameter; a seeded sample when the tensor is larger, 0 = all (default: ${DEFAULT-VALUE}).", paramLabel = "ENTRIES")
     int entries;
 
-    @Option(names = "--init", defaultValue = "0.01", description = "Weight init: a std such as 0.01, he or xavier (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--init", defaultValue = "0.01", description = "Weight init: a std such as 0.01, he or xavier (default: ${DEFAULT-VALUE}).", paramLabel = "INIT")
     String init;
 
     @Option(names = "--h", paramLabel = "H",
             description = "Finite-difference step (default: the activation's own, shown in the report's first line).")
     Double h;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed for weights, data and sampled entries (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for weights, data and sampled entries (default: ${DEFAULT-VALUE}).", paramLabel = "SEED")
     long seed;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")

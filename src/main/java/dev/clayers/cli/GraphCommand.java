@@ -8,6 +8,7 @@ import dev.clayers.graph.render.Diagram;
 import dev.clayers.graph.render.Dot;
 import dev.clayers.graph.render.GraphPainter;
 import dev.clayers.graph.render.LayerDiagram;
+import dev.clayers.graph.render.LayerPainter;
 import dev.clayers.graph.render.Layout;
 import dev.clayers.graph.render.SvgOutput;
 import dev.clayers.io.AtomicFiles;
@@ -26,7 +27,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** The book's computational graphs, run forward and backward, as text or as a picture. */
-@Command(name = "graph", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "graph",
+        footer = {"", "Examples:", "  clayers graph apple --png apple.png      the book's apple graph as a picture", "  clayers graph sigmoid --dot sigmoid.dot  the sigmoid graph for Graphviz", "  clayers graph --model m.safetensors --png m.png   a trained network, layer by layer"}, mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Draws a computational graph with the forward value over every edge and dL/d(edge) under it.",
                 "NAME: apple, apple-orange, sigmoid, affine, softmax-loss; or --model FILE for a saved network's layers.",
                 "Text on stdout unless --png, --svg or --dot is given."})
@@ -85,6 +87,7 @@ final class GraphCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Diagram diagram;
+        LayerDiagram.Stack stack = null;
         String text;
         if (model != null) {
             if (name != null) throw new IllegalArgumentException("give a graph NAME or --model, not both");
@@ -92,6 +95,7 @@ final class GraphCommand implements Callable<Integer> {
             checkOutputs();
             ModelFile.Model m = Cli.loadModel(model);
             diagram = LayerDiagram.of(m.layers(), model.getFileName().toString());
+            stack = LayerDiagram.stack(m.layers(), model.getFileName().toString());
             text = layerText(m, diagram.title());
         } else {
             if (name == null) throw new IllegalArgumentException("give a graph NAME (" + String.join(", ", NAMES) + ") or --model FILE");
@@ -117,8 +121,9 @@ final class GraphCommand implements Callable<Integer> {
         boolean picture = png != null || svg != null || dot != null;
         if (picture) {
             Layout layout = Layout.of(diagram);
-            if (png != null) AtomicFiles.write(png, GraphPainter.png(layout));
-            if (svg != null) AtomicFiles.write(svg, SvgOutput.svg(layout));
+            // A network's layers as a column of boxes; the book's graphs as its circles and wires.
+            if (png != null) AtomicFiles.write(png, stack != null ? LayerPainter.png(stack) : GraphPainter.png(layout));
+            if (svg != null) AtomicFiles.write(svg, stack != null ? SvgOutput.svg(stack) : SvgOutput.svg(layout));
             if (dot != null) AtomicFiles.write(dot, Dot.of(diagram).getBytes(StandardCharsets.UTF_8));
             for (Path p : new Path[] {png, svg, dot}) if (p != null) System.err.println("wrote " + p);
         } else {

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** An ONNX model (from PyTorch's exporter, say) as a clayers model file. */
-@Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "import",
+        footer = {"", "Examples:", "  clayers import --onnx net.onnx --model net.safetensors   a PyTorch or Keras export as a clayers model"}, mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Reads an ONNX model (a chain of Gemm/MatMul, Conv, pooling, batch norm, activations, dropout,"
                 + " flatten; see docs/onnx.md) and saves it as a clayers model, for eval, predict and train --from.",
                 "Ops outside that vocabulary are refused by name (exit 2)."})

@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -88,6 +89,9 @@ public final class Main implements Runnable {
                         .description("All logs (INFO and DEBUG: kernel choices, caches, timings) and stack traces.").build());
             }
         }
+        // Usage lines say [OPTIONS] (the list below groups them), and grouped commands list them under headings.
+        for (CommandLine sub : cl.getSubcommands().values()) sub.getCommandSpec().usageMessage().abbreviateSynopsis(true);
+        HelpSections.install(cl);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (verbose) ex.printStackTrace();
             cmd.getErr().println("clayers " + cmd.getCommandName() + ": " + describe(ex));
@@ -96,9 +100,14 @@ public final class Main implements Runnable {
         });
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine cmd = ex.getCommandLine();
-            // One line, as every other error: the problem, then where the usage is.
-            String msg = String.join("; ", String.valueOf(ex.getMessage()).strip().lines().toList());
-            cmd.getErr().println("clayers " + cmd.getCommandName() + ": " + msg + " (run 'clayers "
+            // One line, as every other error: the problem, a guess at what was meant, where the usage is.
+            boolean unknownCommand = cmd == cl && ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                    && !u.getUnmatched().get(0).startsWith("-");
+            String msg = unknownCommand ? "no command '" + ((CommandLine.UnmatchedArgumentException) ex).getUnmatched().get(0) + "'"
+                    : String.join("; ", String.valueOf(ex.getMessage()).strip().lines().toList());
+            String guess = suggestion(ex);
+            cmd.getErr().println("clayers" + (cmd == cl ? "" : " " + cmd.getCommandName()) + ": " + msg
+                    + (guess != null ? ". Did you mean " + guess + "?" : "") + " (run 'clayers "
                     + (cmd == cl ? "" : cmd.getCommandName() + " ") + "--help' for usage)");
             return BAD_INPUT;
         });
@@ -119,6 +128,46 @@ public final class Main implements Runnable {
                     + " MB): use smaller inputs, layers or batches, or raise the heap with CLAYERS_JAVA_OPTS=-Xmx<size>");
             return BAD_INPUT;
         }
+    }
+
+    /**
+     * The closest option or subcommand to a mistyped one ({@code --epocs}: {@code --epochs};
+     * {@code trian}: {@code train}), from picocli's suggestions, or null when none is close.
+     */
+    static String suggestion(CommandLine.ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) return null;
+        String typed = u.getUnmatched().get(0);
+        int at = typed.indexOf('=');
+        String word = at > 0 && typed.startsWith("-") ? typed.substring(0, at) : typed;
+        List<String> candidates = u.getSuggestions();
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String c : candidates) {
+            int d = editDistance(word, c);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = c;
+            }
+        }
+        // Close enough to be a typo: a few edits, and fewer than half the word.
+        return best != null && bestDistance <= Math.max(1, Math.min(3, word.length() / 2)) ? best : null;
+    }
+
+    /** Levenshtein distance, with a swap of two neighbours counting as one edit (trian, train). */
+    static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) d[i][0] = i;
+        for (int j = 0; j <= b.length(); j++) d[0][j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     /** One line naming what went wrong. */

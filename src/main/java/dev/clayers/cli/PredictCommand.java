@@ -18,7 +18,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Classifies pictures of digits with a saved model. */
-@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "predict",
+        footer = {"", "Examples:", "  clayers predict --model m.safetensors seven.png    the digit in a picture", "  clayers predict --model m.safetensors --json *.png one JSON object per picture"}, mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Classifies images (PNG/JPEG, grayscale or colour, any size) and prints the top-3 classes.",
                 "Each picture is made MNIST-like: the digit is cropped, scaled into 20x20 and centred by mass in 28x28."})
 final class PredictCommand implements Callable<Integer> {
@@ -31,7 +32,7 @@ final class PredictCommand implements Callable<Integer> {
                     "Neither: decided per picture from its border (a light border means paper), and said on stderr."})
     Boolean invert;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "D", description = "Device (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE", description = "Device (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--json", description = "One JSON object per image.")

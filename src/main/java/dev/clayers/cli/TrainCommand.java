@@ -36,7 +36,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** The main job: train a network on digits and report how well it learned. */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "train",
+        footer = {"", "Examples:", "  clayers train                                  784-512-10 on the bundled digits, 20 epochs, best device", "  clayers train --net conv30k5-pool2-100 --epochs 5 --save conv.safetensors", "  clayers train --book --epochs 17               the book's recipe for 17 epoch-equivalents"}, mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains a multi-layer perceptron (--hidden) or a conv net (--net) on MNIST-format digits on the chosen device.",
                 "With no options: the bundled 10,000 real MNIST digits (8,000 train / 2,000 test), best device.",
                 "Progress goes to stderr; one line per epoch (train loss, train and test accuracy) to stdout."})
@@ -44,20 +45,21 @@ final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "D",
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE",
             description = {"auto, cpu, opencl:P:D or a device-name substring (default: ${DEFAULT-VALUE}).",
-                    "auto times a few training steps of this network and batch on each device (never a simulator),",
-                    "caches the figures in auto.json beside the tuning cache, and trains on the fastest.",
+                    "auto picks the device that would finish this run first: OpenCL devices by a probe of at most",
+                    "0.25 s of this network's steps, the Java backend by an estimate, both replaced by the speed of",
+                    "real runs (kept in auto.json beside the tuning cache); never a simulator.",
                     "Several devices, comma-separated (opencl:0:0,opencl:0:1 or cpu,opencl:0:0), or all (every OpenCL",
                     "device but simulators) train one network on all of them at once: each batch split in equal shares."})
     String device;
 
-    @Option(names = "--data", paramLabel = "bundled|DIR",
+    @Option(names = "--data", paramLabel = "DATA",
             description = "'bundled' (default) or a folder with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],"
                     + " t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz].")
     String data;
 
-    @Option(names = "--hidden", defaultValue = "512", description = "Hidden layer sizes, e.g. 100 or 256,128 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", defaultValue = "512", description = "Hidden layer sizes, e.g. 100 or 256,128 (default: ${DEFAULT-VALUE}).", paramLabel = "HIDDEN")
     String hidden;
 
     @Option(names = "--net", paramLabel = "SPEC",
@@ -69,17 +71,17 @@ final class TrainCommand implements Callable<Integer> {
     String net;
 
     @Option(names = "--activation", defaultValue = "relu", completionCandidates = Choices.Activations.class,
-            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).", paramLabel = "ACTIVATION")
     String activation;
 
-    @Option(names = "--init", defaultValue = "he", description = "Weight init: he, xavier, or a std such as 0.01 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--init", defaultValue = "he", description = "Weight init: he, xavier, or a std such as 0.01 (default: ${DEFAULT-VALUE}).", paramLabel = "INIT")
     String init;
 
     @Option(names = "--optimizer", defaultValue = "adam", completionCandidates = Choices.Optimizers.class,
-            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).", paramLabel = "OPTIMIZER")
     String optimizer;
 
-    @Option(names = "--lr", defaultValue = "0.002", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.002", description = "Learning rate (default: ${DEFAULT-VALUE}).", paramLabel = "LR")
     float lr;
 
     @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "SCHEDULE",
@@ -119,17 +121,18 @@ final class TrainCommand implements Callable<Integer> {
             description = "Shift each training image by up to this many pixels at random (default: ${DEFAULT-VALUE}).")
     int augment;
 
-    @Option(names = "--batch", defaultValue = "100", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "100", description = "Mini-batch size (default: ${DEFAULT-VALUE}).", paramLabel = "BATCH")
     int batch;
 
-    @Option(names = "--epochs", defaultValue = "20", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "20", description = "Epochs (default: ${DEFAULT-VALUE}).", paramLabel = "EPOCHS")
     int epochs;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed for weights and batch order (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for weights and batch order (default: ${DEFAULT-VALUE}).", paramLabel = "SEED")
     long seed;
 
     @Option(names = "--book", description = {"The book's exact recipe: 784-50-10 ReLU, std 0.01, SGD lr 0.1, batch 100,",
-            "10,000 iterations of batches sampled with replacement, accuracy every epoch-equivalent."})
+            "10,000 iterations of batches sampled with replacement (17 epoch-equivalents of the book's 60,000 digits,",
+            "125 of the bundled 8,000), accuracy every epoch-equivalent; --epochs N runs N epoch-equivalents instead."})
     boolean book;
 
     @Option(names = "--metrics", paramLabel = "FILE", description = "Write one JSON object per epoch (JSON lines).")
@@ -265,13 +268,21 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (options == null) {
             if (book) {
-                for (String o : List.of("--hidden", "--net", "--activation", "--init", "--optimizer", "--lr", "--batch", "--epochs",
+                for (String o : List.of("--hidden", "--net", "--activation", "--init", "--optimizer", "--lr", "--batch",
                         "--weight-decay", "--dropout", "--augment", "--schedule")) {
                     if (pr.hasMatchedOption(o)) throw new IllegalArgumentException(o + " cannot be combined with --book");
                 }
                 Architecture arch = new Architecture(input, new int[] {50}, classes, Activation.RELU);
                 netSettings = new NetSettings(arch.layers(0f), WeightInit.BOOK.toString(), 0f);
-                options = FitOptions.book(split.train().size()).seed(seed).build();
+                FitOptions.Builder recipe = FitOptions.book(split.train().size()).seed(seed);
+                if (pr.hasMatchedOption("--epochs")) {
+                    // N epoch-equivalents of this training set instead of the book's 10,000 iterations.
+                    if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+                    long iterations = (long) epochs * Math.max(split.train().size() / 100, 1);
+                    if (iterations > Integer.MAX_VALUE) throw new IllegalArgumentException("--epochs " + epochs + " is too many for --book");
+                    recipe.epochs(epochs).sampledIterations((int) iterations);
+                }
+                options = recipe.build();
             } else {
                 Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);   // before any device work
                 if (net != null && pr.hasMatchedOption("--hidden")) {
@@ -341,6 +352,7 @@ final class TrainCommand implements Callable<Integer> {
                 return 0;
             }
             EpochMetrics last = history.last();
+            if (!device.contains("@")) recordSpeed(netSettings.layers(), options, be, history);   // a forced kernel shape is not the device's speed
             if (save != null) {
                 Map<String, String> meta = new LinkedHashMap<>(runSettings);
                 meta.putAll(options.settings());
@@ -359,6 +371,20 @@ final class TrainCommand implements Callable<Integer> {
                     seconds, save == null ? "" : "; model saved to " + save);
         }
         return 0;
+    }
+
+    /**
+     * The run's real speed for auto's next choice: the median of its epochs after the first (the
+     * first carries the warm-up: kernel set-up, the JIT), so it needs at least two more epochs;
+     * the warm-up is what the first epoch took beyond that speed.
+     */
+    private static void recordSpeed(List<LayerSpec> layers, FitOptions options, Backend be, History history) {
+        List<EpochMetrics> epochs = history.epochs();
+        if (epochs.size() < 3 || options.sampled()) return;
+        double[] speeds = epochs.subList(1, epochs.size()).stream().mapToDouble(EpochMetrics::samplesPerSecond).sorted().toArray();
+        double speed = speeds[speeds.length / 2];
+        EpochMetrics first = epochs.get(0);
+        DeviceChoice.record(layers, options, be.info(), speed, first.seconds() - first.samplesPerSecond() * first.seconds() / speed);
     }
 
     /**

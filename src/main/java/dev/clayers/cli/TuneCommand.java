@@ -12,11 +12,12 @@ import java.util.concurrent.Callable;
  * device, checks each candidate against the Java reference before timing it, and stores the
  * fastest in the per-user tuning cache that every later run on that device uses.
  */
-@Command(name = "tune", mixinStandardHelpOptions = true,
+@Command(name = "tune",
+        footer = {"", "Examples:", "  clayers tune                  tunes the gemm kernels of the best OpenCL device (cached)", "  clayers tune --device opencl:0:0 --quick"}, mixinStandardHelpOptions = true,
         description = "Finds the fastest correct gemm kernel parameters for an OpenCL device and remember them "
                 + "(~/.cache/clayers/tuning.json, or $XDG_CACHE_HOME/clayers).")
 public final class TuneCommand implements Callable<Integer> {
-    @Option(names = "--device", defaultValue = "auto", description = "OpenCL device id, name substring, or auto (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "auto", description = "OpenCL device id, name substring, or auto (default: ${DEFAULT-VALUE}).", paramLabel = "DEVICE")
     String device;
 
     @Option(names = "--quick", description = "A small grid timed at 512 instead of 1024 (about a minute on a CPU device).")

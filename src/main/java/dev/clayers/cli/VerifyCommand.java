@@ -16,17 +16,18 @@ import java.util.concurrent.Callable;
  * {@code clayers verify [--device D|all] [--json] [--seed N]}: every op, forward and backward,
  * on the chosen devices against the Java reference; exit code 1 on any FAIL.
  */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(name = "verify",
+        footer = {"", "Examples:", "  clayers verify                       every op on the best device against the Java reference", "  clayers verify --device all --json   every real device, as JSON"}, mixinStandardHelpOptions = true,
         description = {"Checks every op on a device against the Java reference backend (max abs/rel error, tolerance, PASS/FAIL).",
                 "--device all checks every device but the reference itself and simulators; name one to check it."})
 public final class VerifyCommand implements Callable<Integer> {
-    @Option(names = "--device", defaultValue = "auto", description = "Device id, name substring, auto, or all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "auto", description = "Device id, name substring, auto, or all (default: ${DEFAULT-VALUE}).", paramLabel = "DEVICE")
     String device;
 
     @Option(names = "--json", description = "Print the results as one JSON array.")
     boolean json;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed for the random shapes and data (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for the random shapes and data (default: ${DEFAULT-VALUE}).", paramLabel = "SEED")
     long seed;
 
     private final PrintStream out;
@@ -66,13 +67,20 @@ public final class VerifyCommand implements Callable<Integer> {
                 out.printf(fmt, r.op(), r.device(), r.shape(), String.format("%.3e", r.maxAbs()), String.format("%.3e", r.maxRel()),
                         r.tolerance(), r.pass() ? "PASS" : "FAIL " + r.detail());
             }
-            for (Backend b : backends) {
-                List<Verifier.Result> mine = results.stream().filter(r -> r.device().equals(b.id())).toList();
-                long bad = mine.stream().filter(r -> !r.pass()).count();
-                out.printf("%s (%s): %d checks, %s%n", b.id(), b.info().name(), mine.size(), bad == 0 ? "all passed" : bad + " FAILED");
-            }
-            out.printf("%d checks, %d failed%n", results.size(), failed);
+            out.println(summary(results, backends.stream().map(b -> b.id() + " (" + b.info().name() + ")").toList()));
         }
         return failed == 0 ? 0 : 1;
+    }
+
+    /** The one summary line: {@code 146 checks on opencl:0:0 (PoCL ...), all passed}, failures counted per device. */
+    static String summary(List<Verifier.Result> results, List<String> devices) {
+        long failed = results.stream().filter(r -> !r.pass()).count();
+        String verdict = failed == 0 ? "all passed" : failed + " FAILED";
+        if (failed > 0 && devices.size() > 1) {
+            java.util.Map<String, Long> byDevice = new java.util.TreeMap<>();
+            results.stream().filter(r -> !r.pass()).forEach(r -> byDevice.merge(r.device(), 1L, Long::sum));
+            verdict += " (" + String.join(", ", byDevice.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList()) + ")";
+        }
+        return String.format("%d checks on %s, %s", results.size(), String.join(", ", devices), verdict);
     }
 }

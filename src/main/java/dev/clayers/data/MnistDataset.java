@@ -7,6 +7,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -55,13 +57,16 @@ public final class MnistDataset {
      */
     public static DataSplit load(Path dir) throws IOException {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new InputFiles.WrongFileKindException(dir + " is " + InputFiles.kind(dir) + ", not a folder; " + EXPECTED);
+            throw new InputFiles.WrongFileKindException(dir + " is " + InputFiles.describe(dir) + ", not a folder; " + EXPECTED);
         }
         if (!Files.isDirectory(dir)) throw new NoSuchFileException(dir.toString(), null, "no such folder; " + EXPECTED);
         Path trainImages = find(dir, TRAIN_IMAGES);
         Path trainLabels = find(dir, TRAIN_LABELS);
         Path testImages = find(dir, TEST_IMAGES);
         Path testLabels = find(dir, TEST_LABELS);
+        for (Path f : List.of(trainImages, trainLabels, testImages, testLabels)) {
+            InputFiles.require(f, Set.of(InputFiles.Kind.IDX, InputFiles.Kind.GZIP), "an IDX file (MNIST format, raw or gzipped)");
+        }
         Path folderName = dir.toAbsolutePath().normalize().getFileName();
         String base = folderName == null ? "dataset" : folderName.toString();  // null only for "/"
         Dataset train = pair(base + "/train", Idx.readImages(trainImages), trainImages.toString(),

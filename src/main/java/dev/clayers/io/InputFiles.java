@@ -54,6 +54,109 @@ public final class InputFiles {
         }
     }
 
+    /** What a path holds, told by its first bytes ({@link #sniff}); the words are {@link #describe}'s. */
+    public enum Kind {
+        FOLDER("a folder"), EMPTY("an empty file"), PNG("a PNG picture"), JPEG("a JPEG picture"), GIF("a GIF picture"),
+        BMP("a BMP picture"), GZIP("a gzip-compressed file"), ZIP("a ZIP archive"), SAFETENSORS("a safetensors file"),
+        IDX("an IDX file (MNIST format)"), JSON("a JSON file"), TEXT("a text file"), PROTOBUF("an ONNX model (protobuf)"),
+        /** A regular file of none of the kinds above: left to the reader that expects it to say what is wrong. */
+        UNKNOWN("a file of unknown kind"),
+        /** A FIFO, device or socket. */
+        SPECIAL("a special file");
+
+        private final String words;
+
+        Kind(String words) { this.words = words; }
+
+        /** "a PNG picture", "an empty file", ... */
+        public String words() { return words; }
+    }
+
+    /** Bytes read to tell a file's kind. */
+    private static final int SNIFF_BYTES = 512;
+
+    /**
+     * What {@code p} is, from its type and its first {@value #SNIFF_BYTES} bytes: magic numbers
+     * for pictures, gzip and ZIP; a safetensors file's 8-byte header length followed by {@code '{'};
+     * an IDX file's two zero bytes, element type and dimension count; ONNX's leading
+     * {@code ir_version} field; else text (no NUL, nearly all printable), JSON when the text opens
+     * with a brace or bracket. Never reads past those bytes (a FIFO is reported, not opened).
+     *
+     * @throws NoSuchFileException when nothing is at {@code p}
+     */
+    public static Kind sniff(Path p) throws IOException {
+        if (!Files.exists(p)) throw new NoSuchFileException(p.toString());
+        if (Files.isDirectory(p)) return Kind.FOLDER;
+        if (!Files.isRegularFile(p)) return Kind.SPECIAL;
+        long size = Files.size(p);
+        if (size == 0) return Kind.EMPTY;
+        byte[] b;
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            b = in.readNBytes(SNIFF_BYTES);
+        }
+        int n = b.length;
+        if (n >= 4 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') return Kind.PNG;
+        if (n >= 3 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xd8 && (b[2] & 0xff) == 0xff) return Kind.JPEG;
+        if (n >= 4 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F' && b[3] == '8') return Kind.GIF;
+        if (n >= 2 && b[0] == 'B' && b[1] == 'M' && n >= 14 && littleEndian(b, 2, 4) == size) return Kind.BMP;
+        if (n >= 2 && (b[0] & 0xff) == 0x1f && (b[1] & 0xff) == 0x8b) return Kind.GZIP;
+        if (n >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) return Kind.ZIP;
+        if (n >= 9 && b[8] == '{' && Long.compareUnsigned(littleEndian(b, 0, 8), size - 8) <= 0) return Kind.SAFETENSORS;
+        if (n >= 4 && b[0] == 0 && b[1] == 0 && (b[2] == 0x08 || b[2] == 0x09 || (b[2] >= 0x0b && b[2] <= 0x0e))
+                && b[3] >= 1 && b[3] <= 4) {
+            return Kind.IDX;
+        }
+        // ONNX's ModelProto starts with ir_version (field 1, a small varint), then another field.
+        if (n >= 3 && b[0] == 0x08 && (b[1] & 0x80) == 0 && b[1] > 0 && isProtobufTag(b[2] & 0xff)) return Kind.PROTOBUF;
+        int printable = 0;
+        for (int i = 0; i < n; i++) {
+            int c = b[i] & 0xff;
+            if (c == 0) return Kind.UNKNOWN;
+            if (c >= 0x20 || c == '\n' || c == '\r' || c == '\t') printable++;
+        }
+        if (printable < 0.95 * n) return Kind.UNKNOWN;
+        for (int i = 0; i < n; i++) {
+            int c = b[i] & 0xff;
+            if (c == '{' || c == '[') return Kind.JSON;
+            if (!Character.isWhitespace(c) && c != 0xef && c != 0xbb && c != 0xbf) break;   // a UTF-8 byte-order mark may lead
+        }
+        return Kind.TEXT;
+    }
+
+    /** A protobuf field tag with a field number 2-15 and wire type 0 (varint) or 2 (bytes). */
+    private static boolean isProtobufTag(int tag) {
+        int field = tag >> 3, wire = tag & 7;
+        return field >= 2 && field <= 15 && (wire == 0 || wire == 2);
+    }
+
+    private static long littleEndian(byte[] b, int from, int count) {
+        long v = 0;
+        for (int i = count - 1; i >= 0; i--) v = (v << 8) | (b[from + i] & 0xff);
+        return v;
+    }
+
+    /** What {@code p} is, in words: "a PNG picture", "a folder", ... ({@link #kind(Path)}'s words for special files). */
+    public static String describe(Path p) throws IOException {
+        Kind k = sniff(p);
+        return k == Kind.SPECIAL ? kind(p) : k.words();
+    }
+
+    /**
+     * Checks that {@code file} is of a kind in {@code allowed} (or of no kind {@link #sniff}
+     * knows, which the reader then judges), else fails with one line saying what it is and what
+     * was expected: {@code seven.png is a PNG picture, not a model file (...)}.
+     *
+     * @param expected what belongs there, for the message
+     * @throws NoSuchFileException     when nothing is at {@code file}
+     * @throws WrongFileKindException  when it is recognisably something else
+     */
+    public static void require(Path file, java.util.Set<Kind> allowed, String expected) throws IOException {
+        if (!Files.exists(file)) throw new NoSuchFileException(file.toString(), null, "expected " + expected);
+        Kind k = sniff(file);
+        if (allowed.contains(k) || k == Kind.UNKNOWN && !allowed.contains(Kind.FOLDER)) return;
+        throw new WrongFileKindException(file + " is " + (k == Kind.SPECIAL ? kind(file) : k.words()) + ", not " + expected);
+    }
+
     /** "a folder", "a FIFO (named pipe)", "a character device" ... for an existing path. */
     public static String kind(Path p) {
         if (Files.isDirectory(p)) return "a folder";

@@ -222,9 +222,12 @@ public final class ModelFile {
         Safetensors.write(file, meta, tensors(model.layers(), model.weights()));
     }
 
+    /** What a model argument should be, for messages. */
+    public static final String MODEL_FILE = "a model file (.safetensors written by train --save, or .onnx)";
+
     /** Reads and validates a model file. */
     public static Model load(Path file) throws IOException {
-        InputFiles.requireRegularFile(file, "a model file (.safetensors, written by train --save)");
+        InputFiles.require(file, java.util.Set.of(InputFiles.Kind.SAFETENSORS), MODEL_FILE);
         return fromFile(file, Safetensors.read(file));
     }
 

@@ -73,7 +73,7 @@ public final class OnnxImport {
 
     /** Reads and validates {@code file}; the model's metadata says where it came from. */
     public static ModelFile.Model read(Path file) throws IOException {
-        InputFiles.requireRegularFile(file, "an ONNX model (.onnx)");
+        InputFiles.require(file, java.util.Set.of(InputFiles.Kind.PROTOBUF), "an ONNX model (.onnx)");
         String source = file.toString();
         long size = Files.size(file);
         if (size > Limits.MAX_ONNX_BYTES) {

@@ -103,7 +103,15 @@ public final class Checkpoint {
      * @throws IOException when the file cannot be read or is not a checkpoint
      */
     public static State load(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new dev.clayers.io.InputFiles.WrongFileKindException(dir + " is " + dev.clayers.io.InputFiles.describe(dir)
+                    + ", not a checkpoint folder (the --checkpoint-dir of an earlier train)");
+        }
         Path f = file(dir);
+        if (Files.exists(f)) {
+            dev.clayers.io.InputFiles.require(f, java.util.Set.of(dev.clayers.io.InputFiles.Kind.SAFETENSORS),
+                    "a checkpoint (" + FILE + ", written by train --checkpoint-dir)");
+        }
         if (!Files.isRegularFile(f)) {
             throw new java.nio.file.NoSuchFileException(f.toString(), null, "no checkpoint to resume from (expected "
                     + FILE + ", written by a run with a checkpoint directory)");

@@ -2,6 +2,8 @@ package dev.clayers.cli;
 
 import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
@@ -32,16 +34,33 @@ class CommandsTest {
     }
 
     @Test
-    void devicesTableListsCpu() {
+    void devicesTableListsCpuInPlainWordsWithinOneHundredColumns() {
         String r = run(new DevicesCommand());
         assertTrue(r.contains("\ncpu "), r);
+        assertTrue(r.lines().anyMatch(l -> l.startsWith("cpu ") && l.contains(" Java ")), r);
+        for (String line : r.lines().toList()) {
+            assertTrue(line.length() <= 100, "over 100 columns: " + line);
+            assertTrue(!line.contains("~") && !line.contains("|"), "a cut or raw cell: " + line);
+        }
+    }
+
+    @Test
+    void aLongNameWrapsInsteadOfBeingCut() {
+        String name = "A Very Long Vendor Graphics Accelerator Device Name With Many Words In It, Revision 1234567890";
+        List<String> lines = DevicesCommand.table(new String[] {"ID", "KIND", "NAME", "UNITS", "MEMORY"},
+                new boolean[] {false, false, false, true, true},
+                List.<String[]>of(new String[] {"opencl:0:0", "OpenCL GPU", name, "128", "24.0 GiB"}), 60, 2);
+        lines.forEach(l -> assertTrue(l.length() <= 60, l));
+        assertTrue(lines.size() > 2, String.join("\n", lines));
+        assertTrue(String.join("\n", lines).contains("Revision"), String.join("\n", lines));
     }
 
     @Test
     void verifyCpuPasses() {
         String r = run(new VerifyCommand(), "--device", "cpu", "--seed", "3");
         assertTrue(r.startsWith("0\n"), r);
-        assertTrue(r.contains(", 0 failed"), r);
+        assertTrue(r.contains("checks on cpu (") && r.contains("), all passed"), r);
+        assertEquals(1, r.lines().filter(l -> l.contains(" checks")).count(), "one summary line: " + r);
     }
 
     @Test

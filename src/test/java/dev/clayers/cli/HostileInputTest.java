@@ -120,7 +120,7 @@ class HostileInputTest {
         CliRunner.Result r = CliRunner.run("train", "--device", "cpu", "--data", file.toString(), "--epochs", "1");
         assertEquals(2, r.code(), r.toString());
         assertFalse(r.err().contains("no such file"), r.err());
-        assertTrue(r.err().contains("is a file, not a folder"), r.err());
+        assertTrue(r.err().contains("is a text file, not a folder"), r.err());
     }
 
     @Test

@@ -88,7 +88,7 @@ class MnistDatasetTest {
         Path file = Files.writeString(dir.resolve("mnist.zip"), "x");
         // What the path is, not "no such file": it exists.
         assertContains(assertThrows(dev.clayers.io.InputFiles.WrongFileKindException.class, () -> MnistDataset.load(file))
-                .getMessage(), file.toString(), "is a file, not a folder", "t10k-labels-idx1-ubyte[.gz]");
+                .getMessage(), file.toString(), "is a text file, not a folder", "t10k-labels-idx1-ubyte[.gz]");
     }
 
     @Test

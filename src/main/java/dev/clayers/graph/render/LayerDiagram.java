@@ -48,6 +48,34 @@ public final class LayerDiagram {
         return first.inputWidth();
     }
 
+    /** One box of {@link LayerPainter}'s column: its name, kind, parameters, output shape and parameter count in words. */
+    public record Layer(String name, String kind, String detail, String output, String params) {}
+
+    /** A network as {@link LayerPainter} draws it: a column of layers between the input and the loss. */
+    public record Stack(String title, String input, List<Layer> layers, String loss) {}
+
+    /** The layers as a column of boxes, with their output shapes and parameter counts. */
+    public static Stack stack(List<LayerSpec> layers, String title) {
+        List<Row> rows = rows(layers);
+        List<String> names = Sequential.names(layers);
+        List<Layer> out = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            LayerSpec s = layers.get(i);
+            Row r = rows.get(i);
+            out.add(new Layer(s.parameterCount() > 0 ? names.get(i) : "", s.title(), s.detail(), "out " + r.output(),
+                    r.params() > 0 ? String.format("%,d params", r.params()) : ""));
+        }
+        long total = rows.stream().mapToLong(Row::params).sum();
+        String input = Sequential.outputShapes(layers).isEmpty() ? "" : "x " + inputShape(layers);
+        return new Stack(title + String.format(" (%,d parameters)", total), input, out, "Softmax with loss");
+    }
+
+    /** {@code (N, 1, 28, 28)} for an image input, {@code (N, 784)} otherwise. */
+    private static String inputShape(List<LayerSpec> layers) {
+        return layers.get(0).inputImage().map(im -> "(N, " + im.channels() + ", " + im.height() + ", " + im.width() + ")")
+                .orElse("(N, " + inputs(layers) + ")");
+    }
+
     public static Diagram of(List<LayerSpec> layers, String title) {
         List<Diagram.Box> boxes = new ArrayList<>();
         List<Diagram.Wire> wires = new ArrayList<>();

@@ -46,6 +46,27 @@ class GraphPictureTest {
             LayerSpec.maxPool(new dev.clayers.net.ImageShape(30, 24, 24), 2, 2),
             LayerSpec.affine(4320, 100), LayerSpec.relu(), LayerSpec.affine(100, 10));
 
+    /** The network picture: one box per layer in a column, each with its output shape and parameter count; a PNG that decodes. */
+    @org.junit.jupiter.api.Test
+    void aNetworkIsAColumnOfBoxesWithShapesAndParameterCounts() throws Exception {
+        LayerDiagram.Stack s = LayerDiagram.stack(BOOK_CNN, "cnn");
+        assertEquals(BOOK_CNN.size(), s.layers().size());
+        assertEquals("x (N, 1, 28, 28)", s.input());
+        LayerDiagram.Layer conv = s.layers().get(0);
+        assertEquals("Convolution", conv.kind());
+        assertEquals("out (N, 30, 24, 24)", conv.output());
+        assertEquals("780 params", conv.params());
+        assertEquals("", s.layers().get(2).params(), "ReLU has none to show");
+        assertEquals("cnn (" + String.format("%,d", LayerDiagram.rows(BOOK_CNN).stream().mapToLong(LayerDiagram.Row::params).sum())
+                + " parameters)", s.title());
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(LayerPainter.png(s)));
+        double[] size = LayerPainter.size(s);
+        assertEquals((int) size[0], img.getWidth());
+        assertEquals((int) size[1], img.getHeight());
+        // Taller than wide: a column, not a row of circles.
+        org.junit.jupiter.api.Assertions.assertTrue(img.getHeight() > img.getWidth(), img.getWidth() + " x " + img.getHeight());
+    }
+
     @org.junit.jupiter.api.Test
     void aConvNetDrawsEveryLayerWithItsShapeAndParameters() {
         Diagram d = LayerDiagram.of(BOOK_CNN, "cnn");
