@@ -56,9 +56,32 @@ public final class InputFiles {
 
     /** What a path holds, told by its first bytes ({@link #sniff}); the words are {@link #describe}'s. */
     public enum Kind {
-        FOLDER("a folder"), EMPTY("an empty file"), PNG("a PNG picture"), JPEG("a JPEG picture"), GIF("a GIF picture"),
-        BMP("a BMP picture"), GZIP("a gzip-compressed file"), ZIP("a ZIP archive"), SAFETENSORS("a safetensors file"),
-        IDX("an IDX file (MNIST format)"), JSON("a JSON file"), TEXT("a text file"), PROTOBUF("an ONNX model (protobuf)"),
+        /** A folder. */
+        FOLDER("a folder"),
+        /** A regular file of no bytes. */
+        EMPTY("an empty file"),
+        /** A PNG picture (its signature). */
+        PNG("a PNG picture"),
+        /** A JPEG picture (its start-of-image marker). */
+        JPEG("a JPEG picture"),
+        /** A GIF picture. */
+        GIF("a GIF picture"),
+        /** A BMP picture whose header gives the file's size. */
+        BMP("a BMP picture"),
+        /** A gzip stream (an MNIST {@code .gz} file, say). */
+        GZIP("a gzip-compressed file"),
+        /** A ZIP archive (a jar, say). */
+        ZIP("a ZIP archive"),
+        /** A safetensors file: a little-endian header length within the file, then a JSON header. */
+        SAFETENSORS("a safetensors file"),
+        /** An IDX file (MNIST's format): two zero bytes, a type code and a rank of 1 to 4. */
+        IDX("an IDX file (MNIST format)"),
+        /** Text that starts like JSON. */
+        JSON("a JSON file"),
+        /** Valid UTF-8 text. */
+        TEXT("a text file"),
+        /** A protobuf message that starts like an ONNX ModelProto. */
+        PROTOBUF("an ONNX model (protobuf)"),
         /** A regular file of none of the kinds above: left to the reader that expects it to say what is wrong. */
         UNKNOWN("a file of unknown kind"),
         /** A FIFO, device or socket. */
@@ -114,13 +137,22 @@ public final class InputFiles {
             if (c == 0) return Kind.UNKNOWN;
             if (c >= 0x20 || c == '\n' || c == '\r' || c == '\t') printable++;
         }
-        if (printable < 0.95 * n) return Kind.UNKNOWN;
+        if (printable < 0.95 * n || !utf8(b, n)) return Kind.UNKNOWN;
         for (int i = 0; i < n; i++) {
             int c = b[i] & 0xff;
             if (c == '{' || c == '[') return Kind.JSON;
             if (!Character.isWhitespace(c) && c != 0xef && c != 0xbb && c != 0xbf) break;   // a UTF-8 byte-order mark may lead
         }
         return Kind.TEXT;
+    }
+
+    /** Whether the first {@code n} bytes are UTF-8 (a sequence the read cut short at the end counts as such). */
+    private static boolean utf8(byte[] b, int n) {
+        var decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        var result = decoder.decode(java.nio.ByteBuffer.wrap(b, 0, n), java.nio.CharBuffer.allocate(n), false);
+        return !result.isError();
     }
 
     /** A protobuf field tag with a field number 2-15 and wire type 0 (varint) or 2 (bytes). */

@@ -7,6 +7,7 @@ import dev.clayers.backend.cpu.CpuBackend;
 import dev.clayers.data.Normaliser;
 import dev.clayers.io.Safetensors;
 import dev.clayers.io.SafetensorsFile;
+import dev.clayers.io.InputFiles;
 import dev.clayers.io.SafetensorsFormatException;
 import dev.clayers.io.Tensor;
 import org.junit.jupiter.api.AfterAll;
@@ -38,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * over an image and over features with their own epsilon, max and average pooling, GELU, tanh,
  * sigmoid, ReLU, dropout, affine) and a normaliser, mutated every way the format allows. Each
  * mutation loads exactly the values the file holds, or is refused with a
- * {@link SafetensorsFormatException} or {@link IllegalArgumentException} on one line; what loads
+ * {@link SafetensorsFormatException}, {@link InputFiles.WrongFileKindException} (a file of another kind) or {@link IllegalArgumentException} on one line; what loads
  * predicts finite probabilities on {@code cpu} and the OpenCL device, or refuses to with a clear
  * exception, never a NaN.
  */
@@ -134,7 +135,7 @@ class ModelFileSweepTest {
         try {
             m = ModelFile.load(f);
         } catch (Exception e) {
-            Sweep.refusal(e, SafetensorsFormatException.class, IllegalArgumentException.class);
+            Sweep.refusal(e, SafetensorsFormatException.class, InputFiles.WrongFileKindException.class, IllegalArgumentException.class);
             outcome("refused at load");
             return;
         }
@@ -195,7 +196,7 @@ class ModelFileSweepTest {
         try {
             ModelFile.load(f);
         } catch (Exception e) {
-            Sweep.refusal(e, SafetensorsFormatException.class, IllegalArgumentException.class);
+            Sweep.refusal(e, SafetensorsFormatException.class, InputFiles.WrongFileKindException.class, IllegalArgumentException.class);
             if (names != null && !e.getMessage().contains(names)) {
                 throw new AssertionError("the message does not name " + names + ": " + e.getMessage());
             }
