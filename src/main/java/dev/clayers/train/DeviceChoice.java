@@ -344,13 +344,7 @@ public final class DeviceChoice {
      * docs/performance.md, "Tuning notes").
      */
     static Measurement measure(Backend b, List<? extends LayerSpec> layers, FitOptions options, long limit) {
-        long start = System.nanoTime();
-        Measurement m = steps(b, layers, options, start + limit * 1_000_000L, false);
-        return new Measurement(m.samplesPerSecond(), m.settled(), m.steps(), (System.nanoTime() - start) / 1e6);
-    }
-
-    /** Windows of training steps until they settle or {@code deadline} (nanoTime); {@code jitOnly}: until the JIT is quiet. */
-    private static Measurement steps(Backend b, List<? extends LayerSpec> layers, FitOptions options, long deadline, boolean jitOnly) {
+        long start = System.nanoTime(), deadline = start + limit * 1_000_000L;
         int batch = options.batch();
         try (Sequential net = Sequential.of(b, WeightInit.HE, 7, layers);
              Optimizer opt = options.optimizer().create(b, options.learningRate())) {
@@ -374,7 +368,6 @@ public final class DeviceChoice {
                 JitWatch jit = JitWatch.of(b);
                 double[] windows = new double[SETTLED_WINDOWS];
                 int steps = 1, done = 0;
-                long t0 = System.nanoTime();
                 while (true) {
                     long w0 = System.nanoTime();
                     jit.mark();
@@ -388,12 +381,12 @@ public final class DeviceChoice {
                     long now = System.nanoTime();
                     windows[done++ % SETTLED_WINDOWS] = inWindow * (double) batch / ((now - w0) / 1e9);
                     boolean quiet = jit.steady(steps);
-                    boolean settled = quiet && (jitOnly || done >= SETTLED_WINDOWS && spread(windows) <= SETTLED_SPREAD);
+                    boolean settled = quiet && done >= SETTLED_WINDOWS && spread(windows) <= SETTLED_SPREAD;
                     if (settled || now >= deadline) {
                         double[] sorted = windows.clone();
                         int have = Math.min(done, SETTLED_WINDOWS);
                         java.util.Arrays.sort(sorted, 0, have);
-                        return new Measurement(sorted[(have - 1) / 2], settled, steps, (now - t0) / 1e6);
+                        return new Measurement(sorted[(have - 1) / 2], settled, steps, (now - start) / 1e6);
                     }
                 }
             }
