@@ -100,9 +100,9 @@ public final class InputFiles {
 
     /**
      * What {@code p} is, from its type and its first {@value #SNIFF_BYTES} bytes: magic numbers
-     * for pictures, gzip and ZIP; a safetensors file's 8-byte header length followed by {@code '{'};
+     * for pictures, gzip and ZIP; a safetensors file's 8-byte header length followed by an opening brace;
      * an IDX file's two zero bytes, element type and dimension count; ONNX's leading
-     * {@code ir_version} field; else text (no NUL, nearly all printable), JSON when the text opens
+     * {@code ir_version} field; else text (valid UTF-8, no NUL, nearly all printable), JSON when the text opens
      * with a brace or bracket. Never reads past those bytes (a FIFO is reported, not opened).
      *
      * @throws NoSuchFileException when nothing is at {@code p}
