@@ -434,7 +434,7 @@ public final class Sequential implements AutoCloseable {
                 }
                 System.arraycopy(row, 0, flat, i * features, features);
             }
-            double[][] p = predictProbabilities(flat, n);
+            double[][] p = probabilities(flat, n, start);
             System.arraycopy(p, 0, out, start, n);
         }
         return out;
@@ -442,17 +442,17 @@ public final class Sequential implements AutoCloseable {
 
     /** The class probabilities of {@code rows} row-major input rows in {@code x} (normalised first when the network has a {@link #normaliser()}). */
     public double[][] predictProbabilities(float[] x, int rows) {
+        return probabilities(x, rows, 0);
+    }
+
+    /** {@link #predictProbabilities(float[], int)} of a chunk whose first row is row {@code firstRow} of the caller's rows. */
+    private double[][] probabilities(float[] x, int rows, long firstRow) {
         if (x == null) throw new IllegalArgumentException("the rows to predict are null");
         if ((long) rows * inputs() != x.length) {
             throw new IllegalArgumentException(rows + " rows of " + inputs() + " features need " + (long) rows * inputs()
                     + " values, got " + x.length);
         }
-        for (int i = 0; i < x.length; i++) {
-            if (!Float.isFinite(x[i])) {
-                throw new IllegalArgumentException("row " + i / inputs() + " holds " + x[i] + " at feature " + i % inputs()
-                        + "; inputs must be finite numbers");
-            }
-        }
+        Dataset.requireFinite(x, rows, inputs(), firstRow, "the rows to predict");
         Normaliser n = normaliser;
         if (n != null) x = n.apply(x);
         lock.lock();
