@@ -40,6 +40,9 @@ public final class Limits {
     /** Largest mini-batch. */
     public static final int MAX_BATCH = (int) fromProperty("clayers.maxBatch", 65_536L);
 
+    /** Most devices that train one network together (each gets a replica, a host thread and a copy of the data). */
+    public static final int MAX_DEVICES = 64;
+
     /**
      * Largest safetensors header (the JSON that lists the tensors and the metadata). Our models and
      * checkpoints need kilobytes; the cap bounds the time and heap a hostile file can cost.

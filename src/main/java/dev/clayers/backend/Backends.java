@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
 public final class Backends {
     private static final Logger log = LoggerFactory.getLogger(Backends.class);
     private static final Pattern OPENCL_ID = Pattern.compile("opencl:(\\d+):(\\d+)", Pattern.CASE_INSENSITIVE);
+    /** {@code opencl:P:D/N}: that device split into N sub-devices of equal compute units. */
+    private static final Pattern OPENCL_PARTS = Pattern.compile("opencl:(\\d+):(\\d+)/(\\d+)", Pattern.CASE_INSENSITIVE);
     private static final Pattern SHAPE_SUFFIX = Pattern.compile("(.+)@(cpu|gpu)", Pattern.CASE_INSENSITIVE);
 
     private Backends() {}
@@ -67,6 +69,10 @@ public final class Backends {
                 throw new IllegalArgumentException("'" + spec + "': @cpu and @gpu choose the kernel shape of an OpenCL device; "
                         + "name one (opencl:P:D or part of its name)");
             }
+        }
+        if (OPENCL_PARTS.matcher(s).matches()) {
+            throw new IllegalArgumentException("'" + spec + "' is a device split into sub-devices, which are several devices; give it"
+                    + " where several are taken (train --device, bench --data-parallel) or name one whole device");
         }
         Matcher m = OPENCL_ID.matcher(s);
         if (m.matches()) {
@@ -133,6 +139,8 @@ public final class Backends {
      * {@code cpu,opencl:0:0}; each as {@link #open} takes it) in its order, or every device for
      * {@code all}: each OpenCL device but simulators, or the Java backend where there is none (the
      * Java backend and an OpenCL CPU device would share the same cores; name {@code cpu} to add it).
+     * An entry {@code opencl:P:D/N} is that device split into {@code N} sub-devices of equal compute
+     * units ({@code clCreateSubDevices}), opened as {@code N} devices with ids {@code opencl:P:D/N.0} ...
      *
      * @throws IllegalArgumentException naming the entry, for an empty entry, a device that cannot be
      *     opened or one listed twice; nothing stays open then
@@ -149,9 +157,10 @@ public final class Backends {
         // The same id written twice fails before any device is opened; names that reach one device, after opening.
         java.util.Set<String> written = new java.util.HashSet<>();
         for (String e : entries) {
-            String id = e.trim().toLowerCase(Locale.ROOT).replaceFirst("@(cpu|gpu)$", "");
+            String id = whole(e.trim().toLowerCase(Locale.ROOT).replaceFirst("@(cpu|gpu)$", ""));
             if (!id.isEmpty() && !written.add(id)) {
-                throw new IllegalArgumentException("device " + id + " is listed twice in '" + spec + "'; name each device once");
+                throw new IllegalArgumentException("device " + id + " is listed twice in '" + spec + "'; name each device once"
+                        + " (whole or split into sub-devices, not both)");
             }
         }
         List<Backend> out = new ArrayList<>();
@@ -163,16 +172,57 @@ public final class Backends {
                     throw new IllegalArgumentException("'" + e.trim() + "' cannot be one of several devices; list their ids or"
                             + " give 'all' alone");
                 }
-                Backend b = open(e);
-                out.add(b);
-                String id = b.id().contains("@") ? b.id().substring(0, b.id().indexOf('@')) : b.id();
-                if (!seen.add(id)) throw new IllegalArgumentException("device " + id + " is listed twice in '" + spec + "'; name each device once");
+                List<Backend> opened = openParts(e);
+                for (Backend b : opened.isEmpty() ? List.of(open(e)) : opened) {
+                    out.add(b);
+                    String id = whole(b.id().contains("@") ? b.id().substring(0, b.id().indexOf('@')) : b.id());
+                    if (!seen.add(id) && opened.isEmpty()) {
+                        throw new IllegalArgumentException("device " + id + " is listed twice in '" + spec + "'; name each device once");
+                    }
+                }
             }
         } catch (RuntimeException e) {
             out.forEach(Backend::close);
             throw e;
         }
         return out;
+    }
+
+    /**
+     * Whether a {@code --device} value names several devices for {@link #openEach}: a list, {@code
+     * all}, or a device split into sub-devices ({@code opencl:P:D/N}).
+     */
+    public static boolean namesSeveral(String spec) {
+        String s = spec == null ? "" : spec.trim();
+        return s.contains(",") || s.equalsIgnoreCase("all") || s.contains("/");
+    }
+
+    /** The whole device an id names: {@code opencl:P:D} for its sub-devices {@code opencl:P:D/N} and {@code opencl:P:D/N.i}. */
+    private static String whole(String id) {
+        int slash = id.indexOf('/');
+        return slash < 0 ? id : id.substring(0, slash);
+    }
+
+    /** The sub-devices of an {@code opencl:P:D/N} entry (with an optional {@code @cpu}/{@code @gpu}), or an empty list for any other entry. */
+    private static List<Backend> openParts(String entry) {
+        String s = entry.trim();
+        DeviceProfile.Shape shape = null;
+        Matcher suffix = SHAPE_SUFFIX.matcher(s);
+        if (suffix.matches()) {
+            shape = DeviceProfile.Shape.parse(suffix.group(2));
+            s = suffix.group(1).trim();
+        }
+        Matcher m = OPENCL_PARTS.matcher(s);
+        if (!m.matches()) {
+            if (s.contains("/")) {
+                throw new IllegalArgumentException("'" + entry.trim() + "': to split a device into sub-devices write opencl:P:D/N"
+                        + " (opencl:0:0/2 is opencl:0:0 in two equal parts)");
+            }
+            return List.of();
+        }
+        int platform = index(m.group(1), "platform", entry), device = index(m.group(2), "device", entry);
+        int parts = index(m.group(3), "sub-device count", entry);
+        return new ArrayList<>(OpenClBackend.openParts(platform, device, parts, shape));
     }
 
     private static String validIds(List<DeviceInfo> all) {

@@ -51,8 +51,16 @@ final class TrainCommand implements Callable<Integer> {
                     "0.25 s of this network's steps, the Java backend by an estimate, both replaced by the speed of",
                     "real runs (kept in auto.json beside the tuning cache); never a simulator.",
                     "Several devices, comma-separated (opencl:0:0,opencl:0:1 or cpu,opencl:0:0), or all (every OpenCL",
-                    "device but simulators) train one network on all of them at once: each batch split in equal shares."})
+                    "device but simulators) train one network on all of them at once: each batch split in equal shares",
+                    "(see --shares). opencl:P:D/N is that device split into N sub-devices of equal compute units."})
     String device;
+
+    @Option(names = "--shares", paramLabel = "SHARES",
+            description = {"With several devices: each device's share of every batch, in --device order: equal (the default),",
+                    "A:B[:C...] (3:1 gives the first device three rows in four), or auto: measured before training from",
+                    "each device's speed on its share (printed, so --shares with the rows printed repeats the run bit for",
+                    "bit). A resumed run keeps the checkpoint's shares."})
+    String shares;
 
     @Option(names = "--data", paramLabel = "DATA",
             description = "'bundled' (default) or a folder with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],"
@@ -166,12 +174,13 @@ final class TrainCommand implements Callable<Integer> {
 
 
     private static final List<String> FIXED_BY_CHECKPOINT = List.of("--from", "--hidden", "--net", "--activation", "--init", "--optimizer",
-            "--lr", "--batch", "--seed", "--book", "--weight-decay", "--dropout", "--augment", "--schedule");
+            "--lr", "--batch", "--seed", "--book", "--weight-decay", "--dropout", "--augment", "--schedule", "--shares");
 
     /** The flag of each {@link FitOptions} setting, so library messages come out in the CLI's words. */
-    private static final Map<String, String> FLAGS = Map.of("epochs", "--epochs", "batch", "--batch",
-            "optimizer", "--optimizer", "learningRate", "--lr", "schedule", "--schedule", "weightDecay", "--weight-decay",
-            "augment", "--augment", "seed", "--seed", "stopAfterEpoch", "--stop-after", "checkpointDir", "--checkpoint-dir");
+    private static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("epochs", "--epochs"), Map.entry("batch", "--batch"),
+            Map.entry("optimizer", "--optimizer"), Map.entry("learningRate", "--lr"), Map.entry("schedule", "--schedule"),
+            Map.entry("weightDecay", "--weight-decay"), Map.entry("augment", "--augment"), Map.entry("seed", "--seed"),
+            Map.entry("stopAfterEpoch", "--stop-after"), Map.entry("checkpointDir", "--checkpoint-dir"), Map.entry("shares", "--shares"));
 
     /** --early-stop, --monitor, --min-delta and --restore-best as the library's early stopping, or null for none. */
     private EarlyStopping earlyStopping() {
@@ -325,7 +334,14 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, String> checkpointMeta = new LinkedHashMap<>(runSettings);
         checkpointMeta.put("data", dataSpec);
         long runSamples = (long) (options.epochs() - (resumed == null ? 0 : resumed.epoch())) * split.train().size();
-        boolean several = device.contains(",") || device.trim().equalsIgnoreCase("all");
+        boolean several = Backends.namesSeveral(device);
+        boolean measureShares = shares != null && shares.trim().equalsIgnoreCase("auto");
+        if (shares != null && !several) {
+            throw new IllegalArgumentException("--shares splits a batch between several devices; --device " + device + " names one");
+        }
+        if (shares != null && !measureShares && !shares.trim().equalsIgnoreCase("equal")) {
+            options = options.toBuilder().shares(FitOptions.parseShares(shares)).build();
+        }
         List<Backend> devices = several ? Backends.openEach(device) : null;
         if (devices != null && options.batch() < devices.size()) {
             devices.forEach(Backend::close);
@@ -340,6 +356,14 @@ final class TrainCommand implements Callable<Integer> {
                      : start != null ? Sequential.fromWeights(be, netSettings.layers(), start.weights())
                      : Sequential.of(be, WeightInit.parse(netSettings.init()), options.seed(), netSettings.layers())) {
             List<Backend> all = devices != null ? devices : List.of(be);
+            if (devices != null) options.shareRows(devices.size());   // shares that do not fit the devices fail before any work
+            if (measureShares) {
+                System.err.println("measuring each device's speed on its share of a batch ...");
+                List<Integer> rows = Training.measureShares(net, all, split.train(), options);
+                System.err.println("shares measured: " + FitOptions.sharesText(rows) + " rows of each batch of " + options.batch()
+                        + " (--shares " + FitOptions.sharesText(rows) + " repeats this run bit for bit)");
+                options = options.toBuilder().shares(rows).build();
+            }
             EpochPrinter printer = new EpochPrinter(all, options, netSettings, dataSpec, split, resumed);
             FitOptions run = options.toBuilder().listener(printer).checkpointDir(checkpointDir)
                     .checkpointMetadata(checkpointMeta).stopAfterEpoch(stopAfter == null ? 0 : stopAfter)
@@ -454,10 +478,11 @@ final class TrainCommand implements Callable<Integer> {
         /** {@code device opencl:0:0 (name)}, or for several the devices and each one's share of a batch. */
         private String describeDevices() {
             if (devices.size() == 1) return "device " + devices.get(0).id() + " (" + devices.get(0).info().name() + ")";
-            int n = devices.size(), b = options.batch();
+            int n = devices.size();
+            int[] rows = options.shareRows(n);
             List<String> each = new java.util.ArrayList<>();
             for (int i = 0; i < n; i++) {
-                each.add(devices.get(i).id() + " (" + devices.get(i).info().name() + ", " + (b / n + (i < b % n ? 1 : 0)) + " rows)");
+                each.add(devices.get(i).id() + " (" + devices.get(i).info().name() + ", " + rows[i] + " rows)");
             }
             return n + " devices, data parallel, each batch split into " + String.join(", ", each);
         }

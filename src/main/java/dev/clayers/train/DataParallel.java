@@ -32,8 +32,8 @@ import java.util.function.Consumer;
  * network, optimizer and data on the first device; every other device gets a replica built from
  * the same weights, its own optimizer and its own copy of the training set.
  *
- * <p>Each step the global batch of {@code B} rows is cut into equal shares in device order (the
- * first {@code B mod n} devices take one row more). Every replica, on its own host thread at the
+ * <p>Each step the global batch of {@code B} rows is cut into shares in device order: equal (the
+ * first {@code B mod n} devices take one row more) or in proportion to {@link FitOptions#shares}. Every replica, on its own host thread at the
  * same time as the others, gathers its share, computes the gradient of the share's mean loss
  * scaled by its fraction of the batch (so the shares' gradients add up to the whole batch's) and
  * downloads it. The host adds the gradients in double, always in device order, rounds the sum
@@ -73,16 +73,17 @@ final class DataParallel implements AutoCloseable {
      */
     DataParallel(Sequential net, Optimizer opt, DeviceDataset train, DeviceDataset test, Trainer first,
                  List<Backend> devices, FitOptions config) {
-        checkDevices(net, devices, config.batch());
+        checkDevices(net, devices, config);
         this.config = config;
         this.first = first;
         this.test = test;
         int n = devices.size(), batch = config.batch();
+        int[] split = rows(batch, config.shares(), n);
         try {
             Map<String, float[]> weights = net.weights();
             int firstRow = 0;
             for (int i = 0; i < n; i++) {
-                int rows = batch / n + (i < batch % n ? 1 : 0);
+                int rows = split[i];
                 float scale = (float) ((double) rows / batch);
                 if (i == 0) {
                     replicas.add(new Replica(net, opt, train, false, 0, firstRow, rows, scale, config));
@@ -105,11 +106,16 @@ final class DataParallel implements AutoCloseable {
     }
 
     /**
-     * The devices must be distinct, the first the network's, and no more than the batch has rows
-     * (every device needs at least one row).
+     * The devices must be distinct, the first the network's, no more than {@link
+     * dev.clayers.Limits#MAX_DEVICES}, and no more than the batch has rows (every device needs at
+     * least one row); shares, when given, one per device, each giving its device a row.
      */
-    static void checkDevices(Sequential net, List<Backend> devices, int batch) {
+    static void checkDevices(Sequential net, List<Backend> devices, FitOptions config) {
         if (devices == null || devices.isEmpty()) throw new IllegalArgumentException("devices must name at least one device");
+        if (devices.size() > dev.clayers.Limits.MAX_DEVICES) {
+            throw new IllegalArgumentException(devices.size() + " devices are more than the " + dev.clayers.Limits.MAX_DEVICES
+                    + " that can train one network together");
+        }
         if (devices.get(0) != net.backend()) {
             throw new IllegalArgumentException("the first device must be the network's (" + net.backend().id()
                     + "), got " + (devices.get(0) == null ? "null" : devices.get(0).id())
@@ -123,14 +129,109 @@ final class DataParallel implements AutoCloseable {
                 throw new IllegalArgumentException("device " + id + " is listed twice; name each device once");
             }
         }
+        int batch = config.batch();
         if (batch < devices.size()) {
             throw new InvalidOptionException("batch", batch + " is smaller than the " + devices.size()
                     + " devices; each device needs at least one row of every batch");
         }
+        if (devices.size() > 1) rows(batch, config.shares(), devices.size());
+    }
+
+    /**
+     * Each device's rows of a batch, in device order: equal shares (the first {@code batch mod n}
+     * devices take one row more), or in proportion to {@code shares}, rounded down with the rows
+     * left over going to the largest remainders (the first device on a tie), so the rows add up
+     * to the batch and the split depends on nothing but its arguments.
+     *
+     * @throws InvalidOptionException when the shares are not one per device or leave a device no row
+     */
+    static int[] rows(int batch, List<Integer> shares, int n) {
+        if (shares.isEmpty()) {
+            int[] rows = new int[n];
+            for (int i = 0; i < n; i++) rows[i] = batch / n + (i < batch % n ? 1 : 0);
+            return rows;
+        }
+        if (shares.size() != n) {
+            throw new InvalidOptionException("shares", FitOptions.sharesText(shares) + " has " + shares.size() + " entries for "
+                    + n + " devices; give one share per device");
+        }
+        int[] rows = proportional(batch, shares);
+        for (int i = 0; i < n; i++) {
+            if (rows[i] == 0) {
+                throw new InvalidOptionException("shares", FitOptions.sharesText(shares) + " gives device " + (i + 1)
+                        + " no row of a batch of " + batch + "; give it a larger share or use a larger batch");
+            }
+        }
+        return rows;
+    }
+
+    /** {@link #rows} for measured shares, where a device too slow for a row of its own still gets one (from the largest share). */
+    static int[] rowsAtLeastOne(int batch, List<Integer> shares) {
+        int[] rows = proportional(batch, shares);
+        for (int i = 0; i < rows.length; i++) {
+            while (rows[i] == 0) {
+                int largest = 0;
+                for (int j = 1; j < rows.length; j++) if (rows[j] > rows[largest]) largest = j;
+                rows[largest]--;
+                rows[i]++;
+            }
+        }
+        return rows;
+    }
+
+    /** Rows in proportion to the shares, rounded down, the rest to the largest remainders (the earlier device on a tie). */
+    private static int[] proportional(int batch, List<Integer> shares) {
+        int n = shares.size();
+        long total = 0;
+        for (int w : shares) total += w;
+        int[] rows = new int[n];
+        long[] remainder = new long[n];
+        int given = 0;
+        for (int i = 0; i < n; i++) {
+            long exact = (long) batch * shares.get(i);
+            rows[i] = (int) (exact / total);
+            remainder[i] = exact % total;
+            given += rows[i];
+        }
+        for (int left = batch - given; left > 0; left--) {
+            int best = 0;
+            for (int i = 1; i < n; i++) if (remainder[i] > remainder[best]) best = i;
+            rows[best]++;
+            remainder[best] = -1;
+        }
+        return rows;
     }
 
     /** The rows of each share, in device order. */
     List<Integer> shares() { return replicas.stream().map(r -> r.rows).toList(); }
+
+    /**
+     * Rows per second of each device on its share, all devices at once as in training: the median
+     * of {@code steps} timed gradients (after two untimed), in device order. No update is applied;
+     * the caller restores any layer state the steps moved (batch-norm running averages).
+     */
+    double[] rowsPerSecond(int steps) {
+        int[] identity = new int[replicas.get(0).train.size()];
+        for (int i = 0; i < identity.length; i++) identity[i] = i;
+        onAll(r -> r.be().writeInts(r.order, config.sampled() ? Arrays.copyOf(identity, config.batch()) : identity));
+        int n = replicas.size();
+        double[][] seconds = new double[n][steps];
+        for (int s = -2; s < steps; s++) {
+            int step = s;
+            onAll(r -> {
+                long t0 = System.nanoTime();
+                r.gradient(0);
+                if (step >= 0) seconds[r.index][step] = (System.nanoTime() - t0) / 1e9;
+            });
+        }
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            double[] t = seconds[i].clone();
+            Arrays.sort(t);
+            out[i] = replicas.get(i).rows / Math.max(t[steps / 2], 1e-9);
+        }
+        return out;
+    }
 
     /**
      * After replica 0's optimizer was restored from a checkpoint: the same state and step count in

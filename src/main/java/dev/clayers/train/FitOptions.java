@@ -3,7 +3,9 @@ package dev.clayers.train;
 import dev.clayers.Limits;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,14 +36,18 @@ import java.util.Map;
  *                              where the data came from), given back by {@link Checkpoint#load}
  * @param keepBest              with a {@code checkpointDir}: also save the network of the best epoch (by the
  *                              early-stopping monitor, or the loss) as {@code DIR/best.safetensors}
+ * @param shares                on several devices, each device's relative share of every batch in device
+ *                              order (3:1 gives the first three rows in four); empty for equal shares
  * @param listener              told of progress, on the training thread; it may stop the run
  */
 public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float learningRate, Schedule schedule,
                          float weightDecay, int augment, long seed, int sampledIterations, EarlyStopping earlyStopping,
                          int stopAfterEpoch, Path checkpointDir, Map<String, String> checkpointMetadata, boolean keepBest,
-                         Trainer.Listener listener) {
+                         List<Integer> shares, Trainer.Listener listener) {
     /** Largest {@link #augment} shift: beyond this a 28x28 digit leaves the frame. */
     public static final int MAX_SHIFT = 8;
+    /** Largest relative share of one device ({@link #shares}). */
+    public static final int MAX_SHARE = 1_000_000;
 
     /**
      * Checks every option and fills the defaults (no metadata, a listener that does nothing).
@@ -72,6 +78,15 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
             throw new InvalidOptionException("stopAfterEpoch", "needs a checkpointDir and an epoch >= 1, got " + stopAfterEpoch);
         }
         checkpointMetadata = Map.copyOf(checkpointMetadata == null ? Map.of() : checkpointMetadata);
+        shares = shares == null ? List.of() : List.copyOf(shares);
+        if (shares.size() > Limits.MAX_DEVICES) {
+            throw new InvalidOptionException("shares", "has " + shares.size() + " entries; at most " + Limits.MAX_DEVICES + " devices train together");
+        }
+        for (int w : shares) {
+            if (w < 1 || w > MAX_SHARE) {
+                throw new InvalidOptionException("shares", "each share must be 1.." + MAX_SHARE + ", got " + sharesText(shares));
+            }
+        }
         if (listener == null) listener = new Trainer.Listener() {};
     }
 
@@ -95,6 +110,7 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
         b.stopAfterEpoch = stopAfterEpoch;
         b.checkpointDir = checkpointDir;
         b.checkpointMetadata = checkpointMetadata;
+        b.shares = shares;
         b.listener = listener;
         return b;
     }
@@ -130,7 +146,42 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
         m.put("weight_decay", Float.toString(weightDecay));
         m.put("augment", Integer.toString(augment));
         m.put("schedule", schedule.id());
+        if (!shares.isEmpty()) m.put("shares", sharesText(shares));
         return m;
+    }
+
+    /**
+     * Each device's rows of a batch when {@code devices} devices train together, in device order
+     * (equal, or in proportion to {@link #shares}; they add up to {@link #batch}).
+     *
+     * @throws InvalidOptionException when the shares are not one per device or leave a device no row
+     */
+    public int[] shareRows(int devices) {
+        if (devices < 1) throw new IllegalArgumentException("devices must be positive, got " + devices);
+        if (batch < devices) {
+            throw new InvalidOptionException("batch", batch + " is smaller than the " + devices
+                    + " devices; each device needs at least one row of every batch");
+        }
+        return devices == 1 ? new int[] {batch} : DataParallel.rows(batch, shares, devices);
+    }
+
+    /** Shares as {@code 3:1}, the form {@link #parseShares} reads. */
+    public static String sharesText(List<Integer> shares) {
+        return String.join(":", shares.stream().map(String::valueOf).toList());
+    }
+
+    /**
+     * Reads shares written as {@code 3:1} (or {@code 3,1}); the range of each is checked when the
+     * options are built.
+     *
+     * @throws InvalidOptionException when the text is not positive whole numbers separated by colons
+     */
+    public static List<Integer> parseShares(String text) {
+        if (text == null || !text.trim().matches("\\d{1,9}([:,]\\d{1,9})*")) {
+            throw new InvalidOptionException("shares", "must be whole numbers separated by colons, one per device (3:1), got '"
+                    + text + "'");
+        }
+        return Arrays.stream(text.trim().split("[:,]")).map(Integer::parseInt).toList();
     }
 
     /** Reads what {@link #settings()} wrote into a builder. */
@@ -139,7 +190,8 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
                 .batch(Integer.parseInt(m.get("batch"))).epochs(Integer.parseInt(m.get("epochs")))
                 .seed(Long.parseLong(m.get("seed"))).sampledIterations(Integer.parseInt(m.get("book_iterations")))
                 .weightDecay(Float.parseFloat(m.get("weight_decay"))).augment(Integer.parseInt(m.get("augment")))
-                .schedule(Schedule.parse(m.get("schedule")));
+                .schedule(Schedule.parse(m.get("schedule")))
+                .shares(m.containsKey("shares") ? parseShares(m.get("shares")) : List.of());
     }
 
     /** Settings with defaults: 20 epochs, batch 100, Adam, lr 0.002, cosine schedule, seed 42, nothing else. */
@@ -158,6 +210,7 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
         private int stopAfterEpoch;
         private Path checkpointDir;
         private Map<String, String> checkpointMetadata = Map.of();
+        private List<Integer> shares = List.of();
         private Trainer.Listener listener;
 
         private Builder() {}
@@ -212,13 +265,21 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
         public Builder checkpointDir(Path v) { checkpointDir = v; return this; }
         /** Extra settings stored in the checkpoints and given back by {@link Checkpoint#load}; null for none. */
         public Builder checkpointMetadata(Map<String, String> v) { checkpointMetadata = v; return this; }
+        /**
+         * On several devices, each device's relative share of every batch, in device order ({@code 3, 1}: the first
+         * device takes three rows in four); empty or null, the default, for equal shares.
+         * {@link Training#measureShares} measures shares that match the devices' speeds.
+         */
+        public Builder shares(List<Integer> v) { shares = v; return this; }
+        /** {@link #shares(List)} as numbers. */
+        public Builder shares(int... v) { shares = v == null ? null : Arrays.stream(v).boxed().toList(); return this; }
         /** Told of progress on the training thread, and may stop the run; null for a listener that does nothing. */
         public Builder listener(Trainer.Listener v) { listener = v; return this; }
 
         /** @throws InvalidOptionException naming the first option with a value it cannot take */
         public FitOptions build() {
             return new FitOptions(epochs, batch, optimizer, learningRate, schedule, weightDecay, augment, seed,
-                    sampledIterations, earlyStopping, stopAfterEpoch, checkpointDir, checkpointMetadata, keepBest, listener);
+                    sampledIterations, earlyStopping, stopAfterEpoch, checkpointDir, checkpointMetadata, keepBest, shares, listener);
         }
     }
 }

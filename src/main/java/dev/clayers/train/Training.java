@@ -68,8 +68,56 @@ public final class Training {
      * @throws InvalidOptionException   when the batch has fewer rows than there are devices
      */
     public static History fit(Sequential net, List<Backend> devices, Dataset train, Dataset validation, FitOptions options) {
-        DataParallel.checkDevices(net, devices, options.batch());
+        DataParallel.checkDevices(net, devices, options);
         return run(net, devices.subList(1, devices.size()), train, validation, options, null);
+    }
+
+    /**
+     * Shares of a batch that match the devices' speeds, for {@link FitOptions.Builder#shares}:
+     * every device computes gradients of its equal share at the same time, as in training (two
+     * untimed steps, then {@code 5} timed), and each gets rows in proportion to its rows per
+     * second, at least one. The result is rows of {@code options.batch()}, in device order; pass it
+     * on to train with it, so the run (and its checkpoints) repeat bit for bit, which a measurement
+     * would not. {@code net} is left as it was (no update is applied; layer state is restored).
+     *
+     * <pre>{@code
+     * List<Integer> rows = Training.measureShares(net, devices, train, options);
+     * Training.fit(net, devices, train, test, options.toBuilder().shares(rows).build());
+     * }</pre>
+     *
+     * @throws IllegalArgumentException as {@link #fit(Sequential, List, Dataset, Dataset, FitOptions)} does for bad devices
+     */
+    public static List<Integer> measureShares(Sequential net, List<Backend> devices, Dataset train, FitOptions options) {
+        if (net == null || train == null || options == null) throw new IllegalArgumentException("measureShares needs a network, data and options");
+        FitOptions equal = options.toBuilder().shares(List.of()).checkpointDir(null).keepBest(false).stopAfterEpoch(0)
+                .earlyStopping(null).build();
+        DataParallel.checkDevices(net, devices, equal);
+        if (devices.size() == 1) return List.of(options.batch());
+        net.checkData(train);
+        net.beginTraining();
+        try {
+            net.lock().lock();
+            Map<String, float[]> saved = net.weights();
+            try (Optimizer opt = equal.optimizer().create(net.backend(), equal.learningRate());
+                 DeviceDataset tr = DeviceDataset.within(net.backend(), train, net.normaliser().orElse(null), Long.MAX_VALUE);
+                 Trainer trainer = new Trainer(net, opt, tr, null, equal);
+                 DataParallel parallel = new DataParallel(net, opt, tr, null, trainer, devices, equal)) {
+                double[] speed = parallel.rowsPerSecond(5);
+                double fastest = java.util.Arrays.stream(speed).max().orElse(1);
+                List<Integer> weights = java.util.Arrays.stream(speed).mapToObj(v -> (int) Math.max(1, Math.round(v / fastest * 10_000)))
+                        .toList();
+                int[] rows = DataParallel.rowsAtLeastOne(options.batch(), weights);
+                log.info("shares measured at batch {}: {} rows/s -> rows {}", options.batch(),
+                        java.util.Arrays.stream(speed).mapToObj(v -> String.format(java.util.Locale.ROOT, "%.0f", v)).toList(),
+                        FitOptions.sharesText(java.util.Arrays.stream(rows).boxed().toList()));
+                return java.util.Arrays.stream(rows).boxed().toList();
+            } finally {
+                net.loadWeights(saved);
+                net.lock().unlock();
+            }
+        } finally {
+            net.endTraining();
+        }
     }
 
     /**
@@ -92,7 +140,7 @@ public final class Training {
     /** {@link #resume(Sequential, Dataset, Dataset, FitOptions, Checkpoint.State)} on several devices, as {@link #fit(Sequential, List, Dataset, Dataset, FitOptions)} trains. */
     public static History resume(Sequential net, List<Backend> devices, Dataset train, Dataset validation, FitOptions options,
                                  Checkpoint.State state) {
-        DataParallel.checkDevices(net, devices, options.batch());
+        DataParallel.checkDevices(net, devices, options);
         if (state.epoch() >= options.epochs()) return resume(net, train, validation, options, state);   // its one-line error
         return run(net, devices.subList(1, devices.size()), train, validation, options, state);
     }

@@ -67,8 +67,13 @@ class SeveralDevicesCliTest {
                 {"--device", ids.get(0) + ",opencl:9:9"},
                 {"--device", ids.get(0) + ","},
                 {"--device", String.join(",", ids), "--batch", "1"},
+                {"--device", String.join(",", ids), "--shares", "1:2:3"},
+                {"--device", String.join(",", ids), "--shares", "3:0"},
+                {"--device", ids.get(0), "--shares", "3:1"},
+                {"--device", ids.get(0) + "/x"},
         };
-        String[] expected = {"listed twice", "no OpenCL device opencl:9:9", "empty entry", "smaller than the 2 devices"};
+        String[] expected = {"listed twice", "no OpenCL device opencl:9:9", "empty entry", "smaller than the 2 devices",
+                "3 entries for 2 devices", "each share must be", "names one", "opencl:P:D/N"};
         for (int i = 0; i < bad.length; i++) {
             CliRunner.Result r = CliRunner.run(concat(new String[] {"train", "--epochs", "1", "--hidden", "8", "--no-progress"}, bad[i]));
             assertEquals(2, r.code(), r.toString());
@@ -76,6 +81,23 @@ class SeveralDevicesCliTest {
             assertEquals(1, r.err().lines().filter(l -> l.startsWith("clayers")).count(), r.toString());
             assertTrue(r.err().lines().noneMatch(l -> l.startsWith("\tat ")), "no stack trace: " + r);
         }
+    }
+
+    /** --shares 3:1 gives the first device three rows in four; --shares auto measures, prints the rows and trains with them. */
+    @Test
+    void sharesSplitTheBatchAsAsked() {
+        String devices = String.join(",", TestDevices.realOpenClIds(2));
+        CliRunner.Result r = CliRunner.run("train", "--device", devices, "--shares", "3:1", "--hidden", "16", "--epochs", "1",
+                "--no-progress");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("75 rows") && r.out().contains("25 rows"), r.out());
+        CliRunner.Result a = CliRunner.run("train", "--device", devices, "--shares", "auto", "--hidden", "16", "--epochs", "1",
+                "--no-progress");
+        assertEquals(0, a.code(), a.toString());
+        Matcher m = Pattern.compile("shares measured: (\\d+):(\\d+) rows of each batch of 100").matcher(a.err());
+        assertTrue(m.find(), a.toString());
+        assertEquals(100, Integer.parseInt(m.group(1)) + Integer.parseInt(m.group(2)));
+        assertTrue(a.out().contains(m.group(1) + " rows") && a.out().contains(m.group(2) + " rows"), a.out());
     }
 
     /** bench --data-parallel: the table of a small net (one round), and one line with exit 2 for a single device. */

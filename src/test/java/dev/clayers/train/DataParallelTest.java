@@ -203,6 +203,95 @@ class DataParallelTest {
         return out;
     }
 
+    /**
+     * Shares of 3:1 (75 and 25 rows of 100) and measured shares: replicas identical, the result
+     * that of one device at the same batch within float tolerance (the split does not change the
+     * arithmetic beyond the order of additions), and the measured rows add up to the batch.
+     */
+    @Test
+    void unequalSharesEqualOneDevice() {
+        List<String> ids = TestDevices.realOpenClIds(2);
+        FitOptions o = FitOptions.builder().epochs(1).batch(100).augment(1).optimizer(Optimizer.Kind.SGD)
+                .learningRate(0.1f).schedule(Schedule.CONSTANT).build();
+        assertArrayEquals(new int[] {75, 25}, o.toBuilder().shares(3, 1).build().shareRows(2));
+        assertArrayEquals(new int[] {34, 33, 33}, o.toBuilder().shares(1, 1, 1).build().shareRows(3));
+        Map<String, float[]> one;
+        try (Backend be = Backends.open(ids.get(0)); Sequential net = Sequential.of(be, mlp())) {
+            Training.fit(net, TRAIN, null, o);
+            one = net.weights();
+        }
+        List<Backend> devices = open(ids);
+        try {
+            List<Map<String, float[]>> rs = replicasAfter(devices, mlp(), TRAIN, o.toBuilder().shares(3, 1).build());
+            assertSameWeights(rs.get(0), rs.get(1), "replica 1 against replica 0 at shares 3:1");
+            double d = maxDiff(one, rs.get(0));
+            assertTrue(d < 1e-6, "largest weight difference to one device " + d);
+            try (Sequential net = Sequential.of(devices.get(0), mlp())) {
+                Map<String, float[]> before = net.weights();
+                List<Integer> rows = Training.measureShares(net, devices, TRAIN, o);
+                assertEquals(2, rows.size());
+                assertEquals(100, rows.get(0) + rows.get(1));
+                assertTrue(rows.get(0) >= 1 && rows.get(1) >= 1, rows.toString());
+                assertSameWeights(before, net.weights(), "the network after measuring");
+            }
+        } finally {
+            closeAll(devices);
+        }
+        InvalidOptionException wrong = assertThrows(InvalidOptionException.class, () -> o.toBuilder().shares(1, 2, 3).build().shareRows(2));
+        assertTrue(wrong.getMessage().contains("3 entries for 2 devices"), wrong.getMessage());
+        InvalidOptionException none = assertThrows(InvalidOptionException.class,
+                () -> o.toBuilder().batch(10).shares(999_999, 1).build().shareRows(2));
+        assertTrue(none.getMessage().contains("no row"), none.getMessage());
+        assertThrows(InvalidOptionException.class, () -> o.toBuilder().shares(1, 0).build());
+        assertThrows(InvalidOptionException.class, () -> FitOptions.parseShares("3:-1"));
+    }
+
+    /**
+     * One PoCL device split into sub-devices ({@code opencl:P:D/N}, clCreateSubDevices): they train
+     * as several devices (identical replicas, one device's result within tolerance), close cleanly,
+     * and a device listed whole and split at once, or split into a count it cannot take, is refused.
+     */
+    @Test
+    void subDevicesTrainAsSeveralDevices() {
+        String whole = TestDevices.realOpenClIds(1).get(0);
+        int units;
+        try (Backend be = Backends.open(whole)) {
+            units = be.info().computeUnits();
+        }
+        if (units < 2) {
+            String why = whole + " has " + units + " compute unit; sub-devices need two (the several-devices execution gives PoCL"
+                    + " every core)";
+            if ("true".equals(System.getenv("CI"))) throw new AssertionError(why);
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, why);
+        }
+        int parts = units % 2 == 0 ? 2 : units;
+        FitOptions o = FitOptions.builder().epochs(1).batch(60).augment(1).optimizer(Optimizer.Kind.SGD)
+                .learningRate(0.1f).schedule(Schedule.CONSTANT).build();
+        List<Backend> devices = Backends.openEach(whole + "/" + parts);
+        List<Map<String, float[]>> rs;
+        try {
+            assertEquals(parts, devices.size());
+            assertEquals(whole + "/" + parts + ".0", devices.get(0).id());
+            assertEquals(units / parts, devices.get(1).info().computeUnits());
+            rs = replicasAfter(devices, mlp(), TRAIN, o);
+        } finally {
+            closeAll(devices);
+        }
+        for (int i = 1; i < parts; i++) assertSameWeights(rs.get(0), rs.get(i), "sub-device " + i + " against sub-device 0");
+        try (Backend be = Backends.open(whole); Sequential net = Sequential.of(be, mlp())) {
+            Training.fit(net, TRAIN, null, o);
+            double d = maxDiff(net.weights(), rs.get(0));
+            assertTrue(d < 1e-6, "largest weight difference to the whole device " + d);
+        }
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+                () -> Backends.openEach(whole + "," + whole + "/" + parts));
+        assertTrue(both.getMessage().contains("listed twice"), both.getMessage());
+        IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class, () -> Backends.openEach(whole + "/" + (units + 1)));
+        assertTrue(tooMany.getMessage().contains("compute units"), tooMany.getMessage());
+        IllegalArgumentException single = assertThrows(IllegalArgumentException.class, () -> Backends.open(whole + "/" + parts));
+        assertTrue(single.getMessage().contains("several devices"), single.getMessage());
+    }
+
     /** The Java backend beside a PoCL device: identical replicas, and one device's result within tolerance. */
     @Test
     void mixedKindsCpuAndOpenCl() {

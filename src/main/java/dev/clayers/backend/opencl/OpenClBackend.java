@@ -47,6 +47,8 @@ public final class OpenClBackend extends AbstractBackend {
     private static final int MAX_COUNT_GROUPS = 64;
 
     private final DeviceInfo info;
+    /** The sub-device this backend runs on and releases when closed; null on a whole device. */
+    private final cl_device_id part;
     private final KernelTunables tunables;
     /** Which kernel shape this backend runs and the device's quirks: the only source of device differences. */
     private final DeviceProfile profile;
@@ -105,8 +107,38 @@ public final class OpenClBackend extends AbstractBackend {
         return new OpenClBackend(h, gemmSpec, DeviceProfile.forDevice(h.info(), shape));
     }
 
+    /**
+     * Opens {@code opencl:platform:device} split into {@code parts} sub-devices of equal compute
+     * units, one backend each (ids {@code opencl:P:D/N.i}), with the kernels of {@code shape} (null:
+     * the device's own). Each backend releases its sub-device when closed; nothing stays open when
+     * this throws.
+     *
+     * @throws IllegalArgumentException when the device cannot be split so (the message says why)
+     */
+    public static List<OpenClBackend> openParts(int platform, int device, int parts, DeviceProfile.Shape shape) {
+        List<OpenClDevices.Handle> hs;
+        try {
+            hs = OpenClDevices.split(platform, device, parts);
+        } catch (CLException e) {
+            throw ClErrors.wrap("split " + OpenClDevices.id(platform, device) + " into " + parts + " sub-devices", e);
+        }
+        List<OpenClBackend> out = new ArrayList<>();
+        try {
+            for (int i = 0; i < hs.size(); i++) {
+                out.add(new OpenClBackend(hs.get(i), null, DeviceProfile.forDevice(hs.get(i).info(), shape)));
+            }
+            return out;
+        } catch (RuntimeException e) {
+            out.forEach(OpenClBackend::close);
+            // The one that failed released its own sub-device; the ones never reached are released here.
+            for (int j = out.size() + 1; j < hs.size(); j++) CL.clReleaseDevice(hs.get(j).device());
+            throw e;
+        }
+    }
+
     private OpenClBackend(OpenClDevices.Handle h, String gemmSpec, DeviceProfile profile) {
         this.info = h.info();
+        this.part = h.part() ? h.device() : null;
         this.profile = profile;
         cl_device_id device = h.device();
         cl_context ctx = null;
@@ -135,6 +167,7 @@ public final class OpenClBackend extends AbstractBackend {
             ks.close();
             if (q != null) CL.clReleaseCommandQueue(q);
             if (ctx != null) CL.clReleaseContext(ctx);
+            if (part != null) CL.clReleaseDevice(part);
             if (e instanceof CLException ce) throw ClErrors.wrap("open " + info.id() + " (" + info.name() + ")", ce);
             throw e;
         }
@@ -757,6 +790,7 @@ public final class OpenClBackend extends AbstractBackend {
         if (kernels != null) kernels.close();
         if (queue != null) CL.clReleaseCommandQueue(queue);
         if (context != null) CL.clReleaseContext(context);
+        if (part != null) CL.clReleaseDevice(part);
     }
 
     @Override

@@ -6,6 +6,7 @@ import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_device_id;
+import org.jocl.cl_device_partition_property;
 import org.jocl.cl_platform_id;
 
 import java.nio.charset.StandardCharsets;
@@ -39,8 +40,74 @@ public final class OpenClDevices {
         public Discovery { devices = List.copyOf(devices); }
     }
 
-    /** A device handle found by id (package-private: carries JOCL types). */
-    record Handle(DeviceInfo info, cl_platform_id platform, cl_device_id device) {}
+    /**
+     * A device handle found by id (package-private: carries JOCL types). {@code part} is true for
+     * a sub-device this process created, which its backend releases on close.
+     */
+    record Handle(DeviceInfo info, cl_platform_id platform, cl_device_id device, boolean part) {
+        Handle(DeviceInfo info, cl_platform_id platform, cl_device_id device) {
+            this(info, platform, device, false);
+        }
+    }
+
+    /** The id of part {@code i} (0-based) of {@code opencl:P:D} split into {@code parts}: {@code opencl:P:D/N.i}. */
+    static String partId(int platform, int device, int parts, int i) {
+        return id(platform, device) + "/" + parts + "." + i;
+    }
+
+    /**
+     * Splits {@code opencl:P:D} into {@code parts} sub-devices of equal compute units
+     * ({@code clCreateSubDevices}, {@code CL_DEVICE_PARTITION_EQUALLY}), each its own device to the
+     * caller, which must release them ({@link Handle#part()}).
+     *
+     * @throws IllegalArgumentException naming what to do when there is no such device, its driver
+     *     cannot partition it, or its compute units do not divide into {@code parts}
+     */
+    static List<Handle> split(int platform, int device, int parts) {
+        Handle whole = find(platform, device);
+        String id = id(platform, device);
+        if (whole == null) throw new IllegalArgumentException("no OpenCL device " + id + " to split; see `clayers devices`");
+        int units = whole.info().computeUnits();
+        long maxParts = uint(whole.device(), CL.CL_DEVICE_PARTITION_MAX_SUB_DEVICES);
+        long[] kinds = partitionKinds(whole.device());
+        boolean equally = java.util.Arrays.stream(kinds).anyMatch(k -> k == CL.CL_DEVICE_PARTITION_EQUALLY);
+        if (!equally || maxParts < 2) {
+            throw new IllegalArgumentException(id + " (" + whole.info().name() + ") cannot be split into sub-devices: its driver"
+                    + " offers no equal partition; name whole devices instead");
+        }
+        if (parts < 2 || parts > maxParts || units % parts != 0) {
+            throw new IllegalArgumentException("'" + id + "/" + parts + "': " + id + " has " + units + " compute units and at most "
+                    + maxParts + " sub-devices; split it into " + (maxParts == 2 ? "2" : "a number from 2 to " + maxParts
+                    + " that divides " + units));
+        }
+        cl_device_partition_property props = new cl_device_partition_property();
+        props.addProperty(CL.CL_DEVICE_PARTITION_EQUALLY, units / parts);
+        int[] n = new int[1];
+        CL.clCreateSubDevices(whole.device(), props, 0, null, n);
+        cl_device_id[] subs = new cl_device_id[n[0]];
+        CL.clCreateSubDevices(whole.device(), props, subs.length, subs, null);
+        List<Handle> out = new ArrayList<>();
+        for (int i = 0; i < subs.length; i++) {
+            if (i < parts) {
+                DeviceInfo in = info(partId(platform, device, parts, i), subs[i]);
+                out.add(new Handle(in, whole.platform(), subs[i], true));
+            } else {
+                CL.clReleaseDevice(subs[i]);
+            }
+        }
+        return out;
+    }
+
+    /** The partition types a device supports (CL_DEVICE_PARTITION_PROPERTIES), empty when none. */
+    private static long[] partitionKinds(cl_device_id d) {
+        long[] size = new long[1];
+        CL.clGetDeviceInfo(d, CL.CL_DEVICE_PARTITION_PROPERTIES, 0, null, size);
+        int count = (int) (size[0] / Sizeof.cl_long);
+        if (count == 0) return new long[0];
+        long[] v = new long[count];
+        CL.clGetDeviceInfo(d, CL.CL_DEVICE_PARTITION_PROPERTIES, size[0], Pointer.to(v), null);
+        return v;
+    }
 
     /** Lists the OpenCL devices; never throws. */
     public static Discovery discover() {
