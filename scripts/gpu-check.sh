@@ -17,6 +17,9 @@ Runs, one after another, and records in ONE Markdown report:
   clayers gradcheck --device ID
   clayers bench     --quick --device cpu,ID    (the Java cpu backend as the reference; not with --quick)
   clayers train     --device ID --epochs 2 --no-progress
+  and, with two or more devices, for each pair A,B (one network trained on both at once):
+  clayers train     --device A,B --epochs 2 --no-progress
+  clayers bench     --data-parallel --quick --device A,B  (not with --quick)
 Without --device the devices are every OpenCL device whose type is GPU or ACCELERATOR in
 `clayers devices --json`; CPU devices and simulators (name or vendor contains Oclgrind, simulat
 or emulat: simulator, emulation, ...) are skipped. A device named with --device is always run, whatever its type.
@@ -447,6 +450,17 @@ for d in "${chosen[@]}"; do
     fi
     run_step "$d" train --device "$d" --epochs 2 --no-progress
 done
+# Every pair of devices trains one network together (data parallel): the replicas must agree, the
+# accuracy must match one device's, and the bench says how the pair scales against each alone.
+if [ ${#chosen[@]} -ge 2 ]; then
+    for ((i = 0; i < ${#chosen[@]}; i++)); do
+        for ((j = i + 1; j < ${#chosen[@]}; j++)); do
+            pair="${chosen[$i]},${chosen[$j]}"
+            run_step "$pair" train --device "$pair" --epochs 2 --no-progress
+            [ "$quick" = 1 ] || run_step "$pair" bench --data-parallel --quick --device "$pair"
+        done
+    done
+fi
 
 failed=0
 for r in "${step_rc[@]}"; do [ "$r" = 0 ] || failed=$((failed + 1)); done
