@@ -14,15 +14,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The batch normalization ops on every device against the Java reference (double sums): per
  * feature (P = 1) and per channel (P = H*W), batch 1, channel counts 1, 3 and 7, an offset mean so
- * the variance is a small difference. Tolerance 2e-5 relative to the values' scale (float sums of
- * up to a few thousand values, Kahan-compensated on the device).
+ * the variance is a small difference, and channels of 1, 7, 33, 100, 784 and 1000 values. Tolerance
+ * 2e-5 relative to the values' scale (float sums of up to a few thousand values, Kahan-compensated on
+ * the device). A second run on the same device gives the same bits (the reductions have a fixed order).
  */
 class BatchNormContractTest {
     private static final float EPS = 1e-6f;
 
     /** (N, C, P). */
     private static List<int[]> cases(String id) {
-        List<int[]> c = new ArrayList<>(List.of(new int[] {5, 7, 1}, new int[] {1, 3, 9}, new int[] {4, 3, 25}, new int[] {2, 1, 6}));
+        List<int[]> c = new ArrayList<>(List.of(new int[] {5, 7, 1}, new int[] {1, 3, 9}, new int[] {4, 3, 25}, new int[] {2, 1, 6},
+                // M = N * P of 1, 7, 33, 100, 784 and 1000: under, across and over a work-group of the GPU shape's reductions
+                new int[] {1, 2, 1}, new int[] {7, 2, 1}, new int[] {33, 3, 1}, new int[] {4, 2, 25}, new int[] {1, 2, 784},
+                new int[] {1000, 3, 1}, new int[] {10, 2, 100}));
         if (!TestDevices.small(id)) c.add(new int[] {100, 30, 576});
         return c;
     }
@@ -52,11 +56,13 @@ class BatchNormContractTest {
                 String what = id + " N" + n + " C" + c + " P" + p;
                 float[][] want = run(ref, x, dout, gamma, beta, rm, rv, n, c, cols);
                 float[][] got = run(be, x, dout, gamma, beta, rm, rv, n, c, cols);
+                float[][] again = run(be, x, dout, gamma, beta, rm, rv, n, c, cols);
                 String[] names = {"mean", "var", "running mean", "running var", "xhat", "out", "dgamma", "dbeta", "dx"};
                 for (int i = 0; i < names.length; i++) {
                     // Sums over the channel are compared relative to their size: M values of about 1 each.
                     double scale = names[i].startsWith("dgamma") || names[i].startsWith("dbeta") ? Math.sqrt((double) n * p) : 1;
                     assertClose(want[i], got[i], scale, what + " " + names[i]);
+                    assertArrayEquals(got[i], again[i], 0f, what + " " + names[i] + ": a second run differs");
                 }
             }
         }

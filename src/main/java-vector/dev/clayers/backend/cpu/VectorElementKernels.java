@@ -2,6 +2,7 @@ package dev.clayers.backend.cpu;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -19,7 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * replay bit for bit. A Vector-API exp built from plain IEEE operations (tried for issue 14) did
  * not have that problem, but C2 compiled it with boxed vector calls whenever the process also
  * used another vector width (as sumColumns here does), and before C2 it ran hundreds of times
- * slower. These ops run on {@link FloatExp} instead, plain Java that C2 vectorises itself.
+ * slower. These ops run on {@link FloatExp} instead, plain Java that C2 vectorises itself;
+ * softmax takes its exps from VectorFloatExp, the same function in vectors, which kept its
+ * compiled speed in the bench's mixed process (measurements: docs/performance.md).
  */
 final class VectorElementKernels extends ElementKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -69,6 +72,42 @@ final class VectorElementKernels extends ElementKernels {
             }
             for (; j < cols; j++) os[base + j] = xs[base + j] + bs[j];
         }
+    }
+
+    /**
+     * exp in vectors (VectorFloatExp: FloatExp's bits, without its passes through memory and
+     * integer arrays), then the plain loops' normalize. A block with an exp outside
+     * VectorFloatExp's range (a logit beyond about +-87, infinity, NaN) is done again by the plain
+     * loops. The block is padded with zeros to whole vectors.
+     */
+    @Override
+    void expNormalize(FloatExp.Scratch s, float[] ps, int first, int rows, int cols, double[] sums) {
+        int n = rows * cols, padded = (n + L - 1) / L * L;
+        java.util.Arrays.fill(s.x, n, padded, 0f);
+        if (expGroups(s.x, s.u, padded) < 0) {
+            super.expNormalize(s, ps, first, rows, cols, sums);
+            return;
+        }
+        if (cols == 10) normalize(s.u, ps, s.p, first, rows, 10, sums, 0);
+        else normalize(s.u, ps, s.p, first, rows, cols, sums, 0);
+    }
+
+    /**
+     * {@code e = exp(x)} over {@code [0, n)}, n a multiple of L, as VectorFloatExp computes it.
+     * Vectors stay inside this method: one passed across a call C2 did not
+     * inline would be boxed.
+     *
+     * @return negative when some lane is outside VectorFloatExp's range
+     */
+    private static int expGroups(float[] x, float[] e, int n) {
+        IntVector marks = IntVector.zero(VectorFloatExp.I);
+        for (int q = 0; q < n; q += L) {
+            FloatVector v = FloatVector.fromArray(S, x, q);
+            FloatVector t = VectorFloatExp.roundedK(v);
+            marks = marks.or(VectorFloatExp.outside(t));
+            VectorFloatExp.exp(v, t).intoArray(e, q);
+        }
+        return marks.reduceLanes(VectorOperators.OR);
     }
 
     /**

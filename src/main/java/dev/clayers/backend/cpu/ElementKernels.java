@@ -9,8 +9,9 @@ package dev.clayers.backend.cpu;
  *
  * <p>Both versions give bit-identical results (an add's NaN may keep either input's payload).
  * Sigmoid, tanh and softmax are on {@link FloatExp}, plain Java in float that C2 vectorises and
- * that gives the same bits in every JIT tier; they have no Vector-API override (the JDK's vector
- * exp is not the same function in every tier, see VectorElementKernels). ElementKernelsTest
+ * that gives the same bits in every JIT tier; only softmax has a Vector-API override, on
+ * VectorFloatExp, FloatExp's function in vectors (the JDK's own vector exp is not the same function
+ * in every tier, see VectorElementKernels). ElementKernelsTest
  * states each op's ulp budget against a double loop.
  */
 class ElementKernels {
@@ -220,7 +221,7 @@ class ElementKernels {
      */
     double softmaxRows(float[] xs, int[] labels, float[] ps, float[] gs, float scale, int cols, int from, int to) {
         FloatExp.Scratch s = FloatExp.scratch();
-        int block = cols > FloatExp.BLOCK ? 1 : FloatExp.BLOCK / cols;
+        int block = cols > FloatExp.BLOCK ? 1 : softmaxBlockRows(cols);
         double[] sums = new double[Math.max(1, Math.min(block, to - from))];
         double logs = 0, product = 1, score = 0;
         int inProduct = 0;
@@ -233,12 +234,7 @@ class ElementKernels {
             } else {
                 int n = rows * cols;
                 System.arraycopy(xs, i * cols, s.x, 0, n);   // kept: probs may be x, and a row redone below needs its logits
-                System.arraycopy(s.x, 0, s.u, 0, n);
-                FloatExp.exp(s, n);
-                // Rows of ten (ten classes) with the width a constant, so C2 unrolls normalize's
-                // per-row loops and drops their set-up (measurements: docs/performance.md, "Tuning notes").
-                if (cols == 10) normalize(s.u, ps, s.p, i, rows, 10, sums, 0);
-                else normalize(s.u, ps, s.p, i, rows, cols, sums, 0);
+                expNormalize(s, ps, i, rows, cols, sums);
                 for (int k = 0; k < rows; k++) {
                     int at = k * cols;
                     float shift = 0f;
@@ -271,6 +267,26 @@ class ElementKernels {
         }
         if (gs != null) softmaxBackward(ps, labels, scale, gs, cols, from, to);
         return logs + Math.log(product) - score;
+    }
+
+    /** Rows of a block in softmaxRows, for rows of {@code cols <= FloatExp.BLOCK} columns: as many as fit a block. */
+    int softmaxBlockRows(int cols) {
+        return FloatExp.BLOCK / cols;
+    }
+
+    /**
+     * One block of softmaxRows: {@code s.u = exp(s.x)} over {@code rows} rows of {@code cols}
+     * columns from index 0, p of those rows into ps from row {@code first}, and each row's float
+     * sum of exps into {@code sums[0, rows)}, as {@link #normalize} makes them. s.x is left as it
+     * is (a row redone shifted needs its logits); s.p and s.t are scratch.
+     */
+    void expNormalize(FloatExp.Scratch s, float[] ps, int first, int rows, int cols, double[] sums) {
+        System.arraycopy(s.x, 0, s.u, 0, rows * cols);
+        FloatExp.exp(s, rows * cols);
+        // Rows of ten (ten classes) with the width a constant, so C2 unrolls normalize's
+        // per-row loops and drops their set-up (measurements: docs/performance.md, "Tuning notes").
+        if (cols == 10) normalize(s.u, ps, s.p, first, rows, 10, sums, 0);
+        else normalize(s.u, ps, s.p, first, rows, cols, sums, 0);
     }
 
     /**
@@ -306,7 +322,7 @@ class ElementKernels {
      * like its work and compiles each float-to-double conversion waiting on the one before
      * (measurements: docs/performance.md, "Tuning notes").
      */
-    private static void normalize(float[] u, float[] ps, float[] scale, int first, int rows, int cols, double[] sums, int at) {
+    static void normalize(float[] u, float[] ps, float[] scale, int first, int rows, int cols, double[] sums, int at) {
         for (int k = 0, a = 0; k < rows; k++, a += cols) {
             float sum;
             if (cols <= FLOAT_SUM_COLS) {

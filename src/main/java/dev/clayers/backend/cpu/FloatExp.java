@@ -45,14 +45,17 @@ final class FloatExp {
     /** Elements per block: the scratch arrays stay in L1 (7 arrays of 4 KiB and a buffer). */
     static final int BLOCK = 1024;
 
-    private static final float ROUND = 12582912f;          // 1.5 * 2^23: x + ROUND rounds x to an integer
-    private static final int ROUND_BITS = 0x4B400000;      // its bits; ROUND + k has bits ROUND_BITS + k
-    private static final float LOG2E = 1.44269504f;
-    private static final float LN2_HI = 0.693359375f;      // ln 2 = LN2_HI - LN2_LO; k * LN2_HI is exact
-    private static final float LN2_LO = 2.12194440e-4f;
+    static final float ROUND = 12582912f;          // 1.5 * 2^23: x + ROUND rounds x to an integer
+    static final int ROUND_BITS = 0x4B400000;      // its bits; ROUND + k has bits ROUND_BITS + k
+    static final float LOG2E = 1.44269504f;
+    static final float LN2_HI = 0.693359375f;      // ln 2 = LN2_HI - LN2_LO; k * LN2_HI is exact
+    static final float LN2_LO = 2.12194440e-4f;
     private static final float LN2 = 0.693147181f;
-    private static final float MIN_ARG = -104f;            // exp(-104) < MIN_VALUE / 2: rounds to 0
-    private static final float MAX_ARG = 88.8f;            // exp(88.8) > MAX_VALUE: overflows
+    static final float MIN_ARG = -104f;            // exp(-104) < MIN_VALUE / 2: rounds to 0
+    static final float MAX_ARG = 88.8f;            // exp(88.8) > MAX_VALUE: overflows
+    /** Cephes' coefficients of {@code (e^r - 1 - r) / r^2}, highest degree first. */
+    static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f,
+            P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
     private static final int ENCODING_BITS = 0x4B000000;   // the bits of 2^23: 2^23 + n has bits ENCODING_BITS + n for an integer n < 2^23
 
     /**
@@ -155,12 +158,12 @@ final class FloatExp {
             float t = Math.fma(u, LOG2E, ROUND);
             float k = t - ROUND;
             float r = Math.fma(k, LN2_LO, Math.fma(k, -LN2_HI, u));
-            float p = 1.9875691500e-4f;
-            p = Math.fma(p, r, 1.3981999507e-3f);
-            p = Math.fma(p, r, 8.3334519073e-3f);
-            p = Math.fma(p, r, 4.1665795894e-2f);
-            p = Math.fma(p, r, 1.6666665459e-1f);
-            p = Math.fma(p, r, 5.0000001201e-1f);
+            float p = P0;
+            p = Math.fma(p, r, P1);
+            p = Math.fma(p, r, P2);
+            p = Math.fma(p, r, P3);
+            p = Math.fma(p, r, P4);
+            p = Math.fma(p, r, P5);
             ps[j] = Math.fma(p, r * r, r) + 1f;
             ts[j] = t;
         }

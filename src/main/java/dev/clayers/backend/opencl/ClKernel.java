@@ -57,8 +57,10 @@ enum ClKernel {
     AVG_POOL_FORWARD("pool.cl", "avg_pool_forward"),
     AVG_POOL_BACKWARD("pool.cl", "avg_pool_backward"),
     BN_STATS("batchnorm.cl", "bn_stats"),
+    BN_STATS_GROUPS("batchnorm.cl", "bn_stats_groups"),
     BN_FORWARD("batchnorm.cl", "bn_forward"),
     BN_BACKWARD_REDUCE("batchnorm.cl", "bn_backward_reduce"),
+    BN_BACKWARD_REDUCE_GROUPS("batchnorm.cl", "bn_backward_reduce_groups"),
     BN_BACKWARD_DX("batchnorm.cl", "bn_backward_dx");
 
     /** The two gemm files: a backend builds the one its {@link KernelTunables#gemm()} variant needs, with the gemm options. */

@@ -129,6 +129,13 @@ public record DeviceProfile(Shape shape, boolean natural, int elemChunk, int ser
     /** See {@link #serialSumRows}. */
     public int serialSumBlocks() { return 16; }
 
+    /**
+     * Batch-norm statistics and gradient sums by one work-item per channel walking its values
+     * (CPU shape: a work-item is a loop on a core), instead of a work-group per channel with a
+     * tree reduction (GPU shape, which one work-item per channel could not fill).
+     */
+    public boolean serialChannelSums() { return shape == Shape.CPU; }
+
     /** Whether the gemm should be the register-blocked CPU kernel. */
     public boolean cpuGemm() { return shape == Shape.CPU; }
 

@@ -841,11 +841,18 @@ public final class OpenClBackend extends AbstractBackend {
 
     // Batch normalization
 
+    /** One work-group of the reductions' size per channel (the batch-norm kernels' GPU shape). */
+    private void launchPerChannel(ClKernel kernel, int channels, Object... args) {
+        int wg = tunables.reduceWg();
+        launch(kernel, new long[] {(long) channels * wg}, new long[] {wg}, args);
+    }
+
     @Override
     protected void doBatchNormStats(Matrix x, int channels, float momentum, Matrix mean, Matrix var, Matrix runMean,
                                     Matrix runVar) {
-        launch1(ClKernel.BN_STATS, channels, x.rows(), channels, x.cols() / channels, momentum, mem(x), mem(mean), mem(var),
-                mem(runMean), mem(runVar));
+        Object[] args = {x.rows(), channels, x.cols() / channels, momentum, mem(x), mem(mean), mem(var), mem(runMean), mem(runVar)};
+        if (profile.serialChannelSums()) launch1(ClKernel.BN_STATS, channels, args);
+        else launchPerChannel(ClKernel.BN_STATS_GROUPS, channels, args);
     }
 
     @Override
@@ -859,7 +866,9 @@ public final class OpenClBackend extends AbstractBackend {
     protected void doBatchNormBackward(Matrix dout, Matrix xhat, Matrix var, Matrix gamma, float eps, Matrix dgamma,
                                        Matrix dbeta, Matrix dx) {
         int channels = var.cols(), p = dout.cols() / channels;
-        launch1(ClKernel.BN_BACKWARD_REDUCE, channels, dout.rows(), channels, p, mem(dout), mem(xhat), mem(dgamma), mem(dbeta));
+        Object[] args = {dout.rows(), channels, p, mem(dout), mem(xhat), mem(dgamma), mem(dbeta)};
+        if (profile.serialChannelSums()) launch1(ClKernel.BN_BACKWARD_REDUCE, channels, args);
+        else launchPerChannel(ClKernel.BN_BACKWARD_REDUCE_GROUPS, channels, args);
         // The same float M as the Java reference: N*P rounded once.
         launchElems(ClKernel.BN_BACKWARD_DX, dout.size(), dout.size(), dout.cols(), p, (float) dout.rows() * p, eps, mem(dout),
                 mem(xhat), mem(var), mem(gamma), mem(dgamma), mem(dbeta), mem(dx));

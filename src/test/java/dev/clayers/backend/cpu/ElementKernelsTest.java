@@ -212,6 +212,88 @@ class ElementKernelsTest {
         }
     }
 
+    /**
+     * The loaded version's softmax (exp in Vector-API vectors) gives the plain loops' bits:
+     * probabilities, loss and gradient, on row counts that leave part-filled vectors and blocks,
+     * called in two cuts as the backend's split makes them, with logits that keep
+     * every exp in the vectors' range and logits that do not (rows offset far out, infinities, NaN),
+     * in place too.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 7, 10, 16, 17, 33, 100, 1000, 1024, 1025})
+    void softmaxVectorsGiveThePlainLoopsBits(int cols) {
+        Random r = new Random(100 + cols);
+        for (int rows : cols > 100 ? new int[] {1, 7, 33} : new int[] {1, 7, 15, 16, 17, 33, 100, 307, 1000}) {
+            for (int data = 0; data < 3; data++) {
+                float[] x = new float[rows * cols];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) (r.nextGaussian() * 4);
+                    if (data == 1 && (i / cols) % 5 == 2) x[i] += 120f * (r.nextBoolean() ? 1 : -1);
+                    if (data == 2 && r.nextInt(200) == 0) x[i] = SPECIAL[r.nextInt(SPECIAL.length)];
+                }
+                int[] t = new int[rows];
+                for (int i = 0; i < rows; i++) t[i] = r.nextInt(cols);
+                int cut = rows / 3;
+                for (boolean inPlace : new boolean[] {false, true}) {
+                    float[][] got = new float[2][];
+                    float[][] grads = new float[2][];
+                    double[] loss = new double[2];
+                    for (int v = 0; v < 2; v++) {
+                        ElementKernels k = BOTH[v];
+                        float[] xs = x.clone(), ps = inPlace ? xs : new float[x.length], gs = new float[x.length];
+                        loss[v] = k.softmaxRows(xs, t, ps, gs, 0.5f, cols, 0, cut) + k.softmaxRows(xs, t, ps, gs, 0.5f, cols, cut, rows);
+                        got[v] = ps;
+                        grads[v] = gs;
+                    }
+                    String what = rows + "x" + cols + " data " + data + (inPlace ? " in place" : "");
+                    assertArrayEquals(bits(got[0]), bits(got[1]), what + " p");
+                    assertArrayEquals(bits(grads[0]), bits(grads[1]), what + " gradient");
+                    assertEquals(Double.doubleToRawLongBits(loss[0]), Double.doubleToRawLongBits(loss[1]), what + " loss");
+                }
+            }
+        }
+    }
+
+    /**
+     * VectorFloatExp (where the vector module is loaded) against FloatExp, bit for bit, over every
+     * 61st float of the whole line, negative and positive, the specials among them; so it is
+     * within FloatExp's 1 ulp of Math.exp (checked above) wherever it does not hand the lanes to
+     * FloatExp. Also within 1 ulp of Math.exp directly on [-87.3, 88.7], its own range.
+     */
+    @org.junit.jupiter.api.Test
+    void vectorExpIsFloatExpBitForBit() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+        int n = 1 << 16;
+        float[] x = new float[n], got = new float[n];
+        FloatExp.Scratch s = FloatExp.scratch();
+        long checked = 0;
+        int worst = 0;
+        for (long b = 0; b <= 0xffffffffL; b += n * 61L) {
+            for (int j = 0; j < n; j++) x[j] = Float.intBitsToFloat((int) (b + 61L * j));
+            if (b == 0) System.arraycopy(SPECIAL, 0, x, 5, SPECIAL.length);
+            VectorFloatExp.exp(x, got, n - 3);   // a tail too
+            for (int from = 0; from < n - 3; from += FloatExp.BLOCK) {
+                int m = Math.min(FloatExp.BLOCK, n - 3 - from);
+                System.arraycopy(x, from, s.u, 0, m);
+                FloatExp.exp(s, m);
+                for (int j = 0; j < m; j++) {
+                    if (Float.floatToRawIntBits(s.u[j]) != Float.floatToRawIntBits(got[from + j])
+                            && !(Float.isNaN(s.u[j]) && Float.isNaN(got[from + j]))) {
+                        org.junit.jupiter.api.Assertions.fail("exp(" + x[from + j] + "): FloatExp " + s.u[j] + ", vectors " + got[from + j]);
+                    }
+                    float v = x[from + j];
+                    if (v >= -87.3f && v <= 88.7f) {
+                        float want = (float) Math.exp(v);
+                        worst = Math.max(worst, Math.abs(Float.floatToRawIntBits(want) - Float.floatToRawIntBits(got[from + j])));
+                    }
+                }
+                checked += m;
+            }
+        }
+        assertTrue(worst <= 1, "worst " + worst + " ulp from Math.exp");
+        assertTrue(checked > 7e7, "checked " + checked);
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 7, 10, 33, 100, 784, 1000})
     void softmaxBackwardIsThePlainLoopAlsoInPlace(int cols) {
