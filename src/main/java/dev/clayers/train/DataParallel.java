@@ -207,7 +207,7 @@ final class DataParallel implements AutoCloseable {
 
     /**
      * Rows per second of each device on its share, all devices at once as in training: the median
-     * of {@code steps} timed gradients (after two untimed), in device order. No update is applied;
+     * of {@code steps} timed gradients (after untimed ones for at least half a second), in device order. No update is applied;
      * the caller restores any layer state the steps moved (batch-norm running averages).
      */
     double[] rowsPerSecond(int steps) {
@@ -215,13 +215,17 @@ final class DataParallel implements AutoCloseable {
         for (int i = 0; i < identity.length; i++) identity[i] = i;
         onAll(r -> r.be().writeInts(r.order, config.sampled() ? Arrays.copyOf(identity, config.batch()) : identity));
         int n = replicas.size();
+        // Untimed steps first, for at least half a second: the Java backend's kernels are only
+        // compiled by the JIT after many calls, and timed cold they made it look 10x slower.
+        long warm = System.nanoTime();
+        for (int s = 0; s < 2 || (System.nanoTime() - warm < 500_000_000L && s < 500); s++) onAll(r -> r.gradient(0));
         double[][] seconds = new double[n][steps];
-        for (int s = -2; s < steps; s++) {
+        for (int s = 0; s < steps; s++) {
             int step = s;
             onAll(r -> {
                 long t0 = System.nanoTime();
                 r.gradient(0);
-                if (step >= 0) seconds[r.index][step] = (System.nanoTime() - t0) / 1e9;
+                seconds[r.index][step] = (System.nanoTime() - t0) / 1e9;
             });
         }
         double[] out = new double[n];

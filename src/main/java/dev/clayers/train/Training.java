@@ -74,8 +74,8 @@ public final class Training {
 
     /**
      * Shares of a batch that match the devices' speeds, for {@link FitOptions.Builder#shares}:
-     * every device computes gradients of its equal share at the same time, as in training (two
-     * untimed steps, then {@code 5} timed), and each gets rows in proportion to its rows per
+     * every device computes gradients of its equal share at the same time, as in training (untimed
+     * steps for half a second, then the median of 5 timed), and each gets rows in proportion to its rows per
      * second, at least one. The result is rows of {@code options.batch()}, in device order; pass it
      * on to train with it, so the run (and its checkpoints) repeat bit for bit, which a measurement
      * would not. {@code net} is left as it was (no update is applied; layer state is restored).
