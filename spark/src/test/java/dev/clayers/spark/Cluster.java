@@ -19,7 +19,7 @@ import java.util.Optional;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * A real Spark cluster on this machine for the tests: {@code local-cluster[2,1,1024]}, a master and
+ * A real Spark cluster on this machine for the tests: {@code local-cluster[2,1,1024]} (memory per worker: system property {@code clayers.spark.workerMemory}), a master and
  * two workers inside this JVM, each worker launching its executor as a JVM of its own from
  * {@code $SPARK_HOME/jars} (the Spark home that the build assembles in {@code target/spark-home}).
  * The executors get this module's classes on their class path. One session per test JVM.
@@ -38,8 +38,9 @@ final class Cluster {
         String classes = System.getProperty("clayers.spark.classes", "target/classes");
         String testClasses = System.getProperty("clayers.spark.testClasses", "target/test-classes");
         Path jsig = Path.of(System.getProperty("java.home"), "lib", "libjsig.so");
-        SparkSession.Builder b = SparkSession.builder().master("local-cluster[2,1,1024]").appName("clayers-spark tests")
-                .config("spark.executor.memory", "768m")
+        SparkSession.Builder b = SparkSession.builder()
+                .master("local-cluster[2,1," + System.getProperty("clayers.spark.workerMemory", "1024") + "]").appName("clayers-spark tests")
+                .config("spark.executor.memory", System.getProperty("clayers.spark.executorMemory", "768m"))
                 .config("spark.executor.extraClassPath", classes + File.pathSeparator + testClasses)
                 .config("spark.executor.extraJavaOptions", "--add-modules jdk.incubator.vector")
                 .config("spark.ui.enabled", "false")
