@@ -307,11 +307,17 @@ public final class ClayersClassifier extends Estimator<ClayersModel> implements 
         org.apache.spark.sql.SparkSession spark = dataset.sparkSession();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         if (workers == 0) workers = Math.max(1, jsc.sc().statusTracker().getExecutorInfos().length - 1);
+        int given = integer(numClasses);
+        if (given < 0 || given == 1) throw new IllegalArgumentException("numClasses must be 0 (from the labels) or >= 2, got " + given);
+        // The network's notation and shape are checked on the first row, before the whole set is read.
+        Row head = dataset.toDF().select(str(featuresCol)).head();
+        layers(Columns.features(head, 0).length, Math.max(given, 2));
 
         long t0 = System.nanoTime();
         TrainingData data = Columns.collect(dataset.toDF(), str(featuresCol), str(labelCol), integer(numClasses));
-        List<LayerSpec> specs = layers(data.features.length / data.labels.length, data.classes);
-        ImageShape shape = specs.get(0).inputImage().orElse(new ImageShape(1, 1, data.features.length / data.labels.length));
+        int features = data.features.length / data.labels.length;
+        List<LayerSpec> specs = layers(features, data.classes);
+        ImageShape shape = shape(features);   // images even for affine nets, so that augment can shift them
         data = new TrainingData(data.features, data.labels, shape.channels(), shape.height(), shape.width(), data.classes);
         Dataset local = data.dataset();   // checks the values (finite) and labels on the driver, before any job
         if (options.batch() > local.size()) {

@@ -92,7 +92,26 @@ final class Columns {
      */
     static TrainingData collect(org.apache.spark.sql.Dataset<Row> df, String featuresCol, String labelCol, int classes) {
         org.apache.spark.sql.Dataset<Row> two = df.select(featuresCol, labelCol);
-        List<Packed> rows = two.javaRDD().map(r -> {
+        List<Packed> rows;
+        try {
+            rows = read(two, labelCol);
+        } catch (Exception e) {   // SparkException is checked in Java's terms, and Scala throws it undeclared
+            // A bad row found on an executor comes back wrapped in Spark's job failure: give the caller the row's message.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IllegalArgumentException bad) throw new IllegalArgumentException(bad.getMessage(), e);
+            }
+            throw Columns.<RuntimeException>rethrow(e);
+        }
+        return pack(rows, featuresCol, classes);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Exception> T rethrow(Exception e) throws T {
+        throw (T) e;
+    }
+
+    private static List<Packed> read(org.apache.spark.sql.Dataset<Row> two, String labelCol) {
+        return two.javaRDD().map(r -> {
             if (r.isNullAt(1)) throw new IllegalArgumentException("label column '" + labelCol + "' holds a null");
             double l = ((Number) r.get(1)).doubleValue();
             if (!(l >= 0) || l != Math.rint(l) || l > Integer.MAX_VALUE) {
@@ -100,6 +119,9 @@ final class Columns {
             }
             return new Packed(features(r, 0), (int) l);
         }).collect();
+    }
+
+    private static TrainingData pack(List<Packed> rows, String featuresCol, int classes) {
         if (rows.isEmpty()) throw new IllegalArgumentException("the training data has no rows");
         int width = rows.get(0).x.length;
         if (width == 0) throw new IllegalArgumentException("features column '" + featuresCol + "' holds empty vectors");

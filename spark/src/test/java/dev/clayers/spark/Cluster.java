@@ -50,6 +50,9 @@ final class Cluster {
                 .config("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "8")
                 .config("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "5s");
         if (Files.exists(jsig)) b.config("spark.executorEnv.LD_PRELOAD", jsig.toString());
+        // PoCL, where installed, shows each executor two devices of one thread each (opencl:0:0, opencl:0:1),
+        // as the core's several-devices tests see them: an executor with several devices.
+        b.config("spark.executorEnv.POCL_DEVICES", "pthread pthread").config("spark.executorEnv.POCL_MAX_PTHREAD_COUNT", "1");
         session = b.getOrCreate();
         waitForExecutors(2, 120);
         return session;

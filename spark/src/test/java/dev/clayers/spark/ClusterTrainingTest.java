@@ -133,6 +133,27 @@ class ClusterTrainingTest {
     }
 
     /**
+     * Each executor with two PoCL devices (four shares of every batch over the two executors):
+     * the run equals single-process training on one device within float tolerance. Needs PoCL
+     * (skipped without an OpenCL driver, except under {@code CI=true}, where that is a failure).
+     */
+    @Test
+    void executorsUseAllTheirDevices() {
+        boolean pocl = dev.clayers.backend.Backends.list().stream().anyMatch(d -> d.version().contains("PoCL"));
+        if (!pocl) {
+            if ("true".equals(System.getenv("CI"))) fail("CI=true but PoCL is not installed");
+            org.junit.jupiter.api.Assumptions.abort("PoCL is not installed");
+        }
+        ClayersClassifier c = mlp().setEpochs(1).setDevice("opencl:0:0,opencl:0:1");
+        ClayersModel m = c.fit(Cluster.frame(DIGITS.train(), TRAIN_ROWS));
+        assertEquals(4, m.history().get(0).devices(), "two executors with two devices each: " + m.history());
+        Map<String, float[]> one = singleProcess(c.copy(org.apache.spark.ml.param.ParamMap.empty()), first(DIGITS.train(), TRAIN_ROWS));
+        double d = maxDiff(one, m.network().weights());
+        System.out.println("four PoCL devices on two executors: largest weight difference to one process on cpu: " + d);
+        assertTrue(d < 1e-4, "largest weight difference " + d);
+    }
+
+    /**
      * SIGKILL to the executor that runs a task of the second epoch, as the task starts: Spark runs
      * the epoch's stage again once the worker has started a new executor, from the weights of the
      * end of epoch 1, and the run ends bit for bit where the undisturbed run ends.
