@@ -310,8 +310,9 @@ public final class ClayersClassifier extends Estimator<ClayersModel> implements 
         int given = integer(numClasses);
         if (given < 0 || given == 1) throw new IllegalArgumentException("numClasses must be 0 (from the labels) or >= 2, got " + given);
         // The network's notation and shape are checked on the first row, before the whole set is read.
-        Row head = dataset.toDF().select(str(featuresCol)).head();
-        layers(Columns.features(head, 0).length, Math.max(given, 2));
+        List<Row> head = dataset.toDF().select(str(featuresCol)).takeAsList(1);
+        if (head.isEmpty()) throw new IllegalArgumentException("the training data has no rows");
+        layers(Columns.features(head.get(0), 0).length, Math.max(given, 2));
 
         long t0 = System.nanoTime();
         TrainingData data = Columns.collect(dataset.toDF(), str(featuresCol), str(labelCol), integer(numClasses));
@@ -319,9 +320,14 @@ public final class ClayersClassifier extends Estimator<ClayersModel> implements 
         List<LayerSpec> specs = layers(features, data.classes);
         ImageShape shape = shape(features);   // images even for affine nets, so that augment can shift them
         data = new TrainingData(data.features, data.labels, shape.channels(), shape.height(), shape.width(), data.classes);
-        Dataset local = data.dataset();   // checks the values (finite) and labels on the driver, before any job
+        Dataset local = data.dataset();   // checks the values (finite) and labels on the driver, before training
+        // What the executors' BatchShare.open would refuse, refused here: there it would fail every attempt of a stage.
         if (options.batch() > local.size()) {
             throw new IllegalArgumentException("batch " + options.batch() + " is larger than the " + local.size() + " training rows");
+        }
+        if (options.augment() > 0 && (!local.isImage() || local.channels() != 1)) {
+            throw new IllegalArgumentException("augment shifts one-channel images, but the features are " + shape.id()
+                    + "; set inputShape (e.g. 1x28x28) or augment 0");
         }
         Map<String, float[]> weights = Sequential.initialWeights(specs, WeightInit.HE, (Long) getOrDefault(seed));
         byte[] netBytes = NetBytes.of(specs, weights, Map.of());

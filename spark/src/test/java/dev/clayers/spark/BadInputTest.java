@@ -44,6 +44,7 @@ class BadInputTest {
         refused(c -> c.setNet("conv8k5-100").setInputShape("1x20x20"), "inputShape 1x20x20 holds 400 values", "784");
         refused(c -> c.setActivation("swish"), "activation");
         refused(c -> c.setDropout(1.5), "dropout");
+        refused(c -> c, data().limit(0), "no rows");
     }
 
     @Test
@@ -54,6 +55,7 @@ class BadInputTest {
         refused(c -> c.setSchedule("sometimes"), "schedule");
         refused(c -> c.setLearningRate(-1), "learningRate");
         refused(c -> c.setAugment(20), "augment");
+        refused(c -> c.setAugment(1).setInputShape("1x1x784"), "augment shifts one-channel images", "1x1x784");
         refused(c -> c.setDevice(" "), "device is empty");
         refused(c -> c.setDevice("cpu,,opencl:0:0"), "empty entry");
         refused(c -> c.setNumWorkers(-1), "numWorkers");
