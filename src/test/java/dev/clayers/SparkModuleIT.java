@@ -59,7 +59,9 @@ class SparkModuleIT {
             skipped = Integer.parseInt(m.group(4));
         }
         assertTrue(run > 0, "the spark module ran no tests:\n" + tail(out));
-        assertEquals(0, skipped, "the spark module skipped tests:\n" + tail(out));
+        // Only the several-devices test may skip, where PoCL is missing; CI installs it, and there nothing may skip.
+        if ("true".equals(System.getenv("CI"))) assertEquals(0, skipped, "CI=true but the spark module skipped tests:\n" + tail(out));
+        assertTrue(skipped <= 1, "the spark module skipped " + skipped + " tests:\n" + tail(out));
         System.out.println("SparkModuleIT: " + run + " tests of clayers-spark passed");
     }
 
