@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Training on a two-executor cluster ({@link Cluster}): the same result as single-process training
- * at the same global batch, for the book's two-layer net and its conv net; a run whose executor is
+ * at the same global batch, for the book's two-layer net (784-50-10) and its conv net; a run whose executor is
  * killed mid-epoch ends with the same weights as one that was not; a saved pipeline loads back and
  * its model file is what the CLI evaluates.
  */
@@ -50,8 +50,9 @@ class ClusterTrainingTest {
     private static final int TRAIN_ROWS = 2000;
     private static final Dataset TEST = DIGITS.test();
 
+    /** The book's two-layer net, 784-50-10 ReLU (its train_neuralnet.py), here with Adam. */
     private static ClayersClassifier mlp() {
-        return new ClayersClassifier().setNet("100").setEpochs(3).setBatch(50).setLearningRate(0.002).setDevice("cpu")
+        return new ClayersClassifier().setNet("50").setEpochs(3).setBatch(50).setLearningRate(0.002).setDevice("cpu")
                 .setNumWorkers(2).setSeed(7);
     }
 
@@ -109,6 +110,7 @@ class ClusterTrainingTest {
         System.out.println("MLP: largest weight difference, cluster vs one process: " + d);
         assertTrue(d < 1e-4, "largest weight difference " + d);
         List<LayerSpec> specs = c.layers(784, 10);
+        assertEquals("784-50-10", Sequential.describe(specs).replace(" relu", ""));
         double a1 = accuracy(specs, one), a2 = accuracy(specs, cluster);
         System.out.printf("MLP test accuracy: one process %.4f, cluster %.4f%n", a1, a2);
         assertEquals(a1, a2, 0.005);
