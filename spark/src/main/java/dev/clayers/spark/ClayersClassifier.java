@@ -85,6 +85,7 @@ public final class ClayersClassifier extends Estimator<ClayersModel> implements 
     private final LongParam seed;
     private final Param<String> device;
     private final IntParam numWorkers;
+    private final IntParam averageEvery;
 
     /** A classifier with a fresh uid and the defaults (784-100-10-style: net "100", Adam lr 0.002, batch 100, 10 epochs, device auto). */
     public ClayersClassifier() {
@@ -119,6 +120,8 @@ public final class ClayersClassifier extends Estimator<ClayersModel> implements 
                 + " name, or a comma-separated list (an executor with several uses them all)");
         this.numWorkers = new IntParam(this, "numWorkers", "training tasks, one per executor (0: as many as"
                 + " the cluster has executors)");
+        this.averageEvery = new IntParam(this, "averageEvery", "1: synchronous steps; K > 1: parameter averaging, each"
+                + " executor's copy trained on its rows and the copies averaged every K steps");
         setDefault(featuresCol, "features");
         setDefault(labelCol, "label");
         setDefault(predictionCol, "prediction");
@@ -138,6 +141,7 @@ public final class ClayersClassifier extends Estimator<ClayersModel> implements 
         setDefault(seed, 42L);
         setDefault(device, "auto");
         setDefault(numWorkers, 0);
+        setDefault(averageEvery, 1);
     }
 
     @Override public String uid() { return uid; }
@@ -180,6 +184,8 @@ public final class ClayersClassifier extends Estimator<ClayersModel> implements 
     public Param<String> device() { return device; }
     /** Training tasks (default 0: one per executor). */
     public IntParam numWorkers() { return numWorkers; }
+    /** 1 (default): synchronous; K > 1: each executor trains its own copy and the copies are averaged every K steps. */
+    public IntParam averageEvery() { return averageEvery; }
 
     /** Sets {@link #featuresCol()}. */
     public ClayersClassifier setFeaturesCol(String v) { set(featuresCol, v); return this; }
@@ -219,6 +225,8 @@ public final class ClayersClassifier extends Estimator<ClayersModel> implements 
     public ClayersClassifier setDevice(String v) { set(device, v); return this; }
     /** Sets {@link #numWorkers()}. */
     public ClayersClassifier setNumWorkers(int v) { set(numWorkers, v); return this; }
+    /** Sets {@link #averageEvery()}. */
+    public ClayersClassifier setAverageEvery(int v) { set(averageEvery, v); return this; }
 
     /** Told of every epoch on the driver, as it ends (not saved with the estimator). */
     public ClayersClassifier setEpochListener(Consumer<EpochReport> l) {
@@ -307,6 +315,8 @@ public final class ClayersClassifier extends Estimator<ClayersModel> implements 
         org.apache.spark.sql.SparkSession spark = dataset.sparkSession();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         if (workers == 0) workers = Math.max(1, jsc.sc().statusTracker().getExecutorInfos().length - 1);
+        int every = integer(averageEvery);
+        if (every < 1) throw new IllegalArgumentException("averageEvery must be >= 1 (1: synchronous), got " + every);
         int given = integer(numClasses);
         if (given < 0 || given == 1) throw new IllegalArgumentException("numClasses must be 0 (from the labels) or >= 2, got " + given);
         // The network's notation and shape are checked on the first row, before the whole set is read.
@@ -344,7 +354,7 @@ public final class ClayersClassifier extends Estimator<ClayersModel> implements 
                 Broadcast<RunState> start = jsc.broadcast(state);
                 jsc.setJobDescription("clayers " + uid + ": epoch " + epoch + "/" + options.epochs());
                 List<RunState> out = jsc.parallelize(tasks, workers).rdd().barrier()
-                        .mapPartitions(new SyncEpoch(netBytes, options.settings(), shared, start, dev, epoch), false,
+                        .mapPartitions(new SyncEpoch(netBytes, options.settings(), shared, start, dev, epoch, every), false,
                                 scala.reflect.ClassTag$.MODULE$.apply(RunState.class))
                         // A shuffle after the barrier stage makes it a shuffle-map stage, which Spark runs again
                         // when a task or an executor fails (a failed barrier result stage is not retried).

@@ -30,7 +30,12 @@ import java.util.concurrent.Future;
  * with {@code allGather}, adds all shares in that fixed order and applies the sum, so every device
  * of every task holds the same weights after every step; that is {@code Training.fit} over all the
  * devices, hence one device at the same batch up to the order of float additions. Task 0 returns
- * the state after the epoch. Internal.
+ * the state after the epoch.
+ *
+ * <p>With {@code every} K &gt; 1 (parameter averaging) a task applies the gradient of its own rows'
+ * mean loss to its own copy each step, and every K steps (and at the end of the epoch) the tasks
+ * exchange their weights with {@code allGather} and all take the average, weighted by their rows;
+ * the optimizer state carried into the next epoch is task 0's. Internal.
  */
 final class SyncEpoch extends AbstractFunction1<Iterator<Integer>, Iterator<RunState>> implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -44,9 +49,12 @@ final class SyncEpoch extends AbstractFunction1<Iterator<Integer>, Iterator<RunS
     private final Broadcast<RunState> start;
     private final String device;
     private final int epoch;
+    /** 1: synchronous; K > 1: parameter averaging every K steps. */
+    private final int every;
 
     SyncEpoch(byte[] net, Map<String, String> settings, Broadcast<TrainingData> data, Broadcast<RunState> start,
-              String device, int epoch) {
+              String device, int epoch, int every) {
+        this.every = every;
         this.net = net;
         this.settings = new HashMap<>(settings);
         this.data = data;
@@ -94,6 +102,11 @@ final class SyncEpoch extends AbstractFunction1<Iterator<Integer>, Iterator<RunS
                     sizes = new int[local.get(0).gradient().length];
                     for (int k = 0; k < sizes.length; k++) sizes[k] = local.get(0).gradient()[k].length;
                 }
+                if (every > 1) {
+                    lossSum += localStep(threads, shares, local, options.batch());
+                    if ((it + 1) % every == 0 || it == iterations - 1) average(ctx, shares);
+                    continue;
+                }
                 String[] all = Barrier.allGather(ctx, Codec.encode(local));
                 List<float[][]> grads = new ArrayList<>(total);
                 double loss = 0;
@@ -118,6 +131,65 @@ final class SyncEpoch extends AbstractFunction1<Iterator<Integer>, Iterator<RunS
         } finally {
             if (threads != null) threads.shutdownNow();
             shares.forEach(BatchShare::close);
+        }
+    }
+
+    /**
+     * Parameter averaging, between two averages: the task's devices add their shares (in device order) and
+     * apply the gradient of the mean loss of the task's rows of the batch to their copy; returns that loss.
+     */
+    private static double localStep(ExecutorService threads, List<BatchShare> shares, List<Codec.Share> local, int batch) {
+        double fraction = 0, loss = 0;
+        for (BatchShare s : shares) fraction += s.scale();
+        for (Codec.Share s : local) loss += s.weightedLoss();
+        float[][] sum = BatchShare.sum(local.stream().map(Codec.Share::gradient).toList());
+        float factor = (float) (1 / fraction);
+        for (float[] p : sum) for (int j = 0; j < p.length; j++) p[j] *= factor;
+        onEach(threads, shares, s -> {
+            s.apply(sum);
+            return null;
+        });
+        return loss / fraction;
+    }
+
+    /**
+     * Every task's weights (parameters and layer state), gathered with {@code allGather} and averaged in task
+     * order, weighted by each task's rows of the batch, into every device's copy.
+     */
+    private static void average(BarrierTaskContext ctx, List<BatchShare> shares) {
+        Map<String, float[]> w = shares.get(0).weights();
+        double fraction = 0;
+        for (BatchShare s : shares) fraction += s.scale();
+        float[][] values = w.values().toArray(float[][]::new);
+        int[] sizes = java.util.Arrays.stream(values).mapToInt(v -> v.length).toArray();
+        String[] all = Barrier.allGather(ctx, Codec.encode(List.of(new Codec.Share(values, fraction))));
+        double[][] acc = new double[values.length][];
+        for (int k = 0; k < acc.length; k++) acc[k] = new double[sizes[k]];
+        double weights = 0;
+        for (String m : all) {
+            Codec.Share s = Codec.decode(m, sizes).get(0);
+            weights += s.weightedLoss();
+            for (int k = 0; k < acc.length; k++) {
+                float[] v = s.gradient()[k];
+                for (int j = 0; j < v.length; j++) acc[k][j] += s.weightedLoss() * v[j];
+            }
+        }
+        Map<String, float[]> avg = new LinkedHashMap<>();
+        int k = 0;
+        for (String name : w.keySet()) {
+            float[] v = new float[sizes[k]];
+            for (int j = 0; j < v.length; j++) v[j] = (float) (acc[k][j] / weights);
+            avg.put(name, v);
+            k++;
+        }
+        for (BatchShare s : shares) {
+            java.util.concurrent.locks.ReentrantLock lock = dev.clayers.backend.BackendLock.of(s.network().backend());
+            lock.lock();
+            try {
+                s.network().loadWeights(avg);
+            } finally {
+                lock.unlock();
+            }
         }
     }
 

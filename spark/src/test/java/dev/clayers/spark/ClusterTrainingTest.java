@@ -135,6 +135,21 @@ class ClusterTrainingTest {
     }
 
     /**
+     * Parameter averaging every 4 steps: another algorithm (the weights differ from the synchronous run's), which
+     * still learns the digits (measured 0.8700 against the synchronous 0.8760).
+     */
+    @Test
+    void parameterAveragingLearnsToo() {
+        ClayersClassifier c = mlp().setAverageEvery(4);
+        ClayersModel m = c.fit(Cluster.frame(DIGITS.train(), TRAIN_ROWS));
+        double d = maxDiff(uninterruptedMlp(), m.network().weights());
+        double acc = accuracy(c.layers(784, 10), m.network().weights());
+        System.out.printf("parameter averaging every 4 steps: test accuracy %.4f, largest weight difference to synchronous %g%n", acc, d);
+        assertTrue(d > 1e-3, "averaging gave the synchronous weights: " + d);
+        assertTrue(acc > 0.85, "test accuracy " + acc);
+    }
+
+    /**
      * Each executor with two PoCL devices (four shares of every batch over the two executors):
      * the run equals single-process training on one device within float tolerance. Needs PoCL
      * (skipped without an OpenCL driver, except under {@code CI=true}, where that is a failure).

@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  * {@code mvn -f spark/pom.xml test -Dgroups=comparison -Dtest=MlpComparisonTest} (see docs/spark.md for
  * the repository and memory settings). System properties: {@code compare.data} ({@code bundled}, or an
  * MNIST-format folder such as {@code /usr/share/datasets/fashion-mnist}), {@code compare.repeats} (3),
- * {@code compare.epochs} (clayers' epochs, 10), {@code compare.augment} (clayers' random shifts, 1 pixel), {@code compare.maxIter} (the MLP's L-BFGS iterations, 100).
+ * {@code compare.epochs} (clayers' epochs, 10), {@code compare.augment} (clayers' random shifts, 1 pixel), {@code compare.averageEvery} (1: synchronous), {@code compare.maxIter} (the MLP's L-BFGS iterations, 100).
  */
 @Tag("comparison")
 class MlpComparisonTest {
@@ -88,6 +88,7 @@ class MlpComparisonTest {
         int repeats = Integer.getInteger("compare.repeats", 3);
         int epochs = Integer.getInteger("compare.epochs", 10);
         int augment = Integer.getInteger("compare.augment", 1);
+        int every = Integer.getInteger("compare.averageEvery", 1);
         int maxIter = Integer.getInteger("compare.maxIter", 100);
         SparkSession spark = Cluster.session();
         org.apache.spark.sql.Dataset<Row> train = frame(spark, source, true, 2).cache();
@@ -96,7 +97,7 @@ class MlpComparisonTest {
         double[] ca = new double[repeats], cs = new double[repeats], ma = new double[repeats], ms = new double[repeats];
         for (int r = 0; r < repeats; r++) {
             long seed = 42 + r;
-            Result c = time(() -> new ClayersClassifier().setNet("100").setEpochs(epochs).setBatch(100).setAugment(augment).setDevice("cpu")
+            Result c = time(() -> new ClayersClassifier().setNet("100").setEpochs(epochs).setBatch(100).setAugment(augment).setAverageEvery(every).setDevice("cpu")
                     .setNumWorkers(2).setSeed(seed).fit(train), test);
             Result p = time(() -> new MultilayerPerceptronClassifier().setLayers(new int[] {784, 100, 10}).setMaxIter(maxIter)
                     .setSeed(seed).fit(train), test);
@@ -111,7 +112,8 @@ class MlpComparisonTest {
         load[0] = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         System.out.printf("data %s: %d train / %d test rows, %d repeat(s), load average at the end %.2f%n", source, n, m, repeats, load[0]);
         System.out.println("| classifier | settings | test accuracy | fit wall time, s |");
-        System.out.printf("| clayers-spark | net 100, Adam lr 0.002 cosine, batch 100, %d epochs, shifts %d px, device cpu | %s | %s |%n", epochs, augment,
+        System.out.printf("| clayers-spark | net 100, Adam lr 0.002 cosine, batch 100, %d epochs, shifts %d px, device cpu%s | %s | %s |%n", epochs, augment,
+                every > 1 ? ", averaging every " + every + " steps" : "",
                 stats(ca, "%.4f"), stats(cs, "%.1f"));
         System.out.printf("| MultilayerPerceptronClassifier | layers 784-100-10, L-BFGS, maxIter %d, blockSize 128 | %s | %s |%n",
                 maxIter, stats(ma, "%.4f"), stats(ms, "%.1f"));
