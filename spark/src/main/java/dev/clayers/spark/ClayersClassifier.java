@@ -55,6 +55,8 @@ import java.util.stream.IntStream;
  * all those devices, hence one device at the same batch within float tolerance (docs/spark.md). The
  * driver keeps the weights and optimizer state after each epoch: when a task or an executor fails,
  * Spark runs the epoch's stage again and it starts from them, so the run ends as if nothing had failed.
+ * {@link #setAverageEvery averageEvery} K &gt; 1 trains a copy per executor instead and averages the
+ * copies every K steps (parameter averaging: another algorithm, with fewer exchanges).
  *
  * <p>Bad settings fail in {@link #fit} with an {@link IllegalArgumentException} naming what to fix,
  * before any Spark job starts.
