@@ -324,17 +324,27 @@ final class DataParallel implements AutoCloseable {
      * sum is under a millisecond).
      */
     private void addGradients() {
-        int n = replicas.size();
-        for (int k = 0; k < sum.length; k++) {
-            float[] out = sum[k];
-            if (n == 2) {
-                float[] a = replicas.get(0).grads[k], b = replicas.get(1).grads[k];
-                for (int j = 0; j < out.length; j++) out[j] = a[j] + b[j];
+        addInOrder(replicas.stream().map(r -> r.grads).toList(), sum);
+    }
+
+    /**
+     * {@code out[k] = sum over shares of shares.get(i)[k]}, added in double in list order and rounded to float once
+     * (two shares: one float addition, which is the same); {@link BatchShare#sum} is this for other processes.
+     */
+    static void addInOrder(List<float[][]> shares, float[][] out) {
+        int n = shares.size();
+        for (int k = 0; k < out.length; k++) {
+            float[] o = out[k];
+            if (n == 1) {
+                System.arraycopy(shares.get(0)[k], 0, o, 0, o.length);
+            } else if (n == 2) {
+                float[] a = shares.get(0)[k], b = shares.get(1)[k];
+                for (int j = 0; j < o.length; j++) o[j] = a[j] + b[j];
             } else {
-                for (int j = 0; j < out.length; j++) {
-                    double acc = replicas.get(0).grads[k][j];
-                    for (int r = 1; r < n; r++) acc += replicas.get(r).grads[k][j];
-                    out[j] = (float) acc;
+                for (int j = 0; j < o.length; j++) {
+                    double acc = shares.get(0)[k][j];
+                    for (int r = 1; r < n; r++) acc += shares.get(r)[k][j];
+                    o[j] = (float) acc;
                 }
             }
         }
@@ -465,8 +475,8 @@ final class DataParallel implements AutoCloseable {
         if (failure != null) throw failure;
     }
 
-    /** One device's network, optimizer, data and step buffers, and its share of every batch. */
-    private static final class Replica implements AutoCloseable {
+    /** One device's network, optimizer, data and step buffers, and its share of every batch ({@link BatchShare} wraps one). */
+    static final class Replica implements AutoCloseable {
         final Sequential net;
         final Optimizer opt;
         final DeviceDataset train;
@@ -488,7 +498,7 @@ final class DataParallel implements AutoCloseable {
         float[][] grads;
         float loss;
 
-        private Replica(Sequential net, Optimizer opt, DeviceDataset train, boolean owned, int index, int firstRow, int rows,
+        Replica(Sequential net, Optimizer opt, DeviceDataset train, boolean owned, int index, int firstRow, int rows,
                         float scale, FitOptions config) {
             this.net = net;
             this.index = index;
@@ -522,13 +532,22 @@ final class DataParallel implements AutoCloseable {
         /** A replica of {@code like} on {@code device} with {@code weights}, its own optimizer and copy of the data. */
         static Replica open(Backend device, Sequential like, Map<String, float[]> weights, Dataset train, int index,
                             int firstRow, int rows, float scale, FitOptions config) {
+            return open(device, like.layerSpecs(), like.normaliser().orElse(null), weights, train, index, firstRow, rows,
+                    scale, config);
+        }
+
+        /** A replica of the network {@code layers} with {@code weights} (and {@code normaliser}, or null) on {@code device}. */
+        static Replica open(Backend device, List<? extends dev.clayers.net.LayerSpec> layers, dev.clayers.data.Normaliser normaliser,
+                            Map<String, float[]> weights, Dataset train, int index, int firstRow, int rows, float scale,
+                            FitOptions config) {
             Sequential net = null;
             Optimizer opt = null;
             DeviceDataset data = null;
             try {
-                net = Sequential.fromWeights(device, like.layerSpecs(), weights);
+                net = Sequential.fromWeights(device, layers, weights);
+                if (normaliser != null) net.setNormaliser(normaliser);
                 opt = config.optimizer().create(device, config.learningRate());
-                data = DeviceDataset.resident(device, train, like.normaliser().orElse(null));
+                data = DeviceDataset.resident(device, train, normaliser);
                 return new Replica(net, opt, data, true, index, firstRow, rows, scale, config);
             } catch (RuntimeException e) {
                 if (data != null) data.close();
