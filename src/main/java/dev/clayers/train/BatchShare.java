@@ -62,8 +62,7 @@ public final class BatchShare implements AutoCloseable {
         }
         List<int[]> out = new ArrayList<>();
         int first = 0;
-        for (int i = 0; i < parts; i++) {
-            int rows = batch / parts + (i < batch % parts ? 1 : 0);
+        for (int rows : DataParallel.rows(batch, List.of(), parts)) {
             out.add(new int[] {first, rows});
             first += rows;
         }
