@@ -35,6 +35,29 @@ __kernel void max_pool_forward(const int total, const int h, const int w, const 
     CHUNK_RANGE(start, end, total);
     // The chunk's first window from its index, the next ones by counting (no division per element).
     int plane = start / p, oy = (start - plane * p) / ow, ox = start - plane * p - oy * ow;   // plane = n*C + c
+    if (stride == k && pad == 0) {
+        // Windows side by side and inside the image: no bounds to test, the first element starts
+        // the maximum (as at < 0 takes it below), later ones replace it only when greater.
+        for (int i = start; i < end; i++) {
+            const int y0 = oy * k, x0 = ox * k;
+            __global const float *src = x + (size_t) plane * h * w + y0 * w + x0;
+            float best = src[0];
+            int at = y0 * w + x0;
+            for (int ky = 0; ky < k; ky++) {
+                for (int kx = 0; kx < k; kx++) {
+                    const float v = src[ky * w + kx];
+                    if (v > best) {
+                        best = v;
+                        at = (y0 + ky) * w + x0 + kx;
+                    }
+                }
+            }
+            out[i] = best;
+            argmax[i] = at;
+            if (++ox == ow) { ox = 0; if (++oy == oh) { oy = 0; plane++; } }
+        }
+        return;
+    }
     for (int i = start; i < end; i++) {
         __global const float *src = x + (size_t) plane * h * w;
         float best = -INFINITY;
