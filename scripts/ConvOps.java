@@ -1,6 +1,8 @@
 // The ops of a conv30k5-pool2-100 training step at batch 100, each timed on its own per device:
 // where a device spends a conv step. Run from the repository root after a build:
-//   java --add-modules jdk.incubator.vector -cp target/clayers.jar scripts/ConvOps.java cpu,opencl:0:0
+//   java --add-modules jdk.incubator.vector -cp target/clayers.jar scripts/ConvOps.java cpu,opencl:0:0 [PREFIX]
+// PREFIX (e.g. maxPool) times only the ops whose names start with it. The pooling input starts
+// random (as the transpose leaves it in a step), so max pooling's argmax is random too.
 // Each op: 1.5 s of untimed calls, then 7 samples of 150 ms (the device finished after each
 // call), median [min-max] microseconds per call. The shapes are the step's: im2col of 28x28
 // digits into 57,600 x 25, the conv gemm, bias, the per-image transpose, 2x2 max pooling of
@@ -10,6 +12,7 @@ import dev.clayers.backend.*;
 import java.util.*;
 public class ConvOps {
     interface Op { void run(); }
+    static float[] rnd(int m) { Random q = new Random(5); float[] v = new float[m]; for (int i = 0; i < m; i++) v[i] = q.nextFloat(); return v; }
     public static void main(String[] a) {
         String[] ids = a[0].split(",");
         int n = 100, f = 30, k = 5, p = 576;
@@ -21,7 +24,7 @@ public class ConvOps {
             Random r = new Random(1);
             float[] xs = new float[n * 784]; for (int i = 0; i < xs.length; i++) xs[i] = r.nextFloat();
             Matrix x = b.upload(xs, n, 784), col = b.alloc(n * p, 25), w = b.upload(Arrays.copyOf(xs, 30*25), 30, 25);
-            Matrix y = b.alloc(n * p, 30), bias = b.upload(new float[30], 1, 30), out = b.alloc(n, 30 * p), dy = b.alloc(n * p, 30), dW = b.alloc(30, 25), db = b.alloc(1, 30);
+            Matrix y = b.alloc(n * p, 30), bias = b.upload(new float[30], 1, 30), out = b.upload(rnd(n * 30 * p), n, 30 * p), dy = b.alloc(n * p, 30), dW = b.alloc(30, 25), db = b.alloc(1, 30);
             Matrix pooled = b.alloc(n, 30 * 144), dpool = b.alloc(n, 30*p); IntVector am = b.allocInts(n * 30 * 144);
             Matrix w3 = b.upload(new float[4320*100], 100, 4320), h = b.alloc(n, 100), dh = b.upload(new float[n*100], n, 100), dW3 = b.alloc(100, 4320), dpooled = b.alloc(n, 4320);
             Map<String, Op> ops = new LinkedHashMap<>();
@@ -38,6 +41,7 @@ public class ConvOps {
             ops.put("gemm dy^T col 30x25x57600tA", () -> b.gemm(true, false, 1f, dy, col, 0f, dW));
             ops.put("sumColumns 57600x30", () -> b.sumColumns(dy, db));
             for (var e : ops.entrySet()) {
+                if (a.length > 1 && !e.getKey().startsWith(a[1])) continue;
                 Op op = e.getValue();
                 long end = System.nanoTime() + 1_500_000_000L;
                 while (System.nanoTime() < end) { op.run(); b.finish(); }
