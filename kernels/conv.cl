@@ -20,20 +20,37 @@
 #endif
 /* Work-item g takes elements g * EW_CHUNK .. + EW_CHUNK (fewer at the end of the range). */
 #define FOR_CHUNK(i, n) for (int i = get_global_id(0) * EW_CHUNK, i##_end = min((int) (n), i + EW_CHUNK); i < i##_end; i++)
+/*
+ * The same elements as a range [start, end) (empty: return), for kernels that find the first
+ * element's coordinates by division and count the rest: on a CPU device, divisions by run-time
+ * sizes for every element were most of im2col's and transpose_blocks' time.
+ */
+#define CHUNK_RANGE(start, end, n) \
+    const int start = get_global_id(0) * EW_CHUNK, end = min((int) (n), start + EW_CHUNK); \
+    if (start >= end) return;
 
 #pragma OPENCL FP_CONTRACT OFF
 
 __kernel void im2col(const int total, const int c, const int h, const int w, const int k, const int stride,
                      const int pad, const int oh, const int ow, __global const float *x, __global float *col) {
     const int kk = k * k, patch = c * kk, p = oh * ow;
-    FOR_CHUNK(i, total) {
-        const int row = i / patch, j = i - row * patch;
-        const int n = row / p, pos = row - n * p;
-        const int oy = pos / ow, ox = pos - oy * ow;
-        const int ch = j / kk, off = j - ch * kk;
-        const int ky = off / k, kx = off - ky * k;
+    CHUNK_RANGE(start, end, total);
+    const int row = start / patch, j = start - row * patch;
+    int n = row / p, oy = (row - n * p) / ow, ox = row - n * p - oy * ow;
+    int ch = j / kk, ky = (j - ch * kk) / k, kx = j - ch * kk - ky * k;
+    for (int i = start; i < end; i++) {
         const int y = oy * stride - pad + ky, xx = ox * stride - pad + kx;
         col[i] = (y >= 0 && y < h && xx >= 0 && xx < w) ? x[(size_t) n * c * h * w + (ch * h + y) * w + xx] : 0.0f;
+        if (++kx == k) {
+            kx = 0;
+            if (++ky == k) {
+                ky = 0;
+                if (++ch == c) {
+                    ch = 0;
+                    if (++ox == ow) { ox = 0; if (++oy == oh) { oy = 0; n++; } }
+                }
+            }
+        }
     }
 }
 
@@ -66,9 +83,10 @@ __kernel void col2im(const int total, const int c, const int h, const int w, con
 __kernel void transpose_blocks(const int total, const int rows, const int cols, __global const float *src,
                                __global float *dst) {
     const int block = rows * cols;
-    FOR_CHUNK(i, total) {
-        const int b = i / block, r = i - b * block;
-        const int j = r / rows, ii = r - j * rows;   // dst[b, j, ii] = src[b, ii, j]
+    CHUNK_RANGE(start, end, total);
+    int b = start / block, j = (start - b * block) / rows, ii = start - b * block - j * rows;   // dst[b, j, ii] = src[b, ii, j]
+    for (int i = start; i < end; i++) {
         dst[i] = src[(size_t) b * block + ii * cols + j];
+        if (++ii == rows) { ii = 0; if (++j == cols) { j = 0; b++; } }
     }
 }
