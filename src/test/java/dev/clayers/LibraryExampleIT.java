@@ -62,21 +62,8 @@ class LibraryExampleIT {
     static void buildExample() throws Exception {
         String version = property("clayers.version");
         Path repo = work.resolve("repo");
-        // This build's artifact, laid out as 'mvn install' would put it.
-        Path into = repo.resolve("dev/clayers/clayers/" + version);
-        Files.createDirectories(into);
-        Files.copy(Path.of(property("clayers.jar")), into.resolve("clayers-" + version + ".jar"));
-        Files.copy(Path.of("pom.xml"), into.resolve("clayers-" + version + ".pom"));
         Path settings = work.resolve("settings.xml");
-        Files.writeString(settings, """
-                <settings>
-                  <profiles><profile><id>user-repo</id>
-                    <repositories><repository><id>user-repo</id><url>%1$s</url></repository></repositories>
-                    <pluginRepositories><pluginRepository><id>user-repo</id><url>%1$s</url></pluginRepository></pluginRepositories>
-                  </profile></profiles>
-                  <activeProfiles><activeProfile>user-repo</activeProfile></activeProfiles>
-                </settings>
-                """.formatted(Path.of(property("user.repo")).toUri()));
+        NestedBuild.prepare(repo, settings);
         project = work.resolve("project");
         try (Stream<Path> files = Files.walk(EXAMPLE)) {
             for (Path p : files.toList()) {
@@ -141,15 +128,11 @@ class LibraryExampleIT {
     }
 
     private static String mvn() {
-        String home = System.getProperty("maven.home");
-        Path p = home == null ? null : Path.of(home, "bin", "mvn");
-        return p != null && Files.isExecutable(p) ? p.toString() : "mvn";
+        return NestedBuild.mvn();
     }
 
     private static String property(String name) {
-        String v = System.getProperty(name);
-        if (v == null) fail("system property " + name + " is not set; run this test through 'mvn verify'");
-        return v;
+        return NestedBuild.property(name);
     }
 
     /** Runs a command with the JDK's signal-chaining library preloaded (PoCL, see ./clayers); returns stdout + stderr. */

@@ -35,20 +35,8 @@ class SparkModuleIT {
         assertTrue(Files.exists(cli), "the runnable jar " + cli + " is missing; the package phase makes it");
         Path target = jar.getParent();
         Path repo = target.resolve("spark-repo").toAbsolutePath();
-        Path into = repo.resolve("dev/clayers/clayers/" + version);
-        Files.createDirectories(into);
-        Files.copy(jar, into.resolve("clayers-" + version + ".jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(Path.of("pom.xml"), into.resolve("clayers-" + version + ".pom"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Path settings = target.resolve("spark-settings.xml");
-        Files.writeString(settings, """
-                <settings>
-                  <profiles><profile><id>user-repo</id>
-                    <repositories><repository><id>user-repo</id><url>%1$s</url></repository></repositories>
-                    <pluginRepositories><pluginRepository><id>user-repo</id><url>%1$s</url></pluginRepository></pluginRepositories>
-                  </profile></profiles>
-                  <activeProfiles><activeProfile>user-repo</activeProfile></activeProfiles>
-                </settings>
-                """.formatted(Path.of(property("user.repo")).toUri()));
+        NestedBuild.prepare(repo, settings);
         String out = run(Path.of("spark"), 1500, mvn(), "-B", "-s", settings.toString(), "-Dmaven.repo.local=" + repo,
                 "-Dclayers.version=" + version, "-Dclayers.cli.jar=" + cli.toAbsolutePath(), "verify");
         Matcher m = Pattern.compile("Tests run: (\\d+), Failures: (\\d+), Errors: (\\d+), Skipped: (\\d+)\\s*$",
@@ -70,15 +58,11 @@ class SparkModuleIT {
     }
 
     private static String mvn() {
-        String home = System.getProperty("maven.home");
-        Path p = home == null ? null : Path.of(home, "bin", "mvn");
-        return p != null && Files.isExecutable(p) ? p.toString() : "mvn";
+        return NestedBuild.mvn();
     }
 
     private static String property(String name) {
-        String v = System.getProperty(name);
-        if (v == null) fail("system property " + name + " is not set; run this test through 'mvn verify'");
-        return v;
+        return NestedBuild.property(name);
     }
 
     /** Runs a command, its output going to a file under target (a Spark build prints much); returns the output. */
