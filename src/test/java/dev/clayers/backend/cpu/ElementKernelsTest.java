@@ -217,7 +217,8 @@ class ElementKernelsTest {
      * probabilities, loss and gradient, on row counts that leave part-filled vectors and blocks,
      * called in two cuts as the backend's split makes them, with logits that keep
      * every exp in the vectors' range and logits that do not (rows offset far out, infinities, NaN),
-     * in place too.
+     * in place too. NaNs compare as NaN whatever their sign and payload (a full verify once saw
+     * 0xffc00001 from one side against 0x7fc00000 from the other in a row holding a NaN logit).
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3, 7, 10, 16, 17, 33, 100, 1000, 1024, 1025})
@@ -246,8 +247,10 @@ class ElementKernelsTest {
                         grads[v] = gs;
                     }
                     String what = rows + "x" + cols + " data " + data + (inPlace ? " in place" : "");
-                    assertArrayEquals(bits(got[0]), bits(got[1]), what + " p");
-                    assertArrayEquals(bits(grads[0]), bits(grads[1]), what + " gradient");
+                    // Every non-NaN value bit for bit; a NaN as a NaN: its sign and payload depend on
+                    // which instruction made it, which differs between the interpreter and C2's code.
+                    assertArrayEquals(bitsAnyNaN(got[0]), bitsAnyNaN(got[1]), what + " p");
+                    assertArrayEquals(bitsAnyNaN(grads[0]), bitsAnyNaN(grads[1]), what + " gradient");
                     assertEquals(Double.doubleToRawLongBits(loss[0]), Double.doubleToRawLongBits(loss[1]), what + " loss");
                 }
             }
