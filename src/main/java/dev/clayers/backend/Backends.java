@@ -157,7 +157,7 @@ public final class Backends {
         // The same id written twice fails before any device is opened; names that reach one device, after opening.
         java.util.Set<String> written = new java.util.HashSet<>();
         for (String e : entries) {
-            String id = whole(e.trim().toLowerCase(Locale.ROOT).replaceFirst("@(cpu|gpu)$", ""));
+            String id = whole(withoutShape(e.trim().toLowerCase(Locale.ROOT)));
             if (!id.isEmpty() && !written.add(id)) {
                 throw new IllegalArgumentException("device " + id + " is listed twice in '" + spec + "'; name each device once"
                         + " (whole or split into sub-devices, not both)");
@@ -175,7 +175,7 @@ public final class Backends {
                 List<Backend> opened = openParts(e);
                 for (Backend b : opened.isEmpty() ? List.of(open(e)) : opened) {
                     out.add(b);
-                    String id = whole(b.id().contains("@") ? b.id().substring(0, b.id().indexOf('@')) : b.id());
+                    String id = whole(withoutShape(b.id()));
                     if (!seen.add(id) && opened.isEmpty()) {
                         throw new IllegalArgumentException("device " + id + " is listed twice in '" + spec + "'; name each device once");
                     }
@@ -195,6 +195,15 @@ public final class Backends {
     public static boolean namesSeveral(String spec) {
         String s = spec == null ? "" : spec.trim();
         return s.contains(",") || s.equalsIgnoreCase("all") || s.contains("/");
+    }
+
+    /**
+     * An id without its kernel-shape suffix ({@code opencl:0:0@gpu} is the device {@code
+     * opencl:0:0}): what two ids must differ in to name different devices.
+     */
+    public static String withoutShape(String id) {
+        int at = id.indexOf('@');
+        return at < 0 ? id : id.substring(0, at);
     }
 
     /** The whole device an id names: {@code opencl:P:D} for its sub-devices {@code opencl:P:D/N} and {@code opencl:P:D/N.i}. */

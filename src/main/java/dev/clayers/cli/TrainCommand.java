@@ -343,10 +343,13 @@ final class TrainCommand implements Callable<Integer> {
             options = options.toBuilder().shares(FitOptions.parseShares(shares)).build();
         }
         List<Backend> devices = several ? Backends.openEach(device) : null;
-        if (devices != null && options.batch() < devices.size()) {
-            devices.forEach(Backend::close);
-            throw new IllegalArgumentException("--batch " + options.batch() + " is smaller than the " + devices.size()
-                    + " devices of --device " + device + "; each device needs at least one row of every batch");
+        if (devices != null) {
+            try {
+                options.shareRows(devices.size());   // a batch or shares that do not fit the devices fail before any work
+            } catch (RuntimeException e) {
+                devices.forEach(Backend::close);
+                throw e;
+            }
         }
         try (Backend be = devices != null ? devices.get(0)
                 : "auto".equalsIgnoreCase(device.trim()) ? DeviceChoice.fastest(netSettings.layers(), options, runSamples)
@@ -356,7 +359,6 @@ final class TrainCommand implements Callable<Integer> {
                      : start != null ? Sequential.fromWeights(be, netSettings.layers(), start.weights())
                      : Sequential.of(be, WeightInit.parse(netSettings.init()), options.seed(), netSettings.layers())) {
             List<Backend> all = devices != null ? devices : List.of(be);
-            if (devices != null) options.shareRows(devices.size());   // shares that do not fit the devices fail before any work
             if (measureShares) {
                 System.err.println("measuring each device's speed on its share of a batch ...");
                 List<Integer> rows = Training.measureShares(net, all, split.train(), options);

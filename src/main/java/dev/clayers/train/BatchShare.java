@@ -56,10 +56,6 @@ public final class BatchShare implements AutoCloseable {
      */
     public static List<int[]> split(int batch, int parts) {
         if (parts <= 0) throw new IllegalArgumentException("parts must be positive, got " + parts);
-        if (batch < parts) {
-            throw new InvalidOptionException("batch", batch + " is smaller than the " + parts
-                    + " devices; each device needs at least one row of every batch");
-        }
         List<int[]> out = new ArrayList<>();
         int first = 0;
         for (int rows : DataParallel.rows(batch, List.of(), parts)) {

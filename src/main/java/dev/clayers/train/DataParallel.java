@@ -124,17 +124,12 @@ final class DataParallel implements AutoCloseable {
         Set<String> seen = new HashSet<>();
         for (Backend b : devices) {
             if (b == null) throw new IllegalArgumentException("devices must not contain null");
-            String id = b.id().contains("@") ? b.id().substring(0, b.id().indexOf('@')) : b.id();
+            String id = dev.clayers.backend.Backends.withoutShape(b.id());
             if (!seen.add(id)) {
                 throw new IllegalArgumentException("device " + id + " is listed twice; name each device once");
             }
         }
-        int batch = config.batch();
-        if (batch < devices.size()) {
-            throw new InvalidOptionException("batch", batch + " is smaller than the " + devices.size()
-                    + " devices; each device needs at least one row of every batch");
-        }
-        if (devices.size() > 1) rows(batch, config.shares(), devices.size());
+        config.shareRows(devices.size());
     }
 
     /**
@@ -143,9 +138,14 @@ final class DataParallel implements AutoCloseable {
      * left over going to the largest remainders (the first device on a tie), so the rows add up
      * to the batch and the split depends on nothing but its arguments.
      *
-     * @throws InvalidOptionException when the shares are not one per device or leave a device no row
+     * @throws InvalidOptionException when the batch has fewer rows than there are devices, or the
+     *     shares are not one per device or leave a device no row
      */
     static int[] rows(int batch, List<Integer> shares, int n) {
+        if (batch < n) {
+            throw new InvalidOptionException("batch", batch + " is smaller than the " + n
+                    + " devices; each device needs at least one row of every batch");
+        }
         if (shares.isEmpty()) {
             int[] rows = new int[n];
             for (int i = 0; i < n; i++) rows[i] = batch / n + (i < batch % n ? 1 : 0);

@@ -154,14 +154,11 @@ public record FitOptions(int epochs, int batch, Optimizer.Kind optimizer, float 
      * Each device's rows of a batch when {@code devices} devices train together, in device order
      * (equal, or in proportion to {@link #shares}; they add up to {@link #batch}).
      *
-     * @throws InvalidOptionException when the shares are not one per device or leave a device no row
+     * @throws InvalidOptionException when the batch has fewer rows than there are devices, or the
+     *     shares are not one per device or leave a device no row
      */
     public int[] shareRows(int devices) {
         if (devices < 1) throw new IllegalArgumentException("devices must be positive, got " + devices);
-        if (batch < devices) {
-            throw new InvalidOptionException("batch", batch + " is smaller than the " + devices
-                    + " devices; each device needs at least one row of every batch");
-        }
         return devices == 1 ? new int[] {batch} : DataParallel.rows(batch, shares, devices);
     }
 

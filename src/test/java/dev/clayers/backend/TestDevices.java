@@ -55,7 +55,7 @@ public final class TestDevices {
      * 784 x 1000 cases would take hours there.
      */
     public static boolean small(String id) {
-        String base = id.contains("@") ? id.substring(0, id.indexOf('@')) : id;
+        String base = Backends.withoutShape(id);
         return simulatorIds().contains(base);
     }
 
