@@ -188,6 +188,22 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
+    public final void read(List<Matrix> srcs, List<float[]> dsts) {
+        checkOpen();
+        if (srcs.size() != dsts.size()) {
+            throw new IllegalArgumentException("read: " + srcs.size() + " matrices but " + dsts.size() + " host arrays");
+        }
+        for (int i = 0; i < srcs.size(); i++) {
+            own("srcs[" + i + "]", srcs.get(i));
+            if (dsts.get(i).length != srcs.get(i).size()) {
+                throw new IllegalArgumentException("read: host array " + i + " has " + dsts.get(i).length + " floats but src is "
+                        + srcs.get(i).shape() + " (" + srcs.get(i).size() + ")");
+            }
+        }
+        if (!srcs.isEmpty()) doReadAll(srcs, dsts);
+    }
+
+    @Override
     public final void write(List<Matrix> dsts, List<float[]> srcs) {
         checkOpen();
         if (dsts.size() != srcs.size()) {

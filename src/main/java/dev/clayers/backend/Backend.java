@@ -42,6 +42,13 @@ public interface Backend extends AutoCloseable {
     List<float[]> download(List<Matrix> srcs);
 
     /**
+     * {@link #download(List)} into arrays the caller keeps ({@code dsts.get(i)} as long as
+     * {@code srcs.get(i)}), so a step that reads the same matrices every time allocates nothing.
+     * Every {@code dsts} Modified.
+     */
+    void read(List<Matrix> srcs, List<float[]> dsts);
+
+    /**
      * The list form of {@link #write(Matrix, float[])}: {@code srcs.get(i)} into {@code dsts.get(i)},
      * waiting for the device once. Every {@code dsts} Modified; the host arrays are not.
      */

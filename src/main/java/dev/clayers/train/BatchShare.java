@@ -125,7 +125,8 @@ public final class BatchShare implements AutoCloseable {
 
     /**
      * This share's scaled gradient at step {@code iteration} (0-based) of the epoch, one array per
-     * parameter in the network's order; its unscaled mean loss is then {@link #loss()}.
+     * parameter in the network's order; its unscaled mean loss is then {@link #loss()}. The arrays
+     * are the share's own and the next call overwrites them: copy them to keep them longer.
      *
      * @throws dev.clayers.layer.NonFiniteLossException when the loss is not finite
      */

@@ -495,7 +495,8 @@ final class DataParallel implements AutoCloseable {
         final List<Matrix> decayGrads;
         /** Every parameter's gradient buffer, in order. */
         final List<Matrix> gradients;
-        float[][] grads;
+        /** The last {@link #gradient}'s values on the host, one array per parameter, rewritten every step. */
+        final float[][] grads;
         float loss;
 
         Replica(Sequential net, Optimizer opt, DeviceDataset train, boolean owned, int index, int firstRow, int rows,
@@ -527,6 +528,7 @@ final class DataParallel implements AutoCloseable {
             this.decayW = weights.stream().map(Param::value).toList();
             this.decayGrads = weights.stream().map(Param::grad).toList();
             this.gradients = net.params().stream().map(Param::grad).toList();
+            this.grads = gradients.stream().map(g -> new float[g.size()]).toArray(float[][]::new);
         }
 
         /** A replica of {@code like} on {@code device} with {@code weights}, its own optimizer and copy of the data. */
@@ -589,7 +591,7 @@ final class DataParallel implements AutoCloseable {
             }
             be.gatherInts(train.labels(), order, at, t);
             loss = net.gradient(x, t, Trainer.stepSeed(config.seed(), step, Trainer.Stream.DROPOUT), firstRow, scale);
-            grads = be.download(gradients).toArray(float[][]::new);
+            be.read(gradients, Arrays.asList(grads));
         }
 
         @Override

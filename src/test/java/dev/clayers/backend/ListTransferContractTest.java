@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** The list forms of write and download (one wait for several matrices) move exactly what the single forms move. */
+/** The list forms of write, download and read (one wait for several matrices) move exactly what the single forms move. */
 class ListTransferContractTest {
     @ParameterizedTest
     @MethodSource("dev.clayers.backend.TestDevices#contractIds")
@@ -27,6 +27,13 @@ class ListTransferContractTest {
             assertEquals(2, got.size());
             assertArrayEquals(c, got.get(0));
             assertArrayEquals(be.download(ma), got.get(1));
+            float[] intoC = new float[c.length], intoA = new float[a.length];
+            be.axpy(1f, ma, ma);   // and before a read into the caller's arrays
+            be.read(List.of(mc, ma), List.of(intoC, intoA));
+            assertArrayEquals(c, intoC);
+            assertArrayEquals(be.download(ma), intoA);
+            assertThrows(IllegalArgumentException.class, () -> be.read(List.of(ma), List.of(b)));
+            assertThrows(IllegalArgumentException.class, () -> be.read(List.of(ma, mb), List.of(intoA)));
             assertThrows(IllegalArgumentException.class, () -> be.write(List.of(ma), List.of(b)));
             assertThrows(IllegalArgumentException.class, () -> be.write(List.of(ma, mb), List.of(a)));
         }
