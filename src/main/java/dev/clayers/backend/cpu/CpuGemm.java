@@ -498,23 +498,29 @@ public final class CpuGemm {
         /** op(B)[pc.., jc..] into NR-column slivers, zero-padded to a whole sliver. */
         private void packB(float[] bp, int pc, int kc, int jc, int nc, int nr) {
             boolean pad = kernel.readsPadding();
-            for (int jr = 0; jr < nc; jr += nr) {
-                int base = (jr / nr) * kc * nr;
-                int nw = Math.min(nr, nc - jr);
-                if (transB) {                       // op(B)[p][j] = b[j * k + p]
-                    for (int j = 0; j < nw; j++) {
-                        int src = (jc + jr + j) * k + pc, dst = base + j;
-                        for (int p = 0; p < kc; p++) bp[dst + p * nr] = b[src + p];
-                    }
-                    for (int j = nw; j < nr && pad; j++) {
-                        for (int p = 0; p < kc; p++) bp[base + j + p * nr] = 0f;
-                    }
-                } else {                            // op(B)[p][j] = b[p * n + j]
-                    for (int p = 0; p < kc; p++) {
-                        int src = (pc + p) * n + jc + jr, dst = base + p * nr;
-                        System.arraycopy(b, src, bp, dst, nw);
+            if (!transB) {                          // op(B)[p][j] = b[p * n + j]
+                // Row by row of B, each row's pieces to every sliver: B is read in order, where
+                // sliver by sliver read NR floats from each of kc rows a page apart (the pack took
+                // twice as long; measurements: docs/performance.md, "Tuning notes").
+                for (int p = 0; p < kc; p++) {
+                    int row = (pc + p) * n + jc;
+                    for (int jr = 0; jr < nc; jr += nr) {
+                        int nw = Math.min(nr, nc - jr), dst = (jr / nr) * kc * nr + p * nr;
+                        System.arraycopy(b, row + jr, bp, dst, nw);
                         if (nw < nr && pad) Arrays.fill(bp, dst + nw, dst + nr, 0f);
                     }
+                }
+                return;
+            }
+            for (int jr = 0; jr < nc; jr += nr) {   // op(B)[p][j] = b[j * k + p]
+                int base = (jr / nr) * kc * nr;
+                int nw = Math.min(nr, nc - jr);
+                for (int j = 0; j < nw; j++) {
+                    int src = (jc + jr + j) * k + pc, dst = base + j;
+                    for (int p = 0; p < kc; p++) bp[dst + p * nr] = b[src + p];
+                }
+                for (int j = nw; j < nr && pad; j++) {
+                    for (int p = 0; p < kc; p++) bp[base + j + p * nr] = 0f;
                 }
             }
         }
