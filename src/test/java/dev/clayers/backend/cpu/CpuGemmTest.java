@@ -45,6 +45,7 @@ class CpuGemmTest {
         {5, CpuGemm.NC + 20, 3},   // crosses an NC panel boundary
         {20, 10, 1000},            // ten classes, several KC slices of B packed once
         {3, 2, 70_000},            // narrow B too deep to pack once (CpuGemm.NARROW_B_MAX): packed per slice
+        {200, 40, 1300},           // row strips sharing one packed B (CpuGemm.SharedB), several slices, ragged chunks
     };
 
     static Stream<Arguments> cases() {
@@ -85,6 +86,38 @@ class CpuGemmTest {
                 // Each strip runs the same kernel over the same data: bitwise identical.
                 assertArrayEquals(c, cMulti, what + ": 2 threads differ from 1 thread");
             }
+        }
+    }
+
+    /**
+     * Callers on four threads at once, each with products whose row strips share a packed B
+     * (CpuGemm.SharedB, in each caller's own buffers) and whose strips run on the spin pool or,
+     * when another caller holds it, on fork/join: every result as on one thread, bit for bit.
+     */
+    @Test
+    void concurrentCallersSharingPackedB() throws Exception {
+        int m = 400, n = 96, k = 1500;
+        Random r = new Random(9);
+        float[] a = random(r, m * k, 1f), b = random(r, k * n, 1f);
+        float[][] want = new float[4][m * n];
+        for (int t = 0; t < 4; t++) CpuGemm.gemm(CpuGemm.DEFAULT, 1, (t & 1) != 0, (t & 2) != 0, m, n, k, 1f, a, b, 0f, want[t]);
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+            for (int caller = 0; caller < 4; caller++) {
+                runs.add(callers.submit(() -> {
+                    for (int round = 0; round < 20; round++) {
+                        int t = round & 3;
+                        float[] c = new float[m * n];
+                        CpuGemm.gemm((t & 1) != 0, (t & 2) != 0, m, n, k, 1f, a, b, 0f, c);
+                        assertArrayEquals(want[t], c, "round " + round + " tA=" + ((t & 1) != 0) + " tB=" + ((t & 2) != 0));
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> run : runs) run.get(2, java.util.concurrent.TimeUnit.MINUTES);
+        } finally {
+            callers.shutdownNow();
         }
     }
 
