@@ -335,6 +335,8 @@ public final class CpuGemm {
         final float[][] slices;
         final int kcMax;
         final AtomicInteger[] next, done;
+        /** Set by a strip whose packing threw, so that the others do not wait for its chunk forever. */
+        volatile boolean failed;
 
         private SharedB(float[][] slices, int kcMax) {
             this.slices = slices;
@@ -383,10 +385,18 @@ public final class CpuGemm {
             AtomicInteger next = shared.next[s], done = shared.done[s];
             for (int ch; (ch = next.getAndIncrement()) < chunks; ) {
                 int p0 = ch * SharedB.CHUNK_ROWS;
-                packB(panel, pc, kc, p0, Math.min(kc, p0 + SharedB.CHUNK_ROWS), jc, nc, nr);
+                try {
+                    packB(panel, pc, kc, p0, Math.min(kc, p0 + SharedB.CHUNK_ROWS), jc, nc, nr);
+                } catch (RuntimeException | Error e) {
+                    shared.failed = true;              // the other strips stop waiting for this chunk
+                    throw e;
+                }
                 done.incrementAndGet();
             }
-            while (done.get() < chunks) Thread.onSpinWait();
+            while (done.get() < chunks) {
+                if (shared.failed) throw new IllegalStateException("gemm: another strip failed while packing B (see its exception)");
+                Thread.onSpinWait();
+            }
             return panel;
         }
 
