@@ -171,7 +171,8 @@ public final class CpuGemm {
         int len = byRows ? m : n, unit = byRows ? kernel.mr() : kernel.nr();
         int units = (len + unit - 1) / unit;
         parts = Math.min(parts, units);
-        SharedB shared = !direct && parts > 1 && byRows ? SharedB.of(kernel, n, k) : null;
+        SharedB shared = !direct && parts > 1 && byRows && (long) (m / parts) * n * Math.min(kc(kernel), k) >= SHARED_B_MIN_WORK
+                ? SharedB.of(kernel, n, k) : null;
         Problem pr = new Problem(kernel, direct, inPlaceA, transA, transB, m, n, k, alpha, a, b, beta, c, narrowB(kernel, direct, n, k, b),
                 shared);
         if (parts <= 1) {
@@ -318,6 +319,14 @@ public final class CpuGemm {
      * each strip, a slice at a time, as on one thread.
      */
     static final long SHARED_B_MAX = 1L << 23;
+
+    /**
+     * Fewest multiply-adds a strip does per packed slice for the strips to share B: below, the
+     * wait at every slice for the other strips' chunks costs more than packing B twice (the conv
+     * step's dW = dY^T col, 30x25x57600tA, ran at 0.74x sharing its 57 slices; measurements:
+     * docs/performance.md, "Tuning notes").
+     */
+    static final long SHARED_B_MIN_WORK = 1L << 24;
 
     /**
      * B packed once for a packed product cut into row strips, slice by slice, instead of once per

@@ -45,7 +45,7 @@ class CpuGemmTest {
         {5, CpuGemm.NC + 20, 3},   // crosses an NC panel boundary
         {20, 10, 1000},            // ten classes, several KC slices of B packed once
         {3, 2, 70_000},            // narrow B too deep to pack once (CpuGemm.NARROW_B_MAX): packed per slice
-        {200, 40, 1300},           // row strips sharing one packed B (CpuGemm.SharedB), several slices, ragged chunks
+        {600, 56, 2100},           // row strips sharing one packed B (CpuGemm.SharedB), several slices, ragged chunks
     };
 
     static Stream<Arguments> cases() {
