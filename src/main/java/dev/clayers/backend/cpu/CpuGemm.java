@@ -21,8 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link ScalarGemmKernel}.
  *
  * <p>Threads: C is cut into row (or column, whichever is longer) strips, one per core when
- * packed (row strips pack B together, once, where it fits {@link #SHARED_B_MAX}; otherwise each
- * strip packs its own); when not, the micro-tile rows (or columns) are handed
+ * packed (each strip packs its own B); when not, the micro-tile rows (or columns) are handed
  * out from a counter, a shrinking share of what is left per grab (with the fork/join fallback,
  * {@link #DIRECT_STRIPS_PER_THREAD} strips per core); the caller runs one share and {@link SpinPool} workers the others (fork/join
  * when the pool is busy). Problems under {@link #PARALLEL_FLOPS} multiply-adds stay on the
@@ -165,21 +164,18 @@ public final class CpuGemm {
             case ALWAYS -> false;
             case NEVER -> true;
         };
+        Problem pr = new Problem(kernel, direct, inPlaceA, transA, transB, m, n, k, alpha, a, b, beta, c, narrowB(kernel, direct, n, k, b));
         int parts = (int) Math.min(threads, Math.max(1, flops / PARALLEL_FLOPS));
+        if (parts <= 1) {
+            pr.run(0, m, 0, n);
+            return;
+        }
         // Strips along the longer side of C, aligned to whole micro-tiles so no tile is split.
         boolean byRows = m >= n;
         int len = byRows ? m : n, unit = byRows ? kernel.mr() : kernel.nr();
         int units = (len + unit - 1) / unit;
         parts = Math.min(parts, units);
-        SharedB shared = !direct && parts > 1 && byRows && (long) (m / parts) * n * Math.min(kc(kernel), k) >= SHARED_B_MIN_WORK
-                ? SharedB.of(kernel, n, k) : null;
-        Problem pr = new Problem(kernel, direct, inPlaceA, transA, transB, m, n, k, alpha, a, b, beta, c, narrowB(kernel, direct, n, k, b),
-                shared);
-        if (parts <= 1) {
-            pr.run(0, m, 0, n);
-            return;
-        }
-        // Packed strips pack B (together or each its own), so one strip per thread; unpacked ones are cut finer
+        // Packed strips each pack their own B, so one strip per thread; unpacked ones are cut finer
         // and taken from a counter, so a thread that loses its core for a while (a shared machine)
         // holds up the product by one small share instead of half of it.
         int pieces = direct ? Math.min(units, parts * DIRECT_STRIPS_PER_THREAD) : parts;
@@ -314,100 +310,8 @@ public final class CpuGemm {
         return buf[slot];
     }
 
-    /**
-     * Most floats of a B packed once for all row strips ({@link SharedB}); a larger B is packed by
-     * each strip, a slice at a time, as on one thread.
-     */
-    static final long SHARED_B_MAX = 1L << 23;
-
-    /**
-     * Fewest multiply-adds a strip does per packed slice for the strips to share B: below, the
-     * wait at every slice for the other strips' chunks costs more than packing B twice (the conv
-     * step's dW = dY^T col, 30x25x57600tA, ran at 0.74x sharing its 57 slices; measurements:
-     * docs/performance.md, "Tuning notes").
-     */
-    static final long SHARED_B_MIN_WORK = 1L << 24;
-
-    /**
-     * B packed once for a packed product cut into row strips, slice by slice, instead of once per
-     * strip: the strips pack its rows together, a chunk of {@link #CHUNK_ROWS} at a time taken
-     * from a counter, and each waits until its slice is complete before multiplying. A strip only
-     * waits for chunks that a running strip has taken, so strips run one after another (fork/join
-     * on a busy machine) still finish. Only where C's columns fit one panel (n at most NC): slice
-     * s is then one array, as a strip's own packed panel would be, so the kernel reads the same
-     * values in the same order and results keep their bits.
-     */
-    private static final class SharedB {
-        static final int CHUNK_ROWS = 32;
-        private static final ThreadLocal<float[][]> SLICES = ThreadLocal.withInitial(() -> new float[0][]);
-
-        final float[][] slices;
-        final int kcMax;
-        final AtomicInteger[] next, done;
-        /** Set by a strip whose packing threw, so that the others do not wait for its chunk forever. */
-        volatile boolean failed;
-
-        private SharedB(float[][] slices, int kcMax) {
-            this.slices = slices;
-            this.kcMax = kcMax;
-            next = new AtomicInteger[slices.length];
-            done = new AtomicInteger[slices.length];
-            for (int s = 0; s < slices.length; s++) {
-                next[s] = new AtomicInteger();
-                done[s] = new AtomicInteger();
-            }
-        }
-
-        /** Shared slices for a k-deep B of n columns, in the caller's buffers; null where B is too large or too wide. */
-        static SharedB of(GemmKernel kernel, int n, int k) {
-            int nr = kernel.nr();
-            long width = (long) roundUp(n, nr);
-            if (width > roundUp(NC, nr) || width * k > SHARED_B_MAX) return null;
-            int kcMax = Math.min(kc(kernel), k), count = (k + kcMax - 1) / kcMax;
-            float[][] held = SLICES.get();
-            if (held.length < count) {
-                held = Arrays.copyOf(held, count);
-                SLICES.set(held);
-            }
-            for (int s = 0; s < count; s++) {
-                int size = (int) (Math.min(kcMax, k - s * kcMax) * width);
-                if (held[s] == null || held[s].length < size) held[s] = new float[size];
-            }
-            return new SharedB(Arrays.copyOf(held, count), kcMax);
-        }
-    }
-
     private record Problem(GemmKernel kernel, boolean direct, boolean readsAInPlace, boolean transA, boolean transB, int m, int n, int k,
-                           float alpha, float[] a, float[] b, float beta, float[] c, float[] packedB, SharedB shared) {
-
-        /**
-         * The packed panel of slice pc (kc deep) and columns [jc, jc + nc): the shared one, packed
-         * with the other strips, or this strip's own, packed into {@code own}.
-         */
-        private float[] panelB(float[] own, int pc, int kc, int jc, int nc, int nr) {
-            if (shared == null) {
-                packB(own, pc, kc, 0, kc, jc, nc, nr);
-                return own;
-            }
-            int s = pc / shared.kcMax, chunks = (kc + SharedB.CHUNK_ROWS - 1) / SharedB.CHUNK_ROWS;
-            float[] panel = shared.slices[s];
-            AtomicInteger next = shared.next[s], done = shared.done[s];
-            for (int ch; (ch = next.getAndIncrement()) < chunks; ) {
-                int p0 = ch * SharedB.CHUNK_ROWS;
-                try {
-                    packB(panel, pc, kc, p0, Math.min(kc, p0 + SharedB.CHUNK_ROWS), jc, nc, nr);
-                } catch (RuntimeException | Error e) {
-                    shared.failed = true;              // the other strips stop waiting for this chunk
-                    throw e;
-                }
-                done.incrementAndGet();
-            }
-            while (done.get() < chunks) {
-                if (shared.failed) throw new IllegalStateException("gemm: another strip failed while packing B (see its exception)");
-                Thread.onSpinWait();
-            }
-            return panel;
-        }
+                           float alpha, float[] a, float[] b, float beta, float[] c, float[] packedB) {
 
         /** Computes the C tile rows [i0, i1) x columns [j0, j1). */
         void run(int i0, int i1, int j0, int j1) {
@@ -422,12 +326,12 @@ public final class CpuGemm {
             int mr = kernel.mr(), nr = kernel.nr();
             Blocks blocks = blocks(i0, i1, j0, j1);
             int mcMax = blocks.mc(), ncMax = blocks.nc(), kcMax = blocks.kc();
-            float[] ap = scratch(0, mcMax * kcMax), own = shared == null ? scratch(1, kcMax * ncMax) : null;
+            float[] ap = scratch(0, mcMax * kcMax), bp = scratch(1, kcMax * ncMax);
             for (int jc = j0; jc < j1; jc += ncMax) {
                 int nc = Math.min(ncMax, j1 - jc);
                 for (int pc = 0; pc < k; pc += kcMax) {
                     int kc = Math.min(kcMax, k - pc);
-                    float[] bp = panelB(own, pc, kc, jc, nc, nr);
+                    packB(bp, pc, kc, jc, nc, nr);
                     // beta is applied once, before the first slice; every later slice adds.
                     boolean accumulate = pc > 0 || beta != 0f;
                     for (int ic = i0; ic < i1; ic += mcMax) {
@@ -480,7 +384,7 @@ public final class CpuGemm {
                     } else if (!edge && nw < nr && n >= nr) {
                         jt = n - nr;
                     } else if (nw < nr) {                // C narrower than the tile: its columns packed, zero-padded
-                        if (packedB == null) packB(edgeB, pc, kc, 0, kc, jr, nw, edge ? en : nr);
+                        if (packedB == null) packB(edgeB, pc, kc, jr, nw, edge ? en : nr);
                         bs = packedB == null ? edgeB : packedB;
                     }
                     int tw = edge ? en : nr;
@@ -515,13 +419,13 @@ public final class CpuGemm {
             int mr = kernel.mr(), nr = kernel.nr(), en = kernel.edgeNr();
             Blocks blocks = blocks(i0, i1, j0, j1);
             int mcMax = blocks.mc(), ncMax = blocks.nc(), kcMax = blocks.kc();
-            float[] own = shared == null ? scratch(1, kcMax * ncMax) : null, out = scratch(2, mr * nr);
+            float[] bp = scratch(1, kcMax * ncMax), out = scratch(2, mr * nr);
             int ars = transA ? 1 : k, acs = transA ? m : 1;
             for (int jc = j0; jc < j1; jc += ncMax) {
                 int nc = Math.min(ncMax, j1 - jc);
                 for (int pc = 0; pc < k; pc += kcMax) {
                     int kc = Math.min(kcMax, k - pc);
-                    float[] bp = panelB(own, pc, kc, jc, nc, nr);
+                    packB(bp, pc, kc, jc, nc, nr);
                     boolean first = pc == 0;
                     for (int ic = i0; ic < i1; ic += mcMax) {
                         int icEnd = Math.min(i1, ic + mcMax);
@@ -591,17 +495,14 @@ public final class CpuGemm {
             }
         }
 
-        /**
-         * Rows [p0, p1) of op(B)[pc.., jc..] (a slice kc deep) into NR-column slivers, zero-padded
-         * to a whole sliver.
-         */
-        private void packB(float[] bp, int pc, int kc, int p0, int p1, int jc, int nc, int nr) {
+        /** op(B)[pc.., jc..] into NR-column slivers, zero-padded to a whole sliver. */
+        private void packB(float[] bp, int pc, int kc, int jc, int nc, int nr) {
             boolean pad = kernel.readsPadding();
             if (!transB) {                          // op(B)[p][j] = b[p * n + j]
                 // Row by row of B, each row's pieces to every sliver: B is read in order, where
                 // sliver by sliver read NR floats from each of kc rows a page apart (the pack took
                 // twice as long; measurements: docs/performance.md, "Tuning notes").
-                for (int p = p0; p < p1; p++) {
+                for (int p = 0; p < kc; p++) {
                     int row = (pc + p) * n + jc;
                     for (int jr = 0; jr < nc; jr += nr) {
                         int nw = Math.min(nr, nc - jr), dst = (jr / nr) * kc * nr + p * nr;
@@ -616,10 +517,10 @@ public final class CpuGemm {
                 int nw = Math.min(nr, nc - jr);
                 for (int j = 0; j < nw; j++) {
                     int src = (jc + jr + j) * k + pc, dst = base + j;
-                    for (int p = p0; p < p1; p++) bp[dst + p * nr] = b[src + p];
+                    for (int p = 0; p < kc; p++) bp[dst + p * nr] = b[src + p];
                 }
                 for (int j = nw; j < nr && pad; j++) {
-                    for (int p = p0; p < p1; p++) bp[base + j + p * nr] = 0f;
+                    for (int p = 0; p < kc; p++) bp[base + j + p * nr] = 0f;
                 }
             }
         }

@@ -45,7 +45,7 @@ class CpuGemmTest {
         {5, CpuGemm.NC + 20, 3},   // crosses an NC panel boundary
         {20, 10, 1000},            // ten classes, several KC slices of B packed once
         {3, 2, 70_000},            // narrow B too deep to pack once (CpuGemm.NARROW_B_MAX): packed per slice
-        {600, 56, 2100},           // row strips sharing one packed B (CpuGemm.SharedB), several slices, ragged chunks
+        {600, 56, 2100},           // two row strips, each with several KC slices and MC blocks
     };
 
     static Stream<Arguments> cases() {
@@ -90,12 +90,12 @@ class CpuGemmTest {
     }
 
     /**
-     * Callers on four threads at once, each with products whose row strips share a packed B
-     * (CpuGemm.SharedB, in each caller's own buffers) and whose strips run on the spin pool or,
-     * when another caller holds it, on fork/join: every result as on one thread, bit for bit.
+     * Callers on four threads at once, each with packed products whose strips run on the spin pool
+     * or, when another caller holds it, on fork/join, with per-thread packing buffers: every
+     * result as on one thread, bit for bit.
      */
     @Test
-    void concurrentCallersSharingPackedB() throws Exception {
+    void concurrentCallersMatchOneThread() throws Exception {
         int m = 400, n = 96, k = 1500;
         Random r = new Random(9);
         float[] a = random(r, m * k, 1f), b = random(r, k * n, 1f);
