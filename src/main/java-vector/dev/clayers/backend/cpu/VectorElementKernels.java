@@ -88,8 +88,7 @@ final class VectorElementKernels extends ElementKernels {
             super.expNormalize(s, ps, first, rows, cols, sums);
             return;
         }
-        if (cols == 10) normalize(s.u, ps, s.p, first, rows, 10, sums, 0);
-        else normalize(s.u, ps, s.p, first, rows, cols, sums, 0);
+        normalizeBlock(s, ps, first, rows, cols, sums);
     }
 
     /**

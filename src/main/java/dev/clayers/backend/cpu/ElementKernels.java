@@ -221,7 +221,7 @@ class ElementKernels {
      */
     double softmaxRows(float[] xs, int[] labels, float[] ps, float[] gs, float scale, int cols, int from, int to) {
         FloatExp.Scratch s = FloatExp.scratch();
-        int block = cols > FloatExp.BLOCK ? 1 : softmaxBlockRows(cols);
+        int block = cols > FloatExp.BLOCK ? 1 : FloatExp.BLOCK / cols;
         double[] sums = new double[Math.max(1, Math.min(block, to - from))];
         double logs = 0, product = 1, score = 0;
         int inProduct = 0;
@@ -269,11 +269,6 @@ class ElementKernels {
         return logs + Math.log(product) - score;
     }
 
-    /** Rows of a block in softmaxRows, for rows of {@code cols <= FloatExp.BLOCK} columns: as many as fit a block. */
-    int softmaxBlockRows(int cols) {
-        return FloatExp.BLOCK / cols;
-    }
-
     /**
      * One block of softmaxRows: {@code s.u = exp(s.x)} over {@code rows} rows of {@code cols}
      * columns from index 0, p of those rows into ps from row {@code first}, and each row's float
@@ -283,6 +278,11 @@ class ElementKernels {
     void expNormalize(FloatExp.Scratch s, float[] ps, int first, int rows, int cols, double[] sums) {
         System.arraycopy(s.x, 0, s.u, 0, rows * cols);
         FloatExp.exp(s, rows * cols);
+        normalizeBlock(s, ps, first, rows, cols, sums);
+    }
+
+    /** {@link #normalize} of a block's exps in s.u, from index 0, into ps from row {@code first} and the sums into {@code sums[0, rows)}. */
+    static void normalizeBlock(FloatExp.Scratch s, float[] ps, int first, int rows, int cols, double[] sums) {
         // Rows of ten (ten classes) with the width a constant, so C2 unrolls normalize's
         // per-row loops and drops their set-up (measurements: docs/performance.md, "Tuning notes").
         if (cols == 10) normalize(s.u, ps, s.p, first, rows, 10, sums, 0);
@@ -322,7 +322,7 @@ class ElementKernels {
      * like its work and compiles each float-to-double conversion waiting on the one before
      * (measurements: docs/performance.md, "Tuning notes").
      */
-    static void normalize(float[] u, float[] ps, float[] scale, int first, int rows, int cols, double[] sums, int at) {
+    private static void normalize(float[] u, float[] ps, float[] scale, int first, int rows, int cols, double[] sums, int at) {
         for (int k = 0, a = 0; k < rows; k++, a += cols) {
             float sum;
             if (cols <= FLOAT_SUM_COLS) {
