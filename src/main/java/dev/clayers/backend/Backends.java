@@ -172,13 +172,15 @@ public final class Backends {
                     throw new IllegalArgumentException("'" + e.trim() + "' cannot be one of several devices; list their ids or"
                             + " give 'all' alone");
                 }
-                List<Backend> opened = openParts(e);
-                for (Backend b : opened.isEmpty() ? List.of(open(e)) : opened) {
-                    out.add(b);
-                    String id = whole(withoutShape(b.id()));
-                    if (!seen.add(id) && opened.isEmpty()) {
-                        throw new IllegalArgumentException("device " + id + " is listed twice in '" + spec + "'; name each device once");
-                    }
+                // An entry opens one device or its sub-devices: the whole device they share is checked once per entry,
+                // so a device's name and its split (in either order) are refused like the same id twice.
+                List<Backend> group = openParts(e);
+                if (group.isEmpty()) group = List.of(open(e));
+                out.addAll(group);
+                String id = whole(withoutShape(group.get(0).id()));
+                if (!seen.add(id)) {
+                    throw new IllegalArgumentException("device " + id + " is listed twice in '" + spec + "'; name each device once"
+                            + " (whole or split into sub-devices, not both)");
                 }
             }
         } catch (RuntimeException e) {

@@ -286,6 +286,11 @@ class DataParallelTest {
         IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
                 () -> Backends.openEach(whole + "," + whole + "/" + parts));
         assertTrue(both.getMessage().contains("listed twice"), both.getMessage());
+        // The same device by another spelling (opencl:01:0 is opencl:1:0) before its split: found once opened.
+        String respelled = whole.replace("opencl:", "opencl:0");
+        IllegalArgumentException spelled = assertThrows(IllegalArgumentException.class,
+                () -> Backends.openEach(respelled + "," + whole + "/" + parts));
+        assertTrue(spelled.getMessage().contains("listed twice"), spelled.getMessage());
         IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class, () -> Backends.openEach(whole + "/" + (units + 1)));
         assertTrue(tooMany.getMessage().contains("compute units"), tooMany.getMessage());
         IllegalArgumentException single = assertThrows(IllegalArgumentException.class, () -> Backends.open(whole + "/" + parts));
