@@ -94,6 +94,11 @@ public final class Training {
         DataParallel.checkDevices(net, devices, equal);
         if (devices.size() == 1) return List.of(options.batch());
         net.checkData(train);
+        // Every device holds the training set, as in the run itself: a set too large fails here with the run's one line.
+        checkMemory(net, net.backend(), train, null, equal, Long.MAX_VALUE);
+        for (Backend d : devices) {
+            if (d != net.backend()) checkMemory(net, d, train, null, equal, Long.MAX_VALUE);
+        }
         net.beginTraining();
         try {
             net.lock().lock();
