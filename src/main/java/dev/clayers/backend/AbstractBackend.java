@@ -189,34 +189,32 @@ public abstract class AbstractBackend implements Backend {
 
     @Override
     public final void read(List<Matrix> srcs, List<float[]> dsts) {
-        checkOpen();
-        if (srcs.size() != dsts.size()) {
-            throw new IllegalArgumentException("read: " + srcs.size() + " matrices but " + dsts.size() + " host arrays");
-        }
-        for (int i = 0; i < srcs.size(); i++) {
-            own("srcs[" + i + "]", srcs.get(i));
-            if (dsts.get(i).length != srcs.get(i).size()) {
-                throw new IllegalArgumentException("read: host array " + i + " has " + dsts.get(i).length + " floats but src is "
-                        + srcs.get(i).shape() + " (" + srcs.get(i).size() + ")");
-            }
-        }
+        checkPairs("read", "src", srcs, dsts);
         if (!srcs.isEmpty()) doReadAll(srcs, dsts);
     }
 
     @Override
     public final void write(List<Matrix> dsts, List<float[]> srcs) {
+        checkPairs("write", "dst", dsts, srcs);
+        if (!dsts.isEmpty()) doWriteAll(dsts, srcs);
+    }
+
+    /** The checks of {@link #read} and {@link #write}: open, as many arrays as matrices, each matrix ours, each array as long as its matrix. */
+    private void checkPairs(String op, String side, List<Matrix> matrices, List<float[]> hosts) {
         checkOpen();
-        if (dsts.size() != srcs.size()) {
-            throw new IllegalArgumentException("write: " + dsts.size() + " matrices but " + srcs.size() + " host arrays");
+        if (matrices.size() != hosts.size()) {
+            throw new IllegalArgumentException(op + ": " + matrices.size() + " matrices but " + hosts.size() + " host arrays");
         }
-        for (int i = 0; i < dsts.size(); i++) {
-            own("dsts[" + i + "]", dsts.get(i));
-            if (srcs.get(i).length != dsts.get(i).size()) {
-                throw new IllegalArgumentException("write: host array " + i + " has " + srcs.get(i).length + " floats but dst is "
-                        + dsts.get(i).shape() + " (" + dsts.get(i).size() + ")");
+        for (int i = 0; i < matrices.size(); i++) {
+            Matrix mat = matrices.get(i);
+            own(side + "s[" + i + "]", mat);
+            float[] host = hosts.get(i);
+            if (host == null) throw new IllegalArgumentException(op + ": host array " + i + " is null");
+            if (host.length != mat.size()) {
+                throw new IllegalArgumentException(op + ": host array " + i + " has " + host.length + " floats but " + side + " is "
+                        + mat.shape() + " (" + mat.size() + ")");
             }
         }
-        if (!dsts.isEmpty()) doWriteAll(dsts, srcs);
     }
 
     /** Reads each matrix into its array (lengths checked); one {@link #doRead} each unless a backend waits once. */

@@ -43,7 +43,7 @@ public interface Backend extends AutoCloseable {
 
     /**
      * {@link #download(List)} into arrays the caller keeps ({@code dsts.get(i)} as long as
-     * {@code srcs.get(i)}), so a step that reads the same matrices every time allocates nothing.
+     * {@code srcs.get(i)}), so a step that reads the same matrices every time allocates no host arrays.
      * Every {@code dsts} Modified.
      */
     void read(List<Matrix> srcs, List<float[]> dsts);
