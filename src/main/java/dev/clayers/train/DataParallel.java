@@ -58,7 +58,7 @@ final class DataParallel implements AutoCloseable {
     private final DeviceDataset test;
     private final List<Replica> replicas = new ArrayList<>();
     private final List<ExecutorService> threads = new ArrayList<>();
-    /** The whole batch's gradient, one array per parameter, rewritten every step (by slices, one per device). */
+    /** The whole batch's gradient, one array per parameter, rewritten every step. */
     private final float[][] sum;
     /** Whether {@link #sum} holds a step's gradient not yet applied. */
     private boolean pending;
@@ -201,9 +201,6 @@ final class DataParallel implements AutoCloseable {
         }
         return rows;
     }
-
-    /** The rows of each share, in device order. */
-    List<Integer> shares() { return replicas.stream().map(r -> r.rows).toList(); }
 
     /**
      * Rows per second of each device on its share, all devices at once as in training: the median
