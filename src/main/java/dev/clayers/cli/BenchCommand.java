@@ -196,9 +196,10 @@ public final class BenchCommand implements Callable<Integer> {
                         + " gives " + opened.size());
             }
             for (String[] c : cases) {
-                int batch = Integer.parseInt(c[1]);
-                if (batch < opened.size()) {
-                    throw new IllegalArgumentException("--batch " + batch + " is smaller than the " + opened.size() + " devices");
+                try {   // the training run's own check of a batch against the devices
+                    dev.clayers.train.FitOptions.builder().batch(Integer.parseInt(c[1])).build().shareRows(opened.size());
+                } catch (dev.clayers.train.InvalidOptionException e) {
+                    throw new IllegalArgumentException("--" + e.option() + " " + e.problem(), e);
                 }
             }
             out.printf("data parallel on %s; %s, load average %s%n", String.join(", ",
