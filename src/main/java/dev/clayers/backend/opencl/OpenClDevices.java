@@ -82,18 +82,20 @@ public final class OpenClDevices {
         }
         cl_device_partition_property props = new cl_device_partition_property();
         props.addProperty(CL.CL_DEVICE_PARTITION_EQUALLY, units / parts);
+        // units % parts == 0, so an equal partition makes exactly parts sub-devices.
+        cl_device_id[] subs = new cl_device_id[parts];
         int[] n = new int[1];
-        CL.clCreateSubDevices(whole.device(), props, 0, null, n);
-        cl_device_id[] subs = new cl_device_id[n[0]];
-        CL.clCreateSubDevices(whole.device(), props, subs.length, subs, null);
+        CL.clCreateSubDevices(whole.device(), props, parts, subs, n);
         List<Handle> out = new ArrayList<>();
-        for (int i = 0; i < subs.length; i++) {
-            if (i < parts) {
-                DeviceInfo in = info(partId(platform, device, parts, i), subs[i]);
-                out.add(new Handle(in, whole.platform(), subs[i], true));
-            } else {
-                CL.clReleaseDevice(subs[i]);
+        try {
+            if (n[0] != parts) {
+                throw new IllegalArgumentException(id + " (" + whole.info().name() + ") made " + n[0] + " sub-devices of " + parts
+                        + " asked for; name whole devices instead");
             }
+            for (int i = 0; i < parts; i++) out.add(new Handle(info(partId(platform, device, parts, i), subs[i]), whole.platform(), subs[i], true));
+        } catch (RuntimeException e) {
+            for (int i = 0; i < Math.min(n[0], parts); i++) CL.clReleaseDevice(subs[i]);   // none is handed out on failure
+            throw e;
         }
         return out;
     }
