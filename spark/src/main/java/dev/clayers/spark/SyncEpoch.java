@@ -197,23 +197,37 @@ final class SyncEpoch extends AbstractFunction1<Iterator<Integer>, Iterator<RunS
         T run(BatchShare s);
     }
 
-    /** {@code work} on every share at once (one thread per device), results in share order. */
+    /**
+     * {@code work} on every share at once (one thread per device), results in share order. Waits for
+     * every device before it returns or throws; the first failure (in device order) is thrown once all
+     * have stopped, so no device is still busy when the caller goes on to close its share.
+     */
     private static <T> List<T> onEach(ExecutorService threads, List<BatchShare> shares, Work<T> work) {
         if (threads == null) return Collections.singletonList(work.run(shares.get(0)));
         List<Future<T>> futures = new ArrayList<>();
         for (BatchShare s : shares) futures.add(threads.submit(() -> work.run(s)));
         List<T> out = new ArrayList<>();
+        Throwable failure = null;
+        boolean interrupted = false;
         for (Future<T> f : futures) {
-            try {
-                out.add(f.get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while the devices trained", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                throw new IllegalStateException(e.getCause());
+            while (true) {
+                try {
+                    out.add(f.get());
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;   // the devices' work is finished first: it holds their buffers
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (failure == null) failure = e.getCause();   // the first in device order
+                    break;
+                }
             }
         }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (failure instanceof RuntimeException re) throw re;
+        if (failure instanceof Error err) throw err;
+        if (failure != null) throw new IllegalStateException(failure.getMessage(), failure);
+        // Spark cancels a task by interrupting it: stop the epoch, now that no device is busy.
+        if (interrupted) throw new IllegalStateException("interrupted while the devices trained");
         return out;
     }
 }
