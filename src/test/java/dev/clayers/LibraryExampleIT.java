@@ -60,7 +60,7 @@ class LibraryExampleIT {
 
     @BeforeAll
     static void buildExample() throws Exception {
-        String version = property("clayers.version");
+        String version = NestedBuild.property("clayers.version");
         Path repo = work.resolve("repo");
         Path settings = work.resolve("settings.xml");
         NestedBuild.prepare(repo, settings);
@@ -73,7 +73,7 @@ class LibraryExampleIT {
             }
         }
         Path cp = work.resolve("classpath.txt");
-        run(project, 300, mvn(), "-B", "-q", "-s", settings.toString(), "-Dmaven.repo.local=" + repo,
+        run(project, 300, NestedBuild.mvn(), "-B", "-q", "-s", settings.toString(), "-Dmaven.repo.local=" + repo,
                 "-Dclayers.version=" + version, "compile",
                 "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath", "-Dmdep.outputFile=" + cp);
         classpath = project.resolve("target/classes") + java.io.File.pathSeparator + Files.readString(cp).trim();
@@ -125,14 +125,6 @@ class LibraryExampleIT {
         assertTrue(m.find(), out);
         assertTrue(Double.parseDouble(m.group(1)) > 0.9, out);
         assertFalse(out.contains("multiple SLF4J providers"), out);
-    }
-
-    private static String mvn() {
-        return NestedBuild.mvn();
-    }
-
-    private static String property(String name) {
-        return NestedBuild.property(name);
     }
 
     /** Runs a command with the JDK's signal-chaining library preloaded (PoCL, see ./clayers); returns stdout + stderr. */

@@ -29,15 +29,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 class SparkModuleIT {
     @Test
     void sparkModuleBuildsAndItsClusterTestsPass() throws Exception {
-        String version = property("clayers.version");
-        Path jar = Path.of(property("clayers.jar"));
+        String version = NestedBuild.property("clayers.version");
+        Path jar = Path.of(NestedBuild.property("clayers.jar"));
         Path cli = jar.resolveSibling("clayers.jar");
         assertTrue(Files.exists(cli), "the runnable jar " + cli + " is missing; the package phase makes it");
         Path target = jar.getParent();
         Path repo = target.resolve("spark-repo").toAbsolutePath();
         Path settings = target.resolve("spark-settings.xml");
         NestedBuild.prepare(repo, settings);
-        String out = run(Path.of("spark"), 1500, mvn(), "-B", "-s", settings.toString(), "-Dmaven.repo.local=" + repo,
+        String out = run(Path.of("spark"), 1500, NestedBuild.mvn(), "-B", "-s", settings.toString(), "-Dmaven.repo.local=" + repo,
                 "-Dclayers.version=" + version, "-Dclayers.cli.jar=" + cli.toAbsolutePath(), "verify");
         Matcher m = Pattern.compile("Tests run: (\\d+), Failures: (\\d+), Errors: (\\d+), Skipped: (\\d+)\\s*$",
                 Pattern.MULTILINE).matcher(out);
@@ -55,14 +55,6 @@ class SparkModuleIT {
 
     private static String tail(String s) {
         return s.length() < 20_000 ? s : s.substring(s.length() - 20_000);
-    }
-
-    private static String mvn() {
-        return NestedBuild.mvn();
-    }
-
-    private static String property(String name) {
-        return NestedBuild.property(name);
     }
 
     /** Runs a command, its output going to a file under target (a Spark build prints much); returns the output. */

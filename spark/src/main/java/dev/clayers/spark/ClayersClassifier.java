@@ -113,8 +113,7 @@ public final class ClayersClassifier extends Estimator<ClayersModel> implements 
         this.batch = new IntParam(this, "batch", "global mini-batch size, shared by every device");
         this.optimizer = new Param<>(this, "optimizer", "update rule: " + Optimizer.KINDS);
         this.learningRate = new DoubleParam(this, "learningRate", "step size at the start of the schedule");
-        this.schedule = new Param<>(this, "schedule", "learning-rate schedule: constant, cosine,"
-                + " step:EVERY:FACTOR, ...");
+        this.schedule = new Param<>(this, "schedule", "learning-rate schedule: " + Schedule.SYNTAX);
         this.weightDecay = new DoubleParam(this, "weightDecay", "L2 penalty on the weights, 0 for none");
         this.augment = new IntParam(this, "augment", "random shifts of up to this many pixels (images)");
         this.seed = new LongParam(this, "seed", "seeds the weights, the batch order, dropout and shifts");

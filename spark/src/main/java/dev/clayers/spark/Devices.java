@@ -45,7 +45,8 @@ final class Devices {
             if (part.isBlank()) throw new IllegalArgumentException("device '" + spec + "' has an empty entry between commas");
         }
         String k = spec.trim().toLowerCase(Locale.ROOT);
-        if ((k.contains("auto") || k.contains("all")) && k.contains(",")) {
+        boolean alone = java.util.Arrays.stream(k.split(",")).map(String::trim).anyMatch(e -> e.equals("auto") || e.equals("all"));
+        if (alone && k.contains(",")) {
             throw new IllegalArgumentException("device '" + spec + "': auto and all stand alone, not in a list");
         }
         return spec.trim();
