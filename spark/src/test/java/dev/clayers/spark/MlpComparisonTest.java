@@ -25,9 +25,11 @@ import java.util.function.Supplier;
  * clayers-spark beside Spark ML's {@code MultilayerPerceptronClassifier} on the same two-executor
  * cluster, the same data and the same layer sizes (784-100-10): test accuracy and wall time of
  * {@code fit}, repeated, printed as the rows of docs/spark.md's table. Not part of {@code verify}
- * (tag {@code comparison}); run it with
- * {@code mvn -f spark/pom.xml test -Dgroups=comparison -Dtest=MlpComparisonTest} (see docs/spark.md for
- * the repository and memory settings). System properties: {@code compare.data} ({@code bundled}, or an
+ * (tag {@code comparison}, which the pom's {@code spark.excludedGroups} excludes); run it from
+ * {@code spark/}, as docs/spark.md gives it, with
+ * {@code mvn -B -o -q -s ../target/spark-settings.xml -Dmaven.repo.local=$PWD/../target/spark-repo test
+ * -Dtest=MlpComparisonTest -Dspark.excludedGroups=none -Dcompare.repeats=3} (see docs/spark.md for the
+ * memory settings of larger data). System properties: {@code compare.data} ({@code bundled}, or an
  * MNIST-format folder such as {@code /usr/share/datasets/fashion-mnist}), {@code compare.repeats} (3),
  * {@code compare.epochs} (clayers' epochs, 10), {@code compare.augment} (clayers' random shifts, 1 pixel), {@code compare.averageEvery} (1: synchronous), {@code compare.maxIter} (the MLP's L-BFGS iterations, 100).
  */
