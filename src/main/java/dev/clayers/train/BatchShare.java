@@ -66,16 +66,14 @@ public final class BatchShare implements AutoCloseable {
     }
 
     /**
-     * Opens the share of rows {@code firstRow .. firstRow + rows - 1} of every batch on {@code device}:
-     * a network of {@code layers} holding {@code weights} (parameters and layer state by name, as
-     * {@link Sequential#weights()} gives them), {@code normaliser} (or null) applied to the
-     * training set, which goes to the device whole, and a fresh optimizer of the options' kind.
+     * The checks of the data against the options that {@link #open} makes before anything is
+     * opened, for a coordinator to make once before it starts the processes that open the shares
+     * (where each failure would otherwise repeat in every process).
      *
-     * @throws IllegalArgumentException when the data does not fit the network or the options (a
-     *         batch larger than the set, shifts of non-images, sampled batches, a share outside the batch)
+     * @throws InvalidOptionException for sampled batches, a batch larger than the set, or shifts of
+     *         anything but one-channel images
      */
-    public static BatchShare open(Backend device, List<? extends LayerSpec> layers, Map<String, float[]> weights,
-                                  Normaliser normaliser, Dataset train, FitOptions options, int firstRow, int rows) {
+    public static void check(Dataset train, FitOptions options) {
         if (options.sampled()) {
             throw new InvalidOptionException("sampledIterations", "batches sampled with replacement are not supported across"
                     + " processes; use shuffled epochs (sampledIterations 0)");
@@ -87,6 +85,20 @@ public final class BatchShare implements AutoCloseable {
             throw new InvalidOptionException("augment", "shifts one-channel images, but " + train.name() + " is "
                     + train.channels() + "x" + train.rows() + "x" + train.cols());
         }
+    }
+
+    /**
+     * Opens the share of rows {@code firstRow .. firstRow + rows - 1} of every batch on {@code device}:
+     * a network of {@code layers} holding {@code weights} (parameters and layer state by name, as
+     * {@link Sequential#weights()} gives them), {@code normaliser} (or null) applied to the
+     * training set, which goes to the device whole, and a fresh optimizer of the options' kind.
+     *
+     * @throws IllegalArgumentException when the data does not fit the network or the options (a
+     *         batch larger than the set, shifts of non-images, sampled batches, a share outside the batch)
+     */
+    public static BatchShare open(Backend device, List<? extends LayerSpec> layers, Map<String, float[]> weights,
+                                  Normaliser normaliser, Dataset train, FitOptions options, int firstRow, int rows) {
+        check(train, options);
         if (firstRow < 0 || rows <= 0 || firstRow + rows > options.batch()) {
             throw new IllegalArgumentException("share of rows " + firstRow + ".." + (firstRow + rows - 1)
                     + " is outside a batch of " + options.batch());

@@ -114,6 +114,12 @@ class BatchShareTest {
             assertThrows(InvalidOptionException.class, () -> BatchShare.open(be, mlp(), w, null, TRAIN, sampled, 0, 50));
             assertThrows(IllegalArgumentException.class, () -> BatchShare.open(be, mlp(), w, null, TRAIN, OPTIONS, 60, 50));
             assertThrows(InvalidOptionException.class, () -> BatchShare.split(2, 3));
+            // check: what open refuses of the data and options, before anything is opened.
+            assertThrows(InvalidOptionException.class, () -> BatchShare.check(TRAIN, sampled));
+            InvalidOptionException big = assertThrows(InvalidOptionException.class,
+                    () -> BatchShare.check(TRAIN, OPTIONS.toBuilder().batch(601).build()));
+            assertEquals("batch", big.option());
+            BatchShare.check(TRAIN, OPTIONS);
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.clayers.net.LayerSpec;
 import dev.clayers.net.NetSpec;
 import dev.clayers.net.Sequential;
 import dev.clayers.net.WeightInit;
+import dev.clayers.train.BatchShare;
 import dev.clayers.train.FitOptions;
 import dev.clayers.train.Optimizer;
 import dev.clayers.train.Schedule;
@@ -333,13 +334,7 @@ public final class ClayersClassifier extends Estimator<ClayersModel> implements 
         data = new TrainingData(data.features, data.labels, shape.channels(), shape.height(), shape.width(), data.classes);
         Dataset local = data.dataset();   // checks the values (finite) and labels on the driver, before training
         // What the executors' BatchShare.open would refuse, refused here: there it would fail every attempt of a stage.
-        if (options.batch() > local.size()) {
-            throw new IllegalArgumentException("batch " + options.batch() + " is larger than the " + local.size() + " training rows");
-        }
-        if (options.augment() > 0 && (!local.isImage() || local.channels() != 1)) {
-            throw new IllegalArgumentException("augment shifts one-channel images, but the features are " + shape.id()
-                    + "; set inputShape (e.g. 1x28x28) or augment 0");
-        }
+        BatchShare.check(local, options);
         Map<String, float[]> weights = Sequential.initialWeights(specs, WeightInit.HE, (Long) getOrDefault(seed));
         byte[] netBytes = NetBytes.of(specs, weights, Map.of());
         LOG.info("training {} on {} rows of {} ({} classes) with {} tasks, device '{}' on each: {}",
