@@ -73,12 +73,11 @@ final class DataParallel implements AutoCloseable {
      */
     DataParallel(Sequential net, Optimizer opt, DeviceDataset train, DeviceDataset test, Trainer first,
                  List<Backend> devices, FitOptions config) {
-        checkDevices(net, devices, config);
+        int[] split = checkDevices(net, devices, config);
         this.config = config;
         this.first = first;
         this.test = test;
         int n = devices.size(), batch = config.batch();
-        int[] split = rows(batch, config.shares(), n);
         try {
             Map<String, float[]> weights = net.weights();
             int firstRow = 0;
@@ -109,8 +108,10 @@ final class DataParallel implements AutoCloseable {
      * The devices must be distinct, the first the network's, no more than {@link
      * dev.clayers.Limits#MAX_DEVICES}, and no more than the batch has rows (every device needs at
      * least one row); shares, when given, one per device, each giving its device a row.
+     *
+     * @return the rows of each device's share, in device order
      */
-    static void checkDevices(Sequential net, List<Backend> devices, FitOptions config) {
+    static int[] checkDevices(Sequential net, List<Backend> devices, FitOptions config) {
         if (devices == null || devices.isEmpty()) throw new IllegalArgumentException("devices must name at least one device");
         if (devices.size() > dev.clayers.Limits.MAX_DEVICES) {
             throw new IllegalArgumentException(devices.size() + " devices are more than the " + dev.clayers.Limits.MAX_DEVICES
@@ -129,7 +130,7 @@ final class DataParallel implements AutoCloseable {
                 throw new IllegalArgumentException("device " + id + " is listed twice; name each device once");
             }
         }
-        config.shareRows(devices.size());
+        return config.shareRows(devices.size());
     }
 
     /**
@@ -208,9 +209,11 @@ final class DataParallel implements AutoCloseable {
      * the caller restores any layer state the steps moved (batch-norm running averages).
      */
     double[] rowsPerSecond(int steps) {
-        int[] identity = new int[replicas.get(0).train.size()];
-        for (int i = 0; i < identity.length; i++) identity[i] = i;
-        onAll(r -> r.be().writeInts(r.order, config.sampled() ? Arrays.copyOf(identity, config.batch()) : identity));
+        if (!config.sampled()) {   // sampled steps draw their own rows into order
+            int[] identity = new int[replicas.get(0).train.size()];
+            for (int i = 0; i < identity.length; i++) identity[i] = i;
+            onAll(r -> r.be().writeInts(r.order, identity));
+        }
         int n = replicas.size();
         // Untimed steps first, for at least half a second: the Java backend's kernels are only
         // compiled by the JIT after many calls, and timed cold they made it look 10x slower.
@@ -227,9 +230,8 @@ final class DataParallel implements AutoCloseable {
         }
         double[] out = new double[n];
         for (int i = 0; i < n; i++) {
-            double[] t = seconds[i].clone();
-            Arrays.sort(t);
-            out[i] = replicas.get(i).rows / Math.max(t[steps / 2], 1e-9);
+            Arrays.sort(seconds[i]);
+            out[i] = replicas.get(i).rows / Math.max(seconds[i][steps / 2], 1e-9);
         }
         return out;
     }
